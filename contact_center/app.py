@@ -1,0 +1,129 @@
+"""The aiohttp application factory: wires the core services and loads the channel plugins.
+
+The core never imports ``connectors``, ``routing`` or ``agent_ui``; they are plugins found
+through the ``contact_center.plugins`` entry-point group (see ``pyproject.toml``). Each plugin is
+a ``register(app)`` function that adds its routes and its own ``cleanup_ctx`` services.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable
+from importlib.metadata import entry_points
+
+from aiohttp import web
+
+from contact_center import keys
+from contact_center.auth.sessions import SessionRepository
+from contact_center.bus.memory import MemoryBus
+from contact_center.http import routes as core_routes
+from contact_center.http.metrics import Metrics
+from contact_center.http.middleware import error_middleware
+from contact_center.http.openapi import ApiDocument
+from contact_center.settings import Settings
+from contact_center.store.migrate import upgrade
+from contact_center.store.session import Database
+
+log = logging.getLogger(__name__)
+
+Plugin = Callable[[web.Application], None]
+PLUGIN_GROUP = "contact_center.plugins"
+
+
+def discover_plugins(enabled: Iterable[str] = ()) -> list[tuple[str, Plugin]]:
+    """The installed plugins, in a stable order; only *enabled* ones when that is non-empty."""
+    wanted = set(enabled)
+    found = sorted(entry_points(group=PLUGIN_GROUP), key=lambda ep: ep.name)
+    return [(ep.name, ep.load()) for ep in found if not wanted or ep.name in wanted]
+
+
+def create_app(
+    settings: Settings,
+    *,
+    plugins: Iterable[tuple[str, Plugin]] | None = None,
+    migrate: bool = True,
+) -> web.Application:
+    """Build the application for *settings*.
+
+    Args:
+        plugins: ``(name, register)`` pairs; by default every installed plugin (or the ones
+            ``settings.plugins`` names).
+        migrate: apply migrations on start-up (the CLI's ``serve`` does; tests may not).
+    """
+    metrics = Metrics()
+    metrics.describe("cc_http_requests_total", "counter", "HTTP requests by route and status")
+    metrics.describe("cc_http_request_seconds", "histogram", "HTTP request latency by route")
+    app = web.Application(middlewares=[error_middleware(metrics)], client_max_size=settings.max_body_bytes)
+    app[keys.SETTINGS] = settings
+    app[keys.METRICS] = metrics
+    app[keys.API] = ApiDocument(title="Contact Center API", version="1")
+    app[keys.AGENT_COMMANDS] = {}
+    app[keys.CALL_DIRECTOR] = None
+    app.cleanup_ctx.append(_store_ctx(migrate))
+    app.cleanup_ctx.append(_redis_ctx)
+    core_routes.register(app)
+    for name, register in discover_plugins(settings.plugins) if plugins is None else plugins:
+        log.debug("loading plugin %s", name)
+        register(app)
+    # The bus starts after every plugin subscribed in its own cleanup_ctx (appended above).
+    app.cleanup_ctx.append(_bus_start_ctx)
+    return app
+
+
+def _store_ctx(migrate: bool) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        settings = app[keys.SETTINGS]
+        db = Database(settings.database_url)
+        if migrate:
+            await upgrade(db)
+        app[keys.DB] = db
+        app[keys.SESSIONS] = SessionRepository(
+            db,
+            ttl_seconds=settings.session_ttl_seconds,
+            max_failures=settings.login_max_failures,
+            window_seconds=settings.login_window_seconds,
+        )
+        purge = asyncio.create_task(_purge_sessions(app[keys.SESSIONS]), name="session-purge")
+        yield
+        purge.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purge
+        await db.close()
+
+    return ctx
+
+
+async def _purge_sessions(sessions: SessionRepository) -> None:
+    while True:
+        await asyncio.sleep(600)
+        try:
+            await sessions.purge_expired()
+        except Exception:
+            log.exception("session purge failed")
+
+
+async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    if not settings.redis_url:
+        app[keys.REDIS] = None
+        app[keys.BUS] = MemoryBus()
+        yield
+        return
+    import redis.asyncio as aioredis
+
+    from contact_center.bus.redis import RedisBus
+
+    client = aioredis.Redis.from_url(settings.redis_url)
+    app[keys.REDIS] = client
+    app[keys.BUS] = RedisBus(client)
+    yield
+    await client.aclose()
+
+
+async def _bus_start_ctx(app: web.Application) -> AsyncIterator[None]:
+    bus = app[keys.BUS]
+    await bus.start()
+    yield
+    await bus.close()

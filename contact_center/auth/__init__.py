@@ -1,0 +1,1 @@
+"""Users, roles, argon2 password hashes and login sessions."""

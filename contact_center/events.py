@@ -1,0 +1,271 @@
+"""The closed set of events the bus carries: frozen, past-tense dataclasses.
+
+Every event is JSON-serialisable (ints, floats, strings, bools, tuples, plain dicts) so the Redis
+bus can carry it between instances; :func:`encode` / :func:`decode` do that. Times are Unix epoch
+seconds (``float``). Add a new event by defining a frozen dataclass here and adding it to
+``Event`` — nothing else may travel on the bus.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Union, get_args
+
+
+def _now() -> float:
+    return time.time()
+
+
+# --------------------------------------------------------------------------- telephony
+
+
+@dataclass(frozen=True)
+class CallRang:
+    """A call started ringing (CTI ``newCall``); the caller is identified where possible."""
+
+    call_id: str
+    pbx: str
+    direction: str  # "in" | "out"
+    from_number: str  # E.164 when it could be normalised, else as received ("anonymous", …)
+    to_number: str
+    conversation_id: int
+    customer_id: int | None = None
+    candidate_ids: tuple[int, ...] = ()
+    users: tuple[str, ...] = ()
+    queue: str | None = None
+    orig_call_id: str | None = None
+    at: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
+class CallAnswered:
+    """Somebody picked up; ``user_id`` is the agent when the extension or login maps to one."""
+
+    call_id: str
+    conversation_id: int
+    user_id: int | None
+    answering_number: str | None = None
+    customer_id: int | None = None
+    at: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
+class CallEnded:
+    """The call hung up. ``missed`` when nobody answered."""
+
+    call_id: str
+    conversation_id: int
+    cause: str
+    missed: bool
+    user_id: int | None = None
+    at: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
+class DtmfReceived:
+    """The caller chose digits in the PBX's IVR."""
+
+    call_id: str
+    conversation_id: int
+    digits: str
+    at: float = field(default_factory=_now)
+
+
+# --------------------------------------------------------------------------- inbox
+
+
+@dataclass(frozen=True)
+class EmailReceived:
+    """An inbound email was stored (exactly once) on a conversation."""
+
+    conversation_id: int
+    message_id: int
+    mailbox: str
+    customer_id: int | None = None
+    department: str | None = None
+    subject: str = ""
+    new_conversation: bool = True
+    automated: bool = False  # auto-reply, bounce, list mail: never answered automatically
+    at: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
+class ChatMessageReceived:
+    """A chat visitor's message was stored."""
+
+    conversation_id: int
+    message_id: int
+    visitor_id: str
+    text: str
+    customer_id: int | None = None
+    topic: str | None = None
+    new_conversation: bool = False
+    at: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
+class ReplyQueued:
+    """An agent wrote a reply (email or chat) that a channel sender must deliver."""
+
+    conversation_id: int
+    message_id: int
+    channel: str
+    user_id: int
+    at: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
+class ReplyDelivered:
+    """A reply left (``ok``) or finally failed to leave (``error``) on its channel."""
+
+    conversation_id: int
+    message_id: int
+    channel: str
+    ok: bool
+    error: str | None = None
+    at: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
+class ConversationUpdated:
+    """A conversation changed status, owner or department; listeners refresh their views."""
+
+    conversation_id: int
+    status: str
+    department: str | None = None
+    user_id: int | None = None
+    at: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
+class CustomersMerged:
+    """Two customer records turned out to be one person; ``merged_id`` now points at ``into_id``."""
+
+    merged_id: int
+    into_id: int
+    by_user_id: int | None = None
+    at: float = field(default_factory=_now)
+
+
+# --------------------------------------------------------------------------- routing
+
+
+@dataclass(frozen=True)
+class ContactRouted:
+    """Rules chose a department and queue for a contact, and said why."""
+
+    conversation_id: int
+    channel: str
+    department: str
+    queue: str
+    priority: int
+    reason: str
+    at: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
+class OfferMade:
+    """A contact was offered to one agent, who must accept before ``expires_at``."""
+
+    conversation_id: int
+    user_id: int
+    offer_id: str
+    channel: str
+    expires_at: float
+    at: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
+class OfferAccepted:
+    conversation_id: int
+    user_id: int
+    offer_id: str
+    at: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
+class OfferDeclined:
+    """The agent rejected the offer, or it timed out (``timed_out``)."""
+
+    conversation_id: int
+    user_id: int
+    offer_id: str
+    timed_out: bool = False
+    at: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
+class AgentPresenceChanged:
+    user_id: int
+    presence: str  # available | away | offline | busy | wrap_up
+    reason: str | None = None
+    at: float = field(default_factory=_now)
+
+
+# --------------------------------------------------------------------------- delivery to browsers
+
+
+@dataclass(frozen=True)
+class UserNotified:
+    """A frame for one user's websockets, wherever (on whichever instance) they are connected."""
+
+    user_id: int
+    frame: dict[str, Any]
+    at: float = field(default_factory=_now)
+
+
+@dataclass(frozen=True)
+class SupervisorsNotified:
+    """A frame for every connected supervisor (already coalesced by its producer)."""
+
+    frame: dict[str, Any]
+    at: float = field(default_factory=_now)
+
+
+Event = Union[  # noqa: UP007 - a runtime union, iterated by get_args below
+    CallRang,
+    CallAnswered,
+    CallEnded,
+    DtmfReceived,
+    EmailReceived,
+    ChatMessageReceived,
+    ReplyQueued,
+    ReplyDelivered,
+    ConversationUpdated,
+    CustomersMerged,
+    ContactRouted,
+    OfferMade,
+    OfferAccepted,
+    OfferDeclined,
+    AgentPresenceChanged,
+    UserNotified,
+    SupervisorsNotified,
+]
+
+EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in get_args(Event)}
+
+
+def encode(event: Event) -> bytes:
+    """Serialise an event to JSON bytes tagged with its type name."""
+    return json.dumps({"type": type(event).__name__, "data": asdict(event)}, separators=(",", ":")).encode()
+
+
+def decode(raw: bytes | str) -> Event:
+    """Inverse of :func:`encode`.
+
+    Raises:
+        ValueError: unknown event type or fields that do not match it.
+    """
+    doc = json.loads(raw)
+    cls = EVENT_TYPES.get(doc.get("type", ""))
+    if cls is None:
+        raise ValueError(f"unknown event type {doc.get('type')!r}")
+    data: dict[str, Any] = doc["data"]
+    kwargs = {}
+    for f in fields(cls):
+        if f.name in data:
+            value = data[f.name]
+            kwargs[f.name] = tuple(value) if isinstance(value, list) else value
+    return cls(**kwargs)  # type: ignore[no-any-return]

@@ -1,0 +1,38 @@
+"""Request authentication: who is behind this request's session cookie."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from contact_center import keys
+from contact_center.auth.roles import Principal
+from contact_center.auth.sessions import COOKIE_NAME
+
+_PRINCIPAL = "cc.principal"
+
+
+async def current_user(request: web.Request, role: str = "agent") -> Principal:
+    """The logged-in user, checked to have at least *role*.
+
+    Raises:
+        AuthError: not logged in or the session expired (401).
+        Forbidden: logged in without the role (403).
+    """
+    principal: Principal | None = request.get(_PRINCIPAL)
+    if principal is None:
+        principal = await request.app[keys.SESSIONS].resolve(request.cookies.get(COOKIE_NAME))
+        request[_PRINCIPAL] = principal
+    principal.require(role)
+    return principal
+
+
+def remote_address(request: web.Request) -> str | None:
+    """The client address; behind the bundled nginx, the first ``X-Forwarded-For`` hop it set."""
+    forwarded = request.headers.get("X-Forwarded-For")
+    if forwarded and request.remote in {"127.0.0.1", "::1"} | _trusted(request):
+        return forwarded.split(",")[0].strip()
+    return request.remote
+
+
+def _trusted(request: web.Request) -> set[str]:
+    return set(request.app[keys.SETTINGS].section("server").get("trusted_proxies", ()))

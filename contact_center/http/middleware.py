@@ -1,0 +1,64 @@
+"""The one error middleware, plus request metrics: every failure answers JSON with a stable code."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from contact_center.errors import ContactCenterError, LoginThrottled
+from contact_center.http.metrics import Metrics
+
+log = logging.getLogger("contact_center.http")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+_HTTP_CODES = {
+    400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type",
+}
+
+
+def error_response(status: int, code: str, message: str, **extra: object) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message, **extra}}, status=status)
+
+
+def error_middleware(metrics: Metrics) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+    """Map :class:`ContactCenterError` and aiohttp's HTTP errors to JSON; hide internal errors."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            return response
+        except ContactCenterError as exc:
+            status = exc.status
+            resp = web.json_response({"error": exc.to_dict()}, status=exc.status)
+            if isinstance(exc, LoginThrottled):
+                resp.headers["Retry-After"] = str(exc.retry_after)
+            if exc.status >= 500:
+                log.warning("%s %s failed: %s", request.method, request.path, exc.message)
+            return resp
+        except web.HTTPException as exc:
+            status = exc.status
+            if exc.status < 400:
+                raise
+            code = _HTTP_CODES.get(exc.status, "http_error")
+            return error_response(exc.status, code, exc.reason or code)
+        except Exception:
+            incident = uuid.uuid4().hex[:12]
+            log.exception("unhandled error on %s %s (incident %s)", request.method, request.path, incident)
+            return error_response(500, "internal_error", "internal error", incident=incident)
+        finally:
+            route = request.match_info.route.resource
+            name = route.canonical if route is not None else "unmatched"
+            metrics.inc("cc_http_requests_total", method=request.method, route=name, status=str(status))
+            metrics.observe("cc_http_request_seconds", time.perf_counter() - started, route=name)
+
+    return middleware

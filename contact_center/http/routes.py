@@ -1,0 +1,90 @@
+"""The core's own routes: login, logout, me, health, metrics and the OpenAPI document."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from contact_center import keys
+from contact_center.auth.sessions import COOKIE_NAME
+from contact_center.errors import Unavailable
+from contact_center.http.auth import current_user, remote_address
+from contact_center.http.bodies import read_body, require_str
+from contact_center.http.openapi import obj
+
+USER_SCHEMA = obj(
+    ("id", "username", "role"),
+    id={"type": "integer"},
+    username={"type": "string"},
+    display_name={"type": "string"},
+    role={"type": "string", "enum": ["agent", "supervisor", "admin"]},
+    extension={"type": ["string", "null"]},
+    departments={"type": "array", "items": {"type": "string"}},
+)
+
+
+async def login(request: web.Request) -> web.Response:
+    body = await read_body(request)
+    username = require_str(body, "username", max_len=64)
+    password = require_str(body, "password", max_len=1024)
+    settings = request.app[keys.SETTINGS]
+    token, principal = await request.app[keys.SESSIONS].login(username, password, remote=remote_address(request))
+    resp = web.json_response({"user": principal.to_dict()})
+    resp.set_cookie(
+        COOKIE_NAME, token, httponly=True, samesite="Strict", secure=settings.cookie_secure,
+        max_age=settings.session_ttl_seconds, path="/",
+    )
+    return resp
+
+
+async def logout(request: web.Request) -> web.Response:
+    await request.app[keys.SESSIONS].logout(request.cookies.get(COOKIE_NAME))
+    resp = web.json_response({})
+    resp.del_cookie(COOKIE_NAME, path="/")
+    return resp
+
+
+async def me(request: web.Request) -> web.Response:
+    user = await current_user(request)
+    return web.json_response({"user": user.to_dict()})
+
+
+async def healthz(request: web.Request) -> web.Response:
+    checks: dict[str, str] = {}
+    ok = True
+    for name, probe in (("store", request.app[keys.DB].ping), ("bus", request.app[keys.BUS].healthy)):
+        try:
+            await probe()
+            checks[name] = "ok"
+        except Unavailable as exc:
+            checks[name] = exc.message
+            ok = False
+    if request.app[keys.REDIS] is None:
+        checks["redis"] = "not configured"
+    return web.json_response({"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    return web.Response(text=request.app[keys.METRICS].render(), content_type="text/plain", charset="utf-8")
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(request.app[keys.API].render())
+
+
+def register(app: web.Application) -> None:
+    api = app[keys.API]
+    app.router.add_post("/api/v1/auth/login", login)
+    api.add("POST", "/api/v1/auth/login", summary="Log in; sets the HttpOnly session cookie", tag="auth",
+            request=obj(("username", "password"), username={"type": "string"}, password={"type": "string"}),
+            response=obj(("user",), user=USER_SCHEMA), errors=(400, 401, 422, 429), auth="none")
+    app.router.add_post("/api/v1/auth/logout", logout)
+    api.add("POST", "/api/v1/auth/logout", summary="End the session", tag="auth")
+    app.router.add_get("/api/v1/me", me)
+    api.add("GET", "/api/v1/me", summary="The logged-in user", tag="auth", response=obj(("user",), user=USER_SCHEMA),
+            errors=(401,))
+    app.router.add_get("/healthz", healthz)
+    api.add("GET", "/healthz", summary="Store, bus and Redis health", tag="ops", errors=(503,), auth="none")
+    app.router.add_get("/metrics", metrics)
+    api.add("GET", "/metrics", summary="Prometheus metrics (text format)", tag="ops", auth="none")
+    app.router.add_get("/api/openapi.json", openapi)
+    api.add("GET", "/api/openapi.json", summary="This document", tag="ops", auth="none")

@@ -1,0 +1,37 @@
+"""Typed ``web.AppKey``s under which the application keeps its services.
+
+Plugins (connectors, routing, agent_ui) read the core's services from here and store their own
+under keys they define; nothing is a module-level singleton.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from contact_center.auth.sessions import SessionRepository
+from contact_center.bus.base import Bus
+from contact_center.http.metrics import Metrics
+from contact_center.http.openapi import ApiDocument
+from contact_center.settings import Settings
+from contact_center.store.session import Database
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
+SETTINGS = web.AppKey("settings", Settings)
+DB = web.AppKey("db", Database)
+BUS = web.AppKey("bus", Bus)
+REDIS = web.AppKey("redis", Any)  # redis.asyncio.Redis | None
+SESSIONS = web.AppKey("sessions", SessionRepository)
+METRICS = web.AppKey("metrics", Metrics)
+API = web.AppKey("api", ApiDocument)
+# Ports (contact_center.ports): filled by the plugins that provide them.
+AGENT_COMMANDS = web.AppKey("agent_commands", dict)  # frame type -> AgentCommand
+CALL_DIRECTOR = web.AppKey("call_director", Any)  # CallDirector | None
+
+
+def redis_client(app: web.Application) -> aioredis.Redis | None:
+    """The shared Redis client, or ``None`` on a single-node install."""
+    return app.get(REDIS)

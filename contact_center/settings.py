@@ -1,0 +1,269 @@
+"""One frozen settings object, built once from an optional TOML file and ``CC_*`` variables.
+
+Precedence, lowest first: built-in defaults, the TOML file named by ``CC_CONFIG`` (or passed
+explicitly), then environment variables. Two spellings of variables are read:
+
+* shortcuts for what operators set most: ``CC_DATABASE_URL``, ``CC_REDIS_URL``, ``CC_HOST``,
+  ``CC_PORT``, ``CC_DATA_DIR``, ``CC_DEFAULT_REGION``, ``CC_PUBLIC_URL``, ``CC_LOG_LEVEL``;
+* the general form ``CC_<SECTION>__<KEY>`` (for example ``CC_AUTH__COOKIE_SECURE=true``).
+
+Plugins keep their own typed configuration and read it from :meth:`Settings.section`, so this
+module stays the only place that looks at the environment. Secrets are :class:`Secret` values
+whose ``repr`` and ``str`` never show the value; URLs with passwords are masked the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from contact_center.errors import ConfigError
+
+_SHORTCUTS = {
+    "CC_DATABASE_URL": ("database", "url"),
+    "CC_REDIS_URL": ("redis", "url"),
+    "CC_HOST": ("server", "host"),
+    "CC_PORT": ("server", "port"),
+    "CC_PUBLIC_URL": ("server", "public_url"),
+    "CC_DATA_DIR": ("server", "data_dir"),
+    "CC_LOG_LEVEL": ("server", "log_level"),
+    "CC_DEFAULT_REGION": ("phone", "default_region"),
+}
+
+
+class Secret:
+    """A string that never shows itself in logs, reprs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """Return the secret value; call only where it is really used."""
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('**********')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+
+def mask_url(url: str) -> str:
+    """Return *url* with any password replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+@dataclass(frozen=True)
+class PbxSettings:
+    """One telephone system allowed to post CTI events, identified by its URL token."""
+
+    name: str
+    token: Secret
+    default_department: str | None = None
+
+    def __repr__(self) -> str:
+        return f"PbxSettings(name={self.name!r}, token=***)"
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    """One external customer-data database the screen pop reads (never writes)."""
+
+    name: str
+    title: str
+    url: str
+    query: str
+    timeout_ms: int = 150
+    kind: str = "rows"  # "rows" (a list) or "row" (one record)
+    history_query: str | None = None
+
+    def __repr__(self) -> str:
+        return f"SourceSettings(name={self.name!r}, url={mask_url(self.url)!r}, timeout_ms={self.timeout_ms})"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of one running instance. Build with :meth:`load`."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""
+    data_dir: Path = Path("var")
+    log_level: str = "INFO"
+    database_url: str = ""
+    redis_url: str = ""
+    default_region: str = "DE"
+    session_ttl_seconds: int = 12 * 3600
+    cookie_secure: bool = False
+    login_max_failures: int = 5
+    login_window_seconds: int = 300
+    max_body_bytes: int = 1024 * 1024
+    popcache_ttl_seconds: int = 60
+    pbx: tuple[PbxSettings, ...] = ()
+    sources: tuple[SourceSettings, ...] = ()
+    plugins: tuple[str, ...] = ()
+    sections: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            db = (self.data_dir / "contact_center.db").as_posix()
+            object.__setattr__(self, "database_url", f"sqlite+aiosqlite:///{db}")
+        if not self.public_url:
+            object.__setattr__(self, "public_url", f"http://{self.host}:{self.port}")
+
+    def __repr__(self) -> str:
+        return (
+            f"Settings(host={self.host!r}, port={self.port}, database_url={mask_url(self.database_url)!r}, "
+            f"redis_url={mask_url(self.redis_url)!r}, pbx={list(self.pbx)!r}, sources={list(self.sources)!r})"
+        )
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def section(self, name: str) -> Mapping[str, Any]:
+        """Return a plugin's own raw section (``[email]``, ``[routing]`` …), empty when absent."""
+        return self.sections.get(name, MappingProxyType({}))
+
+    @classmethod
+    def load(
+        cls,
+        config_path: str | os.PathLike[str] | None = None,
+        environ: Mapping[str, str] | None = None,
+        **overrides: Any,
+    ) -> Settings:
+        """Build settings from defaults, an optional TOML file, ``CC_*`` variables and *overrides*.
+
+        Raises:
+            ConfigError: the file is missing or not TOML, or a value has the wrong type.
+        """
+        env = os.environ if environ is None else environ
+        path = config_path or env.get("CC_CONFIG")
+        raw: dict[str, Any] = {}
+        if path:
+            try:
+                raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise ConfigError(f"cannot read configuration file {path}: {exc}") from exc
+        _overlay_env(raw, env)
+        return _from_raw(raw, base=Path(path).parent if path else Path.cwd(), overrides=overrides)
+
+
+def _overlay_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
+    for name, value in env.items():
+        if not name.startswith("CC_") or name == "CC_CONFIG":
+            continue
+        if name in _SHORTCUTS:
+            section, key = _SHORTCUTS[name]
+        elif "__" in name:
+            section, _, key = name[3:].lower().partition("__")
+        else:
+            continue
+        raw.setdefault(section, {})[key] = value
+
+
+def _bool(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def _int(value: Any, name: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from exc
+
+
+def _pbx_list(raw: Any) -> tuple[PbxSettings, ...]:
+    items = raw if isinstance(raw, list) else []
+    out = []
+    for i, item in enumerate(items):
+        if not item.get("token"):
+            raise ConfigError(f"pbx[{i}].token is required")
+        out.append(
+            PbxSettings(
+                name=str(item.get("name", f"pbx{i}")),
+                token=Secret(str(item["token"])),
+                default_department=item.get("default_department"),
+            )
+        )
+    return tuple(out)
+
+
+def _source_list(raw: Any, base: Path) -> tuple[SourceSettings, ...]:
+    items = raw if isinstance(raw, list) else []
+    out = []
+    for i, item in enumerate(items):
+        for key in ("name", "url", "query"):
+            if not item.get(key):
+                raise ConfigError(f"sources[{i}].{key} is required")
+        out.append(
+            SourceSettings(
+                name=str(item["name"]),
+                title=str(item.get("title", item["name"])),
+                url=str(item["url"]).replace("{data_dir}", str(base)),
+                query=str(item["query"]),
+                timeout_ms=_int(item.get("timeout_ms", 150), f"sources[{i}].timeout_ms"),
+                kind=str(item.get("kind", "rows")),
+                history_query=item.get("history_query"),
+            )
+        )
+    return tuple(out)
+
+
+def _from_raw(raw: dict[str, Any], *, base: Path, overrides: Mapping[str, Any]) -> Settings:
+    server = raw.get("server", {})
+    auth = raw.get("auth", {})
+    data_dir = Path(server.get("data_dir", "var"))
+    if not data_dir.is_absolute():
+        data_dir = (base / data_dir).resolve()
+    values: dict[str, Any] = {
+        "host": str(server.get("host", "127.0.0.1")),
+        "port": _int(server.get("port", 8080), "server.port"),
+        "public_url": str(server.get("public_url", "")),
+        "data_dir": data_dir,
+        "log_level": str(server.get("log_level", "INFO")).upper(),
+        "max_body_bytes": _int(server.get("max_body_bytes", 1024 * 1024), "server.max_body_bytes"),
+        "database_url": str(raw.get("database", {}).get("url", "")),
+        "redis_url": str(raw.get("redis", {}).get("url", "")),
+        "default_region": str(raw.get("phone", {}).get("default_region", "DE")).upper(),
+        "session_ttl_seconds": _int(auth.get("session_ttl_seconds", 12 * 3600), "auth.session_ttl_seconds"),
+        "cookie_secure": _bool(auth.get("cookie_secure", False), "auth.cookie_secure"),
+        "login_max_failures": _int(auth.get("login_max_failures", 5), "auth.login_max_failures"),
+        "login_window_seconds": _int(auth.get("login_window_seconds", 300), "auth.login_window_seconds"),
+        "popcache_ttl_seconds": _int(
+            raw.get("screenpop", {}).get("cache_ttl_seconds", 60), "screenpop.cache_ttl_seconds"
+        ),
+        "pbx": _pbx_list(raw.get("pbx")),
+        "sources": _source_list(raw.get("sources"), base),
+        "plugins": tuple(raw.get("server", {}).get("plugins", ())),
+        "sections": MappingProxyType({k: MappingProxyType(v) for k, v in raw.items() if isinstance(v, dict)}),
+    }
+    values.update(overrides)
+    return Settings(**values)

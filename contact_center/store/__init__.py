@@ -1,0 +1,1 @@
+"""The core store: tables, engine/session handling and migrations."""

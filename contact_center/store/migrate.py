@@ -1,0 +1,34 @@
+"""Apply Alembic migrations to the core store (``contact-center migrate`` and at start-up)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, text
+
+from contact_center.store.session import Database
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic config pointing at the packaged migrations (no ``alembic.ini`` needed)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+async def upgrade(db: Database, revision: str = "head") -> None:
+    """Bring the store's schema up to *revision*; idempotent."""
+
+    def _run(sync_conn: Connection) -> None:
+        command.upgrade(alembic_config(sync_conn), revision)
+
+    async with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Several instances may start at once: one migrates, the others wait for it.
+            await conn.execute(text("SELECT pg_advisory_xact_lock(7242001)"))
+        await conn.run_sync(_run)

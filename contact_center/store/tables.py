@@ -1,0 +1,310 @@
+"""The core store: SQLAlchemy 2 models for everything the product owns.
+
+Source databases (sales, accounting, credit) are *not* here: the product only reads them, see
+:mod:`contact_center.sources`. Every table works on SQLite and PostgreSQL; times are stored as
+UTC and always come back timezone-aware.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ROLES = ("agent", "supervisor", "admin")
+CHANNELS = ("call", "email", "chat")
+CONVERSATION_STATUSES = ("queued", "offered", "assigned", "wrap_up", "closed")
+DIRECTIONS = ("in", "out", "note")
+
+# BigInteger primary keys that still autoincrement on SQLite (which needs INTEGER PRIMARY KEY).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored as UTC and returned timezone-aware on every engine."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class Customer(Base):
+    __tablename__ = "customer"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    company: Mapped[str | None] = mapped_column(String(200))
+    # The key the external source databases know this customer by (bound as :customer_key).
+    external_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    country: Mapped[str | None] = mapped_column(String(2))
+    language: Mapped[str | None] = mapped_column(String(16))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    identities: Mapped[list[Identity]] = relationship(back_populates="customer", foreign_keys="Identity.customer_id")
+
+
+class Identity(Base):
+    """One way to recognise a customer: a normalised phone (E.164), email or chat visitor id."""
+
+    __tablename__ = "identity"
+    __table_args__ = (UniqueConstraint("kind", "value", name="uq_identity_kind_value"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # phone | email | chat
+    value: Mapped[str] = mapped_column(String(320))
+    label: Mapped[str | None] = mapped_column(String(64))  # "mobile", "work", …
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="identities", foreign_keys=[customer_id])
+
+
+class Department(Base):
+    __tablename__ = "department"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    phone_number: Mapped[str | None] = mapped_column(String(32))  # where the PBX should dial
+    email_address: Mapped[str | None] = mapped_column(String(320))  # From: of replies
+
+
+class Queue(Base):
+    """A waiting line per department and channel."""
+
+    __tablename__ = "queue"
+    __table_args__ = (UniqueConstraint("department_id", "channel", name="uq_queue_department_channel"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(96), unique=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    strategy: Mapped[str] = mapped_column(String(32), default="longest_idle")
+    service_level_seconds: Mapped[int] = mapped_column(Integer, default=20)
+    offer_timeout_seconds: Mapped[int] = mapped_column(Integer, default=20)
+    overflow_after_seconds: Mapped[int | None] = mapped_column(Integer)
+    overflow_queue_slug: Mapped[str | None] = mapped_column(String(96))
+
+
+class UserDepartment(Base):
+    __tablename__ = "user_department"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id", ondelete="CASCADE"), primary_key=True)
+
+
+class User(Base):
+    """An agent, supervisor or admin who logs in."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))  # agent | supervisor | admin
+    extension: Mapped[str | None] = mapped_column(String(32), unique=True)
+    skills: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"lang:de": 5, "product:router": 3}
+    capacity: Mapped[dict[str, Any]] = mapped_column(default=lambda: {"call": 1, "chat": 3, "email": 5})
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    departments: Mapped[list[Department]] = relationship(secondary="user_department", lazy="selectin")
+
+
+class AuthSession(Base):
+    """A login session; only the SHA-256 of the cookie token is stored."""
+
+    __tablename__ = "auth_session"
+
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    remote: Mapped[str | None] = mapped_column(String(64))
+
+
+class LoginFailure(Base):
+    """Failed logins, for throttling across every instance that shares the store."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Conversation(Base):
+    """One contact thread on one channel: a call, an email thread or a chat."""
+
+    __tablename__ = "conversation"
+    __table_args__ = (
+        Index("ix_conversation_status_department", "status", "department_id"),
+        Index("ix_conversation_customer_created", "customer_id", "created_at"),
+        UniqueConstraint("channel", "external_ref", name="uq_conversation_channel_ref"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    # Channel-specific handle: call id, chat visitor session, email thread token. Unique per channel.
+    external_ref: Mapped[str | None] = mapped_column(String(255))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
+    queue_id: Mapped[int | None] = mapped_column(ForeignKey("queue.id"))
+    assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    subject: Mapped[str | None] = mapped_column(String(500))
+    contact_address: Mapped[str | None] = mapped_column(String(320))  # caller number / email / visitor
+    route_reason: Mapped[str | None] = mapped_column(Text)
+    disposition: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    first_response_at: Mapped[dt.datetime | None] = mapped_column()
+    closed_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class Message(Base):
+    """One message on a conversation. ``external_id`` is unique per channel (idempotent ingest)."""
+
+    __tablename__ = "message"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="uq_message_channel_external_id"),
+        Index("ix_message_conversation_created", "conversation_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(8))  # in | out | note
+    external_id: Mapped[str | None] = mapped_column(String(512))
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    sender: Mapped[str | None] = mapped_column(String(320))
+    recipients: Mapped[str | None] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(String(998))
+    body_text: Mapped[str] = mapped_column(Text, default="")
+    body_html: Mapped[str | None] = mapped_column(Text)  # always sanitised before it is stored
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)  # headers, attachments, flags
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary)  # the original bytes, kept for email
+    parse_error: Mapped[str | None] = mapped_column(Text)
+    # Outbound delivery: queued -> sent | failed (with attempts and last error).
+    delivery_status: Mapped[str | None] = mapped_column(String(16), index=True)
+    delivery_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    delivery_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Call(Base):
+    """One call leg as the PBX reported it; a transfer links to the original by ``orig_call_id``."""
+
+    __tablename__ = "call"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(128), unique=True)
+    pbx: Mapped[str] = mapped_column(String(64))
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversation.id"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+    direction: Mapped[str | None] = mapped_column(String(4))
+    from_number: Mapped[str | None] = mapped_column(String(64))
+    to_number: Mapped[str | None] = mapped_column(String(64))
+    from_raw: Mapped[str | None] = mapped_column(String(64))
+    to_raw: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="ringing")  # ringing | answered | ended
+    queue: Mapped[str | None] = mapped_column(String(64))
+    diversion: Mapped[str | None] = mapped_column(String(64))
+    orig_call_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    dtmf: Mapped[str | None] = mapped_column(String(64))
+    users: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"ringing": [...]} as the PBX named them
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    answering_number: Mapped[str | None] = mapped_column(String(64))
+    cause: Mapped[str | None] = mapped_column(String(32))
+    missed: Mapped[bool] = mapped_column(Boolean, default=False)
+    ringing_at: Mapped[dt.datetime | None] = mapped_column()
+    answered_at: Mapped[dt.datetime | None] = mapped_column()
+    ended_at: Mapped[dt.datetime | None] = mapped_column()
+
+    @property
+    def waiting_seconds(self) -> float | None:
+        start, stop = self.ringing_at, self.answered_at or self.ended_at
+        return (stop - start).total_seconds() if start and stop else None
+
+    @property
+    def talking_seconds(self) -> float | None:
+        if self.answered_at and self.ended_at:
+            return (self.ended_at - self.answered_at).total_seconds()
+        return None
+
+
+class CtiEvent(Base):
+    """Every CTI event accepted, keyed by a digest of its content, so a repeat is stored once."""
+
+    __tablename__ = "cti_event"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(128), index=True)
+    event: Mapped[str] = mapped_column(String(16))
+    reply: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MailboxCheckpoint(Base):
+    """Durable IMAP progress: the last UID committed under one UIDVALIDITY."""
+
+    __tablename__ = "mailbox_checkpoint"
+
+    mailbox: Mapped[str] = mapped_column(String(200), primary_key=True)
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Audit(Base):
+    """Who saw (or changed) which customer's data, and when."""
+
+    __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_customer_at", "customer_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+    action: Mapped[str] = mapped_column(String(64))  # screen_pop | customer_view | merge | …
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
