@@ -61,6 +61,7 @@ def create_app(
     app[keys.API] = ApiDocument(title="Contact Center API", version="1")
     app[keys.AGENT_COMMANDS] = {}
     app[keys.CALL_DIRECTOR] = None
+    app[keys.SUPERVISOR_SNAPSHOT] = None
     app.cleanup_ctx.append(_store_ctx(migrate))
     app.cleanup_ctx.append(_redis_ctx)
     core_routes.register(app)

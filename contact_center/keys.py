@@ -30,6 +30,8 @@ API = web.AppKey("api", ApiDocument)
 # Ports (contact_center.ports): filled by the plugins that provide them.
 AGENT_COMMANDS = web.AppKey("agent_commands", dict)  # frame type -> AgentCommand
 CALL_DIRECTOR = web.AppKey("call_director", Any)  # CallDirector | None
+# async () -> dict: the supervisor view's full snapshot, sent when a supervisor connects (routing).
+SUPERVISOR_SNAPSHOT = web.AppKey("supervisor_snapshot", Any)
 
 
 def redis_client(app: web.Application) -> aioredis.Redis | None:
