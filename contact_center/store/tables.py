@@ -80,10 +80,17 @@ class Customer(Base):
 
 
 class Identity(Base):
-    """One way to recognise a customer: a normalised phone (E.164), email or chat visitor id."""
+    """One way to recognise a customer: a normalised phone (E.164), email or chat visitor id.
+
+    One value may belong to several customers (a family or company landline), which is what
+    makes a caller ambiguous; it is unique per customer, and looked up by ``(kind, value)``.
+    """
 
     __tablename__ = "identity"
-    __table_args__ = (UniqueConstraint("kind", "value", name="uq_identity_kind_value"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "value", "customer_id", name="uq_identity_kind_value_customer"),
+        Index("ix_identity_kind_value", "kind", "value"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"), index=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 21:59:41.708759
+Create Date: 2026-11-23 22:03:59.112637
 """
 
 from alembic import op
@@ -121,10 +121,11 @@ def upgrade() -> None:
     sa.Column('created_at', contact_center.store.tables.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('kind', 'value', name='uq_identity_kind_value')
+    sa.UniqueConstraint('kind', 'value', 'customer_id', name='uq_identity_kind_value_customer')
     )
     with op.batch_alter_table('identity', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_identity_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index('ix_identity_kind_value', ['kind', 'value'], unique=False)
 
     op.create_table('queue',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -265,6 +266,7 @@ def downgrade() -> None:
     op.drop_table('user_department')
     op.drop_table('queue')
     with op.batch_alter_table('identity', schema=None) as batch_op:
+        batch_op.drop_index('ix_identity_kind_value')
         batch_op.drop_index(batch_op.f('ix_identity_customer_id'))
 
     op.drop_table('identity')
