@@ -239,6 +239,23 @@ class Message(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class Attachment(Base):
+    """A file that came with a message (email); kept up to the configured size limit."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (UniqueConstraint("message_id", "position", name="uq_attachment_message_position"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("message.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(127))
+    content_id: Mapped[str | None] = mapped_column(String(255))  # inline images: cid:<content_id>
+    inline: Mapped[bool] = mapped_column(Boolean, default=False)
+    size: Mapped[int] = mapped_column(BigInteger)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class Call(Base):
     """One call leg as the PBX reported it; a transfer links to the original by ``orig_call_id``."""
 
