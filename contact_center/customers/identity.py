@@ -1,0 +1,164 @@
+"""Pure identity resolution: normalise what a channel tells us, rank the customers it matches.
+
+Nothing here awaits or touches the store: :mod:`contact_center.customers.repository` loads the
+facts and calls these functions.
+
+Phone numbers become E.164 (``+4930123456``) with :mod:`phonenumbers` and a configurable
+default region (``settings.default_region``). PBXs send numbers in every shape: ``+49 30 …``,
+``0049 30 …``, national ``030 …``, international without a plus (``4930…``, the way sipgate.io
+and Zammad send them), with spaces, dashes, dots or brackets, or ``anonymous``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from email.utils import parseaddr
+
+import phonenumbers
+
+KINDS = ("phone", "email", "chat")
+# What PBXs send when the caller withheld the number.
+_WITHHELD = {"", "anonymous", "unknown", "private", "restricted", "unavailable", "withheld", "clip_no_screening"}
+_SEPARATORS = re.compile(r"[\s\-./()]+")
+# Shorter digit strings are internal extensions, never a customer's public number.
+_MIN_PUBLIC_DIGITS = 7
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalise_phone(raw: str | None, default_region: str) -> str | None:
+    """The E.164 form of *raw*, or ``None`` for withheld, internal or unusable numbers.
+
+    A number without ``+``/``00`` that does not start with the trunk ``0`` is first read as
+    international (``493055571600``), then as national in *default_region*.
+    """
+    if raw is None:
+        return None
+    text = _SEPARATORS.sub("", raw.strip())
+    if text.lower() in _WITHHELD or text.lower().startswith("sip:"):
+        return None
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    digits = text.removeprefix("+")
+    if not digits.isdigit() or len(digits) < _MIN_PUBLIC_DIGITS:
+        return None
+    if text.startswith("+"):
+        return _e164(text, None, strict=False)
+    if text.startswith("0"):
+        return _e164(text, default_region, strict=False)
+    return (
+        _e164("+" + digits, None, strict=True)
+        or _e164(digits, default_region, strict=True)
+        or _e164("+" + digits, None, strict=False)
+        or _e164(digits, default_region, strict=False)
+    )
+
+
+def _e164(text: str, region: str | None, *, strict: bool) -> str | None:
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    ok = phonenumbers.is_valid_number(number) if strict else phonenumbers.is_possible_number(number)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) if ok else None
+
+
+def normalise_email(raw: str | None) -> str | None:
+    """The lower-case address in *raw* (``"Ann <Ann@X.org>"`` -> ``ann@x.org``), or ``None``."""
+    if not raw:
+        return None
+    _, address = parseaddr(raw.strip())
+    address = address.strip().lower()
+    return address if _EMAIL.match(address) else None
+
+
+def normalise_chat(raw: str | None) -> str | None:
+    """A chat visitor id as given (trimmed); ``None`` when empty."""
+    value = (raw or "").strip()
+    return value[:320] or None
+
+
+def normalise(kind: str, raw: str | None, default_region: str) -> str | None:
+    """Normalise *raw* as an identity of *kind* (``phone``, ``email`` or ``chat``).
+
+    Raises:
+        ValueError: unknown kind.
+    """
+    if kind == "phone":
+        return normalise_phone(raw, default_region)
+    if kind == "email":
+        return normalise_email(raw)
+    if kind == "chat":
+        return normalise_chat(raw)
+    raise ValueError(f"unknown identity kind {kind!r}; expected one of {', '.join(KINDS)}")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A customer that an identity value matched, with what ranks it against the others."""
+
+    customer_id: int
+    display_name: str
+    company: str | None = None
+    label: str | None = None  # the matching identity's label ("mobile", "office", …)
+    contacts: int = 0  # conversations so far
+    last_contact_at: dt.datetime | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "customer_id": self.customer_id,
+            "display_name": self.display_name,
+            "company": self.company,
+            "label": self.label,
+            "contacts": self.contacts,
+            "last_contact_at": self.last_contact_at.isoformat() if self.last_contact_at else None,
+        }
+
+
+@dataclass(frozen=True)
+class Match:
+    """The outcome of identifying a contact: one customer, several ranked candidates, or none."""
+
+    value: str | None  # the normalised identity value (None when it could not be normalised)
+    customer_id: int | None
+    candidates: tuple[Candidate, ...] = ()
+
+    @property
+    def unknown(self) -> bool:
+        return self.customer_id is None and not self.candidates
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.customer_id is None and len(self.candidates) > 1
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _rank_key(c: Candidate) -> tuple[dt.datetime, int, int]:
+    # Most recent contact first, then the most contacts, then the oldest record.
+    return (c.last_contact_at or _EPOCH, c.contacts, -c.customer_id)
+
+
+def rank(candidates: Iterable[Candidate]) -> tuple[Candidate, ...]:
+    """Candidates best first; one customer listed once (its best-ranked identity wins)."""
+    best: dict[int, Candidate] = {}
+    for c in candidates:
+        seen = best.get(c.customer_id)
+        if seen is None or _rank_key(c) > _rank_key(seen):
+            best[c.customer_id] = c
+    return tuple(sorted(best.values(), key=_rank_key, reverse=True))
+
+
+def match(value: str | None, candidates: Iterable[Candidate]) -> Match:
+    """Decide the customer for a normalised *value* from the customers its identity names.
+
+    Exactly one customer is a match; several are ranked candidates the agent chooses from;
+    none is an unknown contact.
+    """
+    ranked = rank(candidates) if value is not None else ()
+    if len(ranked) == 1:
+        return Match(value=value, customer_id=ranked[0].customer_id, candidates=ranked)
+    return Match(value=value, customer_id=None, candidates=ranked)

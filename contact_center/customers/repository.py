@@ -1,0 +1,261 @@
+"""Customers and their identities in the core store: find, create, link, merge.
+
+Every method takes an optional ``session`` so a caller that is already inside a transaction
+(the email ingest storing a message, the CTI hook storing a call) can identify or create the
+customer in that same transaction; without one, the repository opens and commits its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contact_center.customers.identity import KINDS, Candidate, Match, match, normalise
+from contact_center.errors import Conflict, NotFound, ValidationError
+from contact_center.store.session import Database
+from contact_center.store.tables import Call, Conversation, Customer, Identity
+
+# A chain of merges longer than this is a data error, not something to follow forever.
+_MAX_MERGE_HOPS = 16
+
+
+@dataclass(frozen=True)
+class IdentityRecord:
+    kind: str
+    value: str
+    label: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "value": self.value, "label": self.label}
+
+
+@dataclass(frozen=True)
+class CustomerRecord:
+    """A customer as the rest of the product sees it (a value, detached from the session)."""
+
+    id: int
+    display_name: str
+    company: str | None = None
+    external_key: str | None = None
+    country: str | None = None
+    language: str | None = None
+    identities: tuple[IdentityRecord, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "display_name": self.display_name,
+            "company": self.company,
+            "external_key": self.external_key,
+            "country": self.country,
+            "language": self.language,
+            "identities": [i.to_dict() for i in self.identities],
+        }
+
+
+class CustomerRepository:
+    """Store access for customers; identity values are normalised on the way in."""
+
+    def __init__(self, db: Database, *, default_region: str) -> None:
+        self._db = db
+        self.default_region = default_region
+
+    @contextlib.asynccontextmanager
+    async def _use(self, session: AsyncSession | None) -> AsyncIterator[AsyncSession]:
+        if session is not None:
+            yield session
+            return
+        async with self._db.session() as s:
+            yield s
+
+    def normalise(self, kind: str, raw: str | None) -> str | None:
+        """*raw* normalised as an identity of *kind* with this install's default region."""
+        return normalise(kind, raw, self.default_region)
+
+    async def identify(self, kind: str, raw: str | None, *, session: AsyncSession | None = None) -> Match:
+        """Who is behind *raw*: one customer, ranked candidates, or unknown (see :func:`match`)."""
+        value = self.normalise(kind, raw)
+        if value is None:
+            return Match(value=None, customer_id=None)
+        async with self._use(session) as s:
+            return match(value, await _candidates(s, kind, value))
+
+    async def get(self, customer_id: int, *, session: AsyncSession | None = None) -> CustomerRecord | None:
+        """The customer, following merges to the surviving record; ``None`` when absent."""
+        async with self._use(session) as s:
+            row = await _live(s, customer_id)
+            if row is None:
+                return None
+            idents = (await s.execute(
+                select(Identity.kind, Identity.value, Identity.label)
+                .where(Identity.customer_id == row.id).order_by(Identity.id)
+            )).all()
+            return _record(row, idents)
+
+    async def create(
+        self,
+        display_name: str,
+        *,
+        company: str | None = None,
+        external_key: str | None = None,
+        country: str | None = None,
+        language: str | None = None,
+        identities: Iterable[tuple[str, str, str | None]] = (),
+        session: AsyncSession | None = None,
+    ) -> CustomerRecord:
+        """Create a customer with identities ``(kind, raw value, label)``.
+
+        Raises:
+            ValidationError: empty name, or an identity that cannot be normalised.
+            Conflict: *external_key* belongs to another customer.
+        """
+        name = display_name.strip()
+        if not name:
+            raise ValidationError("display_name", "'display_name' is required")
+        wanted = [(kind, self._require(kind, raw), label) for kind, raw, label in identities]
+        async with self._use(session) as s:
+            if external_key is not None and (await s.execute(
+                    select(Customer.id).where(Customer.external_key == external_key))).first() is not None:
+                raise Conflict(f"external key {external_key!r} belongs to another customer")
+            customer = Customer(display_name=name[:200], company=company, external_key=external_key,
+                                country=country, language=language)
+            s.add(customer)
+            await s.flush()
+            for kind, value, label in dict.fromkeys(wanted):
+                s.add(Identity(customer_id=customer.id, kind=kind, value=value, label=label))
+            await s.flush()
+            return _record(customer, [(k, v, lab) for k, v, lab in dict.fromkeys(wanted)])
+
+    def _require(self, kind: str, raw: str | None) -> str:
+        if kind not in KINDS:
+            raise ValidationError("kind", f"'kind' must be one of {', '.join(KINDS)}")
+        value = self.normalise(kind, raw)
+        if value is None:
+            raise ValidationError("value", f"{raw!r} is not a usable {kind}")
+        return value
+
+    async def link_identity(
+        self, customer_id: int, kind: str, raw: str | None, *, label: str | None = None,
+        session: AsyncSession | None = None,
+    ) -> IdentityRecord:
+        """Add an identity to a customer; linking one it already has is a no-op.
+
+        Raises:
+            ValidationError: unknown kind or a value that cannot be normalised.
+            NotFound: no such customer.
+        """
+        value = self._require(kind, raw)
+        async with self._use(session) as s:
+            row = await _live(s, customer_id)
+            if row is None:
+                raise NotFound(f"customer {customer_id} does not exist")
+            existing = (await s.execute(select(Identity).where(
+                Identity.customer_id == row.id, Identity.kind == kind, Identity.value == value))).scalar_one_or_none()
+            if existing is None:
+                s.add(Identity(customer_id=row.id, kind=kind, value=value, label=label))
+                await s.flush()
+            return IdentityRecord(kind=kind, value=value, label=label if existing is None else existing.label)
+
+    async def find_or_create(
+        self, kind: str, raw: str, *, display_name: str | None = None, session: AsyncSession | None = None,
+    ) -> tuple[int, bool]:
+        """The customer behind *raw* (the best-ranked one when ambiguous), created if unknown.
+
+        Returns ``(customer_id, created)``.
+
+        Raises:
+            ValidationError: *raw* cannot be normalised as *kind*.
+        """
+        value = self._require(kind, raw)
+        async with self._use(session) as s:
+            found = match(value, await _candidates(s, kind, value))
+            if found.candidates:
+                return found.candidates[0].customer_id, False
+            record = await self.create(display_name or value, identities=[(kind, value, None)], session=s)
+            return record.id, True
+
+    async def merge(self, merged_id: int, into_id: int, *, session: AsyncSession | None = None) -> None:
+        """Fold customer *merged_id* into *into_id*: identities, conversations and calls move.
+
+        The merged record stays (``merged_into_id`` points at the survivor) so old references
+        resolve. Publishing :class:`~contact_center.events.CustomersMerged` is the caller's job.
+
+        Raises:
+            ValidationError: merging a customer into itself.
+            NotFound: either customer is missing.
+        """
+        async with self._use(session) as s:
+            source, target = await _live(s, merged_id), await _live(s, into_id)
+            if source is None or target is None:
+                raise NotFound(f"customer {merged_id if source is None else into_id} does not exist")
+            if source.id == target.id:
+                raise ValidationError("into_id", "cannot merge a customer into itself")
+            have = set((await s.execute(
+                select(Identity.kind, Identity.value).where(Identity.customer_id == target.id))).all())
+            for ident in (await s.execute(select(Identity).where(Identity.customer_id == source.id))).scalars():
+                if (ident.kind, ident.value) in have:
+                    await s.delete(ident)
+                else:
+                    ident.customer_id = target.id
+            await s.execute(update(Conversation).where(Conversation.customer_id == source.id)
+                            .values(customer_id=target.id))
+            await s.execute(update(Call).where(Call.customer_id == source.id).values(customer_id=target.id))
+            await s.execute(update(Customer).where(Customer.merged_into_id == source.id)
+                            .values(merged_into_id=target.id))
+            if target.external_key is None and source.external_key is not None:
+                key, source.external_key = source.external_key, None
+                await s.flush()
+                target.external_key = key
+            source.merged_into_id = target.id
+            await s.flush()
+
+
+async def _live(s: AsyncSession, customer_id: int) -> Customer | None:
+    row = await s.get(Customer, customer_id)
+    hops = 0
+    while row is not None and row.merged_into_id is not None and hops < _MAX_MERGE_HOPS:
+        row = await s.get(Customer, row.merged_into_id)
+        hops += 1
+    return row
+
+
+async def _candidates(s: AsyncSession, kind: str, value: str) -> list[Candidate]:
+    rows = (await s.execute(
+        select(Customer.id, Customer.display_name, Customer.company, Identity.label)
+        .join(Identity, Identity.customer_id == Customer.id)
+        .where(Identity.kind == kind, Identity.value == value, Customer.merged_into_id.is_(None))
+    )).all()
+    if len(rows) < 2:  # one or no customer: nothing to rank, spare the contact statistics
+        return [Candidate(customer_id=r[0], display_name=r[1], company=r[2], label=r[3]) for r in rows]
+    stats = {r[0]: (int(r[1]), _aware(r[2])) for r in (await s.execute(
+        select(Conversation.customer_id, func.count(Conversation.id), func.max(Conversation.created_at))
+        .where(Conversation.customer_id.in_([r[0] for r in rows])).group_by(Conversation.customer_id)
+    )).all()}
+    return [
+        Candidate(customer_id=r[0], display_name=r[1], company=r[2], label=r[3],
+                  contacts=stats.get(r[0], (0, None))[0], last_contact_at=stats.get(r[0], (0, None))[1])
+        for r in rows
+    ]
+
+
+def _aware(value: Any) -> Any:
+    # Aggregates bypass the UTC column type on SQLite; give them their zone back.
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def _record(row: Customer, idents: Iterable[Any]) -> CustomerRecord:
+    return CustomerRecord(
+        id=row.id, display_name=row.display_name, company=row.company, external_key=row.external_key,
+        country=row.country, language=row.language,
+        identities=tuple(IdentityRecord(kind=i[0], value=i[1], label=i[2]) for i in idents),
+    )

@@ -1,0 +1,65 @@
+"""A customer's recent contacts across every channel (calls, emails, chats), newest first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contact_center.store.tables import Conversation, Department
+
+DEFAULT_LIMIT = 10
+
+
+def timeline_entry(
+    *,
+    conversation_id: int,
+    channel: str,
+    status: str,
+    subject: str | None,
+    contact_address: str | None,
+    department: str | None,
+    disposition: str | None,
+    created_at: dt.datetime,
+    closed_at: dt.datetime | None,
+) -> dict[str, Any]:
+    """One timeline row as it travels in the screen pop and the customer view (JSON-ready)."""
+    return {
+        "conversation_id": conversation_id,
+        "channel": channel,
+        "status": status,
+        "subject": subject,
+        "contact_address": contact_address,
+        "department": department,
+        "disposition": disposition,
+        "created_at": created_at.isoformat(),
+        "closed_at": closed_at.isoformat() if closed_at else None,
+    }
+
+
+async def recent_conversations(
+    session: AsyncSession, customer_id: int, *, limit: int = DEFAULT_LIMIT, exclude: int | None = None,
+) -> list[dict[str, Any]]:
+    """The customer's latest *limit* conversations on every channel, newest first.
+
+    *exclude* leaves one conversation out (the contact the pop is about).
+    """
+    query = (
+        select(Conversation.id, Conversation.channel, Conversation.status, Conversation.subject,
+               Conversation.contact_address, Department.slug, Conversation.disposition,
+               Conversation.created_at, Conversation.closed_at)
+        .outerjoin(Department, Department.id == Conversation.department_id)
+        .where(Conversation.customer_id == customer_id)
+        .order_by(Conversation.created_at.desc(), Conversation.id.desc())
+        .limit(limit)
+    )
+    if exclude is not None:
+        query = query.where(Conversation.id != exclude)
+    rows = (await session.execute(query)).all()
+    return [
+        timeline_entry(conversation_id=r[0], channel=r[1], status=r[2], subject=r[3], contact_address=r[4],
+                       department=r[5], disposition=r[6], created_at=r[7], closed_at=r[8])
+        for r in rows
+    ]
