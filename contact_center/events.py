@@ -37,6 +37,8 @@ class CallRang:
     queue: str | None = None
     orig_call_id: str | None = None
     at: float = field(default_factory=_now)
+    # The agents among ``users`` (login, display name or extension) that mapped to a user account.
+    ringing_user_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
