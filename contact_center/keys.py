@@ -12,9 +12,12 @@ from aiohttp import web
 
 from contact_center.auth.sessions import SessionRepository
 from contact_center.bus.base import Bus
+from contact_center.customers.repository import CustomerRepository
 from contact_center.http.metrics import Metrics
 from contact_center.http.openapi import ApiDocument
+from contact_center.screenpop.service import ScreenPopService
 from contact_center.settings import Settings
+from contact_center.sources.federation import SourceFederation
 from contact_center.store.session import Database
 
 if TYPE_CHECKING:
@@ -27,6 +30,10 @@ REDIS = web.AppKey("redis", Any)  # redis.asyncio.Redis | None
 SESSIONS = web.AppKey("sessions", SessionRepository)
 METRICS = web.AppKey("metrics", Metrics)
 API = web.AppKey("api", ApiDocument)
+# Core services built by contact_center.screenpop.wiring.
+CUSTOMERS = web.AppKey("customers", CustomerRepository)  # identify / create / link / merge customers
+FEDERATION = web.AppKey("federation", SourceFederation)  # the source databases, cached per customer
+SCREENPOP = web.AppKey("screenpop", ScreenPopService)  # deliver(conversation_id, user_id, call_id=...)
 # Ports (contact_center.ports): filled by the plugins that provide them.
 AGENT_COMMANDS = web.AppKey("agent_commands", dict)  # frame type -> AgentCommand
 CALL_DIRECTOR = web.AppKey("call_director", Any)  # CallDirector | None

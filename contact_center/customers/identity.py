@@ -20,6 +20,8 @@ from email.utils import parseaddr
 import phonenumbers
 
 KINDS = ("phone", "email", "chat")
+# The identity kind a conversation's contact address has, by channel.
+CHANNEL_IDENTITY = {"call": "phone", "email": "email", "chat": "chat"}
 # What PBXs send when the caller withheld the number.
 _WITHHELD = {"", "anonymous", "unknown", "private", "restricted", "unavailable", "withheld", "clip_no_screening"}
 _SEPARATORS = re.compile(r"[\s\-./()]+")

@@ -1,0 +1,49 @@
+"""``GET /api/v1/customers/{id}/sources/{name}/history``: a source's full history on demand.
+
+The pop carries each source's short query (recent purchases); an agent who wants more asks for
+the source's ``history_query`` (full purchase history), which is never cached and is audited.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from contact_center import keys
+from contact_center.errors import NotFound, Unavailable, ValidationError
+from contact_center.http.auth import current_user
+from contact_center.http.openapi import obj
+from contact_center.screenpop.compose import section_view
+from contact_center.sources.result import OK
+
+
+async def source_history(request: web.Request) -> web.Response:
+    principal = await current_user(request)
+    try:
+        customer_id = int(request.match_info["id"])
+    except ValueError as exc:
+        raise ValidationError("id", "customer id must be a whole number") from exc
+    name = request.match_info["name"]
+    customer = await request.app[keys.CUSTOMERS].get(customer_id)
+    if customer is None:
+        raise NotFound(f"customer {customer_id} does not exist")
+    if customer.external_key is None:
+        raise NotFound("this customer is not known to the source databases")
+    result = await request.app[keys.FEDERATION].history(name, customer.external_key)
+    if result.status != OK:
+        raise Unavailable(f"source {name!r} is {result.status}")
+    request.app[keys.SCREENPOP].audit.record(user_id=principal.id, customer_id=customer.id, action="source_history",
+                                             detail={"source": name})
+    return web.json_response({"customer_id": customer.id, "name": name, "section": section_view(result)})
+
+
+def register(app: web.Application) -> None:
+    """Add the history route and document it."""
+    app.router.add_get("/api/v1/customers/{id}/sources/{name}/history", source_history)
+    app[keys.API].add(
+        "GET", "/api/v1/customers/{id}/sources/{name}/history", tag="customers",
+        summary="A source's full history for a customer (e.g. every purchase), on demand",
+        parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                    {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+        response=obj(("customer_id", "name", "section"), customer_id={"type": "integer"}, name={"type": "string"},
+                     section=obj(("status", "title", "data"))),
+        errors=(401, 404, 503))

@@ -1,0 +1,251 @@
+"""The screen-pop service: prefetch at ring, deliver at answer, follow up late sections.
+
+Listens on the bus:
+
+* ``CallRang``: load who is calling, start fetching every source for them, and show the
+  caller to the agents the PBX named as ringing (``call_ringing``).
+* ``CallAnswered``: push the ``screen_pop`` to the answering agent only (as ``UserNotified``,
+  which the agent UI delivers to that user's sockets on whichever instance they are), audit
+  it, and send a ``screen_pop_section`` for every section that answers after its deadline.
+* ``OfferAccepted`` for an email or chat: the same pop (``call_id`` null) to the agent.
+* ``CallEnded``: ``call_ended`` to the agents who were rung or answered.
+* ``CustomersMerged``: forget cached contexts.
+
+Each pop runs in its own task, so a slow source never holds up another agent's pop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from sqlalchemy import select
+
+from contact_center.auth.roles import Principal
+from contact_center.bus.base import Bus
+from contact_center.customers.repository import CustomerRepository
+from contact_center.errors import Forbidden, NotFound, ValidationError
+from contact_center.events import CallAnswered, CallEnded, CallRang, CustomersMerged, OfferAccepted, UserNotified
+from contact_center.screenpop.audit import AuditWriter
+from contact_center.screenpop.compose import compose_pop, ended_frame, ringing_frame, section_frame
+from contact_center.screenpop.config import OWNED_AUX, ScreenPopConfig
+from contact_center.screenpop.context import ContextCache, PopContext, attach
+from contact_center.screenpop.suggestions import Pairs, co_purchase_pairs, owned_from_rows, pairs_from_rows, suggest
+from contact_center.sources.federation import SourceFederation
+from contact_center.sources.result import OK, TIMEOUT, UNAVAILABLE, SectionResult
+from contact_center.store.session import Database
+from contact_center.store.tables import Conversation, Department
+
+log = logging.getLogger(__name__)
+
+
+class ScreenPopService:
+    """Composes and delivers screen pops; see the module docstring for the events it handles."""
+
+    def __init__(
+        self, *, db: Database, bus: Bus, customers: CustomerRepository, federation: SourceFederation,
+        config: ScreenPopConfig, audit: AuditWriter,
+    ) -> None:
+        self._db = db
+        self._bus = bus
+        self._customers = customers
+        self._federation = federation
+        self._config = config
+        self.audit = audit
+        self.contexts = ContextCache(db, customers, ttl_seconds=config.cache_ttl_seconds,
+                                     timeline_limit=config.timeline_limit)
+        self._pairs: Pairs = {}
+        self.pairs_loaded = asyncio.Event()  # set once the co-purchase table has been read
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._unsubscribe: Any = None
+
+    def start(self) -> None:
+        """Subscribe to the bus and start refreshing the co-purchase table."""
+        self._unsubscribe = self._bus.subscribe(
+            self._on_event, CallRang, CallAnswered, CallEnded, OfferAccepted, CustomersMerged)
+        if self._config.suggestions is not None:
+            self._spawn(self._refresh_pairs())
+
+    async def close(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.contexts.close()
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("screen pop task failed", exc_info=task.exception())
+
+    async def _on_event(self, event: Any) -> None:
+        if isinstance(event, CallRang):
+            self._spawn(self._ring(event, self.contexts.get(event.conversation_id, refresh=True)))
+        elif isinstance(event, CallAnswered) and event.user_id is not None:
+            self._spawn(self.deliver(event.conversation_id, event.user_id, call_id=event.call_id))
+        elif isinstance(event, OfferAccepted):
+            self._spawn(self._offer_accepted(event))
+        elif isinstance(event, CallEnded):
+            self._spawn(self._ended(event))
+        elif isinstance(event, CustomersMerged):
+            self.contexts.clear()
+
+    # ------------------------------------------------------------------ ring, answer, end
+
+    async def _ring(self, event: CallRang, pending: asyncio.Task[PopContext]) -> None:
+        ctx = await pending
+        ctx.ringing_user_ids = tuple(event.ringing_user_ids)
+        if ctx.customer_key:
+            self._federation.prefetch(ctx.customer_key)
+        if not event.ringing_user_ids:
+            return
+        frame = ringing_frame(
+            call_id=event.call_id, conversation_id=event.conversation_id, from_number=event.from_number,
+            to_number=event.to_number, direction=event.direction, queue=event.queue,
+            customer=ctx.customer.to_dict() if ctx.customer else None,
+            candidates=[c.to_dict() for c in ctx.candidates])
+        for user_id in event.ringing_user_ids:
+            await self._bus.publish(UserNotified(user_id=user_id, frame=frame))
+
+    async def deliver(self, conversation_id: int, user_id: int, *, call_id: str | None) -> dict[str, Any]:
+        """Compose the pop for *conversation_id*, push it to *user_id*, audit it; returns it."""
+        ctx = await self.contexts.get(conversation_id)
+        ctx.answered_user_ids.add(user_id)
+        sections = await self._sections(ctx)
+        pop = compose_pop(
+            call_id=call_id, conversation_id=conversation_id, channel=ctx.channel, address=ctx.address,
+            customer=ctx.customer.to_dict() if ctx.customer else None,
+            candidates=[c.to_dict() for c in ctx.candidates], sections=sections, timeline=ctx.timeline,
+            suggestions=self._suggest(sections))
+        await self._bus.publish(UserNotified(user_id=user_id, frame=pop))
+        self.audit.record(user_id=user_id, customer_id=ctx.customer.id if ctx.customer else None, action="screen_pop",
+                          detail={"conversation_id": conversation_id, "call_id": call_id,
+                                  "sections": {n: r.status for n, r in sections.items()}})
+        key = ctx.customer_key
+        for name, result in sections.items():
+            task = self._federation.pending(key, name) if key and result.status == TIMEOUT else None
+            if task is not None:
+                self._spawn(self._follow_up(task, ctx, user_id, call_id))
+        return pop
+
+    async def _sections(self, ctx: PopContext) -> dict[str, SectionResult]:
+        if ctx.customer is None:
+            return {}
+        if ctx.customer_key is None:
+            return {n: SectionResult(name=n, title=s.title, status=UNAVAILABLE, error="no customer key")
+                    for n, s in self._federation.specs.items()}
+        return await self._federation.sections(ctx.customer_key)
+
+    async def _follow_up(self, task: asyncio.Task[SectionResult], ctx: PopContext, user_id: int,
+                         call_id: str | None) -> None:
+        result = await asyncio.shield(task)
+        feeds = self._config.suggestions is not None and result.name == self._config.suggestions.source
+        frame = section_frame(call_id=call_id, conversation_id=ctx.conversation_id, result=result,
+                              suggestions=self._suggest({result.name: result}) if feeds else None)
+        await self._bus.publish(UserNotified(user_id=user_id, frame=frame))
+        if result.status == OK:
+            self.audit.record(user_id=user_id, customer_id=ctx.customer.id if ctx.customer else None,
+                              action="screen_pop_section",
+                              detail={"conversation_id": ctx.conversation_id, "call_id": call_id,
+                                      "section": result.name})
+
+    async def _ended(self, event: CallEnded) -> None:
+        ctx = self.contexts.peek(event.conversation_id)
+        users = set(ctx.ringing_user_ids) | ctx.answered_user_ids if ctx else set()
+        if event.user_id is not None:
+            users.add(event.user_id)
+        frame = ended_frame(call_id=event.call_id, conversation_id=event.conversation_id, cause=event.cause,
+                            missed=event.missed)
+        for user_id in sorted(users):
+            await self._bus.publish(UserNotified(user_id=user_id, frame=frame))
+
+    async def _offer_accepted(self, event: OfferAccepted) -> None:
+        async with self._db.session() as s:
+            channel = (await s.execute(select(Conversation.channel).where(
+                Conversation.id == event.conversation_id))).scalar_one_or_none()
+        if channel in ("email", "chat"):
+            await self.deliver(event.conversation_id, event.user_id, call_id=None)
+
+    # ------------------------------------------------------------------ agents choosing a customer
+
+    async def assign_customer(self, principal: Principal, conversation_id: int, customer_id: int) -> dict[str, Any]:
+        """Link *conversation_id* to *customer_id* (the agent chose or created them) and re-pop.
+
+        Raises:
+            NotFound: no such conversation or customer.
+            Forbidden: the conversation belongs to a department the agent does not see.
+        """
+        await self.check_access(principal, conversation_id)
+        customer = await self._customers.get(customer_id)
+        if customer is None:
+            raise NotFound(f"customer {customer_id} does not exist")
+        async with self._db.session() as s:
+            await attach(s, conversation_id, customer.id)
+        self.contexts.get(conversation_id, refresh=True)
+        call_id = await self._call_id(conversation_id)
+        return await self.deliver(conversation_id, principal.id, call_id=call_id)
+
+    async def check_access(self, principal: Principal, conversation_id: int) -> Conversation:
+        """The conversation, if *principal* may see it.
+
+        Raises:
+            NotFound: no such conversation.
+            Forbidden: another department's conversation.
+        """
+        async with self._db.session() as s:
+            row = (await s.execute(select(Conversation, Department.slug).outerjoin(
+                Department, Department.id == Conversation.department_id).where(
+                Conversation.id == conversation_id))).one_or_none()
+        if row is None:
+            raise NotFound(f"conversation {conversation_id} does not exist")
+        if not principal.sees_department(row[1]) and row[0].assigned_user_id != principal.id:
+            raise Forbidden("this conversation belongs to another department")
+        return row[0]  # type: ignore[no-any-return]
+
+    async def _call_id(self, conversation_id: int) -> str | None:
+        async with self._db.session() as s:
+            return (await s.execute(select(Conversation.external_ref).where(
+                Conversation.id == conversation_id, Conversation.channel == "call"))).scalar_one_or_none()
+
+    async def pick_command(self, principal: Principal, frame: dict[str, Any]) -> dict[str, Any] | None:
+        """Agent command ``pick_customer`` ``{conversation_id, customer_id}``: the new pop follows."""
+        try:
+            conversation_id, customer_id = int(frame["conversation_id"]), int(frame["customer_id"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValidationError("conversation_id", "conversation_id and customer_id must be integers") from exc
+        await self.assign_customer(principal, conversation_id, customer_id)
+        return None
+
+    # ------------------------------------------------------------------ suggestions
+
+    def _suggest(self, sections: dict[str, SectionResult]) -> list[dict[str, Any]]:
+        cfg = self._config.suggestions
+        result = sections.get(cfg.source) if cfg else None
+        if cfg is None or result is None or result.status != OK:
+            return []
+        return suggest(owned_from_rows(result.aux.get(OWNED_AUX, [])), self._pairs, limit=cfg.limit)
+
+    async def _refresh_pairs(self) -> None:
+        cfg = self._config.suggestions
+        assert cfg is not None
+        while True:
+            try:
+                if cfg.pairs_query:
+                    self._pairs = pairs_from_rows(await self._federation.query(cfg.source, cfg.pairs_query))
+                elif cfg.items_query:
+                    rows = await self._federation.query(cfg.source, cfg.items_query)
+                    lines = [tuple(r.values())[:2] for r in rows]
+                    self._pairs = await asyncio.to_thread(co_purchase_pairs, lines)  # type: ignore[arg-type]
+                self.pairs_loaded.set()
+            except Exception as exc:
+                log.warning("co-purchase table not refreshed: %s", exc)
+            await asyncio.sleep(cfg.refresh_seconds)
+
