@@ -1,8 +1,9 @@
 """The demo configuration file, ``<data_dir>/contact-center.toml``, written once by ``demo``.
 
-It points the screen pop at the three demo source databases and declares one PBX (``demo-pbx``)
-with a random hook token. An existing file is never rewritten, so the token stays stable across
-restarts and the operator may edit it; environment variables still override it.
+It points the screen pop at the three demo source databases (and its suggestions at the sales
+database) and declares one PBX (``demo-pbx``) with a random hook token. An existing file is
+never rewritten, so the token stays stable across restarts and the operator may edit it;
+environment variables still override it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from contact_center.demo.sources import source_definitions
+from contact_center.demo.sources import screenpop_suggestions, source_definitions
 
 CONFIG_NAME = "contact-center.toml"
 PBX_NAME = "demo-pbx"
@@ -58,6 +59,8 @@ def render_demo_config(data_dir: Path, *, token: str, host: str, port: int) -> s
         f"token = {_str(token)}",
         "",
     ]
+    lines += ["# What else would suit the customer: products often bought together with theirs.", "[screenpop]"]
+    lines += [*(_entry(key, value) for key, value in screenpop_suggestions().items()), ""]
     for source in source_definitions(data_dir / "sources"):
         lines += ["[[sources]]", *(_entry(key, value) for key, value in source.items()), ""]
     return "\n".join(lines)
@@ -69,7 +72,7 @@ def _entry(key: str, value: Any) -> str:
     if "\n" in value:
         if "'''" in value:
             raise ValueError(f"{key} cannot be written as a TOML literal string")
-        return f"{key} = '''\n{value}'''"
+        return f"{key} = '''\n{value}\n'''"
     return f"{key} = {_str(value)}"
 
 
