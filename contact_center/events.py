@@ -261,13 +261,19 @@ def decode(raw: bytes | str) -> Event:
         ValueError: unknown event type or fields that do not match it.
     """
     doc = json.loads(raw)
-    cls = EVENT_TYPES.get(doc.get("type", ""))
+    kind = doc.get("type") if isinstance(doc, dict) else None
+    cls = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        raise ValueError(f"unknown event type {doc.get('type')!r}")
-    data: dict[str, Any] = doc["data"]
+        raise ValueError(f"unknown event type {kind!r}")
+    data = doc.get("data")
+    if not isinstance(data, dict):
+        raise ValueError(f"{kind} without a data object")
     kwargs = {}
     for f in fields(cls):
         if f.name in data:
             value = data[f.name]
             kwargs[f.name] = tuple(value) if isinstance(value, list) else value
-    return cls(**kwargs)  # type: ignore[no-any-return]
+    try:
+        return cls(**kwargs)  # type: ignore[no-any-return]
+    except TypeError as exc:  # missing or unexpected fields
+        raise ValueError(f"{kind}: {exc}") from exc
