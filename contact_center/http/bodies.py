@@ -91,6 +91,8 @@ def optional_int(body: Mapping[str, Any], name: str, *, low: int | None = None, 
     value = body.get(name)
     if value in (None, ""):
         return None
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ValidationError(name, f"'{name}' must be a whole number")  # int() would quietly truncate
     try:
         number = int(value)  # type: ignore[arg-type]
     except (TypeError, ValueError) as exc:

@@ -82,7 +82,7 @@ def test_decode_accepts_str_and_ignores_unknown_fields() -> None:
 )
 def test_decode_rejects_what_is_not_an_event(raw: bytes) -> None:
     """Anything that is not a complete event is a ValueError (the Redis reader survives it)."""
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"\S"):
         decode(raw)
 
 

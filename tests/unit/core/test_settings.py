@@ -149,7 +149,7 @@ def test_bad_values_raise_config_error(tmp_path: Path, environ: dict[str, str], 
 
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     """Naming a file that does not exist fails with its path."""
-    with pytest.raises(ConfigError, match="nope.toml"):
+    with pytest.raises(ConfigError, match=r"nope\.toml"):
         Settings.load(environ={"CC_CONFIG": str(tmp_path / "nope.toml")})
 
 
