@@ -8,7 +8,7 @@ from contact_center import keys
 from contact_center.auth.roles import Principal
 from contact_center.auth.sessions import COOKIE_NAME
 
-_PRINCIPAL = "cc.principal"
+_PRINCIPAL = web.RequestKey("cc.principal", Principal)
 
 
 async def current_user(request: web.Request, role: str = "agent") -> Principal:
