@@ -1,0 +1,184 @@
+"""The typed ``[routing]`` configuration, parsed once at start-up from ``settings.section("routing")``.
+
+Per-queue policy is resolved in layers, most specific last: built-in defaults, the store's
+``queue`` row (strategy, service level, offer timeout, overflow), then configuration when it
+sets a key: top-level ``[routing]`` keys, ``[routing.channels.<channel>]``, and
+``[routing.queues."<department>.<channel>"]``. See ``contact-center.example.toml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from contact_center.errors import ConfigError
+from routing.defaults import DEFAULT_DEPARTMENTS, DEFAULT_RULES
+from routing.rules import Rule, parse_rules
+from routing.selection import STRATEGIES
+
+CHANNELS = ("call", "email", "chat")
+# key in the config -> QueuePolicy attribute
+_POLICY_KEYS = {
+    "strategy": "strategy",
+    "offer_timeout_seconds": "offer_timeout",
+    "wrap_up_seconds": "wrap_up",
+    "service_level_seconds": "service_level",
+    "overflow_after_seconds": "overflow_after",
+    "overflow_to": "overflow_to",
+    "widen_after_seconds": "widen_after",
+    "aging_seconds": "aging",
+}
+_BUILTIN_WRAP_UP = {"call": 10.0, "email": 0.0, "chat": 0.0}
+
+
+@dataclass(frozen=True)
+class QueuePolicy:
+    """How one queue behaves."""
+
+    strategy: str = "longest_idle"
+    offer_timeout: float = 20.0
+    wrap_up: float = 10.0
+    service_level: float = 20.0
+    overflow_after: float | None = None
+    overflow_to: str | None = None  # another queue's slug
+    widen_after: float | None = None  # drop the contact's skill requirements after this wait
+    aging: float = 60.0  # seconds of waiting worth one priority step
+
+
+@dataclass(frozen=True)
+class StoreQueue:
+    """The store's row for a queue (only what routing reads)."""
+
+    id: int
+    slug: str
+    department: str
+    channel: str
+    strategy: str
+    service_level_seconds: int
+    offer_timeout_seconds: int
+    overflow_after_seconds: int | None
+    overflow_queue_slug: str | None
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    """Everything the router needs to know from configuration."""
+
+    rules: tuple[Rule, ...]
+    departments: tuple[str, ...] = DEFAULT_DEPARTMENTS
+    default_department: str = "service"
+    autopause_after: int = 3  # offers in a row that time out before the agent is set away
+    reoffer_after: float = 60.0  # an agent who declined a contact is not offered it again for this long
+    offline_grace: float = 15.0  # an agent with no websocket left anywhere goes offline after this
+    available_on_connect: bool = True
+    sweep_interval: float = 0.25  # how often timers (offer expiry, wrap-up end, overflow) are checked
+    snapshot_interval: float = 1.0  # supervisor frames: at most this often, never staler
+    customer_data_timeout: float = 0.05  # deadline for customer data used by rules
+    call_dial: str = "agent"  # "agent": dial a free agent's extension; "department": always the department number
+    agent_refresh: float = 30.0  # reload agent profiles (skills, departments, capacity) from the store
+    layers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # "", "channel:x", "queue:slug"
+
+    def policy(self, slug: str, channel: str, row: StoreQueue | None) -> QueuePolicy:
+        """The effective policy of queue *slug* (see the module docstring for the layers)."""
+        base = QueuePolicy(wrap_up=_BUILTIN_WRAP_UP.get(channel, 10.0))
+        if row is not None:
+            base = replace(base, strategy=row.strategy or base.strategy,
+                           service_level=float(row.service_level_seconds or base.service_level),
+                           offer_timeout=float(row.offer_timeout_seconds or base.offer_timeout),
+                           overflow_after=float(row.overflow_after_seconds) if row.overflow_after_seconds else None,
+                           overflow_to=row.overflow_queue_slug)
+        for layer in ("", f"channel:{channel}", f"queue:{slug}"):
+            values = self.layers.get(layer)
+            if values:
+                base = replace(base, **values)
+        return base
+
+
+def _num(raw: Any, name: str, *, allow_none: bool = False) -> float | None:
+    if allow_none and (raw is None or raw == ""):
+        return None
+    try:
+        number = float(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"routing.{name} must be a number, not {raw!r}") from exc
+    if number < 0:
+        raise ConfigError(f"routing.{name} must not be negative")
+    return number
+
+
+def _bool(raw: Any, name: str) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"routing.{name} must be true or false, not {raw!r}")
+
+
+def _policy_layer(raw: Mapping[str, Any], where: str, departments: tuple[str, ...]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, attr in _POLICY_KEYS.items():
+        if key not in raw:
+            continue
+        value = raw[key]
+        if key == "strategy":
+            if value not in STRATEGIES:
+                raise ConfigError(f"{where}.strategy {value!r} is unknown; known: {', '.join(STRATEGIES)}")
+        elif key == "overflow_to":
+            department = str(value).partition(".")[0]
+            if department not in departments or str(value).partition(".")[2] not in CHANNELS:
+                raise ConfigError(f"{where}.overflow_to {value!r} must be '<department>.<channel>'")
+        else:
+            value = _num(value, f"{where}.{key}", allow_none=key in ("overflow_after_seconds", "widen_after_seconds"))
+        values[attr] = value
+    return values
+
+
+def _layers(raw: Mapping[str, Any], departments: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    layers = {"": _policy_layer(raw, "routing", departments)}
+    for channel, section in dict(raw.get("channels", {})).items():
+        if channel not in CHANNELS:
+            raise ConfigError(f"routing.channels.{channel}: unknown channel; known: {', '.join(CHANNELS)}")
+        layers[f"channel:{channel}"] = _policy_layer(section, f"routing.channels.{channel}", departments)
+    for slug, section in dict(raw.get("queues", {})).items():
+        department, _, channel = str(slug).partition(".")
+        if department not in departments or channel not in CHANNELS:
+            raise ConfigError(f"routing.queues.{slug}: a queue is '<department>.<channel>' of known ones")
+        layers[f"queue:{slug}"] = _policy_layer(section, f"routing.queues.{slug}", departments)
+    return layers
+
+
+def load_config(raw: Mapping[str, Any]) -> RoutingConfig:
+    """Parse and validate the ``[routing]`` section.
+
+    Raises:
+        ConfigError: an unknown department, field, operator, strategy or channel, or a bad number;
+            rule errors name the rule's line in the table.
+    """
+    departments = tuple(raw.get("departments", DEFAULT_DEPARTMENTS))
+    default = str(raw.get("default_department", "service" if "service" in departments else departments[0]))
+    if default not in departments:
+        raise ConfigError(f"routing.default_department {default!r} is not one of {', '.join(departments)}")
+    rules = parse_rules(raw.get("rules", DEFAULT_RULES), departments=departments)
+    call_dial = str(raw.get("call_dial", "agent"))
+    if call_dial not in ("agent", "department"):
+        raise ConfigError("routing.call_dial must be 'agent' or 'department'")
+    return RoutingConfig(
+        rules=rules,
+        departments=departments,
+        default_department=default,
+        autopause_after=int(_num(raw.get("autopause_after", 3), "autopause_after") or 0),
+        reoffer_after=_num(raw.get("reoffer_after_seconds", 60), "reoffer_after_seconds") or 0.0,
+        offline_grace=_num(raw.get("offline_grace_seconds", 15), "offline_grace_seconds") or 0.0,
+        available_on_connect=_bool(raw.get("available_on_connect", True), "available_on_connect"),
+        sweep_interval=max(0.01, _num(raw.get("sweep_interval_seconds", 0.25), "sweep_interval_seconds") or 0.25),
+        snapshot_interval=max(0.05, _num(raw.get("snapshot_interval_seconds", 1.0), "snapshot_interval_seconds")
+                              or 1.0),
+        customer_data_timeout=(_num(raw.get("customer_data_timeout_ms", 50), "customer_data_timeout_ms") or 0) / 1000,
+        call_dial=call_dial,
+        agent_refresh=_num(raw.get("agent_refresh_seconds", 30), "agent_refresh_seconds") or 30.0,
+        layers=_layers(raw, departments),
+    )

@@ -1,0 +1,178 @@
+"""Bus events in, router calls out: new contacts are routed, ends of contacts release agents.
+
+Contact events (ring, answer, hang-up, IVR digits, email, chat, conversation changes) are
+handled in publication order by one subscriber, so a conversation's steps never overtake each
+other. Events about agents only mark this instance's mirror stale and ask for a dispatch pass.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from contact_center.bus.base import Bus
+from contact_center.events import (
+    AgentPresenceChanged,
+    CallAnswered,
+    CallEnded,
+    CallRang,
+    ChatMessageReceived,
+    ContactRouted,
+    ConversationUpdated,
+    DtmfReceived,
+    EmailReceived,
+    OfferAccepted,
+    OfferDeclined,
+    OfferMade,
+)
+from routing.facts import FactsBuilder
+from routing.model import ASSIGNED, WAITING, ContactState
+from routing.router import Router
+from routing.rules import Facts, decide
+from routing.store import ConversationInfo
+
+log = logging.getLogger(__name__)
+ROUTABLE = ("queued", "offered")
+
+
+class RoutingConsumer:
+    """Turns bus events into routing steps."""
+
+    def __init__(self, *, router: Router, facts: FactsBuilder) -> None:
+        self._router = router
+        self._facts = facts
+
+    def subscribe(self, bus: Bus) -> None:
+        """Register the handlers (before the bus starts)."""
+        bus.subscribe(self.on_contact_event, CallRang, CallAnswered, CallEnded, DtmfReceived, EmailReceived,
+                      ChatMessageReceived, ConversationUpdated)
+        bus.subscribe(self.on_agent_event, OfferMade, OfferAccepted, OfferDeclined, AgentPresenceChanged,
+                      ContactRouted)
+
+    async def on_agent_event(self, event: object) -> None:
+        """Another instance (or this one) changed an agent or a queue: refresh and dispatch."""
+        self._router.mark_dirty(getattr(event, "user_id", None))
+        self._router.kick()
+
+    async def on_contact_event(self, event: object) -> None:
+        """Dispatch one contact event to its handler."""
+        handlers = {
+            CallRang: self.on_call_rang, CallAnswered: self.on_call_answered, CallEnded: self.on_call_ended,
+            DtmfReceived: self.on_dtmf, EmailReceived: self.on_email, ChatMessageReceived: self.on_chat,
+            ConversationUpdated: self.on_conversation_updated,
+        }
+        await handlers[type(event)](event)  # type: ignore[operator]
+
+    # ----------------------------------------------------------------------- routing new contacts
+
+    async def _route(self, info: ConversationInfo, facts: Facts, *, suggested: str | None) -> ContactState:
+        config = self._router.config
+        decision = decide(config.rules, facts, default=config.default_department,
+                          suggested=suggested if suggested in config.departments else None)
+        contact = self._router.contact_for(info, decision, now=self._router.clock())
+        return await self._router.enqueue(contact)
+
+    async def _routable(self, conversation_id: int, channel: str) -> ConversationInfo | None:
+        if await self._router.reservations.contact(conversation_id) is not None:
+            return None
+        info = await self._router.repository.conversation(conversation_id)
+        if info is None or info.status not in ROUTABLE or info.channel != channel:
+            return None
+        return info
+
+    async def route_call(self, event: CallRang) -> ContactState | None:
+        """Route an inbound call (at ``newCall``, from the hook or from the bus, whichever is first)."""
+        tracked = await self._router.reservations.contact(event.conversation_id)
+        if tracked is not None or event.direction != "in":
+            return tracked
+        info = await self._routable(event.conversation_id, "call")
+        if info is None:
+            return None
+        facts = await self._facts.call(event, info)
+        return await self._route(info, facts, suggested=event.queue)
+
+    async def on_call_rang(self, event: CallRang) -> None:
+        await self.route_call(event)
+
+    async def on_email(self, event: EmailReceived) -> None:
+        info = await self._routable(event.conversation_id, "email")
+        if info is not None:
+            await self._route(info, await self._facts.email(event, info), suggested=event.department)
+
+    async def on_chat(self, event: ChatMessageReceived) -> None:
+        info = await self._routable(event.conversation_id, "chat")
+        if info is not None:
+            await self._route(info, await self._facts.chat(event, info), suggested=None)
+
+    async def on_dtmf(self, event: DtmfReceived) -> None:
+        """IVR digits: route the waiting call again with the digits known."""
+        contact = await self._router.reservations.contact(event.conversation_id)
+        info = await self._router.repository.conversation(event.conversation_id)
+        if contact is None or contact.status != WAITING or info is None:
+            return
+        facts = await self._facts.stored(info, dtmf=event.digits)
+        config = self._router.config
+        decision = decide(config.rules, facts, default=config.default_department, suggested=contact.department)
+        if decision.department != contact.department:
+            await self._router.reroute(contact, decision, why=f"IVR digits {event.digits}")
+
+    # ----------------------------------------------------------------------- ends of contacts
+
+    async def on_call_answered(self, event: CallAnswered) -> None:
+        await self._router.answered(event.conversation_id, event.user_id)
+
+    async def on_call_ended(self, event: CallEnded) -> None:
+        contact = await self._router.reservations.contact(event.conversation_id)
+        if contact is None:
+            return
+        if contact.status == ASSIGNED:
+            await self._router.finish(event.conversation_id)
+        else:
+            await self._router.abandon(event.conversation_id)
+
+    async def on_conversation_updated(self, event: ConversationUpdated) -> None:
+        """Someone else changed a tracked conversation: closed it, wrapped it up or assigned it."""
+        contact = await self._router.reservations.contact(event.conversation_id)
+        if contact is None:
+            return
+        if event.status in ("wrap_up", "closed"):
+            if contact.status == ASSIGNED:
+                await self._router.finish(event.conversation_id)
+            else:
+                await self._router.abandon(event.conversation_id)  # the visitor left, or closed unanswered
+        elif event.status == "assigned" and event.user_id is not None and contact.status != ASSIGNED:
+            await self._router.answered(event.conversation_id, event.user_id)  # assigned by hand
+
+    # ----------------------------------------------------------------------- restart
+
+    async def rebuild(self) -> int:
+        """Track again every conversation the store says is waiting, offered or assigned."""
+        count = 0
+        for info in await self._router.repository.open_conversations():
+            if await self._router.reservations.contact(info.id) is not None:
+                continue
+            if info.status == "assigned":
+                count += await self._adopt(info)
+                continue
+            facts = await self._facts.stored(info)
+            config = self._router.config
+            decision = decide(config.rules, facts, default=config.default_department, suggested=info.department)
+            if info.department:
+                decision = type(decision)(info.department, info.priority, decision.skills,
+                                          info.route_reason or decision.reason, decision.rules)
+            contact = self._router.contact_for(info, decision, now=self._router.clock(),
+                                               enqueued_at=info.created_at.timestamp())
+            await self._router.enqueue(contact)
+            count += 1
+        log.info("routing rebuilt %d open conversations from the store", count)
+        return count
+
+    async def _adopt(self, info: ConversationInfo) -> int:
+        if info.assigned_user_id is None:
+            return 0
+        department = info.department or self._router.config.default_department
+        queue = info.queue or self._router.queue_slug(department, info.channel)
+        contact = ContactState(conversation_id=info.id, channel=info.channel, department=department, queue=queue,
+                               priority=info.priority, enqueued_at=info.created_at.timestamp(),
+                               reason=info.route_reason or "", status=ASSIGNED, user_id=info.assigned_user_id,
+                               dispatch=info.channel != "call", customer_id=info.customer_id)
+        return int(await self._router.reservations.enqueue(contact))

@@ -1,0 +1,84 @@
+"""Agent presence: available / away (with a reason) / offline, and websocket connect/disconnect.
+
+An agent whose last websocket closes (on every instance) goes offline after a grace period, so
+a page reload or a short network blip does not throw them out of the queues. The grace timer
+lives with the routing state, so any instance may fire it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from contact_center.auth.roles import Principal
+from contact_center.errors import NotFound, ValidationError
+from routing.model import PRESENCES, AgentState
+from routing.notifier import offer_frame, presence_frame
+from routing.router import Router
+
+log = logging.getLogger(__name__)
+
+
+class PresenceService:
+    """Changes agents' presence and follows their websockets."""
+
+    def __init__(self, *, router: Router, instance: str) -> None:
+        self._router = router
+        self._instance = instance
+
+    async def set(self, user_id: int, presence: str, reason: str | None = None) -> AgentState:
+        """Set an agent's presence; going away or offline withdraws a pending offer.
+
+        Raises:
+            ValidationError: unknown presence. NotFound: the user takes no contacts (not an agent).
+        """
+        if presence not in PRESENCES:
+            raise ValidationError("presence", f"presence must be one of {', '.join(PRESENCES)}")
+        router = self._router
+        agent = await router.reservations.set_presence(user_id, presence, reason, router.clock())
+        if agent is None:
+            await router.load_org()  # an agent created since the last load
+            agent = await router.reservations.set_presence(user_id, presence, reason, router.clock())
+        if agent is None:
+            raise NotFound("only agents have a routing presence")
+        router.update(agent)
+        if presence != "available" and agent.offer is not None:
+            await router.withdraw(agent, "presence")
+            agent = await router.reservations.agent(user_id) or agent
+            router.update(agent)
+        await router.notifier.presence(agent)
+        router.kick()
+        return agent
+
+    async def connected(self, principal: Principal, sockets: int) -> dict[str, Any] | None:
+        """An agent's websocket opened: make them available if they were offline; replay a pending offer."""
+        router = self._router
+        await router.reservations.connections(principal.id, self._instance, sockets)
+        agent = await router.reservations.agent(principal.id)
+        if agent is None:
+            return None
+        if agent.presence == "offline" and router.config.available_on_connect:
+            agent = await self.set(principal.id, "available", None)
+        if agent.offer is not None:
+            contact = await router.reservations.contact(agent.offer)
+            if contact is not None and contact.offer_user == agent.user_id:
+                timeout = router.policy(contact.queue, contact.channel).offer_timeout
+                await router.notifier.resend(agent.user_id, offer_frame(contact, timeout))
+        return presence_frame(agent, router.clock())
+
+    async def disconnected(self, principal: Principal, sockets: int) -> None:
+        """An agent's websocket closed: with none left anywhere, start the grace period."""
+        router = self._router
+        total = await router.reservations.connections(principal.id, self._instance, sockets)
+        if total == 0:
+            await router.reservations.add_timer(f"grace|{principal.id}", router.clock() + router.config.offline_grace)
+
+    async def grace_over(self, user_id: int) -> None:
+        """The grace period ended: offline, unless a websocket came back meanwhile."""
+        router = self._router
+        if await router.reservations.connections(user_id, self._instance, None) > 0:
+            return
+        agent = await router.reservations.agent(user_id)
+        if agent is not None and agent.presence != "offline":
+            log.info("agent %s has no websocket left; offline", user_id)
+            await self.set(user_id, "offline", "disconnected")

@@ -1,0 +1,377 @@
+"""Where routing state lives, and the atomic steps that change it.
+
+:class:`Reservations` is the interface the router uses; every method is one atomic step (an
+offer claim, an accept, a decline, …). :class:`MemoryReservations` keeps the state in this
+process (single instance, no Redis). :mod:`routing.redis_reservations` keeps the same state in
+Redis and runs each step as one Lua script, so several instances share queues and agents and
+two instances can never give one contact to two agents.
+
+Timers (offer expiry, end of wrap-up, overflow, the offline grace period) are stored with the
+state, so whichever instance sweeps next handles them even if the one that set them died.
+Timer keys are ``kind|id[|…]`` strings (see :func:`offer_timer`).
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from routing.model import ASSIGNED, OFFERED, WAITING, AgentState, ContactState
+
+PROFILE_FIELDS = ("username", "display_name", "extension", "departments", "skills", "capacity")
+
+
+def offer_timer(conversation_id: int, offer_id: str, user_id: int) -> str:
+    return f"offer|{conversation_id}|{offer_id}|{user_id}"
+
+
+def stats_day(now: float) -> str:
+    """The UTC day the service-level counters of *now* belong to."""
+    return time.strftime("%Y-%m-%d", time.gmtime(now))
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one atomic step did: the contact and agent after it (None when untouched)."""
+
+    ok: bool
+    contact: ContactState | None = None
+    agent: AgentState | None = None
+    paused: bool = False  # decline: the agent was set away by autopause
+    other: AgentState | None = None  # assign: the agent whose offer was withdrawn
+
+
+@dataclass(slots=True)
+class Counters:
+    """Service-level counters of one queue for one day."""
+
+    answered: int = 0
+    answered_within: int = 0
+    wait_total: float = 0.0
+    abandoned: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Live:
+    """Everything the supervisor view is computed from."""
+
+    contacts: list[ContactState]
+    agents: list[AgentState]
+    counters: dict[str, Counters] = field(default_factory=dict)
+
+
+class Reservations(ABC):
+    """Routing state and its atomic steps. See the module docstring."""
+
+    @abstractmethod
+    async def upsert_agents(self, profiles: Iterable[AgentState], *, prune: bool = False) -> None:
+        """Set the profile fields of these agents (keeping live state); with *prune*, forget idle others."""
+
+    @abstractmethod
+    async def agents(self) -> list[AgentState]: ...
+
+    @abstractmethod
+    async def agent(self, user_id: int) -> AgentState | None: ...
+
+    async def agents_by_id(self, user_ids: Iterable[int]) -> list[AgentState]:
+        """The current state of these agents (unknown ones left out)."""
+        found = [await self.agent(uid) for uid in user_ids]
+        return [a for a in found if a is not None]
+
+    @abstractmethod
+    async def set_presence(self, user_id: int, presence: str, reason: str | None, now: float) -> AgentState | None:
+        """Change presence; becoming available starts a new idle period and clears the missed count."""
+
+    @abstractmethod
+    async def enqueue(self, contact: ContactState, timers: Iterable[tuple[str, float]] = ()) -> bool:
+        """Track *contact* (waiting, or already assigned when adopted after a restart); False if tracked."""
+
+    @abstractmethod
+    async def contact(self, conversation_id: int) -> ContactState | None: ...
+
+    @abstractmethod
+    async def waiting(self, limit: int) -> list[ContactState]:
+        """Dispatchable waiting contacts: the best *limit* of each queue."""
+
+    @abstractmethod
+    async def claim(self, conversation_id: int, user_id: int, offer_id: str, now: float,
+                    expires_at: float, *, force: bool = False) -> Outcome:
+        """Offer a waiting contact to an eligible agent, atomically; not ok if either changed.
+
+        *force* also claims a contact the router does not dispatch itself (a call at ``newCall``).
+        """
+
+    @abstractmethod
+    async def accept(self, conversation_id: int, user_id: int, offer_id: str, now: float) -> Outcome:
+        """The agent took the offer: contact assigned, agent's load on its channel +1."""
+
+    @abstractmethod
+    async def decline(self, conversation_id: int, user_id: int, offer_id: str, now: float, *,
+                      timed_out: bool, autopause_after: int) -> Outcome:
+        """The offer was rejected or expired: the contact waits again; maybe autopause the agent."""
+
+    @abstractmethod
+    async def assign(self, conversation_id: int, user_id: int | None, now: float) -> Outcome:
+        """A call was answered (by *user_id* when known), whatever was offered."""
+
+    @abstractmethod
+    async def finish(self, conversation_id: int, now: float, wrap_up: float) -> Outcome:
+        """The assigned agent is done: load -1, wrap-up until ``now + wrap_up``; contact forgotten."""
+
+    @abstractmethod
+    async def abandon(self, conversation_id: int, now: float) -> Outcome:
+        """The customer left before being answered; counted as abandoned."""
+
+    @abstractmethod
+    async def move(self, contact: ContactState, *, from_queue: str) -> bool:
+        """Replace a still-waiting contact (new queue, skills or rank); False if it is no longer waiting."""
+
+    @abstractmethod
+    async def add_timer(self, key: str, at: float) -> None: ...
+
+    @abstractmethod
+    async def pop_due(self, now: float, limit: int = 100) -> list[str]:
+        """Remove and return due timer keys; each key is returned to one caller only."""
+
+    @abstractmethod
+    async def connections(self, user_id: int, instance: str, sockets: int | None) -> int:
+        """Record this instance's open sockets for the user (None: only read); return the total everywhere."""
+
+    @abstractmethod
+    async def live(self, now: float) -> Live: ...
+
+    async def lead(self, instance: str, ttl: float) -> bool:
+        """True when *instance* is (or now becomes) the one that publishes shared views, for *ttl* seconds."""
+        return True
+
+
+class MemoryReservations(Reservations):
+    """Routing state in this process's memory (one instance)."""
+
+    def __init__(self) -> None:
+        self._agents: dict[int, AgentState] = {}
+        self._contacts: dict[int, ContactState] = {}
+        self._queues: dict[str, dict[int, float]] = {}  # queue -> waiting dispatchable id -> rank
+        self._timers: dict[str, float] = {}
+        self._heap: list[tuple[float, str]] = []
+        self._sockets: dict[int, int] = {}
+        self._counters: dict[tuple[str, str], Counters] = {}
+
+    # ----------------------------------------------------------------------- agents
+
+    async def upsert_agents(self, profiles: Iterable[AgentState], *, prune: bool = False) -> None:
+        seen = set()
+        for profile in profiles:
+            seen.add(profile.user_id)
+            current = self._agents.get(profile.user_id)
+            if current is None:
+                self._agents[profile.user_id] = replace(profile, load=dict(profile.load))
+                continue
+            for name in PROFILE_FIELDS:
+                setattr(current, name, getattr(profile, name))
+        if prune:
+            for uid in [u for u, a in self._agents.items() if u not in seen]:
+                agent = self._agents[uid]
+                if agent.offer is None and not any(agent.load.values()):
+                    del self._agents[uid]
+
+    async def agents(self) -> list[AgentState]:
+        return list(self._agents.values())
+
+    async def agent(self, user_id: int) -> AgentState | None:
+        return self._agents.get(user_id)
+
+    async def set_presence(self, user_id: int, presence: str, reason: str | None, now: float) -> AgentState | None:
+        agent = self._agents.get(user_id)
+        if agent is None:
+            return None
+        if presence == "available" and agent.presence != "available":
+            agent.idle_since = max(now, agent.wrap_until)
+            agent.missed = 0
+        agent.presence, agent.reason = presence, reason
+        return agent
+
+    # ----------------------------------------------------------------------- contacts
+
+    async def enqueue(self, contact: ContactState, timers: Iterable[tuple[str, float]] = ()) -> bool:
+        if contact.conversation_id in self._contacts:
+            return False
+        self._contacts[contact.conversation_id] = contact
+        if contact.status == WAITING and contact.dispatch:
+            self._queues.setdefault(contact.queue, {})[contact.conversation_id] = contact.rank
+        elif contact.status == ASSIGNED and contact.user_id in self._agents:
+            load = self._agents[contact.user_id].load
+            load[contact.channel] = load.get(contact.channel, 0) + 1
+        for key, at in timers:
+            await self.add_timer(key, at)
+        return True
+
+    async def contact(self, conversation_id: int) -> ContactState | None:
+        return self._contacts.get(conversation_id)
+
+    async def waiting(self, limit: int) -> list[ContactState]:
+        out: list[ContactState] = []
+        for ranks in self._queues.values():
+            best = heapq.nsmallest(limit, ranks.items(), key=lambda kv: (kv[1], kv[0]))
+            out.extend(self._contacts[cid] for cid, _ in best)
+        return out
+
+    def _unqueue(self, contact: ContactState) -> None:
+        self._queues.get(contact.queue, {}).pop(contact.conversation_id, None)
+
+    def _count(self, contact: ContactState, now: float) -> Counters:
+        return self._counters.setdefault((stats_day(now), contact.queue), Counters())
+
+    def _answered(self, contact: ContactState, now: float) -> None:
+        counters = self._count(contact, now)
+        wait = max(0.0, now - contact.enqueued_at)
+        counters.answered += 1
+        counters.wait_total += wait
+        counters.answered_within += wait <= contact.service_level
+
+    async def claim(self, conversation_id: int, user_id: int, offer_id: str, now: float,
+                    expires_at: float, *, force: bool = False) -> Outcome:
+        contact, agent = self._contacts.get(conversation_id), self._agents.get(user_id)
+        if contact is None or agent is None or contact.status != WAITING or not (contact.dispatch or force):
+            return Outcome(False, contact, agent)
+        ch = contact.channel
+        if (agent.presence != "available" or agent.offer is not None or agent.wrap_until > now
+                or agent.load.get(ch, 0) >= agent.capacity.get(ch, 0)):
+            return Outcome(False, contact, agent)
+        contact.status, contact.offer_id, contact.offer_user = OFFERED, offer_id, user_id
+        contact.offer_expires = expires_at
+        agent.offer, agent.last_offer_at = conversation_id, now
+        self._unqueue(contact)
+        await self.add_timer(offer_timer(conversation_id, offer_id, user_id), expires_at)
+        return Outcome(True, contact, agent)
+
+    def _offer_matches(self, contact: ContactState | None, user_id: int, offer_id: str) -> bool:
+        return (contact is not None and contact.status == OFFERED and contact.offer_id == offer_id
+                and contact.offer_user == user_id)
+
+    async def accept(self, conversation_id: int, user_id: int, offer_id: str, now: float) -> Outcome:
+        contact = self._contacts.get(conversation_id)
+        if not self._offer_matches(contact, user_id, offer_id):
+            return Outcome(False, contact, self._agents.get(user_id))
+        assert contact is not None
+        self._timers.pop(offer_timer(conversation_id, offer_id, user_id), None)
+        contact.status, contact.user_id = ASSIGNED, user_id
+        contact.offer_id, contact.offer_user = None, None
+        agent = self._agents.get(user_id)
+        if agent is not None:
+            agent.offer, agent.missed = None, 0
+            agent.load[contact.channel] = agent.load.get(contact.channel, 0) + 1
+        self._answered(contact, now)
+        return Outcome(True, contact, agent)
+
+    async def decline(self, conversation_id: int, user_id: int, offer_id: str, now: float, *,
+                      timed_out: bool, autopause_after: int) -> Outcome:
+        contact = self._contacts.get(conversation_id)
+        if not self._offer_matches(contact, user_id, offer_id):
+            return Outcome(False, contact, self._agents.get(user_id))
+        assert contact is not None
+        self._timers.pop(offer_timer(conversation_id, offer_id, user_id), None)
+        contact.status, contact.offer_id, contact.offer_user, contact.offer_expires = WAITING, None, None, 0.0
+        contact.declined[str(user_id)] = now
+        if contact.dispatch:
+            self._queues.setdefault(contact.queue, {})[conversation_id] = contact.rank
+        agent, paused = self._agents.get(user_id), False
+        if agent is not None:
+            agent.offer = None
+            if timed_out:
+                agent.missed += 1
+                if 0 < autopause_after <= agent.missed and agent.presence == "available":
+                    agent.presence, agent.reason, paused = "away", "autopause", True
+        return Outcome(True, contact, agent, paused)
+
+    async def assign(self, conversation_id: int, user_id: int | None, now: float) -> Outcome:
+        contact = self._contacts.get(conversation_id)
+        if contact is None or contact.status == ASSIGNED:
+            return Outcome(False, contact)
+        other = None
+        if contact.status == OFFERED and contact.offer_user is not None:
+            self._timers.pop(offer_timer(conversation_id, contact.offer_id or "", contact.offer_user), None)
+            if contact.offer_user != user_id:
+                other = self._agents.get(contact.offer_user)
+            holder = self._agents.get(contact.offer_user)
+            if holder is not None and holder.offer == conversation_id:
+                holder.offer = None
+        self._unqueue(contact)
+        self._answered(contact, now)
+        contact.offer_id, contact.offer_user = None, None
+        agent = self._agents.get(user_id) if user_id is not None else None
+        if agent is None:
+            del self._contacts[conversation_id]
+            return Outcome(True, contact, None, other=other)
+        contact.status, contact.user_id = ASSIGNED, agent.user_id
+        agent.load[contact.channel] = agent.load.get(contact.channel, 0) + 1
+        agent.missed = 0
+        return Outcome(True, contact, agent, other=other)
+
+    async def finish(self, conversation_id: int, now: float, wrap_up: float) -> Outcome:
+        contact = self._contacts.get(conversation_id)
+        if contact is None or contact.status != ASSIGNED:
+            return Outcome(False, contact)
+        del self._contacts[conversation_id]
+        agent = self._agents.get(contact.user_id) if contact.user_id is not None else None
+        if agent is not None:
+            agent.load[contact.channel] = max(0, agent.load.get(contact.channel, 0) - 1)
+            if wrap_up > 0:
+                agent.wrap_until = now + wrap_up
+                await self.add_timer(f"wrap|{agent.user_id}|{conversation_id}", agent.wrap_until)
+            agent.idle_since = now + wrap_up
+        return Outcome(True, contact, agent)
+
+    async def abandon(self, conversation_id: int, now: float) -> Outcome:
+        contact = self._contacts.get(conversation_id)
+        if contact is None or contact.status == ASSIGNED:
+            return Outcome(False, contact)
+        del self._contacts[conversation_id]
+        self._unqueue(contact)
+        self._count(contact, now).abandoned += 1
+        agent = None
+        if contact.status == OFFERED and contact.offer_user is not None:
+            self._timers.pop(offer_timer(conversation_id, contact.offer_id or "", contact.offer_user), None)
+            agent = self._agents.get(contact.offer_user)
+            if agent is not None and agent.offer == conversation_id:
+                agent.offer = None
+        return Outcome(True, contact, agent)
+
+    async def move(self, contact: ContactState, *, from_queue: str) -> bool:
+        current = self._contacts.get(contact.conversation_id)
+        if current is None or current.status != WAITING or current.queue != from_queue:
+            return False
+        self._unqueue(current)
+        self._contacts[contact.conversation_id] = contact
+        if contact.dispatch:
+            self._queues.setdefault(contact.queue, {})[contact.conversation_id] = contact.rank
+        return True
+
+    # ----------------------------------------------------------------------- timers, sockets, stats
+
+    async def add_timer(self, key: str, at: float) -> None:
+        self._timers[key] = at
+        heapq.heappush(self._heap, (at, key))
+
+    async def pop_due(self, now: float, limit: int = 100) -> list[str]:
+        due: list[str] = []
+        while self._heap and self._heap[0][0] <= now and len(due) < limit:
+            at, key = heapq.heappop(self._heap)
+            if self._timers.get(key) == at:
+                del self._timers[key]
+                due.append(key)
+        return due
+
+    async def connections(self, user_id: int, instance: str, sockets: int | None) -> int:
+        if sockets is not None:
+            self._sockets[user_id] = max(0, sockets)
+        return self._sockets.get(user_id, 0)
+
+    async def live(self, now: float) -> Live:
+        day = stats_day(now)
+        counters = {queue: c for (d, queue), c in self._counters.items() if d == day}
+        return Live([replace(c) for c in self._contacts.values()],
+                    [replace(a) for a in self._agents.values()], counters)

@@ -1,0 +1,370 @@
+"""The stateful routing service: queues, offers, timeouts, wrap-up, overflow and abandon.
+
+It loads what it needs, asks the pure modules (:mod:`routing.rules`, :mod:`routing.selection`)
+what to do, applies the result through one atomic :class:`~routing.reservations.Reservations`
+step, then writes the conversation's status in the store and tells everyone on the bus.
+
+Each instance keeps a mirror of the agents to choose from; the reservation step re-checks the
+agent atomically, so a stale mirror only costs a failed claim (after which the mirror is
+refreshed), never a contact given to two agents.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+from contact_center.errors import Conflict, NotFound
+from contact_center.inbox.conversations import Action
+from routing.config import QueuePolicy, RoutingConfig
+from routing.locks import KeyedLocks
+from routing.model import ASSIGNED, OFFERED, WAITING, AgentState, ContactState
+from routing.notifier import RoutingNotifier
+from routing.reservations import Outcome, Reservations
+from routing.rules import Decision
+from routing.selection import Need, choose, need_of, plan, queue_rank
+from routing.store import ConversationInfo, ConversationStatus, Org, RoutingRepository
+
+log = logging.getLogger(__name__)
+DISPATCH_BATCH = 50  # waiting contacts looked at per queue in one dispatch pass
+
+
+def conversation_of(offer_id: str) -> int:
+    """The conversation an offer id belongs to (ids look like ``<conversation>.<random>``).
+
+    Raises:
+        NotFound: not an offer id.
+    """
+    head, _, _ = offer_id.partition(".")
+    if not head.isdigit():
+        raise NotFound(f"no offer {offer_id!r}")
+    return int(head)
+
+
+class Router:
+    """Queues and offers for every department and channel. One per application."""
+
+    def __init__(self, *, config: RoutingConfig, reservations: Reservations, repository: RoutingRepository,
+                 conversations: ConversationStatus, notifier: RoutingNotifier,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.reservations = reservations
+        self.repository = repository
+        self.conversations = conversations
+        self.notifier = notifier
+        self.clock = clock
+        self.org = Org({}, {}, [])
+        self.agents: dict[int, AgentState] = {}  # this instance's mirror
+        self._dirty: set[int] = set()
+        self._kick = asyncio.Event()
+        self._locks = KeyedLocks()
+        self.changed = asyncio.Event()  # set on every state change (the supervisor view listens)
+
+    # ----------------------------------------------------------------------- organisation
+
+    async def load_org(self) -> None:
+        """(Re)load departments, queues and agent profiles from the store."""
+        self.org = await self.repository.load_org()
+        await self.reservations.upsert_agents(self.org.agents, prune=True)
+        self.agents = {a.user_id: a for a in await self.reservations.agents()}
+        self.touch()
+
+    def queue_slug(self, department: str, channel: str) -> str:
+        return f"{department}.{channel}"
+
+    def policy(self, queue: str, channel: str) -> QueuePolicy:
+        return self.config.policy(queue, channel, self.org.queues.get(queue))
+
+    def update(self, *agents: AgentState | None) -> None:
+        """Take fresher agent states into the mirror."""
+        for agent in agents:
+            if agent is not None:
+                self.agents[agent.user_id] = agent
+                self._dirty.discard(agent.user_id)
+
+    def mark_dirty(self, user_id: int | None) -> None:
+        """Another instance changed this agent: reload it before the next dispatch."""
+        if user_id is not None:
+            self._dirty.add(user_id)
+
+    def kick(self) -> None:
+        """Ask for a dispatch pass soon."""
+        self._kick.set()
+        self.touch()
+
+    def nudge(self) -> None:
+        """Ask for a dispatch pass without marking the supervisor view changed."""
+        self._kick.set()
+
+    def touch(self) -> None:
+        self.changed.set()
+
+    # ----------------------------------------------------------------------- routing a contact
+
+    def contact_for(self, info: ConversationInfo, decision: Decision, *, now: float,
+                    enqueued_at: float | None = None) -> ContactState:
+        """A waiting contact for conversation *info* as *decision* placed it."""
+        queue = self.queue_slug(decision.department, info.channel)
+        policy = self.policy(queue, info.channel)
+        at = now if enqueued_at is None else enqueued_at
+        return ContactState(
+            conversation_id=info.id, channel=info.channel, department=decision.department, queue=queue,
+            priority=decision.priority, enqueued_at=at, rank=queue_rank(decision.priority, at, policy.aging),
+            skills=dict(decision.skills), reason=decision.reason, dispatch=info.channel != "call",
+            customer_id=info.customer_id, subject=info.subject, contact_address=info.contact_address,
+            service_level=policy.service_level,
+        )
+
+    def _timers(self, contact: ContactState) -> list[tuple[str, float]]:
+        policy = self.policy(contact.queue, contact.channel)
+        timers = []
+        if policy.overflow_after is not None and policy.overflow_to and not contact.overflowed:
+            timers.append((f"overflow|{contact.conversation_id}", contact.enqueued_at + policy.overflow_after))
+        if policy.widen_after is not None and contact.skills and not contact.widened:
+            timers.append((f"widen|{contact.conversation_id}", contact.enqueued_at + policy.widen_after))
+        return timers
+
+    async def enqueue(self, contact: ContactState) -> ContactState:
+        """Track *contact* and record its routing in the store; the tracked contact if it already was."""
+        async with self._locks.hold(contact.conversation_id):
+            if not await self.reservations.enqueue(contact, self._timers(contact)):
+                return await self.reservations.contact(contact.conversation_id) or contact
+        await self.notifier.routed(contact)
+        self.kick()
+        return contact
+
+    async def reroute(self, contact: ContactState, decision: Decision, *, why: str) -> ContactState | None:
+        """Move a waiting contact to the department *decision* names (IVR digits, overflow)."""
+        queue = self.queue_slug(decision.department, contact.channel)
+        aging = self.policy(queue, contact.channel).aging
+        moved = replace(contact, department=decision.department, queue=queue, priority=decision.priority,
+                        rank=queue_rank(decision.priority, contact.enqueued_at, aging),
+                        skills=dict(decision.skills), reason=f"{decision.reason} ({why})")
+        async with self._locks.hold(contact.conversation_id):
+            if not await self.reservations.move(moved, from_queue=contact.queue):
+                return None
+        await self.notifier.routed(moved)
+        self.kick()
+        return moved
+
+    # ----------------------------------------------------------------------- offers
+
+    def _pools(self) -> dict[str, list[AgentState]]:
+        pools: dict[str, list[AgentState]] = {}
+        for agent in self.agents.values():
+            for department in agent.departments:
+                pools.setdefault(department, []).append(agent)
+        return pools
+
+    async def _refresh_dirty(self) -> None:
+        if self._dirty:
+            ids, self._dirty = list(self._dirty), set()
+            self.update(*await self.reservations.agents_by_id(ids))
+
+    async def dispatch_once(self) -> int:
+        """One pass: offer waiting contacts to eligible agents. Returns the number of offers made."""
+        await self._refresh_dirty()
+        waiting = await self.reservations.waiting(DISPATCH_BATCH)
+        if not waiting:
+            return 0
+        now = self.clock()
+        proposals = plan(waiting, self._pools(), now=now, reoffer_after=self.config.reoffer_after,
+                         strategy_of=lambda q: self.policy(q, q.rpartition(".")[2]).strategy)
+        made = 0
+        for proposal in proposals:
+            if await self.offer(proposal.contact, proposal.agent.user_id, now=now):
+                made += 1
+            else:
+                self._kick.set()  # the mirror was stale; it is fresh now, try again
+        return made
+
+    async def offer(self, contact: ContactState, user_id: int, *, now: float, force: bool = False) -> Outcome:
+        """Claim *contact* for *user_id* and send the offer; a failed claim refreshes the mirror."""
+        policy = self.policy(contact.queue, contact.channel)
+        offer_id = f"{contact.conversation_id}.{secrets.token_hex(6)}"
+        async with self._locks.hold(contact.conversation_id):
+            out = await self.reservations.claim(contact.conversation_id, user_id, offer_id, now,
+                                                now + policy.offer_timeout, force=force)
+            self.update(out.agent)
+            if not out.ok or out.contact is None:
+                return out
+            await self.conversations.apply(contact.conversation_id, Action.OFFER, user_id)
+        await self.notifier.offered(out.contact, policy.offer_timeout)
+        self.touch()
+        return out
+
+    async def reserve_call(self, contact: ContactState) -> AgentState | None:
+        """At ``newCall``: claim a free agent for the call right away (the PBX will dial them)."""
+        now = self.clock()
+        await self._refresh_dirty()
+        need = need_of(contact, now=now, reoffer_after=self.config.reoffer_after)
+        pools = [a for a in self._pools().get(contact.department, []) if a.extension]  # the PBX dials them
+        strategy = self.policy(contact.queue, contact.channel).strategy
+        for _ in range(3):
+            agent = choose(strategy, pools, need, now)
+            if agent is None:
+                return None
+            out = await self.offer(contact, agent.user_id, now=now, force=True)
+            if out.ok:
+                return out.agent
+            need = Need(need.channel, need.department, need.skills, need.exclude | {agent.user_id})
+        return None
+
+    async def accept(self, user_id: int, offer_id: str) -> ContactState:
+        """The agent accepts an offer.
+
+        Raises:
+            NotFound: unknown offer. Conflict: the offer is no longer theirs (expired, withdrawn).
+        """
+        cid = conversation_of(offer_id)
+        async with self._locks.hold(cid):
+            out = await self.reservations.accept(cid, user_id, offer_id, self.clock())
+            self.update(out.agent)
+            if not out.ok or out.contact is None:
+                raise Conflict("this offer is no longer open", detail={"offer_id": offer_id})
+            await self.conversations.apply(cid, Action.ACCEPT, user_id)
+        await self.notifier.accepted(out.contact, offer_id)
+        if out.agent is not None:
+            await self.notifier.presence(out.agent)
+        self.touch()
+        return out.contact
+
+    async def decline(self, user_id: int, offer_id: str, *, timed_out: bool = False,
+                      reason: str | None = None) -> ContactState:
+        """The agent rejects an offer, or it timed out.
+
+        Raises:
+            NotFound: unknown offer. Conflict: the offer is no longer theirs.
+        """
+        cid = conversation_of(offer_id)
+        async with self._locks.hold(cid):
+            out = await self.reservations.decline(cid, user_id, offer_id, self.clock(), timed_out=timed_out,
+                                                  autopause_after=self.config.autopause_after)
+            self.update(out.agent)
+            if not out.ok or out.contact is None:
+                raise Conflict("this offer is no longer open", detail={"offer_id": offer_id})
+            await self.conversations.apply(cid, Action.DECLINE, user_id)
+        await self.notifier.declined(out.contact, user_id, offer_id, timed_out=timed_out)
+        if reason is not None:
+            await self.notifier.cancelled(user_id, cid, offer_id, reason)
+        if out.paused and out.agent is not None:
+            log.info("agent %s set away after %s missed offers", user_id, out.agent.missed)
+            await self.notifier.presence(out.agent)
+        self.kick()
+        return out.contact
+
+    async def withdraw(self, agent: AgentState, reason: str) -> None:
+        """Take back the agent's pending offer (they went away or offline)."""
+        if agent.offer is None:
+            return
+        contact = await self.reservations.contact(agent.offer)
+        if contact is None or contact.status != OFFERED or contact.offer_user != agent.user_id:
+            return
+        with contextlib.suppress(Conflict):  # answered or expired meanwhile
+            await self.decline(agent.user_id, contact.offer_id or "", reason=reason)
+
+    # ----------------------------------------------------------------------- end of a contact
+
+    async def answered(self, conversation_id: int, user_id: int | None) -> ContactState | None:
+        """A call was picked up (by *user_id* when known)."""
+        async with self._locks.hold(conversation_id):
+            out = await self.reservations.assign(conversation_id, user_id, self.clock())
+            self.update(out.agent, out.other)
+            if not out.ok or out.contact is None:
+                return None
+            if user_id is not None:
+                await self.conversations.apply(conversation_id, Action.ASSIGN, user_id)
+        contact = out.contact
+        if out.other is not None:
+            await self.notifier.cancelled(out.other.user_id, conversation_id, None, "answered_elsewhere")
+            self.kick()
+        if out.agent is not None:
+            await self.notifier.presence(out.agent)
+        self.touch()
+        return contact
+
+    async def finish(self, conversation_id: int) -> bool:
+        """The assigned agent is done with the contact: wrap-up, then the next offer."""
+        contact = await self.reservations.contact(conversation_id)
+        if contact is None or contact.status != ASSIGNED:
+            return False
+        wrap = self.policy(contact.queue, contact.channel).wrap_up
+        now = self.clock()
+        async with self._locks.hold(conversation_id):
+            out = await self.reservations.finish(conversation_id, now, wrap)
+            self.update(out.agent)
+            if not out.ok:
+                return False
+            await self.conversations.apply(conversation_id, Action.WRAP_UP if wrap > 0 else Action.CLOSE)
+        if out.agent is not None:
+            await self.notifier.presence(out.agent, now)
+        self.kick()
+        return True
+
+    async def abandon(self, conversation_id: int) -> bool:
+        """The customer left (hung up, closed the chat) before an agent took the contact."""
+        async with self._locks.hold(conversation_id):
+            out = await self.reservations.abandon(conversation_id, self.clock())
+            self.update(out.agent)
+            if not out.ok or out.contact is None:
+                return False
+            await self.conversations.apply(conversation_id, Action.CLOSE)
+        if out.agent is not None:
+            await self.notifier.cancelled(out.agent.user_id, conversation_id, out.contact.offer_id, "abandoned")
+            self.kick()
+        self.touch()
+        return True
+
+    async def wrap_up_over(self, user_id: int, conversation_id: int) -> None:
+        """An agent's wrap-up time ended: close the conversation, offer the next contact."""
+        await self.conversations.apply(conversation_id, Action.CLOSE)
+        agent = await self.reservations.agent(user_id)
+        self.update(agent)
+        if agent is not None:
+            await self.notifier.presence(agent)
+        self.kick()
+
+    # ----------------------------------------------------------------------- escalation
+
+    async def escalate(self, conversation_id: int, kind: str) -> None:
+        """Overflow to another queue, or widen the skills a contact needs, after its wait."""
+        contact = await self.reservations.contact(conversation_id)
+        if contact is None or contact.status == ASSIGNED:
+            return
+        if contact.status != WAITING:  # on offer right now: look again when the offer is settled
+            await self.reservations.add_timer(f"{kind}|{conversation_id}", contact.offer_expires + 0.05)
+            return
+        waited = self.clock() - contact.enqueued_at
+        if kind == "widen":
+            changed = replace(contact, skills={}, widened=True,
+                              reason=f"{contact.reason}; skills widened after {waited:.0f}s")
+        else:
+            target = self.policy(contact.queue, contact.channel).overflow_to
+            if not target:
+                return
+            department = target.partition(".")[0]
+            changed = replace(contact, department=department, queue=target, overflowed=True,
+                              reason=f"{contact.reason}; overflow after {waited:.0f}s -> {target}")
+        async with self._locks.hold(conversation_id):
+            if not await self.reservations.move(changed, from_queue=contact.queue):
+                return
+        await self.notifier.routed(changed)
+        self.kick()
+
+    # ----------------------------------------------------------------------- loops
+
+    async def run_dispatcher(self) -> None:
+        """Dispatch whenever something may have made an offer possible."""
+        while True:
+            await self._kick.wait()
+            self._kick.clear()
+            try:
+                await self.dispatch_once()
+            except Exception:
+                log.exception("dispatch pass failed")
+                await asyncio.sleep(0.5)

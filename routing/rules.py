@@ -1,0 +1,286 @@
+"""Which department gets a contact: a rule table from configuration, first match wins. Pure.
+
+A rule is one condition (``field`` ``operator`` ``value``) plus what it decides. Rules that name
+a ``department`` compete: the first one that matches, in table order, decides the department.
+Rules without a department are *modifiers*: every one that matches adds its ``priority`` and
+``skills`` (for example "high lifetime value -> priority +2"). When no department rule matches,
+the contact's own suggestion (the mailbox's or PBX's usual department) is used, then the
+configured default. Every decision carries a human ``reason`` naming the rules that fired.
+
+The table is validated when it is loaded: an unknown field, operator or department raises
+:class:`~contact_center.errors.ConfigError` naming the rule, so a typo stops the start-up
+instead of silently never matching.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from contact_center.errors import ConfigError
+
+TEXT_FIELDS = ("subject", "body", "text", "chat_topic", "mailbox", "email_to", "to", "from", "dtmf", "channel",
+               "language")
+NUMBER_FIELDS = ("customer.overdue", "customer.lifetime_value")
+BOOL_FIELDS = ("customer.known", "customer.open_complaint", "automated")
+FIELDS = frozenset(TEXT_FIELDS + NUMBER_FIELDS + BOOL_FIELDS)
+OPERATORS = frozenset(("equals", "not_equals", "in", "contains_any", "starts_with", "gte", "lte", "gt", "lt",
+                       "exists"))
+_NUMERIC_OPS = {"gte": float.__ge__, "lte": float.__le__, "gt": float.__gt__, "lt": float.__lt__}
+_WORD = re.compile(r"\w+")
+_PHONEISH = re.compile(r"[\s\-/().]")
+
+
+def fold(text: str) -> str:
+    """Case-insensitive, Unicode-normalised form used for every text comparison."""
+    return unicodedata.normalize("NFC", text).casefold().strip()
+
+
+class Facts:
+    """What is known about one contact, by rule field; words are tokenised once, lazily."""
+
+    __slots__ = ("_tokens", "values")
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self.values = values
+        self._tokens: dict[str, tuple[frozenset[str], str]] = {}
+
+    def get(self, name: str) -> Any:
+        if name == "text":
+            parts = [self.values.get(k) for k in ("subject", "body", "chat_topic")]
+            joined = " ".join(str(p) for p in parts if p)
+            return joined or None
+        return self.values.get(name)
+
+    def words(self, name: str) -> tuple[frozenset[str], str]:
+        """The set of folded words of a text field, and the words joined by single spaces."""
+        cached = self._tokens.get(name)
+        if cached is None:
+            raw = self.get(name)
+            tokens = _WORD.findall(fold(str(raw))) if raw is not None else []
+            cached = (frozenset(tokens), " " + " ".join(tokens) + " ")
+            self._tokens[name] = cached
+        return cached
+
+
+@dataclass(frozen=True, slots=True)
+class Keywords:
+    """contains_any's compiled value: whole words, prefixes (``rechnung*``) and phrases."""
+
+    words: frozenset[str]
+    prefixes: tuple[str, ...]
+    phrases: tuple[str, ...]
+
+    @classmethod
+    def compile(cls, items: Iterable[str]) -> Keywords:
+        words, prefixes, phrases = set(), [], []
+        for item in items:
+            tokens = _WORD.findall(fold(item))
+            if not tokens:
+                continue
+            if len(tokens) > 1:
+                phrases.append(" " + " ".join(tokens) + " ")
+            elif item.strip().endswith("*"):
+                prefixes.append(tokens[0])
+            else:
+                words.add(tokens[0])
+        return cls(frozenset(words), tuple(prefixes), tuple(phrases))
+
+    def find(self, facts: Facts, name: str) -> str | None:
+        """The first keyword present in the field, or None."""
+        tokens, joined = facts.words(name)
+        hit = self.words & tokens
+        if hit:
+            return min(hit)
+        for prefix in self.prefixes:
+            if any(t.startswith(prefix) for t in tokens):
+                return prefix + "*"
+        for phrase in self.phrases:
+            if phrase in joined:
+                return phrase.strip()
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One validated line of the rule table."""
+
+    number: int  # 1-based position in the table, used in reasons and errors
+    field: str
+    operator: str
+    value: Any
+    department: str | None = None
+    priority: int = 0
+    skills: Mapping[str, int] = field(default_factory=dict)
+    channels: frozenset[str] = frozenset()
+    name: str = ""
+
+    def label(self) -> str:
+        return f"rule {self.number}" + (f" '{self.name}'" if self.name else "")
+
+    def match(self, facts: Facts) -> str | None:
+        """Evidence (a short text) when the rule's condition holds for *facts*, else None."""
+        if self.channels and facts.get("channel") not in self.channels:
+            return None
+        actual = facts.get(self.field)
+        if self.operator == "exists":
+            return f"{self.field} {'present' if actual is not None else 'absent'}" if (
+                (actual is not None) == self.value) else None
+        if actual is None:
+            return None  # missing data never matches
+        return _evaluate(self, facts, actual)
+
+
+def _evaluate(rule: Rule, facts: Facts, actual: Any) -> str | None:
+    op, value = rule.operator, rule.value
+    if op == "contains_any":
+        found = value.find(facts, rule.field)
+        return f"{rule.field} contains '{found}'" if found else None
+    if op in _NUMERIC_OPS:
+        number = _as_number(actual)
+        ok = number is not None and _NUMERIC_OPS[op](number, value)
+        return f"{rule.field} {number:g} {op} {value:g}" if ok else None
+    text = _norm(rule.field, actual)
+    if op == "equals":
+        return f"{rule.field} = {value}" if text == value else None
+    if op == "not_equals":
+        return f"{rule.field} != {value}" if text != value else None
+    if op == "in":
+        return f"{rule.field} = {text}" if text in value else None
+    if op == "starts_with":
+        hit = next((v for v in value if text.startswith(v)), None)
+        return f"{rule.field} starts with {hit}" if hit is not None else None
+    return None
+
+
+def _as_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _norm(field_name: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = fold(str(value))
+    return _PHONEISH.sub("", text) if field_name in ("to", "from", "dtmf") else text
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Where a contact goes and why."""
+
+    department: str
+    priority: int
+    skills: Mapping[str, int]
+    reason: str
+    rules: tuple[int, ...] = ()
+
+
+def decide(rules: Sequence[Rule], facts: Facts, *, default: str, suggested: str | None = None,
+           base_priority: int = 0) -> Decision:
+    """Apply the table to *facts*: the first department rule that matches wins; modifiers add up.
+
+    Args:
+        default: the configured default department.
+        suggested: the channel's own idea (mailbox or PBX default department), used before *default*.
+    """
+    department: str | None = None
+    priority, skills, reasons, fired = base_priority, {}, [], []
+    for rule in rules:
+        if rule.department is not None and department is not None:
+            continue
+        evidence = rule.match(facts)
+        if evidence is None:
+            continue
+        fired.append(rule.number)
+        if rule.department is not None:
+            department = rule.department
+            reasons.append(f"{rule.label()}: {evidence} -> {department}")
+        else:
+            reasons.append(f"{rule.label()}: {evidence} -> priority {rule.priority:+d}")
+        priority += rule.priority
+        for skill, level in rule.skills.items():
+            skills[skill] = max(skills.get(skill, 0), level)
+    if department is None:
+        department = suggested or default
+        reasons.insert(0, f"no rule matched; {'channel default' if suggested else 'default'} -> {department}")
+    return Decision(department, priority, skills, "; ".join(reasons), tuple(fired))
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def parse_rules(raw: Iterable[Mapping[str, Any]], *, departments: Iterable[str]) -> tuple[Rule, ...]:
+    """Validate and compile the ``[[routing.rules]]`` table.
+
+    Raises:
+        ConfigError: naming the rule (its number and text) and what is wrong with it.
+    """
+    known = frozenset(departments)
+    return tuple(_parse_rule(i + 1, item, known) for i, item in enumerate(raw))
+
+
+def _fail(number: int, item: Mapping[str, Any], problem: str) -> ConfigError:
+    text = ", ".join(f"{k}={v!r}" for k, v in item.items()) if isinstance(item, Mapping) else repr(item)
+    return ConfigError(f"routing.rules line {number} ({text}): {problem}")
+
+
+def _parse_rule(number: int, item: Mapping[str, Any], known: frozenset[str]) -> Rule:
+    if not isinstance(item, Mapping):
+        raise _fail(number, item, "a rule must be a table")
+    unknown_keys = set(item) - {"field", "operator", "value", "department", "priority", "skills", "channel",
+                                "channels", "name"}
+    if unknown_keys:
+        raise _fail(number, item, f"unknown key(s) {', '.join(sorted(unknown_keys))}")
+    name = str(item.get("field", ""))
+    if name not in FIELDS:
+        raise _fail(number, item, f"unknown field {name!r}; known fields: {', '.join(sorted(FIELDS))}")
+    op = str(item.get("operator", ""))
+    if op not in OPERATORS:
+        raise _fail(number, item, f"unknown operator {op!r}; known operators: {', '.join(sorted(OPERATORS))}")
+    department = item.get("department")
+    if department is not None and department not in known:
+        raise _fail(number, item, f"unknown department {department!r}; known: {', '.join(sorted(known))}")
+    if "value" not in item and op != "exists":
+        raise _fail(number, item, "a value is required")
+    try:
+        value = _compile_value(name, op, item.get("value", True))
+        priority = int(item.get("priority", 0))
+        skills = {str(k): int(v) for k, v in dict(item.get("skills", {})).items()}
+    except (TypeError, ValueError) as exc:
+        raise _fail(number, item, str(exc)) from exc
+    if department is None and not priority and not skills:
+        raise _fail(number, item, "a rule needs a department, a priority or skills")
+    channels = item.get("channels", item.get("channel", ()))
+    channels = (channels,) if isinstance(channels, str) else tuple(channels)
+    return Rule(number, name, op, value, department, priority, skills, frozenset(channels),
+                str(item.get("name", "")))
+
+
+def _compile_value(name: str, op: str, value: Any) -> Any:
+    if op == "contains_any":
+        items = [value] if isinstance(value, str) else list(value)
+        keywords = Keywords.compile(str(v) for v in items)
+        if not (keywords.words or keywords.prefixes or keywords.phrases):
+            raise ValueError("contains_any needs at least one keyword")
+        return keywords
+    if op in _NUMERIC_OPS:
+        if isinstance(value, bool):
+            raise ValueError(f"{op} needs a number")
+        return float(value)
+    if op == "exists":
+        if not isinstance(value, bool):
+            raise ValueError("exists needs true or false")
+        return value
+    if op in ("in", "starts_with"):
+        items = [value] if isinstance(value, str | int | float) else list(value)
+        normalised = tuple(_norm(name, v) for v in items)
+        return frozenset(normalised) if op == "in" else normalised
+    return _norm(name, value)

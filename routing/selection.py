@@ -1,0 +1,130 @@
+"""Which agent gets a contact, and in which order contacts are served. Pure.
+
+Queue order is *priority with aging*: a contact's rank is its arrival time minus
+``priority * aging_seconds``, lowest rank first. One priority step is worth ``aging_seconds``
+of waiting, so a higher priority jumps ahead of recent arrivals but a long-waiting low
+priority contact still overtakes newer high priority ones: nothing starves, and within one
+priority the order is strictly first come, first served. Because time cancels out of the
+comparison, the rank is fixed at arrival and the queue is a plain sorted set.
+
+Agent strategies (per queue): ``longest_idle`` (default), ``round_robin`` (the agent offered
+least recently), ``least_occupied`` (lowest share of capacity in use) and ``best_skill``
+(highest total level in the contact's required skills). Every strategy first filters the
+eligible agents: available, no pending offer, out of wrap-up, below capacity on the channel,
+with every required skill at its level, and not among those who declined this contact lately.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from routing.model import AgentState, ContactState
+
+STRATEGIES = ("longest_idle", "round_robin", "least_occupied", "best_skill")
+
+
+def queue_rank(priority: int, enqueued_at: float, aging_seconds: float) -> float:
+    """Sort key of a waiting contact: lower is served first (see the module docstring)."""
+    return enqueued_at - priority * aging_seconds
+
+
+def effective_priority(priority: int, enqueued_at: float, aging_seconds: float, now: float) -> float:
+    """The priority a contact has reached by waiting (for display)."""
+    return priority + max(0.0, now - enqueued_at) / aging_seconds if aging_seconds > 0 else float(priority)
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """What a contact needs from an agent."""
+
+    channel: str
+    department: str
+    skills: Mapping[str, int] = field(default_factory=dict)
+    exclude: frozenset[int] = frozenset()
+
+
+def need_of(contact: ContactState, *, now: float, reoffer_after: float) -> Need:
+    """The contact's need; agents who declined it less than *reoffer_after* seconds ago are excluded."""
+    recent = frozenset(int(u) for u, at in contact.declined.items() if now - at < reoffer_after)
+    return Need(contact.channel, contact.department, contact.skills, recent)
+
+
+def eligible(agent: AgentState, need: Need, now: float) -> bool:
+    """True when *agent* may be offered a contact with *need* right now."""
+    if agent.presence != "available" or agent.offer is not None or agent.wrap_until > now:
+        return False
+    if agent.load.get(need.channel, 0) >= agent.capacity.get(need.channel, 0):
+        return False
+    if agent.user_id in need.exclude:
+        return False
+    skills = agent.skills
+    return all(skills.get(k, 0) >= level for k, level in need.skills.items())
+
+
+def _occupancy(agent: AgentState) -> float:
+    total = sum(agent.capacity.values())
+    return sum(agent.load.values()) / total if total else 1.0
+
+
+def _skill_score(need: Need) -> Callable[[AgentState], tuple[float, float, int]]:
+    def key(agent: AgentState) -> tuple[float, float, int]:
+        score = sum(agent.skills.get(k, 0) for k in need.skills) if need.skills else sum(agent.skills.values())
+        return (-score, agent.idle_since, agent.user_id)
+
+    return key
+
+
+def _key(strategy: str, need: Need) -> Callable[[AgentState], tuple[float, float, int]]:
+    if strategy == "round_robin":
+        return lambda a: (a.last_offer_at, a.idle_since, a.user_id)
+    if strategy == "least_occupied":
+        return lambda a: (_occupancy(a), a.idle_since, a.user_id)
+    if strategy == "best_skill":
+        return _skill_score(need)
+    return lambda a: (a.idle_since, a.last_offer_at, a.user_id)
+
+
+def choose(strategy: str, agents: Iterable[AgentState], need: Need, now: float) -> AgentState | None:
+    """The agent *strategy* picks among *agents* for *need*, or None when nobody is eligible."""
+    candidates = [a for a in agents if need.department in a.departments and eligible(a, need, now)]
+    if not candidates:
+        return None
+    return min(candidates, key=_key(strategy, need))
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """An offer the router should try to make: this contact to this agent."""
+
+    contact: ContactState
+    agent: AgentState
+
+
+def plan(
+    waiting: Iterable[ContactState],
+    agents_by_department: Mapping[str, list[AgentState]],
+    *,
+    strategy_of: Callable[[str], str],
+    now: float,
+    reoffer_after: float,
+) -> list[Proposal]:
+    """Match waiting contacts to agents, best-ranked contacts first, one offer per agent.
+
+    *waiting* need not be sorted. A contact no eligible agent can take is skipped, so one
+    contact needing a rare skill never blocks the queue behind it.
+    """
+    taken: set[int] = set()
+    proposals: list[Proposal] = []
+    for contact in sorted(waiting, key=lambda c: (c.rank, c.conversation_id)):
+        if not contact.dispatch:
+            continue
+        need = need_of(contact, now=now, reoffer_after=reoffer_after)
+        if taken:
+            need = Need(need.channel, need.department, need.skills, need.exclude | taken)
+        pool = agents_by_department.get(contact.department, ())
+        agent = choose(strategy_of(contact.queue), pool, need, now)
+        if agent is not None:
+            taken.add(agent.user_id)
+            proposals.append(Proposal(contact, agent))
+    return proposals

@@ -1,0 +1,113 @@
+"""Builds routing's services when the application starts and stops them at shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from contact_center import keys
+from contact_center.inbox import INBOX
+from routing.config import RoutingConfig
+from routing.consumer import RoutingConsumer
+from routing.customer_data import CustomerDataReader, CustomerDataSpec
+from routing.director import RoutingCallDirector
+from routing.facts import FactsBuilder
+from routing.notifier import RoutingNotifier
+from routing.presence import PresenceService
+from routing.reservations import MemoryReservations, Reservations
+from routing.router import Router
+from routing.store import ConversationStatus, RoutingRepository
+from routing.supervisor import SupervisorFeed
+from routing.timers import TimerSweeper
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RoutingServices:
+    """Everything routing runs, for its HTTP handlers and for tests."""
+
+    router: Router
+    presence: PresenceService
+    consumer: RoutingConsumer
+    feed: SupervisorFeed
+    sweeper: TimerSweeper
+    director: RoutingCallDirector
+    instance: str
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+ROUTING = web.AppKey("routing", RoutingServices)
+
+
+def _reservations(app: web.Application) -> Reservations:
+    client = app[keys.REDIS]
+    if client is None:
+        return MemoryReservations()
+    from routing.redis_reservations import RedisReservations
+
+    return RedisReservations(client)
+
+
+def build(app: web.Application, config: RoutingConfig, *, instance: str) -> RoutingServices:
+    """Create (not start) routing's services from the application's core services."""
+    db, bus = app[keys.DB], app[keys.BUS]
+    repository = RoutingRepository(db)
+    router = Router(config=config, reservations=_reservations(app), repository=repository,
+                    conversations=ConversationStatus(app[INBOX]), notifier=RoutingNotifier(bus))
+    presence = PresenceService(router=router, instance=instance)
+    customer_data = CustomerDataReader(
+        db=db, federation=app.get(keys.FEDERATION),
+        spec=CustomerDataSpec.from_section(app[keys.SETTINGS].section("routing").get("customer_data", {})),
+        timeout=config.customer_data_timeout)
+    consumer = RoutingConsumer(router=router, facts=FactsBuilder(repository=repository, customer_data=customer_data))
+    return RoutingServices(
+        router=router, presence=presence, consumer=consumer,
+        feed=SupervisorFeed(router=router, bus=bus, instance=instance),
+        sweeper=TimerSweeper(router=router, presence=presence),
+        director=RoutingCallDirector(router=router, consumer=consumer), instance=instance,
+    )
+
+
+async def _refresh_org(router: Router) -> None:
+    while True:
+        await asyncio.sleep(router.config.agent_refresh)
+        try:
+            await router.load_org()
+        except Exception:
+            log.exception("reloading agents and queues failed")
+
+
+def routing_ctx(config: RoutingConfig) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The cleanup context: build, rebuild from the store, run the loops, stop them."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        services = build(app, config, instance=secrets.token_hex(6))
+        services.consumer.subscribe(app[keys.BUS])
+        await services.router.load_org()
+        await services.consumer.rebuild()
+        app[ROUTING] = services
+        app[keys.CALL_DIRECTOR] = services.director
+        app[keys.SUPERVISOR_SNAPSHOT] = services.feed.snapshot
+        router = services.router
+        services.tasks = [
+            asyncio.create_task(router.run_dispatcher(), name="routing-dispatch"),
+            asyncio.create_task(services.sweeper.run(config.sweep_interval), name="routing-timers"),
+            asyncio.create_task(services.feed.run(), name="routing-supervisor-feed"),
+            asyncio.create_task(_refresh_org(router), name="routing-org-refresh"),
+        ]
+        router.kick()
+        yield
+        for task in services.tasks:
+            task.cancel()
+        for task in services.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return ctx

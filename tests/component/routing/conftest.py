@@ -1,0 +1,125 @@
+"""Routing component fixtures: the real app with short timers, seeded organisation, bus recorder."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from types import MappingProxyType
+from typing import Any
+
+import pytest
+
+from contact_center import keys
+from contact_center.bus.base import Bus
+from contact_center.settings import Settings
+from contact_center.store.session import Database
+from contact_center.store.tables import Conversation, Department, Message
+from routing.services import ROUTING, RoutingServices
+from tests.conftest import AppStarter, RunningApp, seed_org
+
+FAST = {
+    "offer_timeout_seconds": 5,
+    "sweep_interval_seconds": 0.02,
+    "snapshot_interval_seconds": 0.2,
+    "reoffer_after_seconds": 30,
+    "offline_grace_seconds": 0.2,
+    "wrap_up_seconds": 0,
+}
+
+
+class BusRecorder:
+    """Records every event published on the bus, and waits for the ones a test expects."""
+
+    def __init__(self, bus: Bus) -> None:
+        self.events: list[Any] = []
+        self._changed = asyncio.Event()
+        self.stop = bus.subscribe(self._record)
+
+    async def _record(self, event: Any) -> None:
+        self.events.append(event)
+        self._changed.set()
+
+    def of(self, kind: type, **match: Any) -> list[Any]:
+        """Recorded events of *kind* whose fields equal *match*."""
+        return [e for e in self.events if isinstance(e, kind)
+                and all(getattr(e, k) == v for k, v in match.items())]
+
+    async def wait(self, kind: type, count: int = 1, within: float = 5.0, **match: Any) -> list[Any]:
+        """Wait until *count* events of *kind* matching *match* were seen; return them."""
+        async with asyncio.timeout(within):
+            while len(self.of(kind, **match)) < count:
+                self._changed.clear()
+                await self._changed.wait()
+        return self.of(kind, **match)
+
+
+def routing_settings(settings_factory: Callable[..., Settings], **routing: Any) -> Settings:
+    """Settings whose ``[routing]`` section is FAST plus *routing*."""
+    return settings_factory(sections=MappingProxyType({"routing": MappingProxyType({**FAST, **routing})}))
+
+
+@pytest.fixture
+def start_routed(start_app: AppStarter, settings_factory: Callable[..., Settings]) -> Callable[..., Any]:
+    """Start the app with ``[routing]`` = FAST + overrides, seed the organisation."""
+
+    async def start(**routing: Any) -> RunningApp:
+        ra = await start_app(routing_settings(settings_factory, **routing))
+        USERS_BY_APP[id(ra)] = await seed_org(ra.db)
+        await services(ra).router.load_org()
+        return ra
+
+    return start
+
+
+def services(ra: RunningApp) -> RoutingServices:
+    return ra.app[ROUTING]
+
+
+def recorder(ra: RunningApp) -> BusRecorder:
+    return BusRecorder(ra.app[keys.BUS])
+
+
+async def add_conversation(db: Database, *, channel: str = "email", subject: str = "", body: str = "",
+                           contact_address: str = "customer@example.test", customer_id: int | None = None,
+                           department: str | None = None, status: str = "queued",
+                           external_ref: str | None = None, meta: dict[str, Any] | None = None) -> int:
+    """Insert a conversation with one inbound message, as a channel would have stored it."""
+    async with db.session() as s:
+        dep_id = None
+        if department:
+            dep = (await s.execute(Department.__table__.select().where(Department.slug == department))).first()
+            dep_id = dep.id if dep else None
+        conv = Conversation(channel=channel, subject=subject or None, contact_address=contact_address,
+                            customer_id=customer_id, status=status, department_id=dep_id, external_ref=external_ref)
+        s.add(conv)
+        await s.flush()
+        if channel != "call":
+            s.add(Message(conversation_id=conv.id, channel=channel, direction="in", subject=subject or None,
+                          body_text=body, sender=contact_address, recipients="support@example.test",
+                          meta=meta or {}))
+        return conv.id
+
+
+async def conversation_row(db: Database, conversation_id: int) -> Conversation:
+    async with db.session() as s:
+        return await s.get_one(Conversation, conversation_id)
+
+
+async def eventually(check: Callable[[], Any], within: float = 5.0) -> Any:
+    """Poll the async or sync *check* until it returns something truthy."""
+    async with asyncio.timeout(within):
+        while True:
+            result = check()
+            if asyncio.iscoroutine(result):
+                result = await result
+            if result:
+                return result
+            await asyncio.sleep(0.01)
+
+
+USERS_BY_APP: dict[int, dict[str, int]] = {}
+
+
+def users(ra: RunningApp) -> dict[str, int]:
+    """User ids by username of the organisation seeded into *ra*."""
+    return USERS_BY_APP[id(ra)]
