@@ -23,6 +23,7 @@ from contact_center.http.metrics import Metrics
 from contact_center.http.middleware import error_middleware
 from contact_center.http.openapi import ApiDocument
 from contact_center.screenpop import wiring as screenpop_wiring
+from contact_center.inbox import http as inbox_http
 from contact_center.settings import Settings
 from contact_center.store.migrate import upgrade
 from contact_center.store.session import Database
@@ -67,6 +68,7 @@ def create_app(
     app.cleanup_ctx.append(_redis_ctx)
     core_routes.register(app)
     screenpop_wiring.register(app)  # customers, source federation, screen pop (needs store and bus)
+    inbox_http.register(app)
     for name, register in discover_plugins(settings.plugins) if plugins is None else plugins:
         log.debug("loading plugin %s", name)
         register(app)

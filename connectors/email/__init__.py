@@ -1,0 +1,52 @@
+"""The email channel: IMAP IDLE ingest into the inbox, SMTP delivery of agents' replies.
+
+``register(app)`` (entry point ``email``) reads the ``[email]`` section
+(:mod:`connectors.email.config`), starts one :class:`~.imap_ingest.MailboxIngest` per mailbox
+and the :class:`~.smtp_outbox.SmtpSender` in the app's ``cleanup_ctx``, and stops them on
+shutdown. Nothing runs when the section is absent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from connectors.email.config import EmailConfig, load_email_config
+from connectors.email.imap_ingest import MailboxIngest
+from connectors.email.smtp_outbox import SmtpSender
+from contact_center import keys
+from contact_center.inbox import INBOX
+
+EMAIL_CONFIG = web.AppKey("email.config", EmailConfig)
+EMAIL_INGESTS = web.AppKey("email.ingests", list)  # list[MailboxIngest], for tests and health
+EMAIL_SENDER = web.AppKey("email.sender", object)  # SmtpSender | None
+
+
+async def _email_ctx(app: web.Application) -> AsyncIterator[None]:
+    config = app[EMAIL_CONFIG]
+    inbox, bus = app[INBOX], app[keys.BUS]
+    tasks: list[asyncio.Task[None]] = []
+    ingests = [MailboxIngest(mailbox=box, inbox=inbox, config=config) for box in config.mailboxes] \
+        if config.ingest else []
+    app[EMAIL_INGESTS] = ingests
+    sender = SmtpSender(inbox=inbox, bus=bus, config=config.smtp) if config.smtp else None
+    app[EMAIL_SENDER] = sender
+    if sender is not None:
+        sender.subscribe()
+        tasks.append(asyncio.create_task(sender.run(), name="smtp-sender"))
+    tasks += [asyncio.create_task(i.run(), name=f"imap-{i.mailbox.name}") for i in ingests]
+    yield
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def register(app: web.Application) -> None:
+    """Wire the email channel into *app* (configuration errors surface here, at start-up)."""
+    app[EMAIL_CONFIG] = load_email_config(app[keys.SETTINGS].section("email"))
+    app.cleanup_ctx.append(_email_ctx)

@@ -1,0 +1,100 @@
+"""Turning email bytes into text whatever charset they claim: pure.
+
+Mail in the wild mislabels its charset, names ones Python spells differently, or sends raw
+8-bit headers. The rules, in order: the declared charset (with the WHATWG aliases mail clients
+actually mean, e.g. ``iso-8859-1`` is read as ``windows-1252``), then UTF-8, then windows-1252
+as the last resort that never fails. Headers are RFC 2047-decoded word by word, so one bad
+encoded word does not spoil the rest.
+"""
+
+from __future__ import annotations
+
+import codecs
+from email.header import decode_header
+
+# What senders write -> what they mean (WHATWG Encoding Standard and common mail client habits).
+_ALIASES = {
+    "iso-8859-1": "windows-1252",
+    "latin1": "windows-1252",
+    "latin-1": "windows-1252",
+    "us-ascii": "windows-1252",
+    "ascii": "windows-1252",
+    "iso-8859-9": "windows-1254",
+    "iso-8859-11": "cp874",
+    "tis-620": "cp874",
+    "iso-8859-8-i": "iso-8859-8",
+    "ks_c_5601-1987": "cp949",
+    "euc-kr": "cp949",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "x-sjis": "shift_jis",
+    "shift-jis": "shift_jis",
+    "windows-874": "cp874",
+    "x-mac-roman": "mac_roman",
+    "macintosh": "mac_roman",
+    "unicode-1-1-utf-7": "utf-7",
+    "utf8": "utf-8",
+    "unknown-8bit": "utf-8",
+    "x-unknown": "utf-8",
+    "x-user-defined": "utf-8",
+    "default": "utf-8",
+}
+FALLBACK = "windows-1252"
+
+
+def codec_for(charset: str | None) -> str | None:
+    """The Python codec name for a declared *charset*, or ``None`` when Python has none."""
+    if not charset:
+        return None
+    name = charset.strip().strip('"').lower()
+    name = _ALIASES.get(name, name)
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str]:
+    """Decode *data* declared as *charset*; returns ``(text, codec actually used)``."""
+    declared = codec_for(charset)
+    for codec in (declared, "utf-8"):
+        if codec is None:
+            continue
+        try:
+            return data.decode(codec), codec
+        except (UnicodeDecodeError, LookupError):
+            continue
+    if declared is not None:
+        return data.decode(declared, errors="replace"), declared
+    return data.decode(FALLBACK, errors="replace"), FALLBACK
+
+
+def _unescape_8bit(value: str) -> str:
+    """Raw 8-bit header bytes arrive as surrogate escapes; read them as UTF-8 (or windows-1252)."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+        return value
+    data = value.encode("ascii", "surrogateescape")
+    return decode_bytes(data, "utf-8")[0]
+
+
+def decode_header_value(value: str | None) -> str:
+    """An RFC 2047 header decoded to text; folding whitespace collapsed to single spaces."""
+    if value is None:
+        return ""
+    text = _unescape_8bit(str(value))
+    if "=?" in text:
+        try:
+            parts = decode_header(text)
+        except (ValueError, AssertionError, IndexError):  # the stdlib's own parse errors
+            parts = [(text, None)]
+        chunks = []
+        for chunk, charset in parts:
+            if isinstance(chunk, str):
+                chunks.append(chunk)
+            elif charset is None:
+                chunks.append(chunk.decode("raw-unicode-escape", errors="replace"))
+            else:
+                chunks.append(decode_bytes(chunk, charset)[0])
+        text = "".join(chunks)
+    return " ".join(text.replace("\r", " ").replace("\n", " ").split())

@@ -1,0 +1,168 @@
+"""Reading one mailbox for ever: catch up from the durable checkpoint, then IDLE.
+
+Per session: ``SELECT`` (its ``UIDNEXT`` answers "anything new?" with no further round trip),
+``UID SEARCH UID n:*`` for the new UIDs, ``UID FETCH`` in batches of at most 200 while the
+previous batch is parsed and stored (one transaction per batch, checkpoint included, see
+:class:`contact_center.inbox.ingest.InboundWriter`), then ``IDLE`` until the server pushes
+``EXISTS`` (Dovecot does so about half a second after delivery) or the re-IDLE interval ends.
+A dropped connection, ``BYE`` or error closes the session; the next one starts after a backoff
+that doubles up to a limit and resets once a session got going.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable
+
+import aioimaplib
+
+from connectors.email.config import EmailConfig, MailboxConfig
+from connectors.email.imap_protocol import batches, has_new_mail, says_bye
+from connectors.email.imap_session import ImapError, ImapSession, open_session
+from connectors.email.inbound import to_inbound
+from connectors.email.mime import parse_email
+from contact_center.inbox.records import Checkpoint, InboundMessage, StoredMessage
+from contact_center.inbox.service import InboxService
+
+log = logging.getLogger(__name__)
+
+NETWORK_ERRORS = (OSError, asyncio.TimeoutError, aioimaplib.AioImapException, ImapError, EOFError)
+
+
+class ConnectionDropped(Exception):
+    """The server closed the session (``BYE`` or EOF) while we were idling."""
+
+
+class MailboxIngest:
+    """Keeps one mailbox's new mail flowing into the inbox."""
+
+    def __init__(
+        self,
+        *,
+        mailbox: MailboxConfig,
+        inbox: InboxService,
+        config: EmailConfig,
+        on_stored: Callable[[list[StoredMessage]], Awaitable[None]] | None = None,
+    ) -> None:
+        self.mailbox = mailbox
+        self._inbox = inbox
+        self._config = config
+        self._on_stored = on_stored
+        self.sessions = 0  # sessions opened so far (reconnects are visible in tests and metrics)
+        self.connected = asyncio.Event()
+
+    async def run(self) -> None:
+        """Read the mailbox until cancelled, reconnecting with backoff after every failure."""
+        delay = self._config.reconnect_min_seconds
+        while True:
+            try:
+                await self._session()
+            except (*NETWORK_ERRORS, ConnectionDropped) as exc:
+                log.warning("mailbox %s: %s: %s; reconnecting", self.mailbox.name, type(exc).__name__, exc)
+            except Exception:
+                log.exception("mailbox %s: unexpected failure; reconnecting", self.mailbox.name)
+            got_going = self.connected.is_set()
+            self.connected.clear()
+            if got_going:
+                delay = self._config.reconnect_min_seconds
+            await asyncio.sleep(delay * (0.5 + random.random()))  # jitter: instances do not reconnect in step
+            delay = min(max(delay * 2, 0.1), self._config.reconnect_max_seconds)
+
+    async def _session(self) -> None:
+        session = await open_session(self.mailbox)
+        self.sessions += 1
+        try:
+            await self.catch_up(session, first=True)
+            self.connected.set()
+            while True:
+                await self._idle(session)
+                await self.catch_up(session)
+        finally:
+            await session.close()
+
+    async def catch_up(self, session: ImapSession, *, first: bool = False) -> int:
+        """Store every message above the checkpoint; returns how many were new.
+
+        On a session's *first* check the ``UIDNEXT`` from ``SELECT`` settles "nothing new" with
+        no round trip at all; later checks (after IDLE) cost one ``UID SEARCH``.
+        """
+        validity = session.selected.uidvalidity
+        saved = await self._inbox.conversations.checkpoint(self.mailbox.name)
+        last_uid = saved[1] if saved and saved[0] == validity else 0
+        if saved and saved[0] != validity:
+            log.warning("mailbox %s: UIDVALIDITY changed %s -> %s; reading it again (Message-ID dedupe)",
+                        self.mailbox.name, saved[0], validity)
+        uidnext = session.selected.uidnext
+        if first and uidnext is not None and uidnext <= last_uid + 1:
+            return 0
+        uids = await session.search_after(last_uid)
+        return await self._fetch_and_store(session, uids, validity)
+
+    async def _fetch_and_store(self, session: ImapSession, uids: list[int], validity: int) -> int:
+        queue: asyncio.Queue[list[tuple[int, bytes]] | None] = asyncio.Queue(maxsize=2)
+
+        async def produce() -> None:
+            for chunk in batches(uids, self._config.batch_size):
+                await queue.put(await session.fetch(chunk))
+            await queue.put(None)
+
+        producer = asyncio.create_task(produce(), name=f"imap-fetch-{self.mailbox.name}")
+        new = 0
+        try:
+            while (fetched := await queue.get()) is not None:
+                new += await self._store(fetched, validity)
+            await producer
+        finally:
+            producer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, *NETWORK_ERRORS):
+                await producer
+        return new
+
+    async def _store(self, fetched: list[tuple[int, bytes]], validity: int) -> int:
+        if not fetched:
+            return 0
+        batch = [self.inbound(uid, raw, validity) for uid, raw in fetched]
+        checkpoint = Checkpoint(self.mailbox.name, validity, max(uid for uid, _ in fetched))
+        stored = await self._inbox.receive(batch, checkpoint=checkpoint)
+        if self._on_stored is not None:
+            await self._on_stored(stored)
+        return sum(1 for s in stored if not s.duplicate)
+
+    def inbound(self, uid: int, raw: bytes, validity: int) -> InboundMessage:
+        """Parse one fetched message into what the inbox stores."""
+        parsed = parse_email(raw, max_attachment_bytes=self._config.max_attachment_bytes)
+        return to_inbound(parsed, raw, mailbox=self.mailbox.name, department=self.mailbox.department,
+                          imap={"uidvalidity": validity, "uid": uid})
+
+    async def _idle(self, session: ImapSession) -> None:
+        """IDLE until new mail, the re-IDLE interval, or a dropped connection (raises)."""
+        client = session.client
+        idle = await client.idle_start(timeout=self._config.idle_seconds)
+        push = asyncio.ensure_future(client.wait_server_push(timeout=self._config.idle_seconds + 30))
+        lost = asyncio.ensure_future(session.lost.wait())
+        try:
+            while True:
+                done, _ = await asyncio.wait({push, lost}, return_when=asyncio.FIRST_COMPLETED)
+                if lost in done:
+                    raise ConnectionDropped("connection closed by the server")
+                lines = push.result()
+                if says_bye(lines):
+                    raise ConnectionDropped("server said BYE")
+                if lines == aioimaplib.STOP_WAIT_SERVER_PUSH or has_new_mail(lines):
+                    break
+                push = asyncio.ensure_future(client.wait_server_push(timeout=self._config.idle_seconds + 30))
+        finally:
+            push.cancel()
+            lost.cancel()
+        client.idle_done()
+        await asyncio.wait_for(idle, self.mailbox.timeout_seconds)
+        _drain(client)
+
+
+def _drain(client: aioimaplib.IMAP4) -> None:
+    queue = client.protocol.idle_queue
+    while not queue.empty():
+        queue.get_nowait()

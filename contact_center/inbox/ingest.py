@@ -1,0 +1,293 @@
+"""Storing inbound messages exactly once, a whole batch per transaction.
+
+One batch costs a fixed handful of queries whatever its size: duplicates, referenced messages,
+subject tokens, chat keys, identities and departments are each looked up once for the batch,
+:func:`contact_center.inbox.placement.place` decides, then new customers, conversations and
+messages are inserted in three bulk flushes. An IMAP checkpoint given with the batch commits in
+the same transaction, so a crash can never store a message without advancing the checkpoint or
+the other way round. When another instance stored some of the same messages concurrently, the
+unique constraints reject the batch and it is retried once; the retry sees them as duplicates.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contact_center.inbox.conversations import Action, ConversationState, transition
+from contact_center.inbox.placement import Identity as IdentityKey
+from contact_center.inbox.placement import Known, Placement, place
+from contact_center.inbox.records import Checkpoint, InboundMessage, StoredMessage
+from contact_center.store.session import Database
+from contact_center.store.tables import (
+    Attachment,
+    Conversation,
+    Customer,
+    Department,
+    Identity,
+    MailboxCheckpoint,
+    Message,
+    utcnow,
+)
+
+TOKEN_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+
+
+def new_token() -> str:
+    """A random conversation key (email conversations' ``external_ref``, used in subject tokens)."""
+    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(8))
+
+
+@dataclass
+class _Opened:
+    conversation: Conversation
+    first: InboundMessage
+
+
+class InboundWriter:
+    """Stores batches of :class:`InboundMessage` idempotently."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def store(
+        self, batch: Sequence[InboundMessage], *, checkpoint: Checkpoint | None = None
+    ) -> list[StoredMessage]:
+        """Store *batch* (and advance *checkpoint*) in one transaction; duplicates are skipped.
+
+        Returns one :class:`StoredMessage` per input, in order.
+        """
+        try:
+            async with self._db.session() as s:
+                return await self._store(s, batch, checkpoint)
+        except IntegrityError:
+            async with self._db.session() as s:
+                return await self._store(s, batch, checkpoint)
+
+    async def _store(
+        self, s: AsyncSession, batch: Sequence[InboundMessage], checkpoint: Checkpoint | None
+    ) -> list[StoredMessage]:
+        known, conversations = await _lookup(s, batch)
+        placements = place([m.incoming(m.conversation_id in known.valid_conversations) for m in batch], known)
+        customers = await _create_customers(s, batch, placements)
+        departments = await _department_ids(s, {m.department for m in batch if m.department})
+        opened = await _open_conversations(s, batch, placements, customers, departments)
+        reopened = _touch_existing(batch, placements, conversations)
+        results = await _insert_messages(s, batch, placements, customers, opened, conversations, reopened)
+        if checkpoint is not None:
+            await save_checkpoint(s, checkpoint)
+        return results
+
+
+async def save_checkpoint(s: AsyncSession, cp: Checkpoint) -> None:
+    """Advance (never rewind, except on a new UIDVALIDITY) a mailbox's checkpoint in session *s*."""
+    row = await s.get(MailboxCheckpoint, cp.mailbox, with_for_update=s.bind.dialect.name == "postgresql")
+    if row is None:
+        s.add(MailboxCheckpoint(mailbox=cp.mailbox, uidvalidity=cp.uidvalidity, last_uid=cp.last_uid))
+    elif row.uidvalidity != cp.uidvalidity:
+        row.uidvalidity, row.last_uid = cp.uidvalidity, cp.last_uid
+    elif cp.last_uid > row.last_uid:
+        row.last_uid = cp.last_uid
+    await s.flush()
+
+
+async def _lookup(s: AsyncSession, batch: Sequence[InboundMessage]) -> tuple[Known, dict[int, Conversation]]:
+    channel_ids: dict[str, set[str]] = {}
+    for m in batch:
+        channel_ids.setdefault(m.channel, set()).update((m.external_id, *m.reply_to))
+    duplicates: set[str] = set()
+    by_message: dict[str, int] = {}
+    for channel, ids in channel_ids.items():
+        rows = (await s.execute(
+            select(Message.external_id, Message.conversation_id, Message.id)
+            .where(Message.channel == channel, Message.external_id.in_(ids))
+            .order_by(Message.id)
+        )).all()
+        for external_id, conversation_id, _ in rows:
+            by_message[external_id] = conversation_id
+        own = {m.external_id for m in batch if m.channel == channel}
+        duplicates.update(r[0] for r in rows if r[0] in own)
+    wanted_ids = set(by_message.values()) | {m.conversation_id for m in batch if m.conversation_id is not None}
+    refs = {m.conversation_ref for m in batch if m.conversation_ref}
+    clauses = [Conversation.id.in_(wanted_ids)] if wanted_ids else []
+    if refs:
+        clauses.append(Conversation.external_ref.in_(refs))
+    conversations: dict[int, Conversation] = {}
+    if clauses:
+        for row in (await s.execute(select(Conversation).where(or_(*clauses)))).scalars():
+            conversations[row.id] = row
+    valid = frozenset(
+        m.conversation_id for m in batch
+        if m.conversation_id in conversations
+        and conversations[m.conversation_id].external_ref == m.token_check
+        and conversations[m.conversation_id].channel == m.channel
+    )
+    by_ref = {c.external_ref: c.id for c in conversations.values() if c.external_ref in refs}
+    known = Known(
+        duplicates=frozenset(duplicates),
+        conversation_of_message={k: v for k, v in by_message.items() if v in conversations},
+        conversation_of_ref=by_ref,
+        valid_conversations=valid,
+        customer_of_conversation={c.id: c.customer_id for c in conversations.values()},
+        customer_of_identity=await _customers_of(s, {m.identity for m in batch if m.identity}),
+    )
+    return known, conversations
+
+
+async def _customers_of(s: AsyncSession, identities: set[IdentityKey]) -> dict[IdentityKey, int]:
+    """The customer each identity names; when several share one value, the oldest record."""
+    by_kind: dict[str, set[str]] = {}
+    for kind, value in identities:
+        by_kind.setdefault(kind, set()).add(value)
+    found: dict[IdentityKey, int] = {}
+    for kind, values in by_kind.items():
+        rows = await s.execute(
+            select(Identity.value, Identity.customer_id)
+            .join(Customer, Customer.id == Identity.customer_id)
+            .where(Identity.kind == kind, Identity.value.in_(values), Customer.merged_into_id.is_(None))
+            .order_by(Identity.customer_id.desc())
+        )
+        for value, customer_id in rows:
+            found[(kind, value)] = customer_id
+    return found
+
+
+async def _create_customers(
+    s: AsyncSession, batch: Sequence[InboundMessage], placements: Sequence[Placement]
+) -> dict[IdentityKey, int]:
+    new: dict[IdentityKey, Customer] = {}
+    for m, p in zip(batch, placements, strict=True):
+        if p.new_customer is not None and p.new_customer not in new:
+            new[p.new_customer] = Customer(display_name=(m.sender_name or m.sender or p.new_customer[1])[:200])
+    if not new:
+        return {}
+    s.add_all(new.values())
+    await s.flush()
+    s.add_all(Identity(customer_id=c.id, kind=k[0], value=k[1]) for k, c in new.items())
+    return {k: c.id for k, c in new.items()}
+
+
+async def _department_ids(s: AsyncSession, slugs: set[str]) -> dict[str, int]:
+    if not slugs:
+        return {}
+    rows = await s.execute(select(Department.slug, Department.id).where(Department.slug.in_(slugs)))
+    return {r[0]: r[1] for r in rows}
+
+
+def _customer(p: Placement, customers: dict[IdentityKey, int]) -> int | None:
+    return customers[p.new_customer] if p.new_customer is not None else p.customer_id
+
+
+async def _open_conversations(
+    s: AsyncSession,
+    batch: Sequence[InboundMessage],
+    placements: Sequence[Placement],
+    customers: dict[IdentityKey, int],
+    departments: dict[str, int],
+) -> dict[int, _Opened]:
+    opened: dict[int, _Opened] = {}
+    for index, (m, p) in enumerate(zip(batch, placements, strict=True)):
+        if not p.opens:
+            continue
+        conv = Conversation(
+            channel=m.channel,
+            external_ref=m.conversation_ref or (new_token() if m.channel == "email" else None),
+            customer_id=_customer(p, customers),
+            department_id=departments.get(m.department or ""),
+            status="queued",
+            subject=(m.subject or "")[:500] or None,
+            contact_address=m.sender,
+        )
+        opened[index] = _Opened(conv, m)
+    if opened:
+        s.add_all(o.conversation for o in opened.values())
+        await s.flush()
+    return opened
+
+
+def _touch_existing(
+    batch: Sequence[InboundMessage], placements: Sequence[Placement], conversations: dict[int, Conversation]
+) -> set[int]:
+    """Apply the ``inbound`` transition to stored conversations that got mail; the reopened ids."""
+    reopened: set[int] = set()
+    now = utcnow()
+    for p in placements:
+        conv = conversations.get(p.conversation_id or -1)
+        if conv is None:
+            continue
+        after = transition(ConversationState(conv.status, conv.assigned_user_id), Action.INBOUND)
+        if conv.status == "closed":
+            reopened.add(conv.id)
+            conv.closed_at = None
+        conv.status, conv.assigned_user_id = after.status, after.user_id
+        conv.updated_at = now
+    return reopened
+
+
+async def _insert_messages(
+    s: AsyncSession,
+    batch: Sequence[InboundMessage],
+    placements: Sequence[Placement],
+    customers: dict[IdentityKey, int],
+    opened: dict[int, _Opened],
+    conversations: dict[int, Conversation],
+    reopened: set[int],
+) -> list[StoredMessage]:
+    rows: list[tuple[int, Message, Conversation]] = []
+    for index, (m, p) in enumerate(zip(batch, placements, strict=True)):
+        if p.duplicate:
+            continue
+        if p.conversation_id is not None:
+            conv = conversations[p.conversation_id]
+        elif p.joins_new is not None:
+            conv = opened[p.joins_new].conversation
+        else:
+            conv = opened[index].conversation
+        rows.append((index, _message(m, conv.id), conv))
+    s.add_all(r[1] for r in rows)
+    await s.flush()
+    attachments = [
+        Attachment(message_id=msg.id, position=i, filename=a.filename[:255], content_type=a.content_type[:127],
+                   content_id=a.content_id, inline=a.inline, size=len(a.data), data=a.data)
+        for index, msg, _ in rows for i, a in enumerate(batch[index].attachments)
+    ]
+    if attachments:
+        s.add_all(attachments)
+        await s.flush()
+    slugs = await department_slugs(s, {c.department_id for _, _, c in rows if c.department_id is not None})
+    stored = {
+        index: StoredMessage(
+            external_id=batch[index].external_id, duplicate=False, message_id=msg.id, conversation_id=conv.id,
+            customer_id=conv.customer_id, new_conversation=placements[index].opens,
+            department=slugs.get(conv.department_id or -1),
+            status=conv.status, assigned_user_id=conv.assigned_user_id, reopened=conv.id in reopened,
+        )
+        for index, msg, conv in rows
+    }
+    return [stored.get(i) or StoredMessage(external_id=m.external_id, duplicate=True) for i, m in enumerate(batch)]
+
+
+def _message(m: InboundMessage, conversation_id: int) -> Message:
+    meta = dict(m.meta)
+    if m.automated:
+        meta["automated"] = True
+    if m.source:
+        meta["source"] = m.source
+    return Message(
+        conversation_id=conversation_id, channel=m.channel, direction="in", external_id=m.external_id,
+        sender=m.sender, recipients=m.recipients, subject=(m.subject or "")[:998] or None,
+        body_text=m.body_text, body_html=m.body_html, meta=meta, raw=m.raw, parse_error=m.parse_error,
+    )
+
+
+async def department_slugs(s: AsyncSession, ids: set[int]) -> dict[int, str]:
+    """Department slugs by id (for events and views)."""
+    if not ids:
+        return {}
+    rows = await s.execute(select(Department.id, Department.slug).where(Department.id.in_(ids)))
+    return {r[0]: r[1] for r in rows}

@@ -1,0 +1,115 @@
+"""Where each inbound message of a batch belongs: pure, no I/O.
+
+The repository looks up what the store already knows about a batch (a handful of queries for
+the whole batch, see :class:`Known`), then :func:`place` decides, message by message and in
+arrival order, whether it is a duplicate, which conversation it joins (an existing one, or one
+opened earlier in the same batch) and which customer it belongs to. Threading order:
+
+1. the messages it answers (email ``In-Reply-To``/``References``, newest reference first),
+2. the conversation token in its subject (``[#42-k7x2mq3p]``), checked against the store,
+3. the channel's own conversation key (a chat visitor's conversation),
+4. otherwise a new conversation for the sender's customer (an existing one found by identity,
+   or a new customer shared by every message of the batch from the same identity).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+Identity = tuple[str, str]  # (kind, normalised value)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """The threading-relevant facts of one inbound message."""
+
+    external_id: str
+    identity: Identity | None  # None: a sender we cannot identify (no customer)
+    reply_to: tuple[str, ...] = ()  # external ids this message answers, most relevant first
+    conversation_id: int | None = None  # from a verified subject token
+    conversation_ref: str | None = None  # channel conversation key (chat)
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the store knows about the batch's references."""
+
+    duplicates: frozenset[str] = frozenset()
+    conversation_of_message: Mapping[str, int] = field(default_factory=dict)
+    conversation_of_ref: Mapping[str, int] = field(default_factory=dict)
+    valid_conversations: frozenset[int] = frozenset()  # token targets that exist and match
+    customer_of_conversation: Mapping[int, int | None] = field(default_factory=dict)
+    customer_of_identity: Mapping[Identity, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The decision for one message. Exactly one of ``conversation_id``/``opens``/``joins_new``
+    is set unless ``duplicate``; likewise ``customer_id``/``new_customer`` (or neither when a
+    joined conversation has no customer)."""
+
+    duplicate: bool = False
+    conversation_id: int | None = None  # joins this stored conversation
+    opens: bool = False  # opens a new conversation (keyed by this message's index)
+    joins_new: int | None = None  # joins the conversation opened by message number joins_new
+    customer_id: int | None = None
+    new_customer: Identity | None = None  # a customer created for this identity in this batch
+
+
+def place(batch: Sequence[Incoming], known: Known) -> list[Placement]:
+    """Decide where every message of *batch* goes, in order (later messages see earlier ones)."""
+    seen: set[str] = set(known.duplicates)
+    local_thread: dict[str, tuple[int | None, int | None]] = {}  # external id -> (stored id, new index)
+    local_ref: dict[str, int] = {}  # conversation ref -> index of the message that opened it
+    out: list[Placement] = []
+    for index, item in enumerate(batch):
+        if item.external_id in seen:
+            out.append(Placement(duplicate=True))
+            continue
+        seen.add(item.external_id)
+        stored, new = _thread(item, known, local_thread, local_ref)
+        if stored is not None:
+            placement = Placement(conversation_id=stored, customer_id=known.customer_of_conversation.get(stored))
+        elif new is not None:
+            placement = _join_new(out[new], new)
+        else:
+            placement = _open(item, index, known)
+            if item.conversation_ref:
+                local_ref[item.conversation_ref] = index
+            new = index
+        local_thread[item.external_id] = (stored, None if stored is not None else new)
+        out.append(placement)
+    return out
+
+
+def _thread(
+    item: Incoming, known: Known, local: Mapping[str, tuple[int | None, int | None]], local_ref: Mapping[str, int]
+) -> tuple[int | None, int | None]:
+    for ref in item.reply_to:
+        if ref in local:
+            return local[ref]
+        if ref in known.conversation_of_message:
+            return known.conversation_of_message[ref], None
+    if item.conversation_id is not None and item.conversation_id in known.valid_conversations:
+        return item.conversation_id, None
+    if item.conversation_ref:
+        if item.conversation_ref in known.conversation_of_ref:
+            return known.conversation_of_ref[item.conversation_ref], None
+        if item.conversation_ref in local_ref:
+            return None, local_ref[item.conversation_ref]
+    return None, None
+
+
+def _join_new(opener: Placement, opener_index: int) -> Placement:
+    root = opener.joins_new if opener.joins_new is not None else opener_index
+    return Placement(joins_new=root, customer_id=opener.customer_id, new_customer=opener.new_customer)
+
+
+def _open(item: Incoming, index: int, known: Known) -> Placement:
+    if item.identity is None:
+        return Placement(opens=True)
+    customer = known.customer_of_identity.get(item.identity)
+    if customer is not None:
+        return Placement(opens=True, customer_id=customer)
+    return Placement(opens=True, new_customer=item.identity)

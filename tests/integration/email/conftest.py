@@ -1,0 +1,81 @@
+"""Fixtures for the email channel's integration tests: the real app reading a real Dovecot
+mailbox (and sending through a real aiosmtpd server), with the bus events it published."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+import connectors.email
+from contact_center import keys
+from contact_center.events import Event
+from tests.conftest import AppStarter, RunningApp, seed_org
+from tests.servers import DovecotForTest, SmtpServer
+
+PLUGINS = [("email", connectors.email.register)]
+
+
+@dataclass
+class EmailApp:
+    """A running app with the email plugin, and what it published on the bus."""
+
+    running: RunningApp
+    events: list[Event] = field(default_factory=list)
+    users: dict[str, int] = field(default_factory=dict)
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    def of(self, kind: type) -> list[Any]:
+        return [e for e in self.events if isinstance(e, kind)]
+
+    async def record(self, event: Event) -> None:
+        async with self.changed:
+            self.events.append(event)
+            self.changed.notify_all()
+
+    async def wait_for(self, kind: type, count: int = 1, within: float = 15.0) -> list[Any]:
+        """Wait until *count* events of *kind* were published."""
+        async with asyncio.timeout(within), self.changed:
+            await self.changed.wait_for(lambda: len(self.of(kind)) >= count)
+        return self.of(kind)
+
+
+def email_section(dovecot: DovecotForTest, smtp: SmtpServer | None = None, **extra: Any) -> dict[str, Any]:
+    """An ``[email]`` section reading the test's Dovecot mailbox (and sending via *smtp*)."""
+    section: dict[str, Any] = {
+        "mailboxes": [{
+            "name": "support", "host": dovecot.host, "port": dovecot.imap_port, "security": "none",
+            "user": dovecot.user, "password": dovecot.password, "department": "technical_support",
+            "timeout_seconds": 5,
+        }],
+        "reconnect_min_seconds": 0.05,
+        "reconnect_max_seconds": 0.5,
+        **extra,
+    }
+    if smtp is not None:
+        section["smtp"] = {"host": smtp.host, "port": smtp.port, "security": "none", "from_address":
+                           "help@example.test", "retry_min_seconds": 0.05, "retry_max_seconds": 0.2,
+                           "poll_seconds": 0.2, "max_attempts": 4}
+    return section
+
+
+EmailAppStarter = Callable[..., Awaitable[EmailApp]]
+
+
+@pytest.fixture
+def email_app(start_app: AppStarter, settings_factory: Callable[..., Any]) -> EmailAppStarter:
+    """``await email_app(section)``: the app with the email plugin, organisation seeded."""
+
+    async def start(section: dict[str, Any], *, seed: bool = True) -> EmailApp:
+        settings = settings_factory(sections={"email": section})
+        running = await start_app(settings, plugins=PLUGINS)
+        result = EmailApp(running)
+        if seed:
+            result.users = await seed_org(running.db)
+        running.app[keys.BUS].subscribe(result.record)
+        return result
+
+    return start
