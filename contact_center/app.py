@@ -22,8 +22,8 @@ from contact_center.http import routes as core_routes
 from contact_center.http.metrics import Metrics
 from contact_center.http.middleware import error_middleware
 from contact_center.http.openapi import ApiDocument
-from contact_center.screenpop import wiring as screenpop_wiring
 from contact_center.inbox import http as inbox_http
+from contact_center.screenpop import wiring as screenpop_wiring
 from contact_center.settings import Settings
 from contact_center.store.migrate import upgrade
 from contact_center.store.session import Database
