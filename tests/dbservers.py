@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tests.processes import HOST, ServerFailed, ServerProcess, find_binary, free_port, make_workdir, run_checked
@@ -151,7 +152,8 @@ class PostgresServer:
     def create_database(self, template: str | None = None) -> str:
         """A new empty database (or a copy of *template*); returns its name."""
         name = f"test_{next(self._names)}"
-        self.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+        template_sql = f' TEMPLATE "{template}"' if template else ""
+        self.execute(f'CREATE DATABASE "{name}"{template_sql} STRATEGY FILE_COPY')  # fastest with fsync off
         return name
 
     def drop_database(self, name: str) -> None:
@@ -168,11 +170,9 @@ class PostgresServer:
         name = "cc_migrated_template"
         if self.execute(f"SELECT 1 FROM pg_database WHERE datname = '{name}'").strip() != "1":
             self.execute(f'CREATE DATABASE "{name}"')
-            loop = asyncio.new_event_loop()  # a private loop: fixtures run outside the tests' loops
-            try:
-                loop.run_until_complete(_migrate(self.url(name)))
-            finally:
-                loop.close()
+            # Its own thread and loop: this may be called from inside a test's running loop.
+            with ThreadPoolExecutor(1) as pool:
+                pool.submit(asyncio.run, _migrate(self.url(name))).result(120)
         return name
 
     def stop(self) -> None:

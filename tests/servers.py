@@ -3,7 +3,9 @@
 Loaded as a plugin by ``tests/conftest.py``. Each external server starts at most once per
 session, only if a collected test needs it: right after collection the servers the selected
 tests use are spawned together in the background (so they start in parallel while the first
-tests run), and the session fixture waits until its server is ready. All of them listen on
+tests run), and the session fixture waits until its server is ready. A test that reaches a
+server only through ``request.getfixturevalue`` should carry the marker ``@pytest.mark.postgres``
+(``redis``, ``dovecot``) so its server is started early too. All of them listen on
 127.0.0.1 on free ports, live in one temp dir, die with pytest (parent-death signal) and are
 stopped by PID at the end of the session. A missing binary fails the test loudly, never skips.
 
@@ -130,7 +132,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         server
         for item in session.items
         for fixture, server in _FIXTURE_SERVERS.items()
-        if fixture in getattr(item, "fixturenames", ())
+        if fixture in getattr(item, "fixturenames", ()) or item.get_closest_marker(server) is not None
     }
     for name in sorted(wanted, key=lambda n: n != "postgres"):  # initdb is the slowest: first
         session.config.stash[_POOL].launch(name)

@@ -76,7 +76,11 @@ class Customer(Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    identities: Mapped[list[Identity]] = relationship(back_populates="customer", foreign_keys="Identity.customer_id")
+    # The database cascades the delete; the ORM must not try to orphan identities (customer_id NOT NULL).
+    identities: Mapped[list[Identity]] = relationship(
+        back_populates="customer", foreign_keys="Identity.customer_id", cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
 
 
 class Identity(Base):
