@@ -59,8 +59,11 @@ def is_valid_e164(number: str, kind: str | None = None) -> bool:
     return _is_wanted(parsed, kind)
 
 
-def _is_wanted(number: PhoneNumber, kind: str | None) -> bool:
+def _is_wanted(number: PhoneNumber, kind: str | None, region: str | None = None) -> bool:
     if not phonenumbers.is_valid_number(number):
+        return False
+    # +44 7781 is Guernsey, not Great Britain: keep the number only in the region asked for.
+    if region is not None and phonenumbers.region_code_for_number(number) != region:
         return False
     return kind is None or phonenumbers.number_type(number) in _WANTED_TYPES[kind]
 
@@ -83,6 +86,6 @@ def random_number(rng: random.Random, region: str, kind: str) -> str:
         digits = f"{prefix}{rng.randint(2, 9)}{tail}"
         number = PhoneNumber(country_code=country_code, national_number=int(digits),
                              italian_leading_zero=digits.startswith("0") or None)
-        if _is_wanted(number, kind):
+        if _is_wanted(number, kind, region):
             return phonenumbers.format_number(number, PhoneNumberFormat.E164)
     raise ValueError(f"no valid {kind} number found for {region} after {_ATTEMPTS} attempts")
