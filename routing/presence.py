@@ -51,14 +51,19 @@ class PresenceService:
         return agent
 
     async def connected(self, principal: Principal, sockets: int) -> dict[str, Any] | None:
-        """An agent's websocket opened: make them available if they were offline; replay a pending offer."""
+        """An agent's websocket opened: available if they were offline; send presence, replay a pending offer.
+
+        Returns the presence frame (the agent websocket pushes it too, through the bus).
+        """
         router = self._router
         await router.reservations.connections(principal.id, self._instance, sockets)
         agent = await router.reservations.agent(principal.id)
         if agent is None:
             return None
         if agent.presence == "offline" and router.config.available_on_connect:
-            agent = await self.set(principal.id, "available", None)
+            agent = await self.set(principal.id, "available", None)  # publishes the presence frame
+        else:
+            await router.notifier.resend(agent.user_id, presence_frame(agent, router.clock()))
         if agent.offer is not None:
             contact = await router.reservations.contact(agent.offer)
             if contact is not None and contact.offer_user == agent.user_id:

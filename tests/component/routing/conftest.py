@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+import json
+from collections.abc import AsyncIterator, Callable
 from types import MappingProxyType
 from typing import Any
 
 import pytest
+import websockets
 
 from contact_center import keys
 from contact_center.bus.base import Bus
+from contact_center.events import EmailReceived
 from contact_center.settings import Settings
 from contact_center.store.session import Database
 from contact_center.store.tables import Conversation, Department, Message
@@ -123,3 +127,72 @@ USERS_BY_APP: dict[int, dict[str, int]] = {}
 def users(ra: RunningApp) -> dict[str, int]:
     """User ids by username of the organisation seeded into *ra*."""
     return USERS_BY_APP[id(ra)]
+
+
+class AgentSocket:
+    """An agent's browser played with the ``websockets`` library: collects every frame it receives."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.frames: list[dict[str, Any]] = []
+        self._changed = asyncio.Event()
+        self._reader = asyncio.create_task(self._read())
+        self._sent = 0
+
+    async def _read(self) -> None:
+        async for raw in self.ws:
+            self.frames.append(json.loads(raw))
+            self._changed.set()
+
+    def of(self, kind: str, **match: Any) -> list[dict[str, Any]]:
+        return [f for f in self.frames if f.get("type") == kind and all(f.get(k) == v for k, v in match.items())]
+
+    async def next(self, kind: str, count: int = 1, within: float = 5.0, **match: Any) -> dict[str, Any]:
+        """The *count*-th frame of *kind* matching *match* (waits for it)."""
+        async with asyncio.timeout(within):
+            while len(self.of(kind, **match)) < count:
+                self._changed.clear()
+                await self._changed.wait()
+        return self.of(kind, **match)[count - 1]
+
+    async def request(self, frame: dict[str, Any], within: float = 5.0) -> dict[str, Any]:
+        """Send a command with a fresh ``id`` and return the reply (or error) carrying that id."""
+        self._sent += 1
+        request_id = f"r{self._sent}"
+        await self.ws.send(json.dumps({**frame, "id": request_id}))
+        async with asyncio.timeout(within):
+            while True:
+                replies = [f for f in self.frames if f.get("id") == request_id]
+                if replies:
+                    return replies[0]
+                self._changed.clear()
+                await self._changed.wait()
+
+    async def close(self) -> None:
+        await self.ws.close()
+        self._reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError, websockets.ConnectionClosed):
+            await self._reader
+
+
+@contextlib.asynccontextmanager
+async def agent_socket(ra: RunningApp, username: str, path: str = "/ws/agent") -> AsyncIterator[AgentSocket]:
+    """Log in as *username* and open their websocket (agent or supervisor *path*)."""
+    client = await ra.login(username)
+    try:
+        ws = await websockets.connect(ra.ws_url + path, additional_headers={"Cookie": ra.cookie_header(client)})
+        sock = AgentSocket(ws)
+        try:
+            yield sock
+        finally:
+            await sock.close()
+    finally:
+        await client.close()
+
+
+async def send_email(ra: RunningApp, subject: str, body: str = "", **conversation: Any) -> int:
+    """Store an inbound email conversation and publish EmailReceived, as the email connector does."""
+    cid = await add_conversation(ra.db, channel="email", subject=subject, body=body, **conversation)
+    await ra.app[keys.BUS].publish(EmailReceived(conversation_id=cid, message_id=cid, mailbox="support",
+                                                 subject=subject))
+    return cid
