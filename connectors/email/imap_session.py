@@ -49,7 +49,8 @@ class ImapSession:
     async def close(self) -> None:
         """Log out politely, then drop the connection whatever happens."""
         with contextlib.suppress(Exception):
-            if not self.lost.is_set():
+            # Mid-IDLE (shutdown, cancellation) LOGOUT would wait for IDLE to end: just hang up.
+            if not self.lost.is_set() and not self.client.has_pending_idle():
                 await asyncio.wait_for(self.client.logout(), 2)
         transport = self.client.protocol.transport
         if transport is not None:
