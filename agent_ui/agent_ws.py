@@ -1,0 +1,103 @@
+"""``GET /ws/agent``: an agent's live channel (session cookie), JSON frames with a ``type``.
+
+Server -> agent: ``hello`` on connect, then every ``UserNotified`` frame for this user only
+(``screen_pop``, ``screen_pop_section``, ``call_ringing``, ``call_ended``, offers …), and
+replies to the agent's own commands. Agent -> server: frames dispatched by ``type`` to
+``app[keys.AGENT_COMMANDS]`` (filled by the plugins); the reply, if any, goes back to this socket
+with the request's ``id`` echoed. Errors come back as ``{"type": "error", "code", "message",
+"field"?}``. ``ping`` is answered with ``pong``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from agent_ui.hub import Connection, Hub
+from contact_center import keys
+from contact_center.auth.roles import Principal
+from contact_center.errors import ContactCenterError
+from contact_center.http.auth import current_user
+
+log = logging.getLogger(__name__)
+
+HUB = web.AppKey("agent_ui.hub", Hub)
+MAX_FRAME_BYTES = 64 * 1024
+
+
+def error_frame(code: str, message: str, *, field: str | None = None, request_id: Any = None) -> dict[str, Any]:
+    frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
+    if field is not None:
+        frame["field"] = field
+    if request_id is not None:
+        frame["id"] = request_id
+    return frame
+
+
+async def notify_presence(app: web.Application, principal: Principal, kind: str) -> None:
+    """Call the reserved ``_connected``/``_disconnected`` command, if a plugin installed it."""
+    handler = app[keys.AGENT_COMMANDS].get(kind)
+    if handler is None:
+        return
+    try:
+        await handler(principal, {"sockets": app[HUB].sockets_of(principal.id)})
+    except Exception:
+        log.exception("agent command %s failed for %s", kind, principal.username)
+
+
+async def dispatch(app: web.Application, conn: Connection, text: str) -> None:
+    """Handle one frame from an agent's browser; answer on the same socket."""
+    hub = app[HUB]
+    try:
+        frame = json.loads(text)
+    except json.JSONDecodeError:
+        hub.send(conn, error_frame("malformed_frame", "frames must be JSON objects"))
+        return
+    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+        hub.send(conn, error_frame("malformed_frame", "frames must be JSON objects with a 'type'", field="type"))
+        return
+    kind, request_id = frame["type"], frame.get("id")
+    if kind == "ping":
+        hub.send(conn, {"type": "pong", "id": request_id} if request_id is not None else {"type": "pong"})
+        return
+    handler = None if kind.startswith("_") else app[keys.AGENT_COMMANDS].get(kind)
+    if handler is None:
+        hub.send(conn, error_frame("unknown_type", f"unknown frame type {kind!r}", field="type",
+                                   request_id=request_id))
+        return
+    try:
+        reply = await handler(conn.principal, frame)
+    except ContactCenterError as exc:
+        hub.send(conn, error_frame(exc.code, exc.message, field=exc.field, request_id=request_id))
+        return
+    except Exception:
+        log.exception("agent command %s failed", kind)
+        hub.send(conn, error_frame("internal_error", "internal error", request_id=request_id))
+        return
+    if reply is not None:
+        hub.send(conn, {**reply, "id": request_id} if request_id is not None else reply)
+
+
+async def agent_ws(request: web.Request) -> web.StreamResponse:
+    """Authenticate (401/403 before the upgrade), then serve the agent's socket."""
+    principal = await current_user(request, role="agent")
+    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=MAX_FRAME_BYTES)
+    await ws.prepare(request)
+    app = request.app
+    hub = app[HUB]
+    conn = hub.attach(ws, principal, transport=request.transport)
+    hub.send(conn, {"type": "hello", "user": principal.to_dict()})
+    await notify_presence(app, principal, "_connected")
+    try:
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT:
+                await dispatch(app, conn, msg.data)
+            elif msg.type == WSMsgType.BINARY:
+                hub.send(conn, error_frame("malformed_frame", "binary frames are not accepted"))
+    finally:
+        await hub.detach(conn)
+        await notify_presence(app, principal, "_disconnected")
+    return ws

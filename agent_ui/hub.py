@@ -1,0 +1,165 @@
+"""The websocket hub: every open agent/supervisor socket, each with a bounded queue and sender.
+
+Fan-out never waits on the slowest reader: :meth:`Hub.send_to_user` and
+:meth:`Hub.send_to_supervisors` serialise a frame once and put it on each target socket's own
+bounded queue, from which that socket's sender task writes. A socket whose queue is full (its
+browser stopped reading) is closed and dropped, never waited for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import WSCloseCode, web
+
+from contact_center.auth.roles import Principal
+
+log = logging.getLogger(__name__)
+
+DEFAULT_QUEUE_SIZE = 256
+_SEND_TIMEOUT = 10.0
+
+
+def encode_frame(frame: Mapping[str, Any]) -> str:
+    """A frame as the JSON text sent on the wire."""
+    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+
+
+class Connection:
+    """One open websocket: its user, its bounded send queue and its sender task."""
+
+    def __init__(self, ws: web.WebSocketResponse, principal: Principal, *, supervisor: bool, queue_size: int,
+                 transport: asyncio.BaseTransport | None = None) -> None:
+        self.ws = ws
+        self.transport = transport
+        self.principal = principal
+        self.supervisor = supervisor
+        self.queue: asyncio.Queue[str] = asyncio.Queue(queue_size)
+        self.sender: asyncio.Task[None] | None = None
+        self.dropped = False
+
+    def offer(self, text: str) -> bool:
+        """Queue *text*; False when the queue is full (the reader is too slow)."""
+        try:
+            self.queue.put_nowait(text)
+        except asyncio.QueueFull:
+            return False
+        return True
+
+    async def run_sender(self) -> None:
+        while True:
+            text = await self.queue.get()
+            async with asyncio.timeout(_SEND_TIMEOUT):
+                await self.ws.send_str(text)
+
+
+class Hub:
+    """Open sockets by user; delivers frames without ever blocking on a socket."""
+
+    def __init__(self, *, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
+        self._queue_size = queue_size
+        self._by_user: dict[int, set[Connection]] = {}
+        self._supervisors: set[Connection] = set()
+        self.dropped_total = 0
+
+    def attach(self, ws: web.WebSocketResponse, principal: Principal, *, supervisor: bool = False,
+               transport: asyncio.BaseTransport | None = None) -> Connection:
+        """Register an open socket and start its sender; returns the connection.
+
+        *transport* (the request's) lets a peer that reads nothing at all be cut off.
+        """
+        conn = Connection(ws, principal, supervisor=supervisor, queue_size=self._queue_size, transport=transport)
+        conn.sender = asyncio.create_task(self._send_loop(conn), name=f"ws-sender-{principal.username}")
+        if supervisor:
+            self._supervisors.add(conn)
+        else:
+            self._by_user.setdefault(principal.id, set()).add(conn)
+        return conn
+
+    async def detach(self, conn: Connection) -> None:
+        """Forget a socket and stop its sender."""
+        self._forget(conn)
+        if conn.sender is not None and conn.sender is not asyncio.current_task():
+            conn.sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await conn.sender
+
+    def _forget(self, conn: Connection) -> None:
+        if conn.supervisor:
+            self._supervisors.discard(conn)
+            return
+        conns = self._by_user.get(conn.principal.id)
+        if conns is not None:
+            conns.discard(conn)
+            if not conns:
+                del self._by_user[conn.principal.id]
+
+    def sockets_of(self, user_id: int) -> int:
+        """How many agent sockets *user_id* has open on this instance."""
+        return len(self._by_user.get(user_id, ()))
+
+    @property
+    def connected_users(self) -> tuple[int, ...]:
+        return tuple(self._by_user)
+
+    def send_to_user(self, user_id: int, frame: Mapping[str, Any]) -> int:
+        """Queue *frame* for every socket of *user_id* here; returns how many got it."""
+        conns = self._by_user.get(user_id)
+        return self._fan_out(list(conns), frame) if conns else 0
+
+    def send_to_supervisors(self, frame: Mapping[str, Any]) -> int:
+        """Queue *frame* for every supervisor socket here; returns how many got it."""
+        return self._fan_out(list(self._supervisors), frame) if self._supervisors else 0
+
+    def send(self, conn: Connection, frame: Mapping[str, Any]) -> bool:
+        """Queue *frame* for one socket (a reply to its own command)."""
+        return self._fan_out([conn], frame) == 1
+
+    def _fan_out(self, conns: list[Connection], frame: Mapping[str, Any]) -> int:
+        text = encode_frame(frame)
+        sent = 0
+        for conn in conns:
+            if conn.offer(text):
+                sent += 1
+            else:
+                self._drop(conn, "send queue full")
+        return sent
+
+    def _drop(self, conn: Connection, reason: str) -> None:
+        if conn.dropped:
+            return
+        conn.dropped = True
+        self.dropped_total += 1
+        log.warning("dropping websocket of %s: %s", conn.principal.username, reason)
+        self._forget(conn)
+        if conn.sender is not None:
+            conn.sender.cancel()
+        asyncio.get_running_loop().create_task(self._close(conn))
+
+    async def _close(self, conn: Connection) -> None:
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(2):
+                await conn.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too slow")
+        if conn.transport is not None and not conn.transport.is_closing():  # a peer that reads nothing at all
+            conn.transport.abort()  # type: ignore[attr-defined]
+
+    async def _send_loop(self, conn: Connection) -> None:
+        try:
+            await conn.run_sender()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the socket broke or a send timed out: drop it
+            self._drop(conn, type(exc).__name__)
+
+    async def close(self) -> None:
+        """Close every socket (shutdown)."""
+        conns = [c for cs in self._by_user.values() for c in cs] + list(self._supervisors)
+        for conn in conns:
+            await self.detach(conn)
+            with contextlib.suppress(Exception):
+                await conn.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")

@@ -1,0 +1,49 @@
+"""``GET /ws/supervisor``: the supervisors' live view (supervisor role or higher).
+
+On connect the socket gets ``app[keys.SUPERVISOR_SNAPSHOT]()`` (when the routing plugin
+installed one), then every ``SupervisorsNotified`` frame; ``ping`` is answered with ``pong``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from aiohttp import WSMsgType, web
+
+from agent_ui.agent_ws import HUB, error_frame
+from contact_center import keys
+from contact_center.http.auth import current_user
+
+log = logging.getLogger(__name__)
+
+
+async def supervisor_ws(request: web.Request) -> web.StreamResponse:
+    """Authenticate (401/403 before the upgrade), send the snapshot, then stream updates."""
+    principal = await current_user(request, role="supervisor")
+    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=16 * 1024)
+    await ws.prepare(request)
+    hub = request.app[HUB]
+    conn = hub.attach(ws, principal, supervisor=True, transport=request.transport)
+    snapshot = request.app[keys.SUPERVISOR_SNAPSHOT]
+    if snapshot is not None:
+        try:
+            hub.send(conn, await snapshot())
+        except Exception:
+            log.exception("supervisor snapshot failed")
+            hub.send(conn, error_frame("snapshot_failed", "the queue snapshot is not available"))
+    try:
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            try:
+                frame = json.loads(msg.data)
+            except json.JSONDecodeError:
+                frame = None
+            if isinstance(frame, dict) and frame.get("type") == "ping":
+                hub.send(conn, {"type": "pong"})
+            else:
+                hub.send(conn, error_frame("unknown_type", "supervisor sockets only accept 'ping'", field="type"))
+    finally:
+        await hub.detach(conn)
+    return ws

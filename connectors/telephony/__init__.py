@@ -1,0 +1,43 @@
+"""Telephony connector: the generic CTI hook that PBXs post call events to.
+
+* :mod:`.parse` (pure): CTI body -> :class:`~.parse.CtiEvent`; digests; PBX replies.
+* :mod:`.callstate` (pure): events folded into a call leg's facts, in any order.
+* :mod:`.calls`: the group-committing call store.
+* :mod:`.agents`: PBX user names / extensions -> user ids.
+* :mod:`.hook` + :mod:`.http`: ``POST /api/v1/cti/{token}``.
+* :mod:`.simulator`: ``contact-center simulate`` plays a PBX against a running server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from connectors.telephony.agents import AgentDirectory
+from connectors.telephony.calls import CallWriter
+from connectors.telephony.hook import CtiHook, TelephonyConfig
+from connectors.telephony.http import HOOK, register_routes
+from contact_center import keys
+
+
+def register(app: web.Application) -> None:
+    """Plugin entry point: the CTI route and the call store's services."""
+    register_routes(app)
+    app.cleanup_ctx.append(_telephony_ctx)
+
+
+async def _telephony_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[keys.SETTINGS]
+    customers = app[keys.CUSTOMERS]
+    metrics = app[keys.METRICS]
+    metrics.describe("cc_cti_events_total", "counter", "CTI events received by event and PBX")
+    writer = CallWriter(app[keys.DB], customers)
+    writer.start()
+    hook = CtiHook(
+        pbxs=settings.pbx, writer=writer, directory=AgentDirectory(app[keys.DB]), customers=customers,
+        bus=app[keys.BUS], config=TelephonyConfig.from_settings(settings, lambda n: customers.normalise("phone", n)),
+        metrics=metrics, director=lambda: app.get(keys.CALL_DIRECTOR))
+    app[HOOK] = hook
+    yield
+    await writer.close()

@@ -1,0 +1,91 @@
+"""Which agent a PBX means: by extension/number (``answeringNumber``), login or display name.
+
+PBXs name agents the way they know them: sipgate.io and Zammad send the user's real name in
+``user``, an extension or login in ``answeringNumber``. The directory keeps every active
+user's login, display name and extension in memory (reloaded when a name misses, at most every
+few seconds, and at least every minute), so mapping an event costs no store query.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import select
+
+from contact_center.store.session import Database
+from contact_center.store.tables import User
+
+
+class AgentDirectory:
+    """Maps PBX names and numbers to user ids."""
+
+    def __init__(self, db: Database, *, max_age: float = 60.0, miss_reload_after: float = 5.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._db = db
+        self._max_age = max_age
+        self._miss_reload_after = miss_reload_after
+        self._clock = clock
+        self._by_number: dict[str, int] = {}
+        self._by_name: dict[str, int] = {}
+        self._loaded_at: float | None = None
+
+    async def load(self) -> None:
+        """Read every active user (login, display name, extension)."""
+        async with self._db.session() as s:
+            rows = (await s.execute(select(User.id, User.username, User.display_name, User.extension)
+                                    .where(User.active.is_(True)).order_by(User.id))).all()
+        by_number: dict[str, int] = {}
+        by_name: dict[str, int] = {}
+        for user_id, username, display_name, extension in rows:
+            if extension:
+                by_number[extension.strip()] = user_id
+            by_name.setdefault(username.lower(), user_id)
+            by_name.setdefault(display_name.strip().lower(), user_id)
+        self._by_number, self._by_name = by_number, by_name
+        self._loaded_at = self._clock()
+
+    async def _fresh(self, miss: bool) -> None:
+        age = self._clock() - self._loaded_at if self._loaded_at is not None else None
+        if age is None or age > self._max_age or (miss and age > self._miss_reload_after):
+            await self.load()
+
+    def _lookup(self, number: str | None, names: Iterable[str]) -> int | None:
+        if number:
+            key = number.strip()
+            found = self._by_number.get(key) or self._by_name.get(key.lower())
+            if found is not None:
+                return found
+        for name in names:
+            found = self._by_name.get(name.strip().lower()) or self._by_number.get(name.strip())
+            if found is not None:
+                return found
+        return None
+
+    async def answering(self, answering_number: str | None, users: Iterable[str]) -> int | None:
+        """The agent who answered: by ``answeringNumber`` first, then a single named ``user``.
+
+        With several ``user`` names and no usable number the answerer is unknown (``None``).
+        """
+        names = list(users)
+        names = names if len(names) == 1 else []
+        if not answering_number and not names:
+            return None
+        await self._fresh(miss=False)
+        found = self._lookup(answering_number, names)
+        if found is None:
+            await self._fresh(miss=True)
+            found = self._lookup(answering_number, names)
+        return found
+
+    async def ringing(self, users: Iterable[str]) -> tuple[int, ...]:
+        """The user ids of the named ringing agents that map to accounts, in the PBX's order."""
+        names = list(users)
+        if not names:
+            return ()
+        await self._fresh(miss=False)
+        ids = [self._lookup(None, [n]) for n in names]
+        if None in ids:
+            await self._fresh(miss=True)
+            ids = [self._lookup(None, [n]) for n in names]
+        return tuple(dict.fromkeys(i for i in ids if i is not None))

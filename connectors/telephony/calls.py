@@ -1,0 +1,248 @@
+"""The call store: CTI events applied to ``call``/``conversation`` rows, in group-committed batches.
+
+Every post is stored before the PBX gets its reply, but posts do not each pay for their own
+transaction: :class:`CallWriter` has one writer task that takes whatever posts are waiting,
+applies them in arrival order in one transaction (a handful of statements per batch, not per
+post) and commits once. If a batch fails (two instances creating the same leg at once), its
+posts are retried one by one so a bad post fails alone.
+
+Per post: the ``cti_event`` digest makes a repeat a no-op that returns the first reply; the
+leg's facts go through :func:`callstate.apply`; a new leg gets a conversation (channel ``call``,
+``external_ref`` = call id) — a transferred/forwarded leg (``origCallId``) joins its original
+leg's conversation — with the caller identified by E.164 number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from connectors.telephony.callstate import CallFacts, apply
+from connectors.telephony.parse import CtiEvent
+from contact_center.customers.repository import CustomerRepository
+from contact_center.store.session import Database
+from contact_center.store.tables import Call, Conversation, utcnow
+from contact_center.store.tables import CtiEvent as CtiEventRow
+
+log = logging.getLogger(__name__)
+
+_FACT_FIELDS = [f.name for f in dataclasses.fields(CallFacts) if f.name not in ("call_id", "seen_new_call")]
+
+
+@dataclass
+class Post:
+    """One CTI post on its way into the store."""
+
+    pbx: str
+    event: CtiEvent
+    digest: str
+    reply: dict[str, Any]
+    user_id: int | None = None
+    from_number: str | None = None
+    to_number: str | None = None
+    at: dt.datetime = field(default_factory=utcnow)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What storing a post did."""
+
+    duplicate: bool
+    reply: dict[str, Any]
+    before: CallFacts | None = None
+    after: CallFacts | None = None
+    conversation_id: int | None = None
+    customer_id: int | None = None
+    candidate_ids: tuple[int, ...] = ()
+
+
+def facts_of(row: Call) -> CallFacts:
+    """A stored leg as :class:`CallFacts`."""
+    users = tuple((row.users or {}).get("ringing", ()))
+    return CallFacts(
+        call_id=row.call_id, pbx=row.pbx, direction=row.direction, from_raw=row.from_raw, to_raw=row.to_raw,
+        from_number=row.from_number, to_number=row.to_number, state=row.state, queue=row.queue,
+        diversion=row.diversion, orig_call_id=row.orig_call_id, users=users, user_id=row.user_id,
+        answering_number=row.answering_number, cause=row.cause, dtmf=row.dtmf, ringing_at=row.ringing_at,
+        answered_at=row.answered_at, ended_at=row.ended_at, seen_new_call=bool((row.users or {}).get("new_call")),
+    )
+
+
+def _store_facts(row: Call, facts: CallFacts) -> None:
+    for name in _FACT_FIELDS:
+        if name != "users":
+            setattr(row, name, getattr(facts, name))
+    row.missed = facts.missed
+    row.users = {"ringing": list(facts.users), "new_call": facts.seen_new_call}
+
+
+class _Batch:
+    """The rows one batch works on, loaded with a few IN queries."""
+
+    def __init__(self, calls: dict[str, Call], conversations: dict[int, Conversation],
+                 owners: dict[str, list[int]]) -> None:
+        self.calls = calls
+        self.conversations = conversations
+        self.owners = owners  # E.164 number -> customer ids
+
+
+class CallWriter:
+    """Stores CTI posts with group commit; see the module docstring."""
+
+    def __init__(self, db: Database, customers: CustomerRepository, *, max_batch: int = 256) -> None:
+        self._db = db
+        self._customers = customers
+        self._max_batch = max_batch
+        self._queue: asyncio.Queue[tuple[Post, asyncio.Future[Outcome]]] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="cti-call-writer")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        while not self._queue.empty():
+            _, fut = self._queue.get_nowait()
+            if not fut.done():
+                fut.cancel()
+
+    async def store(self, post: Post) -> Outcome:
+        """Store *post* (batched with whatever else is waiting) and return what it did."""
+        fut: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        await self._queue.put((post, fut))
+        return await fut
+
+    async def set_reply(self, digest: str, reply: dict[str, Any]) -> None:
+        """Remember the reply a post finally got (a repeat answers the same)."""
+        async with self._db.session() as s:
+            row = await s.get(CtiEventRow, digest)
+            if row is not None:
+                row.reply = reply
+
+    async def _run(self) -> None:
+        while True:
+            items = [await self._queue.get()]
+            while len(items) < self._max_batch and not self._queue.empty():
+                items.append(self._queue.get_nowait())
+            live = [(p, f) for p, f in items if not f.done()]
+            if live:
+                await self._commit(live)
+
+    async def _commit(self, items: list[tuple[Post, asyncio.Future[Outcome]]]) -> None:
+        try:
+            async with self._db.session() as s:
+                outcomes = await self._apply_all(s, [p for p, _ in items])
+        except Exception as exc:
+            if len(items) == 1:
+                if not items[0][1].done():
+                    items[0][1].set_exception(exc)
+                return
+            log.warning("CTI batch of %d failed (%s); retrying one by one", len(items), type(exc).__name__)
+            for item in items:
+                await self._commit([item])
+            return
+        for (_, fut), outcome in zip(items, outcomes, strict=True):
+            if not fut.done():
+                fut.set_result(outcome)
+
+    async def _apply_all(self, s: AsyncSession, posts: list[Post]) -> list[Outcome]:
+        stored = {r[0]: r[1] for r in (await s.execute(
+            select(CtiEventRow.digest, CtiEventRow.reply).where(CtiEventRow.digest.in_({p.digest for p in posts}))
+        )).all()}
+        batch = await self._load(s, posts)
+        outcomes: list[Outcome] = []
+        for post in posts:
+            if post.digest in stored:
+                outcomes.append(Outcome(duplicate=True, reply=stored[post.digest]))
+                continue
+            stored[post.digest] = post.reply
+            outcomes.append(await self._apply_one(s, batch, post))
+            s.add(CtiEventRow(digest=post.digest, call_id=post.event.call_id, event=post.event.event,
+                              reply=post.reply, received_at=post.at))
+        await s.flush()
+        return outcomes
+
+    async def _load(self, s: AsyncSession, posts: list[Post]) -> _Batch:
+        ids = {p.event.call_id for p in posts} | {p.event.orig_call_id for p in posts if p.event.orig_call_id}
+        calls = {c.call_id: c for c in (await s.execute(select(Call).where(Call.call_id.in_(ids)))).scalars()}
+        conv_ids = {c.conversation_id for c in calls.values() if c.conversation_id is not None}
+        conversations = {c.id: c for c in (await s.execute(
+            select(Conversation).where(Conversation.id.in_(conv_ids)))).scalars()} if conv_ids else {}
+        numbers = {n for p in posts for n in (p.from_number, p.to_number) if n}
+        owners: dict[str, list[int]] = {}
+        if numbers:
+            found = await self._customers.owners("phone", numbers, session=s)
+            owners = {value: list(ids) for value, ids in found.items()}
+        return _Batch(calls, conversations, owners)
+
+    async def _apply_one(self, s: AsyncSession, batch: _Batch, post: Post) -> Outcome:
+        ev = post.event
+        row = batch.calls.get(ev.call_id)
+        before = facts_of(row) if row is not None else None
+        after = apply(before, ev, pbx=post.pbx, at=post.at, from_number=post.from_number, to_number=post.to_number,
+                      user_id=post.user_id)
+        customer_id, candidates = await self._identify(s, batch, after)
+        if row is None:
+            row = Call(call_id=ev.call_id, pbx=post.pbx)
+            s.add(row)
+            batch.calls[ev.call_id] = row
+        conv = await self._conversation(s, batch, row, after, customer_id)
+        _store_facts(row, after)
+        row.customer_id = row.customer_id or conv.customer_id or customer_id
+        _update_conversation(conv, after, customer_id)
+        return Outcome(duplicate=False, reply=post.reply, before=before, after=after, conversation_id=conv.id,
+                       customer_id=conv.customer_id, candidate_ids=candidates)
+
+    async def _identify(self, s: AsyncSession, batch: _Batch, facts: CallFacts) -> tuple[int | None, tuple[int, ...]]:
+        number = facts.to_number if facts.direction == "out" else facts.from_number
+        owners = batch.owners.get(number or "", [])
+        if len(owners) < 2:
+            return (owners[0] if owners else None), tuple(owners)
+        ranked = await self._customers.identify("phone", number, session=s)
+        return None, tuple(c.customer_id for c in ranked.candidates)
+
+    async def _conversation(self, s: AsyncSession, batch: _Batch, row: Call, facts: CallFacts,
+                            customer_id: int | None) -> Conversation:
+        if row.conversation_id is not None and row.conversation_id in batch.conversations:
+            return batch.conversations[row.conversation_id]
+        orig = batch.calls.get(facts.orig_call_id) if facts.orig_call_id else None
+        conv = batch.conversations.get(orig.conversation_id) if orig and orig.conversation_id else None
+        if conv is None:
+            conv = Conversation(channel="call", external_ref=facts.call_id, customer_id=customer_id, status="queued",
+                                contact_address=facts.customer_number, created_at=facts.ringing_at or utcnow())
+            s.add(conv)
+            await s.flush()
+            batch.conversations[conv.id] = conv
+        row.conversation_id = conv.id
+        return conv
+
+
+def _update_conversation(conv: Conversation, facts: CallFacts, customer_id: int | None) -> None:
+    if conv.customer_id is None and customer_id is not None:
+        conv.customer_id = customer_id
+    if conv.contact_address is None and facts.customer_number:
+        conv.contact_address = facts.customer_number
+    if conv.subject is None and facts.direction:
+        other = facts.customer_number or "unknown number"
+        conv.subject = f"Call from {other}" if facts.direction == "in" else f"Call to {other}"
+    if facts.state == "answered" and conv.status != "closed":
+        conv.status = "assigned"
+        conv.assigned_user_id = facts.user_id or conv.assigned_user_id
+        conv.first_response_at = conv.first_response_at or facts.answered_at
+    elif facts.state == "ended" and facts.cause != "forwarded":
+        conv.status = "closed"
+        conv.closed_at = conv.closed_at or facts.ended_at
+        conv.assigned_user_id = conv.assigned_user_id or facts.user_id
+        conv.disposition = "missed" if facts.missed else "answered"

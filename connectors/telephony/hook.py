@@ -1,0 +1,193 @@
+"""``POST /api/v1/cti/{token}``: the generic CTI hook (Zammad generic CTI / sipgate.io push).
+
+The route checks the token (one per configured PBX), reads the JSON or form body, parses it
+(:mod:`.parse`) and hands the event to :class:`CtiHook`, which stores it, announces it on the
+bus and answers the PBX:
+
+* ``{}``, or for ``newCall`` ``{"action": "reject", "reason": "busy"}`` when the caller is on
+  ``[telephony] blocked_numbers``, or the call director's ``{"action": "dial", "number": …}``
+  (asked with a short timeout; ``{}`` when it is slow, absent or fails).
+* A repeated post answers exactly as the first did and changes nothing.
+
+For an ``answer``/``hangup``/``dtmf`` on a leg this instance has seen, the event is announced
+*before* the store write completes (the write is still awaited before the PBX gets its reply):
+the screen pop starts while the group commit runs, which is what keeps answer-to-pop latency
+near a bare websocket send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from connectors.telephony.agents import AgentDirectory
+from connectors.telephony.calls import CallWriter, Outcome, Post
+from connectors.telephony.callstate import CallFacts, apply, events_for
+from connectors.telephony.parse import CtiEvent, digest, director_reply, is_blocked
+from contact_center.bus.base import Bus
+from contact_center.customers.repository import CustomerRepository
+from contact_center.errors import AuthError, ConfigError
+from contact_center.events import CallRang
+from contact_center.http.metrics import Metrics
+from contact_center.settings import PbxSettings, Settings
+
+log = logging.getLogger(__name__)
+
+_FAST_EVENTS = ("answer", "hangup", "dtmf")
+
+
+@dataclass(frozen=True)
+class TelephonyConfig:
+    """``[telephony]``: ``blocked_numbers`` (any format), ``director_timeout_ms`` (default 300)."""
+
+    blocked: frozenset[str] = frozenset()
+    director_timeout: float = 0.3
+
+    @classmethod
+    def from_settings(cls, settings: Settings, normalise: Callable[[str], str | None]) -> TelephonyConfig:
+        raw = settings.section("telephony")
+        numbers = raw.get("blocked_numbers", [])
+        if not isinstance(numbers, list):
+            raise ConfigError("telephony.blocked_numbers must be a list of numbers")
+        try:
+            timeout_ms = int(raw.get("director_timeout_ms", 300))
+        except (TypeError, ValueError) as exc:
+            raise ConfigError("telephony.director_timeout_ms must be a whole number") from exc
+        blocked = {normalise(str(n)) or str(n).strip() for n in numbers}
+        return cls(blocked=frozenset(blocked), director_timeout=timeout_ms / 1000)
+
+
+@dataclass(frozen=True)
+class _Memo:
+    facts: CallFacts
+    conversation_id: int
+    customer_id: int | None
+
+
+class CtiHook:
+    """Turns parsed CTI events into stored calls, bus events and PBX replies."""
+
+    def __init__(
+        self, *, pbxs: Iterable[PbxSettings], writer: CallWriter, directory: AgentDirectory,
+        customers: CustomerRepository, bus: Bus, config: TelephonyConfig, metrics: Metrics,
+        director: Callable[[], Any], max_memo: int = 50_000,
+    ) -> None:
+        self._pbxs = [(p.token.reveal().encode(), p) for p in pbxs]
+        self._writer = writer
+        self._directory = directory
+        self._customers = customers
+        self._bus = bus
+        self._config = config
+        self._metrics = metrics
+        self._director = director
+        self._max_memo = max_memo
+        self._seen: OrderedDict[str, asyncio.Future[dict[str, Any]]] = OrderedDict()
+        self._calls: OrderedDict[str, _Memo] = OrderedDict()
+
+    def pbx_for(self, token: str) -> PbxSettings:
+        """The PBX whose token this is (compared in constant time).
+
+        Raises:
+            AuthError: no PBX has this token.
+        """
+        given = token.encode()
+        found = None
+        for secret, pbx in self._pbxs:
+            if hmac.compare_digest(secret, given):
+                found = pbx
+        if found is None:
+            raise AuthError("invalid token, please contact your admin")
+        return found
+
+    async def handle(self, pbx: PbxSettings, event: CtiEvent) -> dict[str, Any]:
+        """Store and announce *event*; return the reply for the PBX (the same for a repeat)."""
+        self._metrics.inc("cc_cti_events_total", event=event.event, pbx=pbx.name)
+        key = digest(pbx.name, event)
+        earlier = self._seen.get(key)
+        if earlier is not None:
+            return dict(await asyncio.shield(earlier))
+        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._remember(self._seen, key, fut, self._max_memo * 4)
+        try:
+            reply = await self._process(pbx, event, key)
+        except BaseException as exc:
+            self._seen.pop(key, None)
+            fut.set_exception(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))
+            fut.exception()  # retrieved: nobody may be waiting for it
+            raise
+        fut.set_result(reply)
+        return reply
+
+    async def _process(self, pbx: PbxSettings, ev: CtiEvent, key: str) -> dict[str, Any]:
+        from_number = self._customers.normalise("phone", ev.from_raw)
+        to_number = self._customers.normalise("phone", ev.to_raw)
+        customer_number = to_number if ev.direction == "out" else from_number
+        blocked = is_blocked(ev, customer_number, self._config.blocked)
+        reply: dict[str, Any] = {"action": "reject", "reason": "busy"} if blocked else {}
+        user_id = (await self._directory.answering(ev.answering_number, ev.users)
+                   if ev.event in ("answer", "hangup") else None)
+        post = Post(pbx=pbx.name, event=ev, digest=key, reply=reply, user_id=user_id, from_number=from_number,
+                    to_number=to_number)
+        memo = self._calls.get(ev.call_id)
+        if memo is not None and ev.event in _FAST_EVENTS:
+            after = apply(memo.facts, ev, pbx=pbx.name, at=post.at, from_number=from_number, to_number=to_number,
+                          user_id=user_id)
+            self._memo(ev.call_id, _Memo(after, memo.conversation_id, memo.customer_id))
+            for event in events_for(memo.facts, after, ev, conversation_id=memo.conversation_id,
+                                    customer_id=memo.customer_id):
+                await self._bus.publish(event)
+            outcome = await self._writer.store(post)
+            self._learn(ev.call_id, outcome)
+            return outcome.reply
+        outcome = await self._writer.store(post)
+        if outcome.duplicate or outcome.after is None or outcome.conversation_id is None:
+            return outcome.reply
+        self._learn(ev.call_id, outcome)
+        ringing = await self._directory.ringing(ev.users) if ev.event == "newCall" else ()
+        events = [] if blocked else events_for(
+            outcome.before, outcome.after, ev, conversation_id=outcome.conversation_id,
+            customer_id=outcome.customer_id, candidate_ids=outcome.candidate_ids, ringing_user_ids=ringing)
+        for event in events:
+            await self._bus.publish(event)
+        rang = next((e for e in events if isinstance(e, CallRang)), None)
+        if rang is not None:
+            directed = await self._direct(rang)
+            if directed:
+                await self._writer.set_reply(key, directed)
+                return directed
+        return outcome.reply
+
+    async def _direct(self, rang: CallRang) -> dict[str, Any]:
+        director = self._director()
+        if director is None:
+            return {}
+        try:
+            async with asyncio.timeout(self._config.director_timeout):
+                decision = await director.direct_call(rang)
+        except TimeoutError:
+            log.warning("call director gave no answer for %s within %.0f ms", rang.call_id,
+                        self._config.director_timeout * 1000)
+            return {}
+        except Exception:
+            log.exception("call director failed for %s", rang.call_id)
+            return {}
+        return director_reply(decision)
+
+    def _learn(self, call_id: str, outcome: Outcome) -> None:
+        if outcome.after is not None and outcome.conversation_id is not None:
+            self._memo(call_id, _Memo(outcome.after, outcome.conversation_id, outcome.customer_id))
+
+    def _memo(self, call_id: str, memo: _Memo) -> None:
+        self._remember(self._calls, call_id, memo, self._max_memo)
+
+    @staticmethod
+    def _remember(store: OrderedDict[str, Any], key: str, value: Any, limit: int) -> None:
+        store[key] = value
+        store.move_to_end(key)
+        while len(store) > limit:
+            store.popitem(last=False)

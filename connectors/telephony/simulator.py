@@ -1,0 +1,129 @@
+"""``contact-center simulate``: play a PBX against a running server.
+
+Calls from known customers (numbers read from the store) and unknown numbers ring, are
+answered by the given agent (extension or login, as ``answeringNumber``) and hang up; a share
+of them are missed (the caller gives up). The posts are exactly what a PBX speaking Zammad's
+generic CTI format sends, so what the simulator shows is what a real PBX would get::
+
+    contact-center simulate --calls 5 --agent 211          # answered by extension 211
+    contact-center simulate --calls 3 --unknown 1 --missed 0.3 --ring 1 --talk 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from sqlalchemy import func, select
+
+from contact_center.settings import Settings
+from contact_center.store.session import Database
+from contact_center.store.tables import Identity
+
+
+@dataclass(frozen=True)
+class SimCall:
+    """One call to play."""
+
+    call_id: str
+    from_number: str
+    to_number: str
+    missed: bool
+
+
+def plan_calls(known: Sequence[str], count: int, *, unknown_share: float, missed_share: float, to_number: str,
+               rng: random.Random) -> list[SimCall]:
+    """Choose *count* calls: callers from *known* or made-up numbers, some of them missed."""
+    calls = []
+    for _ in range(count):
+        unknown = not known or rng.random() < unknown_share
+        caller = f"+4915{rng.randrange(10**8, 10**9)}" if unknown else rng.choice(list(known))
+        calls.append(SimCall(call_id=uuid.uuid4().hex, from_number=caller, to_number=to_number,
+                             missed=rng.random() < missed_share))
+    return calls
+
+
+class PbxClient:
+    """Posts generic CTI events to one hook URL."""
+
+    def __init__(self, session: aiohttp.ClientSession, hook_url: str) -> None:
+        self._session = session
+        self._url = hook_url
+
+    async def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Post one event; returns the reply (raises on an HTTP error)."""
+        async with self._session.post(self._url, json=body) as resp:
+            doc = await resp.json(content_type=None)
+            if resp.status != 200:
+                raise RuntimeError(f"{body['event']} got {resp.status}: {doc}")
+            return doc  # type: ignore[no-any-return]
+
+    async def play(self, call: SimCall, *, agent: str, user: str | None, ring: float, talk: float) -> str:
+        """Ring, then answer and hang up (or give up when missed); returns a line for the log."""
+        base = {"callId": call.call_id, "from": call.from_number, "to": call.to_number, "direction": "in"}
+        reply = await self.post({"event": "newCall", **base, **({"user": [user]} if user else {})})
+        if reply.get("action") == "reject":
+            await self.post({"event": "hangup", **base, "cause": "busy"})
+            return f"{call.from_number}: rejected by the server ({reply.get('reason')})"
+        await asyncio.sleep(ring)
+        if call.missed:
+            await self.post({"event": "hangup", **base, "cause": "cancel"})
+            return f"{call.from_number}: missed"
+        await self.post({"event": "answer", **base, "answeringNumber": agent, **({"user": user} if user else {})})
+        await asyncio.sleep(talk)
+        await self.post({"event": "hangup", **base, "cause": "normalClearing", "answeringNumber": agent})
+        return f"{call.from_number}: answered by {agent}" + (f", {reply}" if reply else "")
+
+
+async def known_numbers(settings: Settings, limit: int = 200) -> list[str]:
+    """Phone numbers of existing customers, read from the store."""
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as s:
+            rows = await s.execute(select(Identity.value).where(Identity.kind == "phone")
+                                   .order_by(func.random()).limit(limit))
+            return [r[0] for r in rows]
+    except Exception:
+        return []
+    finally:
+        await db.close()
+
+
+async def run(args: argparse.Namespace, settings: Settings) -> int:
+    """The ``simulate`` command."""
+    token = args.token or (settings.pbx[0].token.reveal() if settings.pbx else None)
+    if not token:
+        print("simulate: no PBX token (give --token or configure [[pbx]])")
+        return 2
+    url = (args.url or settings.public_url).rstrip("/") + f"/api/v1/cti/{token}"
+    calls = plan_calls(await known_numbers(settings), args.calls, unknown_share=args.unknown,
+                       missed_share=args.missed, to_number=args.to, rng=random.Random(args.seed))
+    async with aiohttp.ClientSession() as session:
+        client = PbxClient(session, url)
+        for call in calls:
+            print(await client.play(call, agent=args.agent, user=args.user, ring=args.ring, talk=args.talk),
+                  flush=True)
+    return 0
+
+
+def add_command(subparsers: Any) -> None:
+    """Entry point (``contact_center.commands``): register ``simulate``."""
+    cmd = subparsers.add_parser("simulate", help="play a PBX: ring, answer and hang up calls against a server")
+    cmd.add_argument("--url", help="the server's base URL (default: server.public_url)")
+    cmd.add_argument("--token", help="the PBX token (default: the first [[pbx]])")
+    cmd.add_argument("--calls", type=int, default=3, help="how many calls (default 3)")
+    cmd.add_argument("--agent", default="agent", help="answeringNumber: the agent's extension or login")
+    cmd.add_argument("--user", help="the agent's name as the PBX sends it in user[] (also rings them)")
+    cmd.add_argument("--to", default="+4930123450", help="the dialled number")
+    cmd.add_argument("--unknown", type=float, default=0.25, help="share of callers with unknown numbers")
+    cmd.add_argument("--missed", type=float, default=0.0, help="share of calls nobody answers")
+    cmd.add_argument("--ring", type=float, default=1.0, help="seconds of ringing before the answer")
+    cmd.add_argument("--talk", type=float, default=3.0, help="seconds of talking before the hangup")
+    cmd.add_argument("--seed", type=int, help="random seed, for repeatable runs")
+    cmd.set_defaults(func=run)
