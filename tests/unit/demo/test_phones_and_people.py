@@ -9,7 +9,7 @@ import phonenumbers
 import pytest
 
 from contact_center.demo.names import ascii_slug, gendered_surname
-from contact_center.demo.org import DEPARTMENTS
+from contact_center.demo.org import DEPARTMENTS, DemoDepartment
 from contact_center.demo.people import customer_key, generate_customers
 from contact_center.demo.phones import PREFIXES, is_valid_e164, random_number
 
@@ -36,9 +36,9 @@ def test_unknown_region_is_refused() -> None:
 
 
 @pytest.mark.parametrize("department", DEPARTMENTS, ids=lambda d: d.slug)
-def test_department_numbers_are_valid(department: object) -> None:
+def test_department_numbers_are_valid(department: DemoDepartment) -> None:
     """The demo departments' own phone numbers are valid E.164 numbers."""
-    assert is_valid_e164(department.phone_number)  # type: ignore[attr-defined]
+    assert is_valid_e164(department.phone_number)
 
 
 def test_same_seed_gives_same_customers_and_other_seed_differs() -> None:
