@@ -1,0 +1,158 @@
+"""Routing state in Redis, shared by every instance; each step is one Lua script (one EVALSHA).
+
+Because a claim checks and changes the contact and the agent inside one script, two instances
+racing for the same contact or agent cannot both win: one claim succeeds, the other sees the
+new state and fails. See :mod:`routing.redis_scripts` for the scripts and the key layout.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from routing import redis_scripts as lua
+from routing.model import AgentState, ContactState
+from routing.reservations import Counters, Live, Outcome, Reservations, stats_day
+
+PREFIX = "cc:rt:"
+
+
+def _dumps(value: dict[str, Any]) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _agent(raw: Any) -> AgentState | None:
+    return AgentState.from_dict(json.loads(raw)) if raw else None
+
+
+def _contact(raw: Any) -> ContactState | None:
+    return ContactState.from_dict(json.loads(raw)) if raw else None
+
+
+class RedisReservations(Reservations):
+    """The shared routing state (see the module docstring)."""
+
+    def __init__(self, client: aioredis.Redis, *, prefix: str = PREFIX) -> None:
+        self._redis = client
+        self._p = prefix
+        names = ("ENQUEUE", "WAITING", "CLAIM", "ACCEPT", "DECLINE", "ASSIGN", "FINISH", "ABANDON", "MOVE",
+                 "PRESENCE", "UPSERT_AGENTS", "POP_DUE", "LEAD")
+        self._scripts = {name: client.register_script(getattr(lua, name)) for name in names}
+
+    async def _run(self, name: str, *args: Any) -> Any:
+        return await self._scripts[name](keys=[], args=[self._p, *args])
+
+    # ----------------------------------------------------------------------- agents
+
+    async def upsert_agents(self, profiles: Iterable[AgentState], *, prune: bool = False) -> None:
+        docs = [p.to_dict() for p in profiles]
+        await self._run("UPSERT_AGENTS", json.dumps(docs), "1" if prune else "0")
+
+    async def agents(self) -> list[AgentState]:
+        return [AgentState.from_dict(json.loads(v)) for v in await self._redis.hvals(self._p + "agents")]
+
+    async def agent(self, user_id: int) -> AgentState | None:
+        return _agent(await self._redis.hget(self._p + "agents", str(user_id)))
+
+    async def agents_by_id(self, user_ids: Iterable[int]) -> list[AgentState]:
+        ids = [str(u) for u in user_ids]
+        if not ids:
+            return []
+        return [a for a in map(_agent, await self._redis.hmget(self._p + "agents", ids)) if a is not None]
+
+    async def set_presence(self, user_id: int, presence: str, reason: str | None, now: float) -> AgentState | None:
+        return _agent(await self._run("PRESENCE", str(user_id), presence, reason or "", repr(now)))
+
+    # ----------------------------------------------------------------------- contacts
+
+    async def enqueue(self, contact: ContactState, timers: Iterable[tuple[str, float]] = ()) -> bool:
+        pairs = list(timers)
+        flat = [x for key, at in pairs for x in (key, repr(at))]
+        return bool(await self._run("ENQUEUE", str(contact.conversation_id), _dumps(contact.to_dict()),
+                                    str(len(pairs)), *flat, repr(contact.rank)))
+
+    async def contact(self, conversation_id: int) -> ContactState | None:
+        return _contact(await self._redis.hget(self._p + "contacts", str(conversation_id)))
+
+    async def waiting(self, limit: int) -> list[ContactState]:
+        return [ContactState.from_dict(json.loads(r)) for r in await self._run("WAITING", str(limit))]
+
+    async def claim(self, conversation_id: int, user_id: int, offer_id: str, now: float,
+                    expires_at: float, *, force: bool = False) -> Outcome:
+        ok, c, a = await self._run("CLAIM", str(conversation_id), str(user_id), offer_id, repr(now),
+                                   repr(expires_at), "1" if force else "0")
+        return Outcome(bool(ok), _contact(c), _agent(a))
+
+    async def accept(self, conversation_id: int, user_id: int, offer_id: str, now: float) -> Outcome:
+        ok, c, a = await self._run("ACCEPT", str(conversation_id), str(user_id), offer_id, repr(now),
+                                   stats_day(now))
+        return Outcome(bool(ok), _contact(c), _agent(a))
+
+    async def decline(self, conversation_id: int, user_id: int, offer_id: str, now: float, *,
+                      timed_out: bool, autopause_after: int) -> Outcome:
+        ok, c, a, paused = await self._run("DECLINE", str(conversation_id), str(user_id), offer_id, repr(now),
+                                           "1" if timed_out else "0", str(autopause_after))
+        return Outcome(bool(ok), _contact(c), _agent(a), bool(paused))
+
+    async def assign(self, conversation_id: int, user_id: int | None, now: float) -> Outcome:
+        ok, c, a, other = await self._run("ASSIGN", str(conversation_id), "" if user_id is None else str(user_id),
+                                          repr(now), stats_day(now))
+        return Outcome(bool(ok), _contact(c), _agent(a), other=_agent(other))
+
+    async def finish(self, conversation_id: int, now: float, wrap_up: float) -> Outcome:
+        ok, c, a = await self._run("FINISH", str(conversation_id), repr(now), repr(wrap_up))
+        return Outcome(bool(ok), _contact(c), _agent(a))
+
+    async def abandon(self, conversation_id: int, now: float) -> Outcome:
+        ok, c, a = await self._run("ABANDON", str(conversation_id), repr(now), stats_day(now))
+        return Outcome(bool(ok), _contact(c), _agent(a))
+
+    async def move(self, contact: ContactState, *, from_queue: str) -> bool:
+        return bool(await self._run("MOVE", str(contact.conversation_id), _dumps(contact.to_dict()), from_queue,
+                                    repr(contact.rank)))
+
+    # ----------------------------------------------------------------------- timers, sockets, stats
+
+    async def add_timer(self, key: str, at: float) -> None:
+        await self._redis.zadd(self._p + "timers", {key: at})
+
+    async def pop_due(self, now: float, limit: int = 100) -> list[str]:
+        due = await self._run("POP_DUE", repr(now), str(limit))
+        return [k.decode() if isinstance(k, bytes) else str(k) for k in due]
+
+    async def connections(self, user_id: int, instance: str, sockets: int | None) -> int:
+        key = f"{self._p}conn:{user_id}"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            if sockets is not None and sockets > 0:
+                pipe.hset(key, instance, sockets)
+            elif sockets is not None:
+                pipe.hdel(key, instance)
+            pipe.hvals(key)
+            results = await pipe.execute()
+        return sum(int(v) for v in results[-1])
+
+    async def live(self, now: float) -> Live:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hvals(self._p + "contacts")
+            pipe.hvals(self._p + "agents")
+            pipe.smembers(self._p + "queues")
+            contacts, agents, queues = await pipe.execute()
+        names = sorted(q.decode() for q in queues)
+        day = stats_day(now)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.hgetall(f"{self._p}stats:{day}:{name}")
+            stats = await pipe.execute()
+        counters = {}
+        for name, raw in zip(names, stats, strict=True):
+            if raw:
+                counters[name] = Counters(int(raw.get(b"answered", 0)), int(raw.get(b"answered_within", 0)),
+                                          float(raw.get(b"wait_total", 0)), int(raw.get(b"abandoned", 0)))
+        return Live([ContactState.from_dict(json.loads(c)) for c in contacts],
+                    [AgentState.from_dict(json.loads(a)) for a in agents], counters)
+
+    async def lead(self, instance: str, ttl: float) -> bool:
+        return bool(await self._run("LEAD", instance, str(int(ttl * 1000))))

@@ -1,0 +1,323 @@
+"""The Lua scripts behind :class:`routing.redis_reservations.RedisReservations`.
+
+Each script is one atomic step on the shared routing state, mirroring the same step of
+:class:`routing.reservations.MemoryReservations` line for line. Agents and contacts are JSON
+documents (``AgentState`` / ``ContactState`` ``to_dict()``) in two hashes; waiting contacts are
+in one sorted set per queue (score: rank); timers are one sorted set (score: due time).
+``ARGV[1]`` is always the key prefix. Keys are built inside the scripts, which is fine for a
+single Redis (or a primary with replicas) and not meant for Redis Cluster.
+"""
+
+from __future__ import annotations
+
+PRELUDE = """
+local P = ARGV[1]
+local NULL = cjson.null
+local function isnull(v) return v == nil or v == NULL end
+local function num(v) if isnull(v) then return 0 end return tonumber(v) or 0 end
+local function map(t) if type(t) ~= 'table' then return {} end return t end
+local function enc(t) if t then return cjson.encode(t) end return false end
+local function getc(id)
+  local r = redis.call('HGET', P .. 'contacts', tostring(id))
+  if r then return cjson.decode(r) end
+  return false
+end
+local function putc(c) redis.call('HSET', P .. 'contacts', tostring(c.conversation_id), cjson.encode(c)) end
+local function geta(id)
+  local r = redis.call('HGET', P .. 'agents', tostring(id))
+  if r then return cjson.decode(r) end
+  return false
+end
+local function puta(a) redis.call('HSET', P .. 'agents', tostring(a.user_id), cjson.encode(a)) end
+local function offer_key(cid, oid, uid) return 'offer|' .. cid .. '|' .. oid .. '|' .. uid end
+local function answered(c, now, day)
+  local k = P .. 'stats:' .. day .. ':' .. c.queue
+  local wait = now - num(c.enqueued_at)
+  if wait < 0 then wait = 0 end
+  redis.call('HINCRBY', k, 'answered', 1)
+  redis.call('HINCRBYFLOAT', k, 'wait_total', wait)
+  if wait <= num(c.service_level) then redis.call('HINCRBY', k, 'answered_within', 1) end
+  redis.call('EXPIRE', k, 172800)
+end
+"""
+
+# ARGV: P, cid, contact json, n timers, (key, at) * n
+ENQUEUE = PRELUDE + """
+if redis.call('HEXISTS', P .. 'contacts', ARGV[2]) == 1 then return 0 end
+redis.call('HSET', P .. 'contacts', ARGV[2], ARGV[3])
+local c = cjson.decode(ARGV[3])
+redis.call('SADD', P .. 'queues', c.queue)
+if c.status == 'waiting' and c.dispatch then
+  redis.call('ZADD', P .. 'q:' .. c.queue, ARGV[5 + 2 * tonumber(ARGV[4])], ARGV[2])
+elseif c.status == 'assigned' and not isnull(c.user_id) then
+  local a = geta(c.user_id)
+  if a then
+    a.load = map(a.load)
+    a.load[c.channel] = num(a.load[c.channel]) + 1
+    puta(a)
+  end
+end
+for i = 0, tonumber(ARGV[4]) - 1 do
+  redis.call('ZADD', P .. 'timers', ARGV[6 + 2 * i], ARGV[5 + 2 * i])
+end
+return 1
+"""
+
+# ARGV: P, limit per queue
+WAITING = PRELUDE + """
+local out = {}
+for _, q in ipairs(redis.call('SMEMBERS', P .. 'queues')) do
+  local ids = redis.call('ZRANGE', P .. 'q:' .. q, 0, tonumber(ARGV[2]) - 1)
+  if #ids > 0 then
+    local rows = redis.call('HMGET', P .. 'contacts', unpack(ids))
+    for i = 1, #ids do
+      if rows[i] then table.insert(out, rows[i]) else redis.call('ZREM', P .. 'q:' .. q, ids[i]) end
+    end
+  end
+end
+return out
+"""
+
+# ARGV: P, cid, uid, offer id, now, expires at, force ('1' claims a contact the router does not dispatch)
+CLAIM = PRELUDE + """
+local cid, uid, now = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[5])
+local c, a = getc(cid), geta(uid)
+if not c or not a then return {0, enc(c), enc(a)} end
+if c.status ~= 'waiting' or (not c.dispatch and ARGV[7] ~= '1') then return {0, enc(c), enc(a)} end
+local ch = c.channel
+a.load = map(a.load)
+a.capacity = map(a.capacity)
+if a.presence ~= 'available' or not isnull(a.offer) or num(a.wrap_until) > now
+    or num(a.load[ch]) >= num(a.capacity[ch]) then
+  return {0, enc(c), enc(a)}
+end
+c.status = 'offered'
+c.offer_id = ARGV[4]
+c.offer_user = uid
+c.offer_expires = tonumber(ARGV[6])
+a.offer = tonumber(cid)
+a.last_offer_at = now
+putc(c)
+puta(a)
+redis.call('ZREM', P .. 'q:' .. c.queue, cid)
+redis.call('ZADD', P .. 'timers', ARGV[6], offer_key(cid, ARGV[4], ARGV[3]))
+return {1, cjson.encode(c), cjson.encode(a)}
+"""
+
+# ARGV: P, cid, uid, offer id, now, day
+ACCEPT = PRELUDE + """
+local cid, uid, now = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[5])
+local c = getc(cid)
+if not c or c.status ~= 'offered' or c.offer_id ~= ARGV[4] or num(c.offer_user) ~= uid then
+  return {0, enc(c), enc(geta(uid))}
+end
+redis.call('ZREM', P .. 'timers', offer_key(cid, ARGV[4], ARGV[3]))
+c.status = 'assigned'
+c.user_id = uid
+c.offer_id = NULL
+c.offer_user = NULL
+local a = geta(uid)
+if a then
+  a.offer = NULL
+  a.missed = 0
+  a.load = map(a.load)
+  a.load[c.channel] = num(a.load[c.channel]) + 1
+  puta(a)
+end
+answered(c, now, ARGV[6])
+putc(c)
+return {1, cjson.encode(c), enc(a)}
+"""
+
+# ARGV: P, cid, uid, offer id, now, timed out ('1'/'0'), autopause after
+DECLINE = PRELUDE + """
+local cid, uid, now = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[5])
+local c = getc(cid)
+if not c or c.status ~= 'offered' or c.offer_id ~= ARGV[4] or num(c.offer_user) ~= uid then
+  return {0, enc(c), enc(geta(uid)), 0}
+end
+redis.call('ZREM', P .. 'timers', offer_key(cid, ARGV[4], ARGV[3]))
+c.status = 'waiting'
+c.offer_id = NULL
+c.offer_user = NULL
+c.offer_expires = 0
+c.declined = map(c.declined)
+c.declined[ARGV[3]] = now
+if c.dispatch then redis.call('ZADD', P .. 'q:' .. c.queue, c.rank, cid) end
+local a, paused = geta(uid), 0
+if a then
+  a.offer = NULL
+  if ARGV[6] == '1' then
+    a.missed = num(a.missed) + 1
+    local limit = tonumber(ARGV[7])
+    if limit > 0 and a.missed >= limit and a.presence == 'available' then
+      a.presence = 'away'
+      a.reason = 'autopause'
+      paused = 1
+    end
+  end
+  puta(a)
+end
+putc(c)
+return {1, cjson.encode(c), enc(a), paused}
+"""
+
+# ARGV: P, cid, uid ('' when nobody known answered), now, day
+ASSIGN = PRELUDE + """
+local cid, now = ARGV[2], tonumber(ARGV[4])
+local uid = tonumber(ARGV[3])
+local c = getc(cid)
+if not c or c.status == 'assigned' then return {0, enc(c), false, false} end
+local other = false
+if c.status == 'offered' and not isnull(c.offer_user) then
+  redis.call('ZREM', P .. 'timers', offer_key(cid, c.offer_id, c.offer_user))
+  local holder = geta(c.offer_user)
+  if holder and num(holder.offer) == tonumber(cid) then
+    holder.offer = NULL
+    puta(holder)
+  end
+  if holder and num(c.offer_user) ~= uid then other = holder end
+end
+redis.call('ZREM', P .. 'q:' .. c.queue, cid)
+answered(c, now, ARGV[5])
+c.offer_id = NULL
+c.offer_user = NULL
+local a = false
+if uid then a = geta(uid) end
+if not a then
+  redis.call('HDEL', P .. 'contacts', cid)
+  return {1, cjson.encode(c), false, enc(other)}
+end
+c.status = 'assigned'
+c.user_id = uid
+a.load = map(a.load)
+a.load[c.channel] = num(a.load[c.channel]) + 1
+a.missed = 0
+puta(a)
+putc(c)
+return {1, cjson.encode(c), cjson.encode(a), enc(other)}
+"""
+
+# ARGV: P, cid, now, wrap-up seconds
+FINISH = PRELUDE + """
+local cid, now, wrap = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local c = getc(cid)
+if not c or c.status ~= 'assigned' then return {0, enc(c), false} end
+redis.call('HDEL', P .. 'contacts', cid)
+local a = false
+if not isnull(c.user_id) then a = geta(c.user_id) end
+if a then
+  a.load = map(a.load)
+  local left = num(a.load[c.channel]) - 1
+  if left < 0 then left = 0 end
+  a.load[c.channel] = left
+  if wrap > 0 then
+    a.wrap_until = now + wrap
+    redis.call('ZADD', P .. 'timers', a.wrap_until, 'wrap|' .. tostring(a.user_id) .. '|' .. cid)
+  end
+  a.idle_since = now + wrap
+  puta(a)
+end
+return {1, cjson.encode(c), enc(a)}
+"""
+
+# ARGV: P, cid, now, day
+ABANDON = PRELUDE + """
+local cid = ARGV[2]
+local c = getc(cid)
+if not c or c.status == 'assigned' then return {0, enc(c), false} end
+redis.call('HDEL', P .. 'contacts', cid)
+redis.call('ZREM', P .. 'q:' .. c.queue, cid)
+local k = P .. 'stats:' .. ARGV[4] .. ':' .. c.queue
+redis.call('HINCRBY', k, 'abandoned', 1)
+redis.call('EXPIRE', k, 172800)
+local a = false
+if c.status == 'offered' and not isnull(c.offer_user) then
+  redis.call('ZREM', P .. 'timers', offer_key(cid, c.offer_id, c.offer_user))
+  a = geta(c.offer_user)
+  if a and num(a.offer) == tonumber(cid) then
+    a.offer = NULL
+    puta(a)
+  end
+end
+return {1, cjson.encode(c), enc(a)}
+"""
+
+# ARGV: P, cid, new contact json, the queue it must still wait in
+MOVE = PRELUDE + """
+local c = getc(ARGV[2])
+if not c or c.status ~= 'waiting' or c.queue ~= ARGV[4] then return 0 end
+redis.call('ZREM', P .. 'q:' .. c.queue, ARGV[2])
+redis.call('HSET', P .. 'contacts', ARGV[2], ARGV[3])
+local n = cjson.decode(ARGV[3])
+redis.call('SADD', P .. 'queues', n.queue)
+if n.dispatch then redis.call('ZADD', P .. 'q:' .. n.queue, ARGV[5], ARGV[2]) end
+return 1
+"""
+
+# ARGV: P, uid, presence, reason ('' = none), now
+PRESENCE = PRELUDE + """
+local a = geta(ARGV[2])
+if not a then return false end
+local now = tonumber(ARGV[5])
+if ARGV[3] == 'available' and a.presence ~= 'available' then
+  local w = num(a.wrap_until)
+  if w > now then a.idle_since = w else a.idle_since = now end
+  a.missed = 0
+end
+a.presence = ARGV[3]
+if ARGV[4] == '' then a.reason = NULL else a.reason = ARGV[4] end
+puta(a)
+return cjson.encode(a)
+"""
+
+# ARGV: P, json array of agent profiles, prune ('1'/'0')
+UPSERT_AGENTS = PRELUDE + """
+local profiles = cjson.decode(ARGV[2])
+local seen = {}
+local fields = {'username', 'display_name', 'extension', 'departments', 'skills', 'capacity'}
+for _, p in ipairs(profiles) do
+  local id = tostring(p.user_id)
+  seen[id] = true
+  local a = geta(id)
+  if not a then
+    puta(p)
+  else
+    for _, f in ipairs(fields) do a[f] = p[f] end
+    puta(a)
+  end
+end
+if ARGV[3] == '1' then
+  for _, id in ipairs(redis.call('HKEYS', P .. 'agents')) do
+    if not seen[id] then
+      local a = geta(id)
+      local busy = not isnull(a.offer)
+      for _, v in pairs(map(a.load)) do if num(v) > 0 then busy = true end end
+      if not busy then redis.call('HDEL', P .. 'agents', id) end
+    end
+  end
+end
+return #profiles
+"""
+
+# ARGV: P, now, limit
+POP_DUE = PRELUDE + """
+local due = redis.call('ZRANGEBYSCORE', P .. 'timers', '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+if #due > 0 then redis.call('ZREM', P .. 'timers', unpack(due)) end
+return due
+"""
+
+# ARGV: P, instance, ttl ms
+LEAD = PRELUDE + """
+local k = P .. 'lead'
+local current = redis.call('GET', k)
+if not current then
+  redis.call('SET', k, ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+if current == ARGV[2] then
+  redis.call('PEXPIRE', k, ARGV[3])
+  return 1
+end
+return 0
+"""

@@ -1,0 +1,176 @@
+"""The reservation contract, identical in memory and in a real Redis (Lua scripts)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import redis.asyncio as aioredis
+
+from routing.model import AgentState, ContactState
+from routing.reservations import offer_timer
+
+pytestmark = pytest.mark.redis
+NOW = 1_700_000_000.0
+
+
+def agent(uid: int, **kw) -> AgentState:
+    base = {"departments": ("sales",), "capacity": {"email": 2, "call": 1}, "skills": {"lang:de": 3}}
+    return AgentState(user_id=uid, username=f"a{uid}", **{**base, **kw})
+
+
+def contact(cid: int, **kw) -> ContactState:
+    base = {"channel": "email", "department": "sales", "queue": "sales.email", "enqueued_at": NOW - 30,
+            "rank": NOW - 30 + cid, "service_level": 60.0}
+    return ContactState(conversation_id=cid, **{**base, **kw})
+
+
+async def ready(store, *uids: int) -> None:
+    await store.upsert_agents([agent(u) for u in uids])
+    for u in uids:
+        await store.set_presence(u, "available", None, NOW - 100)
+
+
+async def test_claim_accept_counts_load_and_service_level(store):
+    """A claim offers the contact; accepting assigns it, raises the agent's load and counts the answer."""
+    await ready(store, 1)
+    assert await store.enqueue(contact(10))
+    assert not await store.enqueue(contact(10))
+    assert [c.conversation_id for c in await store.waiting(10)] == [10]
+    out = await store.claim(10, 1, "10.a", NOW, NOW + 20)
+    assert out.ok
+    assert out.agent.offer == 10
+    assert await store.waiting(10) == []
+    assert not (await store.claim(10, 1, "10.b", NOW, NOW + 20)).ok
+    assert not (await store.accept(10, 1, "10.wrong", NOW + 1)).ok
+    done = await store.accept(10, 1, "10.a", NOW + 1)
+    assert done.ok
+    assert done.contact.status == "assigned"
+    assert done.agent.load == {"email": 1}
+    assert done.agent.offer is None
+    live = await store.live(NOW + 1)
+    counters = live.counters["sales.email"]
+    assert (counters.answered, counters.answered_within, counters.abandoned) == (1, 1, 0)
+    assert counters.wait_total == pytest.approx(31.0)
+    assert await store.pop_due(NOW + 60) == []  # the offer timer went with the accept
+
+
+async def test_claim_refuses_busy_away_or_full_agents(store):
+    """An agent with a pending offer, away, in wrap-up or at capacity cannot be claimed."""
+    await ready(store, 1)
+    for cid in (1, 2, 3):
+        await store.enqueue(contact(cid))
+    assert (await store.claim(1, 1, "1.a", NOW, NOW + 5)).ok
+    assert not (await store.claim(2, 1, "2.a", NOW, NOW + 5)).ok  # one offer at a time
+    assert (await store.accept(1, 1, "1.a", NOW)).ok
+    assert (await store.claim(2, 1, "2.a", NOW, NOW + 5)).ok
+    assert (await store.accept(2, 1, "2.a", NOW)).ok
+    assert not (await store.claim(3, 1, "3.a", NOW, NOW + 5)).ok  # email capacity 2 reached
+    finished = await store.finish(2, NOW + 10, 30.0)
+    assert finished.agent.wrap_until == NOW + 40
+    assert not (await store.claim(3, 1, "3.a", NOW + 20, NOW + 25)).ok  # in wrap-up
+    assert (await store.claim(3, 1, "3.a", NOW + 41, NOW + 45)).ok
+    assert await store.pop_due(NOW + 41) == ["wrap|1|2"]
+    await store.set_presence(1, "away", "lunch", NOW + 42)
+    await store.enqueue(contact(4))
+    assert not (await store.claim(4, 1, "4.a", NOW + 42, NOW + 45)).ok
+
+
+async def test_decline_requeues_and_autopause_after_missed_offers(store):
+    """Timed-out offers count in a row; at the threshold the agent is set away (autopause)."""
+    await ready(store, 1)
+    await store.enqueue(contact(5))
+    for n in (1, 2):
+        assert (await store.claim(5, 1, f"5.{n}", NOW + n, NOW + n + 1)).ok
+        assert await store.pop_due(NOW + n + 1) == [offer_timer(5, f"5.{n}", 1)]
+        out = await store.decline(5, 1, f"5.{n}", NOW + n + 1, timed_out=True, autopause_after=2)
+        assert out.ok
+        assert out.contact.status == "waiting"
+        assert "1" in out.contact.declined
+    assert out.paused
+    assert (out.agent.presence, out.agent.reason, out.agent.missed) == ("away", "autopause", 2)
+    assert [c.conversation_id for c in await store.waiting(5)] == [5]
+    back = await store.set_presence(1, "available", None, NOW + 10)
+    assert back.missed == 0
+
+
+async def test_assign_answers_a_call_and_withdraws_another_agents_offer(store):
+    """A call answered by agent 2 while offered to agent 1: assigned to 2, agent 1's offer gone."""
+    await ready(store, 1, 2)
+    await store.enqueue(contact(7, channel="call", queue="sales.call", dispatch=False))
+    assert await store.waiting(10) == []  # the PBX routes calls; they are only tracked
+    assert not (await store.claim(7, 1, "7.a", NOW, NOW + 5)).ok
+    assert (await store.claim(7, 1, "7.a", NOW, NOW + 5, force=True)).ok
+    out = await store.assign(7, 2, NOW + 3)
+    assert out.ok
+    assert out.other.user_id == 1
+    assert out.other.offer is None
+    assert out.agent.load == {"call": 1}
+    assert (await store.agent(1)).offer is None
+    assert await store.pop_due(NOW + 10) == []
+
+
+async def test_abandon_counts_and_releases_the_offered_agent(store):
+    """A customer who leaves while offered is counted abandoned and frees the agent."""
+    await ready(store, 1)
+    await store.enqueue(contact(8))
+    await store.claim(8, 1, "8.a", NOW, NOW + 5)
+    out = await store.abandon(8, NOW + 1)
+    assert out.ok
+    assert out.agent.offer is None
+    assert await store.contact(8) is None
+    assert not (await store.abandon(8, NOW + 2)).ok
+    assert (await store.live(NOW + 2)).counters["sales.email"].abandoned == 1
+
+
+async def test_move_only_while_waiting(store):
+    """Overflow moves a waiting contact to another queue; an offered one stays put."""
+    await ready(store, 1)
+    await store.enqueue(contact(9))
+    moved = contact(9, queue="service.email", department="service", overflowed=True)
+    assert await store.move(moved, from_queue="sales.email")
+    assert [(c.queue, c.overflowed) for c in await store.waiting(10)] == [("service.email", True)]
+    assert not await store.move(contact(9), from_queue="sales.email")
+
+
+async def test_due_timers_fire_once_and_connections_sum_over_instances(store):
+    """A due timer is popped by one caller only; socket counts add up across instances."""
+    await store.add_timer("grace|1", NOW)
+    first, second = await asyncio.gather(store.pop_due(NOW + 1), store.pop_due(NOW + 1))
+    assert sorted(first + second) == ["grace|1"]
+    assert await store.connections(1, "a", 2) == 2
+    total = await store.connections(1, "b", 1)
+    assert total == (3 if type(store).__name__ == "RedisReservations" else 1)
+    assert await store.connections(1, "a", 0) == (1 if type(store).__name__ == "RedisReservations" else 0)
+
+
+async def test_racing_claims_from_two_clients_never_double_assign(redis_url):
+    """Two Redis clients (two instances) claim the same contacts for the same agents concurrently: one wins each."""
+    from routing.redis_reservations import RedisReservations
+
+    clients = [aioredis.Redis.from_url(redis_url) for _ in range(2)]
+    try:
+        a, b = (RedisReservations(c) for c in clients)
+        await a.upsert_agents([agent(u, capacity={"email": 1}) for u in range(1, 21)])
+        for u in range(1, 21):
+            await a.set_presence(u, "available", None, NOW)
+        for cid in range(100, 160):
+            await a.enqueue(contact(cid))
+
+        async def grab(store, tag):
+            wins = []
+            for cid in range(100, 160):
+                for uid in range(1, 21):
+                    if (await store.claim(cid, uid, f"{cid}.{tag}", NOW, NOW + 30)).ok:
+                        wins.append((cid, uid))
+                        break
+            return wins
+
+        wins_a, wins_b = await asyncio.gather(grab(a, "a"), grab(b, "b"))
+        wins = wins_a + wins_b
+        assert len(wins) == 20  # every agent got exactly one offer
+        assert len({cid for cid, _ in wins}) == 20
+        assert len({uid for _, uid in wins}) == 20
+    finally:
+        for c in clients:
+            await c.aclose()
