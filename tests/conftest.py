@@ -6,6 +6,7 @@ Real external servers (Redis, PostgreSQL, Dovecot, aiosmtpd) come from :mod:`tes
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +105,12 @@ async def start_app(settings_factory: Callable[..., Settings]) -> AsyncIterator[
         await ra.server.close()
 
 
+@functools.cache
+def password_hash() -> str:
+    """One argon2 hash of PASSWORD, made once per session: hashing costs 50-200 ms."""
+    return hash_password(PASSWORD)
+
+
 async def seed_org(db: Database) -> dict[str, int]:
     """Five departments with a queue per channel, two agents each, a supervisor and an admin.
 
@@ -119,7 +126,7 @@ async def seed_org(db: Database) -> dict[str, int]:
             for channel in ("call", "email", "chat"):
                 s.add(Queue(slug=f"{slug}.{channel}", department_id=dep.id, channel=channel))
     ids: dict[str, int] = {}
-    hashed = hash_password(PASSWORD)
+    hashed = password_hash()
     for i, slug in enumerate(DEPARTMENTS):
         for n in (1, 2):
             name = f"agent_{slug}_{n}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import secrets
@@ -53,17 +54,20 @@ class SessionRepository:
         async with self._db.session() as s:
             await self._check_throttle(s, keys)
             user = (await s.execute(select(User).where(User.username == username))).scalar_one_or_none()
-            ok = verify_password(user.password_hash if user else None, password)
-            if not ok or user is None or not user.active:
-                s.add_all(LoginFailure(key=k) for k in keys)
-                raise AuthError("wrong username or password")
-            if needs_rehash(user.password_hash):
-                user.password_hash = hash_password(password)
-            await s.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
-            token = secrets.token_urlsafe(32)
-            s.add(AuthSession(token_hash=_digest(token), user_id=user.id,
-                              expires_at=utcnow() + self._ttl, remote=remote))
-            return token, principal_of(user)
+            # argon2 takes tens of milliseconds: verify off the event loop (it releases the GIL).
+            ok = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
+            if ok and user is not None and user.active:
+                if needs_rehash(user.password_hash):
+                    user.password_hash = hash_password(password)
+                await s.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
+                token = secrets.token_urlsafe(32)
+                s.add(AuthSession(token_hash=_digest(token), user_id=user.id,
+                                  expires_at=utcnow() + self._ttl, remote=remote))
+                return token, principal_of(user)
+        # Recorded in a transaction of its own: raising inside the one above would roll it back.
+        async with self._db.session() as s:
+            s.add_all(LoginFailure(key=k) for k in keys)
+        raise AuthError("wrong username or password")
 
     async def _check_throttle(self, s: AsyncSession, keys: list[str]) -> None:
         since = utcnow() - self._window
