@@ -1,0 +1,113 @@
+"""Parsing generic CTI bodies (JSON and form shapes), digests and PBX replies (pure)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from connectors.telephony.parse import CtiEvent, digest, director_reply, is_blocked, parse_cti
+from contact_center.errors import ValidationError
+
+NEW = {"event": "newCall", "from": "493023125741", "to": "492214710334", "direction": "in", "callId": "c1"}
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (NEW, CtiEvent(event="newCall", call_id="c1", direction="in", from_raw="493023125741",
+                       to_raw="492214710334")),
+        ({**NEW, "user": ["Christopher Miller", "Emma Taylor"], "queue": "support"},
+         CtiEvent(event="newCall", call_id="c1", direction="in", from_raw="493023125741", to_raw="492214710334",
+                  users=("Christopher Miller", "Emma Taylor"), queue="support")),
+        ({**NEW, "user": "Christopher Miller"},
+         CtiEvent(event="newCall", call_id="c1", direction="in", from_raw="493023125741", to_raw="492214710334",
+                  users=("Christopher Miller",))),
+        ({**NEW, "from": "anonymous", "origCallId": "c0", "diversion": "4930999"},
+         CtiEvent(event="newCall", call_id="c1", direction="in", from_raw="anonymous", to_raw="492214710334",
+                  orig_call_id="c0", diversion="4930999")),
+        ({"event": "answer", "callId": "c1", "user": "Emma Taylor", "answeringNumber": "emma@chrispresso.com"},
+         CtiEvent(event="answer", call_id="c1", users=("Emma Taylor",), answering_number="emma@chrispresso.com")),
+        ({"event": "answer", "call_id": "c1", "answering_number": "201"},
+         CtiEvent(event="answer", call_id="c1", answering_number="201")),
+        ({"event": "hangup", "callId": "c1", "cause": "cancel", "direction": "out"},
+         CtiEvent(event="hangup", call_id="c1", cause="cancel", direction="out")),
+        ({"event": "dtmf", "callId": "c1", "dtmf": "2#"}, CtiEvent(event="dtmf", call_id="c1", dtmf="2#")),
+        ({"event": "newCall", "callId": 42, "from": "1234567", "to": "7654321", "direction": "in"},
+         CtiEvent(event="newCall", call_id="42", direction="in", from_raw="1234567", to_raw="7654321")),
+    ],
+)
+def test_parse_valid(body: dict[str, Any], expected: CtiEvent) -> None:
+    """Documented JSON shapes and common spellings parse to the same event."""
+    assert parse_cti(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "event"),
+        ({"event": "ringing", "callId": "c1"}, "event"),
+        ({"event": "newCall", "from": "1", "to": "2", "direction": "in"}, "callId"),
+        ({**NEW, "direction": "sideways"}, "direction"),
+        ({k: v for k, v in NEW.items() if k != "from"}, "from"),
+        ({k: v for k, v in NEW.items() if k != "direction"}, "direction"),
+        ({"event": "hangup", "callId": "c1"}, "cause"),
+        ({"event": "dtmf", "callId": "c1"}, "dtmf"),
+        ({"event": "dtmf", "callId": "c1", "dtmf": "12; DROP"}, "dtmf"),
+        ({**NEW, "to": {"nested": 1}}, "to"),
+        ({**NEW, "user": [1, 2]}, "user"),
+        ({**NEW, "callId": "x" * 200}, "callId"),
+        ({"event": "answer", "callId": "c1", "direction": "up"}, "direction"),
+    ],
+)
+def test_parse_invalid_names_the_field(body: dict[str, Any], field: str) -> None:
+    """Unknown events, bad directions and missing or malformed fields name the field."""
+    with pytest.raises(ValidationError) as err:
+        parse_cti(body)
+    assert err.value.field == field
+
+
+def test_form_and_json_of_one_event_have_one_digest() -> None:
+    """A form post (user[] list, callId text) and its JSON twin are recognised as the same event."""
+    form = {**NEW, "user": ["Emma Taylor"]}
+    json_doc = {**NEW, "user": "Emma Taylor"}
+    assert digest("pbx", parse_cti(form)) == digest("pbx", parse_cti(json_doc))
+    assert digest("pbx", parse_cti(form)) != digest("other", parse_cti(form))
+    assert digest("pbx", parse_cti(NEW)) != digest("pbx", parse_cti({**NEW, "callId": "c2"}))
+
+
+@pytest.mark.parametrize(
+    ("body", "number", "blocked", "expected"),
+    [
+        (NEW, "+493023125741", frozenset({"+493023125741"}), True),
+        (NEW, "+493023125741", frozenset(), False),
+        ({**NEW, "from": "anonymous"}, None, frozenset({"anonymous"}), True),
+        ({**NEW, "direction": "out"}, "+492214710334", frozenset({"+493023125741", "+492214710334"}), False),
+        ({"event": "hangup", "callId": "c1", "cause": "busy", "direction": "in", "from": "493023125741"},
+         "+493023125741", frozenset({"+493023125741"}), False),
+    ],
+)
+def test_is_blocked(body: dict[str, Any], number: str | None, blocked: frozenset[str], expected: bool) -> None:
+    """Only inbound newCall events from a blocked number are rejected."""
+    assert is_blocked(parse_cti(body), number, blocked) is expected
+
+
+@pytest.mark.parametrize(
+    ("decision", "reply"),
+    [
+        (None, {}),
+        ({}, {}),
+        ({"action": "dial", "number": "+4930123"}, {"action": "dial", "number": "+4930123"}),
+        ({"action": "dial", "number": "+4930123", "callerId": "+4930999"},
+         {"action": "dial", "number": "+4930123", "caller_id": "+4930999", "callerId": "+4930999"}),
+        ({"action": "dial", "number": "+4930123", "caller_id": "+4930999"},
+         {"action": "dial", "number": "+4930123", "caller_id": "+4930999", "callerId": "+4930999"}),
+        ({"action": "dial"}, {}),
+        ({"action": "reject"}, {"action": "reject", "reason": "busy"}),
+        ({"action": "reject", "reason": "closed"}, {"action": "reject", "reason": "closed"}),
+        ({"action": "fax"}, {}),
+    ],
+)
+def test_director_reply(decision: dict[str, Any] | None, reply: dict[str, Any]) -> None:
+    """Director decisions become Zammad-style replies; caller ids are read in either spelling."""
+    assert director_reply(decision) == reply
