@@ -29,6 +29,7 @@ from contact_center.store.tables import (
     MailboxCheckpoint,
     Message,
     Queue,
+    User,
     utcnow,
 )
 
@@ -75,15 +76,23 @@ class ConversationRepository:
     async def messages(
         self, conversation_id: int, *, after_id: int | None = None, limit: int = 200, include_notes: bool = True
     ) -> list[dict[str, Any]]:
-        """The conversation's messages, oldest first, optionally only those after *after_id*."""
+        """The conversation's messages, oldest first, optionally only those after *after_id*
+        (each with ``author_name``, the agent's display name, on replies and notes)."""
         async with self._db.session() as s:
-            query = select(Message).where(Message.conversation_id == conversation_id)
+            query = select(Message, User.display_name).outerjoin(User, User.id == Message.author_user_id) \
+                .where(Message.conversation_id == conversation_id)
             if after_id is not None:
                 query = query.where(Message.id > after_id)
             if not include_notes:
                 query = query.where(Message.direction != "note")
-            rows = (await s.execute(query.order_by(Message.id).limit(limit))).scalars().all()
-            return [message_view(m) for m in rows]
+            rows = (await s.execute(query.order_by(Message.id).limit(limit))).all()
+            return [{**message_view(m), "author_name": name} for m, name in rows]
+
+    async def find_by_ref(self, channel: str, ref: str) -> int | None:
+        """The id of the *channel* conversation keyed *ref* (e.g. a chat visitor's), if any."""
+        async with self._db.session() as s:
+            return (await s.execute(select(Conversation.id).where(
+                Conversation.channel == channel, Conversation.external_ref == ref))).scalar()
 
     async def message(self, message_id: int) -> dict[str, Any]:
         """One message with the fields channel senders need (``meta`` and ``raw`` included).

@@ -1,0 +1,51 @@
+"""The web chat channel: the visitor websocket, the embeddable widget and its demo page.
+
+``register(app)`` (entry point ``chat``) adds ``GET /chat/ws`` (:mod:`.visitor_ws`),
+``GET /chat/widget.js`` and ``GET /chat/demo`` (:mod:`.pages`), the agent command
+``chat.reply`` (:mod:`.commands`), and starts the :class:`~.hub.ChatHub` that pushes agents'
+replies to visitors. Configured by the ``[chat]`` section (:mod:`.config`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from connectors.chat.appkeys import CHAT_CONFIG, CHAT_HUB, CHAT_LIMITS
+from connectors.chat.commands import chat_reply_command
+from connectors.chat.config import load_chat_config
+from connectors.chat.hub import ChatHub
+from connectors.chat.limits import VisitorLimits
+from connectors.chat.pages import register_pages
+from connectors.chat.visitor_ws import visitor_ws
+from contact_center import keys
+from contact_center.inbox import INBOX
+
+
+async def _chat_ctx(app: web.Application) -> AsyncIterator[None]:
+    hub = ChatHub(inbox=app[INBOX], bus=app[keys.BUS])
+    hub.subscribe()
+    app[CHAT_HUB] = hub
+    yield
+    await hub.close()
+
+
+async def _close_visitors(app: web.Application) -> None:
+    # Open sockets would otherwise hold graceful shutdown until its timeout.
+    if CHAT_HUB in app:
+        await app[CHAT_HUB].close()
+
+
+def register(app: web.Application) -> None:
+    """Wire the chat channel into *app*."""
+    config = load_chat_config(app[keys.SETTINGS].section("chat"))
+    app[CHAT_CONFIG] = config
+    app[CHAT_LIMITS] = VisitorLimits(config)
+    app[keys.AGENT_COMMANDS]["chat.reply"] = chat_reply_command(app)
+    app.router.add_get("/chat/ws", visitor_ws)
+    app[keys.API].add("GET", "/chat/ws", tag="websocket", auth="none", errors=(403,),
+                      summary="Visitor chat websocket: hello/welcome, message/ack, identify (see connectors.chat)")
+    register_pages(app)
+    app.cleanup_ctx.append(_chat_ctx)
+    app.on_shutdown.append(_close_visitors)

@@ -1,0 +1,70 @@
+"""The ``[chat]`` configuration section, typed and validated.
+
+::
+
+    [chat]
+    department = "service"          # department new chats feed (routing rules may change it)
+    max_message_chars = 2000        # longer messages are refused with a "too_large" error frame
+    rate_per_minute = 30            # sustained messages per visitor …
+    burst = 10                      # … with this many at once; beyond: "rate_limited" + retry_after
+    allowed_origins = []            # websites allowed to embed the widget; empty: any
+    history_limit = 200             # messages replayed to a visitor who (re)connects
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from contact_center.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class ChatConfig:
+    """The whole ``[chat]`` section."""
+
+    department: str | None = None
+    max_message_chars: int = 2000
+    rate_per_minute: float = 30.0
+    burst: int = 10
+    allowed_origins: tuple[str, ...] = ()
+    history_limit: int = 200
+    max_frame_bytes: int = 64 * 1024
+    hello_timeout_seconds: float = 10.0
+    send_queue: int = 256
+
+
+def _positive(raw: Mapping[str, Any], key: str, default: float, *, integer: bool = True) -> Any:
+    value = raw.get(key, default)
+    try:
+        number = int(value) if integer else float(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"chat.{key} must be a number, not {value!r}") from exc
+    if number <= 0:
+        raise ConfigError(f"chat.{key} must be greater than zero")
+    return number
+
+
+def load_chat_config(raw: Mapping[str, Any]) -> ChatConfig:
+    """Build :class:`ChatConfig` from the raw ``[chat]`` section.
+
+    Raises:
+        ConfigError: a malformed value, named by its key.
+    """
+    origins = raw.get("allowed_origins", ())
+    if isinstance(origins, str):
+        origins = [o.strip() for o in origins.split(",") if o.strip()]
+    if not isinstance(origins, list | tuple):
+        raise ConfigError("chat.allowed_origins must be a list of origins like \"https://shop.example.com\"")
+    return ChatConfig(
+        department=raw.get("department") or None,
+        max_message_chars=_positive(raw, "max_message_chars", 2000),
+        rate_per_minute=_positive(raw, "rate_per_minute", 30.0, integer=False),
+        burst=_positive(raw, "burst", 10),
+        allowed_origins=tuple(str(o).rstrip("/") for o in origins),
+        history_limit=_positive(raw, "history_limit", 200),
+        max_frame_bytes=_positive(raw, "max_frame_bytes", 64 * 1024),
+        hello_timeout_seconds=_positive(raw, "hello_timeout_seconds", 10.0, integer=False),
+        send_queue=_positive(raw, "send_queue", 256),
+    )
