@@ -216,7 +216,7 @@ def _pbx_list(raw: Any) -> tuple[PbxSettings, ...]:
     return tuple(out)
 
 
-def _source_list(raw: Any, base: Path) -> tuple[SourceSettings, ...]:
+def _source_list(raw: Any, data_dir: Path) -> tuple[SourceSettings, ...]:
     items = raw if isinstance(raw, list) else []
     out = []
     for i, item in enumerate(items):
@@ -227,7 +227,7 @@ def _source_list(raw: Any, base: Path) -> tuple[SourceSettings, ...]:
             SourceSettings(
                 name=str(item["name"]),
                 title=str(item.get("title", item["name"])),
-                url=str(item["url"]).replace("{data_dir}", str(base)),
+                url=str(item["url"]).replace("{data_dir}", data_dir.as_posix()),
                 query=str(item["query"]),
                 timeout_ms=_int(item.get("timeout_ms", 150), f"sources[{i}].timeout_ms"),
                 kind=str(item.get("kind", "rows")),
@@ -261,7 +261,7 @@ def _from_raw(raw: dict[str, Any], *, base: Path, overrides: Mapping[str, Any]) 
             raw.get("screenpop", {}).get("cache_ttl_seconds", 60), "screenpop.cache_ttl_seconds"
         ),
         "pbx": _pbx_list(raw.get("pbx")),
-        "sources": _source_list(raw.get("sources"), base),
+        "sources": _source_list(raw.get("sources"), data_dir),
         "plugins": tuple(raw.get("server", {}).get("plugins", ())),
         "sections": MappingProxyType({k: MappingProxyType(v) for k, v in raw.items() if isinstance(v, dict)}),
     }
