@@ -86,6 +86,27 @@ class CustomerRepository:
         async with self._use(session) as s:
             return match(value, await _candidates(s, kind, value))
 
+    async def owners(
+        self, kind: str, values: Iterable[str], *, session: AsyncSession | None = None,
+    ) -> dict[str, tuple[int, ...]]:
+        """For many already-normalised values at once: the live customers each one belongs to.
+
+        Values nobody has are absent from the result. One query, for batch ingest.
+        """
+        wanted = sorted(set(values))
+        if not wanted:
+            return {}
+        async with self._use(session) as s:
+            rows = (await s.execute(
+                select(Identity.value, Identity.customer_id).join(Customer, Customer.id == Identity.customer_id)
+                .where(Identity.kind == kind, Identity.value.in_(wanted), Customer.merged_into_id.is_(None))
+                .order_by(Identity.customer_id)
+            )).all()
+        out: dict[str, tuple[int, ...]] = {}
+        for value, customer_id in rows:
+            out[value] = (*out.get(value, ()), customer_id)
+        return out
+
     async def get(self, customer_id: int, *, session: AsyncSession | None = None) -> CustomerRecord | None:
         """The customer, following merges to the surviving record; ``None`` when absent."""
         async with self._use(session) as s:
