@@ -27,12 +27,19 @@ async def current_user(request: web.Request, role: str = "agent") -> Principal:
 
 
 def remote_address(request: web.Request) -> str | None:
-    """The client address; behind the bundled nginx, the first ``X-Forwarded-For`` hop it set."""
+    """The client address; from a trusted proxy, the last ``X-Forwarded-For`` hop (the one it added).
+
+    The last hop, not the first: a proxy that appends keeps whatever the client sent in front,
+    so earlier hops can be forged. Trusted proxies are loopback plus ``server.trusted_proxies``
+    (a TOML list, or a comma-separated ``CC_SERVER__TRUSTED_PROXIES``).
+    """
     forwarded = request.headers.get("X-Forwarded-For")
     if forwarded and request.remote in {"127.0.0.1", "::1"} | _trusted(request):
-        return forwarded.split(",")[0].strip()
+        return forwarded.split(",")[-1].strip() or request.remote
     return request.remote
 
 
 def _trusted(request: web.Request) -> set[str]:
-    return set(request.app[keys.SETTINGS].section("server").get("trusted_proxies", ()))
+    raw = request.app[keys.SETTINGS].section("server").get("trusted_proxies", ())
+    items = raw.split(",") if isinstance(raw, str) else raw  # a string from the environment
+    return {str(item).strip() for item in items if str(item).strip()}
