@@ -1,0 +1,182 @@
+// Incoming contacts: routing's offers (accept / reject with a countdown) and ringing calls
+// (who is calling, before the agent picks up the phone). Shortcuts: A accepts, R rejects the
+// oldest offer.
+
+import { announce, h, replace } from "./dom.js";
+import { CHANNEL_NAME, label } from "./format.js";
+import { channelIcon } from "./icons.js";
+
+const CANCEL_TEXT = {
+  timeout: "The offer timed out",
+  rejected: "Offer rejected",
+  abandoned: "The customer left",
+  answered_elsewhere: "Another agent took it",
+  presence: "Withdrawn: you are away",
+};
+
+export class Alerts {
+  /**
+   * @param {HTMLElement} root the aria-live region that holds the cards
+   * @param {(frame: object) => void} send sends an agent websocket frame
+   */
+  constructor(root, send) {
+    this.root = root;
+    this.send = send;
+    this.offers = new Map(); // offer id -> {frame, deadline, el}
+    this.ringing = new Map(); // call id -> el
+    this.timer = setInterval(() => this.tick(), 250);
+  }
+
+  // ------------------------------------------------------------------ offers
+
+  offer(frame) {
+    if (!frame.offer_id) return;
+    this.remove(this.offers.get(frame.offer_id));
+    const seconds = Number(frame.timeout_seconds) || 30;
+    const now = Date.now() / 1000;
+    const expires = Number(frame.expires_at);
+    // Trust the server's deadline when it agrees with our clock; else count the timeout from now.
+    const remaining = Number.isFinite(expires) && Math.abs(expires - now - seconds) <= seconds ? expires - now : seconds;
+    const deadline = Date.now() + remaining * 1000;
+    const id = `offer-${frame.offer_id.replace(/[^a-zA-Z0-9_-]/g, "_")}`;
+    const bar = h("span", { class: "countdown-bar" });
+    const count = h("span", { class: "countdown-text" });
+    const accept = h("button", { type: "button", class: "btn primary", "aria-keyshortcuts": "A", onclick: () => this.accept(frame.offer_id) },
+      "Accept ", h("kbd", {}, "A"));
+    const reject = h("button", { type: "button", class: "btn", "aria-keyshortcuts": "R", onclick: () => this.reject(frame.offer_id) },
+      "Reject ", h("kbd", {}, "R"));
+    const what = frame.subject || frame.contact_address || `conversation ${frame.conversation_id}`;
+    const el = h("article", { class: `alert offer ch-${frame.channel}`, "aria-labelledby": `${id}-title`, dataset: { offerId: frame.offer_id } },
+      h("div", { class: `alert-icon ch-${frame.channel}` }, channelIcon(frame.channel, { size: 22 })),
+      h("div", { class: "alert-main" },
+        h("h2", { id: `${id}-title` }, `New ${(CHANNEL_NAME[frame.channel] || frame.channel || "contact").toLowerCase()}`),
+        h("p", { class: "alert-what" }, what),
+        h("p", { class: "muted" }, [frame.contact_address && frame.subject ? frame.contact_address : null,
+          label(frame.department), frame.reason].filter(Boolean).join(" · ")),
+        h("div", { class: "countdown", role: "timer", "aria-label": "Time left to accept" }, bar, count)),
+      h("div", { class: "alert-actions" }, accept, reject));
+    this.offers.set(frame.offer_id, { frame, deadline, seconds: Math.max(remaining, 1), el, bar, count, accept, reject });
+    this.root.prepend(el);
+    this.tick();
+    announce(`New ${frame.channel || "contact"} offer: ${what}. Press A to accept or R to reject.`);
+  }
+
+  oldestOffer() {
+    let best = null;
+    for (const o of this.offers.values()) if (!o.done && (!best || o.deadline < best.deadline)) best = o;
+    return best;
+  }
+
+  accept(offerId) {
+    const o = this.offers.get(offerId);
+    if (!o || o.done) return;
+    o.done = true;
+    o.accept.disabled = o.reject.disabled = true;
+    o.el.classList.add("pending");
+    replace(o.count, "Accepting…");
+    this.send({ type: "offer.accept", offer_id: offerId });
+  }
+
+  reject(offerId) {
+    const o = this.offers.get(offerId);
+    if (!o || o.done) return;
+    o.done = true;
+    o.accept.disabled = o.reject.disabled = true;
+    this.send({ type: "offer.reject", offer_id: offerId });
+    this.dismiss(offerId, "Offer rejected");
+  }
+
+  /** An "assigned" frame: the offer became the agent's contact. */
+  assigned(frame) {
+    for (const [id, o] of this.offers) {
+      if (id === frame.offer_id || o.frame.conversation_id === frame.conversation_id) this.dismiss(id, null);
+    }
+  }
+
+  /** The contact is in the agent's hands (its pop arrived) or over: its offer card goes. */
+  contactTaken(conversationId) {
+    for (const [id, o] of this.offers) if (o.frame.conversation_id === conversationId) this.dismiss(id, null);
+  }
+
+  cancelled(frame) {
+    for (const [id, o] of this.offers) {
+      if (id === frame.offer_id || (!frame.offer_id && o.frame.conversation_id === frame.conversation_id)) {
+        this.dismiss(id, CANCEL_TEXT[frame.reason] || "Offer withdrawn");
+      }
+    }
+  }
+
+  dismiss(offerId, message) {
+    const o = this.offers.get(offerId);
+    if (!o) return;
+    this.offers.delete(offerId);
+    if (message) {
+      o.el.classList.add("gone");
+      replace(o.el, h("p", { class: "alert-gone" }, message));
+      announce(message);
+      setTimeout(() => o.el.remove(), 2500);
+    } else {
+      o.el.remove();
+    }
+  }
+
+  tick() {
+    const now = Date.now();
+    for (const o of this.offers.values()) {
+      if (o.done) continue;
+      const left = Math.max(0, (o.deadline - now) / 1000);
+      o.bar.style.width = `${(100 * left) / o.seconds}%`;
+      o.el.classList.toggle("urgent", left <= 5);
+      o.count.textContent = left > 0 ? `${Math.ceil(left)} s left` : "Expired";
+      if (left <= 0) {
+        o.done = true;
+        o.accept.disabled = o.reject.disabled = true;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ ringing calls
+
+  ringingCall(frame) {
+    this.remove(this.ringing.get(frame.call_id));
+    const c = frame.customer;
+    const candidates = frame.candidates || [];
+    const who = c ? c.display_name : candidates.length ? `${candidates.length} possible customers` : "Unknown caller";
+    const el = h("article", { class: "alert ringing ch-call", "aria-labelledby": `ring-${frame.conversation_id}`, dataset: { callId: frame.call_id } },
+      h("div", { class: "alert-icon ring ch-call" }, channelIcon("call", { size: 22 })),
+      h("div", { class: "alert-main" },
+        h("h2", { id: `ring-${frame.conversation_id}` }, "Incoming call"),
+        h("p", { class: "alert-what caller" }, who),
+        h("p", { class: "muted" }, [frame.from, c && c.company, frame.queue ? label(frame.queue) : null].filter(Boolean).join(" · ")),
+        candidates.length && !c
+          ? h("p", { class: "muted small" }, candidates.map((x) => x.display_name).join(", "))
+          : null),
+      h("div", { class: "alert-actions" }, h("p", { class: "hint" }, "Answer on your phone")));
+    this.ringing.set(frame.call_id, el);
+    this.root.prepend(el);
+    announce(`Incoming call from ${who}${frame.from ? `, ${frame.from}` : ""}`);
+  }
+
+  /** The call was answered (the pop arrived) or ended: the ringing card goes. */
+  callSettled(callId) {
+    const el = this.ringing.get(callId);
+    if (!el) return;
+    this.ringing.delete(callId);
+    el.remove();
+  }
+
+  remove(entry) {
+    if (!entry) return;
+    (entry.el || entry).remove();
+  }
+
+  /** Keyboard: A accepts and R rejects the offer that expires first. Returns true when handled. */
+  key(event) {
+    const o = this.oldestOffer();
+    if (!o) return false;
+    if (event.key === "a" || event.key === "A") this.accept(o.frame.offer_id);
+    else if (event.key === "r" || event.key === "R") this.reject(o.frame.offer_id);
+    else return false;
+    return true;
+  }
+}

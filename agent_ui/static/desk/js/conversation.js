@@ -1,0 +1,273 @@
+// One conversation: its thread (email HTML in a sandboxed iframe, chat live), the reply composer
+// on the conversation's channel, internal notes, canned responses and wrap-up with a disposition.
+
+import { api } from "./api.js";
+import { announce, h, replace } from "./dom.js";
+import { CHANNEL_NAME, dateTime, label } from "./format.js";
+import { channelIcon, icon } from "./icons.js";
+import { emailFrame } from "./mailframe.js";
+
+const SEND_TEXT = { email: "Send email", chat: "Send chat message" };
+
+export class ConversationView {
+  /**
+   * @param {object} o
+   * @param {HTMLElement} o.root
+   * @param {object} o.user the logged-in user
+   * @param {() => object} o.config the desk config (canned responses, dispositions)
+   * @param {(conv: object) => void} o.changed called after the conversation changed (inbox refresh)
+   */
+  constructor({ root, user, config, changed }) {
+    this.root = root;
+    this.user = user;
+    this.config = config;
+    this.changed = changed;
+    this.conv = null;
+    this.messages = new Map();
+    this.seq = 0;
+  }
+
+  get id() {
+    return this.conv ? this.conv.id : null;
+  }
+
+  clear() {
+    this.conv = null;
+    this.messages.clear();
+    replace(this.root);
+  }
+
+  async open(id) {
+    const token = ++this.seq;
+    replace(this.root, h("p", { class: "muted loading-line" }, h("span", { class: "spinner", "aria-hidden": "true" }), " Loading conversation…"));
+    try {
+      const [{ conversation }, { messages }] = await Promise.all([
+        api(`/api/v1/conversations/${id}`), api(`/api/v1/conversations/${id}/messages`)]);
+      if (token !== this.seq) return;
+      this.conv = conversation;
+      this.messages = new Map(messages.map((m) => [m.id, m]));
+      this.render();
+    } catch (err) {
+      if (token !== this.seq) return;
+      this.conv = null;
+      replace(this.root, h("p", { class: "form-error", role: "alert" }, `This conversation cannot be shown: ${err.message}`));
+    }
+  }
+
+  render() {
+    const c = this.conv;
+    this.thread = h("ol", { class: "thread", "aria-label": "Messages", "aria-live": "polite", "aria-relevant": "additions" },
+      [...this.messages.values()].map((m) => this.message(m)));
+    const section = h("section", { class: "conversation card", "aria-labelledby": "conv-title", dataset: { id: c.id, channel: c.channel } },
+      this.head(c),
+      h("div", { class: "thread-wrap" }, this.messages.size ? this.thread : [this.thread, h("p", { class: "muted empty-thread" }, "No messages yet.")]),
+      c.status === "closed" ? this.closedNote(c) : [this.composer(c), this.wrapUp(c)]);
+    replace(this.root, section);
+    this.scrollDown();
+  }
+
+  head(c) {
+    const mine = c.assigned_user_id === this.user.id;
+    return h("header", { class: "conv-head" },
+      h("div", {},
+        h("h2", { id: "conv-title" },
+          h("span", { class: `ch-icon ch-${c.channel}` }, channelIcon(c.channel, { size: 15 })), " ",
+          c.subject || `${CHANNEL_NAME[c.channel] || c.channel} with ${c.customer_name || c.contact_address || "a customer"}`),
+        h("p", { class: "muted" }, [c.customer_name, c.contact_address, label(c.department), `opened ${dateTime(c.created_at)}`]
+          .filter(Boolean).join(" · ")),
+        c.route_reason ? h("p", { class: "route-reason small" }, h("span", { class: "muted" }, "Routed: "), c.route_reason) : null),
+      h("div", { class: "conv-state" },
+        h("span", { class: `pill st-${c.status}`, id: "conv-status" }, label(c.status)),
+        !mine && c.status !== "closed"
+          ? h("button", { type: "button", class: "btn", onclick: () => this.transition("assign") }, "Assign to me")
+          : null,
+        c.status === "closed"
+          ? h("button", { type: "button", class: "btn", onclick: () => this.transition("reopen") }, "Reopen")
+          : null));
+  }
+
+  message(m) {
+    const mine = m.author_user_id === this.user.id;
+    const who = m.direction === "in" ? m.sender || this.conv.customer_name || "Customer"
+      : m.direction === "note" ? `Note by ${mine ? "you" : `agent #${m.author_user_id}`}`
+        : mine ? "You" : `Agent #${m.author_user_id ?? "?"}`;
+    const body = m.channel === "email" && m.body_html && m.direction === "in"
+      ? emailFrame(m.body_html, `Email from ${who}`)
+      : h("div", { class: "msg-text" }, m.body_text || "");
+    return h("li", { class: ["msg", `dir-${m.direction}`, m.automated ? "automated" : ""], dataset: { id: m.id } },
+      h("div", { class: "msg-meta" },
+        h("span", { class: "msg-who" }, who),
+        m.subject && m.channel === "email" ? h("span", { class: "msg-subject" }, m.subject) : null,
+        h("time", { datetime: m.created_at || "" }, dateTime(m.created_at)),
+        m.automated ? h("span", { class: "pill warn" }, "Auto-reply") : null,
+        m.direction === "out" && m.delivery_status ? this.delivery(m) : null),
+      m.parse_error ? h("p", { class: "form-error" }, "This message could not be read completely; it is shown as received.",
+        m.has_raw ? [" ", h("a", { href: `/api/v1/conversations/${m.conversation_id}/messages/${m.id}/raw` }, "Download the original")] : null) : null,
+      body,
+      m.attachments && m.attachments.length ? this.attachments(m) : null);
+  }
+
+  delivery(m) {
+    const text = { queued: "Queued", sending: "Sending…", sent: "Sent", failed: "Not delivered" }[m.delivery_status] || m.delivery_status;
+    return h("span", { class: `pill delivery-${m.delivery_status}`, title: m.delivery_error || "" }, text,
+      m.delivery_status === "failed" && m.delivery_error ? ` — ${m.delivery_error}` : null);
+  }
+
+  attachments(m) {
+    return h("ul", { class: "attachments", "aria-label": "Attachments" }, m.attachments.map((a) => h("li", {},
+      a.omitted || a.position === null || a.position === undefined
+        ? h("span", { class: "muted" }, icon("clip", { size: 13 }), ` ${a.filename} (not kept: ${a.omitted || "too large"})`)
+        : h("a", { href: `/api/v1/conversations/${m.conversation_id}/messages/${m.id}/attachments/${a.position}`, download: a.filename },
+          icon("clip", { size: 13 }), ` ${a.filename}`, h("span", { class: "muted" }, ` ${Math.ceil((a.size || 0) / 1024)} KB`)))));
+  }
+
+  closedNote(c) {
+    return h("p", { class: "closed-note" }, "This conversation is closed",
+      c.disposition ? ` (${label(c.disposition)})` : "", ". Reopen it to reply.");
+  }
+
+  composer(c) {
+    const canReply = c.channel !== "call";
+    const error = h("p", { class: "form-error", role: "alert", hidden: true });
+    const text = h("textarea", { id: "composer-text", name: "text", rows: 4, required: true, "aria-keyshortcuts": "Control+Enter" });
+    const label_ = h("label", { for: "composer-text", id: "composer-label" });
+    const send = h("button", { type: "submit", class: "btn primary", id: "composer-send" });
+    const radios = [["out", canReply ? SEND_TEXT[c.channel] ? `Reply by ${c.channel}` : "Reply" : null], ["note", "Internal note"]]
+      .filter(([, t]) => t)
+      .map(([value, t], i) => h("label", { class: "seg-radio" },
+        h("input", { type: "radio", name: "composer-mode", value, checked: i === 0 }), ` ${t}`));
+    const canned = h("select", { id: "canned-select", "aria-label": "Insert a canned response" },
+      h("option", { value: "" }, "Canned responses…"),
+      (this.config().canned_responses || []).map((r) => h("option", { value: r.id }, r.title)));
+    const form = h("form", { class: "composer", "aria-label": "Reply or note" },
+      h("div", { class: "composer-top" },
+        h("div", { class: "segmented", role: "radiogroup", "aria-label": "Send as" }, radios),
+        canned),
+      label_, text, error,
+      h("div", { class: "composer-bottom" },
+        h("span", { class: "hint" }, h("kbd", {}, "Ctrl"), "+", h("kbd", {}, "Enter"), " to send"), send));
+    const mode = () => form.querySelector("input[name=composer-mode]:checked").value;
+    const sync = () => {
+      const note = mode() === "note";
+      form.classList.toggle("note-mode", note);
+      label_.textContent = note ? "Internal note (only agents see it)" : `Reply to ${c.customer_name || c.contact_address || "the customer"}`;
+      send.textContent = note ? "Add note" : SEND_TEXT[c.channel] || "Send";
+    };
+    form.addEventListener("change", (e) => { if (e.target.name === "composer-mode") sync(); });
+    sync();
+    canned.addEventListener("change", () => {
+      const r = (this.config().canned_responses || []).find((x) => x.id === canned.value);
+      canned.value = "";
+      if (!r) return;
+      const filled = r.text.replaceAll("{customer}", c.customer_name || "there").replaceAll("{agent}", this.user.display_name || this.user.username);
+      const at = text.selectionStart ?? text.value.length;
+      text.setRangeText(filled, at, text.selectionEnd ?? at, "end");
+      text.focus();
+    });
+    text.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      error.hidden = true;
+      const body = text.value;
+      if (!body.trim()) {
+        error.textContent = "Write something first.";
+        error.hidden = false;
+        text.focus();
+        return;
+      }
+      send.disabled = true;
+      try {
+        const { message } = await api(`/api/v1/conversations/${c.id}/messages`, {
+          method: "POST", body: { text: body, direction: mode(), client_id: `desk-${Date.now()}-${Math.random().toString(36).slice(2, 8)}` },
+        });
+        text.value = "";
+        this.add(message);
+        announce(mode() === "note" ? "Note added" : "Reply sent");
+        this.changed(this.conv);
+      } catch (err) {
+        error.textContent = err.message;
+        error.hidden = false;
+      } finally {
+        send.disabled = false;
+        text.focus();
+      }
+    });
+    return form;
+  }
+
+  wrapUp(c) {
+    const error = h("p", { class: "form-error", role: "alert", hidden: true });
+    const select = h("select", { id: "disposition-select", required: true },
+      h("option", { value: "" }, "Choose an outcome…"),
+      (this.config().dispositions || []).map((d) => h("option", { value: d.code }, d.label)));
+    const form = h("form", { class: "wrapup", "aria-label": "Wrap up" },
+      h("label", { for: "disposition-select" }, "Outcome"), select,
+      h("button", { type: "submit", class: "btn" }, "Wrap up and close"), error);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      error.hidden = true;
+      if (!select.value) {
+        error.textContent = "Choose an outcome to wrap up.";
+        error.hidden = false;
+        select.focus();
+        return;
+      }
+      try {
+        const { conversation } = await api(`/api/v1/conversations/${c.id}/wrap-up`, { method: "POST", body: { disposition: select.value } });
+        this.conv = { ...this.conv, ...conversation };
+        announce(`Wrapped up: ${label(conversation.disposition)}`);
+        this.render();
+        this.changed(this.conv);
+      } catch (err) {
+        error.textContent = err.message;
+        error.hidden = false;
+      }
+    });
+    return form;
+  }
+
+  async transition(action) {
+    try {
+      const { conversation } = await api(`/api/v1/conversations/${this.conv.id}`, { method: "PATCH", body: { action } });
+      this.conv = { ...this.conv, ...conversation };
+      this.render();
+      this.changed(this.conv);
+    } catch (err) {
+      announce(err.message);
+      replace(this.root.querySelector(".conv-state") || this.root, h("span", { class: "form-error", role: "alert" }, err.message));
+    }
+  }
+
+  /** Add or update one message in the open thread. */
+  add(message) {
+    if (!this.conv || message.conversation_id !== this.conv.id) return;
+    const known = this.messages.get(message.id);
+    this.messages.set(message.id, { ...(known || {}), ...message });
+    const el = this.message(this.messages.get(message.id));
+    const old = this.thread && this.thread.querySelector(`.msg[data-id="${message.id}"]`);
+    if (old) old.replaceWith(el);
+    else if (this.thread) {
+      this.thread.append(el);
+      const empty = this.root.querySelector(".empty-thread");
+      if (empty) empty.remove();
+    }
+    this.scrollDown();
+  }
+
+  /** A "message_status" frame: a reply was sent or failed. */
+  status(frame) {
+    const m = this.messages.get(frame.message_id);
+    if (!m) return;
+    this.add({ ...m, delivery_status: frame.delivery_status, delivery_error: frame.error || null });
+  }
+
+  scrollDown() {
+    const wrap = this.root.querySelector(".thread-wrap");
+    if (wrap) wrap.scrollTop = wrap.scrollHeight;
+  }
+}

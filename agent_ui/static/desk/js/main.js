@@ -1,0 +1,190 @@
+// The agent desk: login, then one websocket (/ws/agent) and the REST API drive the presence
+// switch, incoming offers and calls, the screen pop, the inbox and the open conversation.
+
+import { Alerts } from "./alerts.js";
+import { api, onUnauthorized } from "./api.js";
+import { ConversationView } from "./conversation.js";
+import { announce, byId, h, replace, typingIn } from "./dom.js";
+import { ago, label } from "./format.js";
+import { Inbox } from "./inbox.js";
+import { showLogin } from "./login.js";
+import { PopView } from "./pop.js";
+import { Presence } from "./presence.js";
+import { FrameSocket } from "./socket.js";
+
+const CONNECTION_TEXT = { connecting: "Connecting…", open: "Live", closed: "Reconnecting…", denied: "Signed out" };
+
+class Desk {
+  constructor(user) {
+    this.user = user;
+    this.config = { canned_responses: [], dispositions: [], away_reasons: [] };
+    this.socket = new FrameSocket("/ws/agent", (state) => this.connection(state));
+    const send = (frame) => this.socket.send(frame);
+    this.presence = new Presence(byId("presence"), send);
+    this.alerts = new Alerts(byId("alerts"), send);
+    this.pop = new PopView({ root: byId("pop-region"), send, openConversation: (id) => this.open(id) });
+    this.conversation = new ConversationView({
+      root: byId("conversation-region"), user, config: () => this.config, changed: () => this.inbox.refresh(),
+    });
+    this.inbox = new Inbox(byId("inbox"), (id) => this.open(id));
+    this.wire();
+  }
+
+  async start() {
+    replace(byId("whoami"), h("span", { class: "who-name" }, this.user.display_name || this.user.username),
+      h("span", { class: "muted" }, ` · ${label(this.user.role)}${this.user.extension ? ` · ext. ${this.user.extension}` : ""}`));
+    byId("wallboard-link").hidden = !["supervisor", "admin"].includes(this.user.role);
+    this.showEmpty();
+    this.socket.connect();
+    this.inbox.refresh();
+    this.inbox.startPolling();
+    try {
+      this.config = await api("/api/v1/desk/config");
+      this.presence.setReasons(this.config.away_reasons);
+    } catch (err) {
+      announce(`Desk settings could not be loaded: ${err.message}`);
+    }
+    setInterval(() => this.tick(), 1000);
+  }
+
+  wire() {
+    const s = this.socket;
+    s.on("presence", (f) => this.presence.update(f));
+    s.on("offer", (f) => this.alerts.offer(f));
+    s.on("offer_cancelled", (f) => { this.alerts.cancelled(f); this.inbox.refresh(); });
+    s.on("assigned", (f) => {
+      this.alerts.assigned(f);
+      this.inbox.refresh();
+      if (f.channel !== "call") this.open(f.conversation_id);
+    });
+    s.on("call_ringing", (f) => { this.alerts.ringingCall(f); this.inbox.refresh(); });
+    s.on("screen_pop", (f) => {
+      if (f.call_id) this.alerts.callSettled(f.call_id);
+      this.alerts.contactTaken(f.conversation_id);
+      this.inbox.refresh();
+      this.pop.show(f);
+      this.focusContact(f.conversation_id);
+    });
+    s.on("screen_pop_section", (f) => this.pop.updateSection(f));
+    s.on("call_ended", (f) => {
+      this.alerts.callSettled(f.call_id);
+      this.alerts.contactTaken(f.conversation_id);
+      this.pop.callEnded(f);
+      this.inbox.refresh();
+    });
+    s.on("message", (f) => {
+      this.inbox.messageArrived(f.conversation_id);
+      if (f.message && this.conversation.id === f.conversation_id) this.conversation.add(f.message);
+      else if (f.message && f.message.direction === "in") announce(`New message from ${f.message.sender || "a customer"}`);
+    });
+    s.on("message_status", (f) => this.conversation.status(f));
+    s.on("error", (f) => this.toast(f.message || (f.error && f.error.message) || "The server refused that"));
+    onUnauthorized(() => this.signedOut());
+    byId("logout").addEventListener("click", () => this.logout());
+    document.addEventListener("keydown", (e) => this.key(e));
+  }
+
+  /** Show a conversation (and its pop, when there is one) in the workspace. */
+  async open(id) {
+    this.inbox.setActive(id);
+    if (this.pop.has(id)) this.pop.render(id);
+    else this.pop.clear();
+    byId("workspace-empty").hidden = true;
+    await this.conversation.open(id);
+  }
+
+  /** A pop arrived: make its conversation the open one (without moving keyboard focus away). */
+  focusContact(conversationId) {
+    byId("workspace-empty").hidden = true;
+    this.inbox.setActive(conversationId);
+    if (this.conversation.id !== conversationId) this.conversation.open(conversationId);
+  }
+
+  showEmpty() {
+    byId("workspace-empty").hidden = false;
+  }
+
+  connection(state) {
+    const el = byId("connection");
+    el.dataset.state = state;
+    el.textContent = CONNECTION_TEXT[state] || state;
+    if (state === "open") {
+      // The presence frame also comes over the socket; this covers a reconnect with no change.
+      api("/api/v1/routing/presence").then((f) => this.presence.update(f)).catch(() => {});
+      return;
+    }
+    this.presence.disconnected();
+    if (state === "denied") this.signedOut();
+    // A socket refused before the upgrade looks like a network error: ask whether we are signed out
+    // (a 401 here brings back the login form through onUnauthorized).
+    if (state === "closed") api("/api/v1/me").catch(() => {});
+  }
+
+  tick() {
+    const now = Date.now();
+    for (const el of document.querySelectorAll(".age[data-at]")) el.textContent = ago(el.dataset.at, now);
+    this.pop.tick();
+    this.presence.tick();
+  }
+
+  toast(message) {
+    const el = h("div", { class: "toast", role: "alert" }, message);
+    byId("toasts").append(el);
+    setTimeout(() => el.remove(), 6000);
+  }
+
+  key(event) {
+    if (event.key === "Escape") return;
+    if (typingIn(event) || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (this.alerts.key(event)) {
+      event.preventDefault();
+      return;
+    }
+    const actions = {
+      "/": () => this.inbox.focusSearch(),
+      j: () => this.inbox.step(1),
+      k: () => this.inbox.step(-1),
+      n: () => document.getElementById("composer-text")?.focus(),
+      "?": () => byId("shortcuts-dialog").showModal(),
+    };
+    const action = actions[event.key];
+    if (action) {
+      event.preventDefault();
+      action();
+    }
+  }
+
+  async logout() {
+    this.socket.close();
+    await api("/api/v1/auth/logout", { method: "POST" }).catch(() => {});
+    location.reload();
+  }
+
+  signedOut() {
+    this.socket.close();
+    location.reload();
+  }
+}
+
+async function boot() {
+  try {
+    const { user } = await api("/api/v1/me", { quietAuth: true });
+    await startDesk(user);
+  } catch (err) {
+    if (err.status !== 401) console.warn("session check failed", err);
+    showLogin(startDesk);
+  }
+}
+
+async function startDesk(user) {
+  byId("login-view").hidden = true;
+  byId("desk-view").hidden = false;
+  document.title = `Desk · ${user.display_name || user.username}`;
+  const desk = new Desk(user);
+  window.ccDesk = desk; // handy in the browser console; nothing depends on it
+  await desk.start();
+}
+
+byId("shortcuts-close").addEventListener("click", () => byId("shortcuts-dialog").close());
+byId("shortcuts-button").addEventListener("click", () => byId("shortcuts-dialog").showModal());
+boot();

@@ -1,0 +1,262 @@
+// The screen pop card: who the customer is (or who they might be), their source sections side by
+// side, suggestions and their recent contacts on every channel.
+
+import { api } from "./api.js";
+import { announce, h, replace } from "./dom.js";
+import { CHANNEL_NAME, ago, dateTime, duration, label } from "./format.js";
+import { channelIcon } from "./icons.js";
+import { renderSection } from "./sections.js";
+
+const IDENTITY_KIND = { call: "phone", email: "email", chat: "chat" };
+const HISTORY_SOURCES = new Set(["sales", "accounting"]);
+
+function initials(name) {
+  const parts = String(name || "?").trim().split(/\s+/);
+  return (parts[0][0] + (parts.length > 1 ? parts[parts.length - 1][0] : "")).toUpperCase();
+}
+
+export class PopView {
+  /**
+   * @param {object} o
+   * @param {HTMLElement} o.root where the card goes
+   * @param {(frame: object) => void} o.send sends an agent websocket frame
+   * @param {(id: number) => void} o.openConversation opens a timeline entry
+   */
+  constructor({ root, send, openConversation }) {
+    this.root = root;
+    this.send = send;
+    this.openConversation = openConversation;
+    this.pops = new Map(); // conversation id -> latest pop frame (sections merged)
+    this.current = null;
+    this.callState = new Map(); // conversation id -> {state, since}
+  }
+
+  has(conversationId) {
+    return this.pops.has(conversationId);
+  }
+
+  /** A full screen_pop frame: remember it and show it. */
+  show(pop) {
+    if (pop.call_id && !this.callState.has(pop.conversation_id)) {
+      this.callState.set(pop.conversation_id, { state: "talking", since: Date.now() });
+    }
+    this.pops.set(pop.conversation_id, pop);
+    this.render(pop.conversation_id);
+    const who = pop.customer ? pop.customer.display_name
+      : pop.candidates && pop.candidates.length ? `${pop.candidates.length} possible customers` : "an unknown contact";
+    announce(`Screen pop: ${who}`);
+  }
+
+  /** A screen_pop_section follow-up: replace that one section in place. */
+  updateSection(frame) {
+    const pop = this.pops.get(frame.conversation_id);
+    if (!pop) return;
+    pop.sections = { ...pop.sections, [frame.name]: frame.section };
+    if (frame.suggestions) pop.suggestions = frame.suggestions;
+    if (this.current !== frame.conversation_id) return;
+    const el = this.root.querySelector(`.pop-section[data-section="${CSS.escape(frame.name)}"]`);
+    if (el) renderSection(frame.name, frame.section, this.ctx(pop), el);
+    if (frame.suggestions) this.renderSuggestions(pop);
+  }
+
+  /** call_ended: mark the call as ended in the card (the pop stays for notes and wrap-up). */
+  callEnded(frame) {
+    const state = this.callState.get(frame.conversation_id);
+    const since = state ? state.since : Date.now();
+    this.callState.set(frame.conversation_id, {
+      state: frame.missed ? "missed" : "ended", since, ended: Date.now(),
+    });
+    if (this.current === frame.conversation_id) this.renderCallBadge(this.pops.get(frame.conversation_id));
+  }
+
+  clear() {
+    this.current = null;
+    replace(this.root);
+  }
+
+  ctx(pop) {
+    const customerId = pop.customer ? pop.customer.id : null;
+    return {
+      customerId,
+      hasHistory: (name) => HISTORY_SOURCES.has(name),
+      loadHistory: async (name) => {
+        const data = await api(`/api/v1/customers/${customerId}/sources/${encodeURIComponent(name)}/history`);
+        return data.section;
+      },
+    };
+  }
+
+  render(conversationId) {
+    const pop = this.pops.get(conversationId);
+    if (!pop) return this.clear();
+    this.current = conversationId;
+    const card = h("article", { class: "pop card", "aria-labelledby": "pop-title", dataset: { conversationId } },
+      this.head(pop),
+      pop.customer ? null : this.identify(pop),
+      pop.customer ? this.sections(pop) : null,
+      h("div", { class: "pop-lower" },
+        h("section", { class: "suggestions", "aria-labelledby": "suggestions-title" },
+          h("h3", { id: "suggestions-title" }, "Suggestions"), h("div", { class: "suggestions-body" })),
+        this.timeline(pop)));
+    replace(this.root, card);
+    this.renderSuggestions(pop);
+  }
+
+  head(pop) {
+    const c = pop.customer;
+    const contact = pop.contact || {};
+    const name = c ? c.display_name : pop.candidates && pop.candidates.length ? "Who is this?" : "Unknown contact";
+    return h("header", { class: "pop-head" },
+      h("div", { class: ["avatar", c ? "" : "unknown"], "aria-hidden": "true" }, c ? initials(c.display_name) : "?"),
+      h("div", { class: "who" },
+        h("h2", { id: "pop-title" }, name),
+        c ? h("p", { class: "muted" }, [c.company, c.external_key ? `Customer ${c.external_key}` : `Customer #${c.id}`,
+          c.language ? `speaks ${c.language}` : null].filter(Boolean).join(" · ")) : null,
+        c && c.identities && c.identities.length
+          ? h("ul", { class: "identities", "aria-label": "Known contact details" },
+            c.identities.map((i) => h("li", { class: "chip" },
+              channelIcon(i.kind, { size: 13 }), " ", i.value, i.label ? h("span", { class: "muted" }, ` (${i.label})`) : null)))
+          : null),
+      h("div", { class: "pop-contact" },
+        h("span", { class: `channel-badge ch-${contact.channel}` },
+          channelIcon(contact.channel, { size: 14 }), " ", CHANNEL_NAME[contact.channel] || label(contact.channel)),
+        h("span", { class: "contact-address" }, contact.address || "no address"),
+        pop.call_id ? h("span", { class: "call-badge", id: "call-badge" }) : null));
+  }
+
+  renderCallBadge(pop) {
+    const badge = this.root.querySelector("#call-badge");
+    if (!badge || !pop) return;
+    const st = this.callState.get(pop.conversation_id) || { state: "talking", since: Date.now() };
+    badge.dataset.state = st.state;
+    const seconds = ((st.ended || Date.now()) - st.since) / 1000;
+    badge.textContent = st.state === "talking" ? `On call · ${duration(seconds)}`
+      : st.state === "missed" ? "Missed call" : `Call ended · ${duration(seconds)}`;
+  }
+
+  /** Called every second: call timers and section ages. */
+  tick() {
+    if (this.current !== null) this.renderCallBadge(this.pops.get(this.current));
+  }
+
+  sections(pop) {
+    const names = Object.keys(pop.sections || {});
+    if (!names.length) {
+      return h("p", { class: "muted" }, "No customer data sources are configured.");
+    }
+    const ctx = this.ctx(pop);
+    return h("div", { class: "pop-sections" }, names.map((n) => renderSection(n, pop.sections[n], ctx)));
+  }
+
+  identify(pop) {
+    const box = h("section", { class: "identify", "aria-labelledby": "identify-title" });
+    const candidates = pop.candidates || [];
+    const address = (pop.contact || {}).address;
+    box.append(h("h3", { id: "identify-title" },
+      candidates.length ? `${candidates.length} customers share ${address || "this contact"} — pick one`
+        : `${address || "This contact"} is not known yet`));
+    if (candidates.length) {
+      box.append(h("ul", { class: "candidates" }, candidates.map((cand) => h("li", {},
+        h("button", {
+          type: "button", class: "candidate",
+          onclick: () => this.send({ type: "pick_customer", conversation_id: pop.conversation_id, customer_id: cand.customer_id }),
+        },
+        h("strong", {}, cand.display_name),
+        h("span", { class: "muted" }, [cand.company, cand.label, `${cand.contacts ?? 0} contacts`,
+          cand.last_contact_at ? `last ${ago(cand.last_contact_at)}` : null].filter(Boolean).join(" · ")))))));
+    }
+    box.append(this.createForm(pop), this.linkForm(pop));
+    return box;
+  }
+
+  createForm(pop) {
+    const error = h("p", { class: "form-error", role: "alert", hidden: true });
+    const name = h("input", { id: "new-customer-name", name: "display_name", required: true, autocomplete: "off" });
+    const company = h("input", { id: "new-customer-company", name: "company", autocomplete: "off" });
+    const form = h("form", { class: "create-customer", "aria-label": "Create a customer" },
+      h("h4", {}, "Create a new customer"),
+      error,
+      h("div", { class: "field-row" },
+        h("div", { class: "field" }, h("label", { for: "new-customer-name" }, "Name"), name),
+        h("div", { class: "field" }, h("label", { for: "new-customer-company" }, "Company (optional)"), company)),
+      h("button", { type: "submit", class: "btn primary" }, "Create and link"));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.hidden = true;
+      try {
+        await api("/api/v1/customers", {
+          method: "POST",
+          body: { display_name: name.value.trim(), company: company.value.trim() || undefined, conversation_id: pop.conversation_id },
+        });
+        announce("Customer created; the pop refreshes");
+      } catch (err) {
+        error.textContent = err.message;
+        error.hidden = false;
+        (err.field === "company" ? company : name).focus();
+      }
+    });
+    return form;
+  }
+
+  linkForm(pop) {
+    const error = h("p", { class: "form-error", role: "alert", hidden: true });
+    const id = h("input", { id: "link-customer-id", name: "customer_id", inputmode: "numeric", required: true, autocomplete: "off" });
+    const contact = pop.contact || {};
+    const form = h("form", { class: "link-customer", "aria-label": "Link to an existing customer" },
+      h("h4", {}, "…or link to an existing customer"),
+      error,
+      h("div", { class: "field" }, h("label", { for: "link-customer-id" }, "Customer number"), id),
+      h("button", { type: "submit", class: "btn" }, `Link ${contact.address || "contact"}`));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.hidden = true;
+      const customerId = Number.parseInt(id.value, 10);
+      if (!Number.isInteger(customerId) || customerId < 1) {
+        error.textContent = "Enter the customer's number (a whole number).";
+        error.hidden = false;
+        id.focus();
+        return;
+      }
+      try {
+        await api(`/api/v1/customers/${customerId}/identities`, {
+          method: "POST",
+          body: { kind: IDENTITY_KIND[contact.channel] || "phone", value: contact.address, conversation_id: pop.conversation_id },
+        });
+        announce("Contact linked; the pop refreshes");
+      } catch (err) {
+        error.textContent = err.message;
+        error.hidden = false;
+        id.focus();
+      }
+    });
+    return form;
+  }
+
+  renderSuggestions(pop) {
+    const body = this.root.querySelector(".suggestions-body");
+    if (!body) return;
+    const items = pop.suggestions || [];
+    if (!items.length) {
+      replace(body, h("p", { class: "muted" }, pop.customer ? "Nothing to suggest yet." : "Identify the customer to see suggestions."));
+      return;
+    }
+    replace(body, h("ul", { class: "suggestion-list" }, items.map((s) => h("li", {},
+      h("strong", {}, s.product),
+      s.because && s.because.length ? h("span", { class: "muted" }, ` — goes with ${s.because.join(", ")}`) : null))));
+  }
+
+  timeline(pop) {
+    const items = pop.timeline || [];
+    return h("section", { class: "timeline", "aria-labelledby": "timeline-title" },
+      h("h3", { id: "timeline-title" }, "Recent contacts"),
+      items.length
+        ? h("ol", { class: "timeline-list" }, items.map((t) => h("li", {},
+          h("button", { type: "button", class: "timeline-item", onclick: () => this.openConversation(t.conversation_id) },
+            h("span", { class: `ch-icon ch-${t.channel}` }, channelIcon(t.channel, { label: CHANNEL_NAME[t.channel] || t.channel })),
+            h("span", { class: "tl-main" },
+              h("span", { class: "tl-subject" }, t.subject || `${CHANNEL_NAME[t.channel] || t.channel} ${t.contact_address || ""}`),
+              h("span", { class: "muted" }, [dateTime(t.created_at), label(t.department), label(t.disposition || t.status)]
+                .filter(Boolean).join(" · ")))))))
+        : h("p", { class: "muted" }, "No earlier contacts."));
+  }
+}
