@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
@@ -104,10 +103,22 @@ def routing_ctx(config: RoutingConfig) -> Callable[[web.Application], AsyncItera
         ]
         router.kick()
         yield
-        for task in services.tasks:
-            task.cancel()
-        for task in services.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(services.tasks)
 
     return ctx
+
+
+async def stop_tasks(tasks: list[asyncio.Task[None]], *, rounds: int = 20) -> None:
+    """Cancel *tasks* until they are done.
+
+    One cancel is not always enough: SQLAlchemy's pool logs and swallows a ``CancelledError``
+    that lands while it resets a connection, and the loop would carry on.
+    """
+    for _ in range(rounds):
+        pending = [t for t in tasks if not t.done()]
+        if not pending:
+            return
+        for task in pending:
+            task.cancel()
+        await asyncio.wait(pending, timeout=0.5)
+    log.error("routing tasks still running at shutdown: %s", [t.get_name() for t in tasks if not t.done()])

@@ -57,17 +57,26 @@ class BusRecorder:
         return self.of(kind, **match)
 
 
-def routing_settings(settings_factory: Callable[..., Settings], **routing: Any) -> Settings:
-    """Settings whose ``[routing]`` section is FAST plus *routing*."""
-    return settings_factory(sections=MappingProxyType({"routing": MappingProxyType({**FAST, **routing})}))
+def routing_settings(settings_factory: Callable[..., Settings], redis_url: str = "", **routing: Any) -> Settings:
+    """Settings whose ``[routing]`` section is FAST plus *routing* (and Redis when given)."""
+    return settings_factory(redis_url=redis_url,
+                            sections=MappingProxyType({"routing": MappingProxyType({**FAST, **routing})}))
+
+
+@pytest.fixture(params=["memory"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Where routing state lives: 'memory', or 'redis' (a real Redis and the Redis bus)."""
+    return str(request.param)
 
 
 @pytest.fixture
-def start_routed(start_app: AppStarter, settings_factory: Callable[..., Settings]) -> Callable[..., Any]:
-    """Start the app with ``[routing]`` = FAST + overrides, seed the organisation."""
+def start_routed(start_app: AppStarter, settings_factory: Callable[..., Settings], backend: str,
+                 request: pytest.FixtureRequest) -> Callable[..., Any]:
+    """Start the app with ``[routing]`` = FAST + overrides on *backend*, seed the organisation."""
+    redis_url = request.getfixturevalue("redis_url") if backend == "redis" else ""
 
     async def start(**routing: Any) -> RunningApp:
-        ra = await start_app(routing_settings(settings_factory, **routing))
+        ra = await start_app(routing_settings(settings_factory, redis_url, **routing))
         USERS_BY_APP[id(ra)] = await seed_org(ra.db)
         await services(ra).router.load_org()
         return ra
@@ -196,3 +205,4 @@ async def send_email(ra: RunningApp, subject: str, body: str = "", **conversatio
     await ra.app[keys.BUS].publish(EmailReceived(conversation_id=cid, message_id=cid, mailbox="support",
                                                  subject=subject))
     return cid
+

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from contact_center.events import AgentPresenceChanged, OfferDeclined, OfferMade
 from tests.component.routing.conftest import (
     agent_socket,
@@ -18,6 +20,10 @@ async def _status(ra, cid, status):
     return row if row.status == status else None
 
 
+BOTH = pytest.mark.parametrize("backend", ["memory", pytest.param("redis", marks=pytest.mark.redis)], indirect=True)
+
+
+@BOTH
 async def test_offer_frame_accepted_over_websocket(start_routed):
     """An available agent gets the offer frame on /ws/agent, accepts it there, and owns the conversation."""
     ra = await start_routed()
@@ -53,6 +59,7 @@ async def test_rejected_offer_goes_to_the_next_agent(start_routed):
         assert late["code"] == "conflict"
 
 
+@BOTH
 async def test_unanswered_offer_times_out_to_the_next_agent(start_routed):
     """No answer within the offer timeout: the offer is withdrawn and the next agent gets it."""
     ra = await start_routed(offer_timeout_seconds=0.3)
@@ -70,6 +77,7 @@ async def test_unanswered_offer_times_out_to_the_next_agent(start_routed):
         assert declined[0].timed_out is True
 
 
+@BOTH
 async def test_agent_missing_offers_in_a_row_is_set_away(start_routed):
     """Autopause: after N timed-out offers in a row the agent is away with reason 'autopause'."""
     ra = await start_routed(offer_timeout_seconds=0.2, autopause_after=2, reoffer_after_seconds=0)
