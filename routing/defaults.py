@@ -28,7 +28,7 @@ BILLING_WORDS = [
     "invoice*", "billing", "bill", "payment*", "refund*", "iban",  # en
     "rechnung*", "zahlung*", "mahnung*", "lastschrift*", "bankverbindung*",  # de
     "facture*", "facturation", "paiement*", "remboursement*",  # fr
-    "faktura*", "faktury", "płatność", "płatności", "rachunek", "zwrot",  # pl
+    "faktur*", "płatnoś*", "rachun*", "zwrot*",  # pl
     "lasku*", "maksu*",  # fi
     "factura*", "pago*",  # es
     "τιμολόγιο", "πληρωμή",  # el
