@@ -10,6 +10,8 @@ Routes:
 * ``/ui/desk/…`` and ``/ui/wallboard/…``: their static assets.
 * ``GET /api/v1/desk/config``: canned responses, wrap-up codes and away reasons from ``[desk]``.
 * ``POST /api/v1/conversations/{id}/wrap-up``: record a disposition and close the conversation.
+* ``GET /api/v1/desk/wallboard/history``: contacts waiting over the last hour (the wallboard's
+  chart), kept by :mod:`agent_ui.wallboard_history` from routing's snapshot frames.
 
 The desk renders what the core and the plugins say over ``/ws/agent``, ``/ws/supervisor`` and the
 REST API; it decides nothing itself.
@@ -17,15 +19,19 @@ REST API; it decides nothing itself.
 
 from __future__ import annotations
 
+import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
 from sqlalchemy import update
 
 from agent_ui.desk_config import DeskConfig, desk_config
+from agent_ui.wallboard_history import WaitingHistory
 from contact_center import keys
 from contact_center.auth.sessions import COOKIE_NAME
 from contact_center.errors import AuthError, Forbidden, ValidationError
+from contact_center.events import SupervisorsNotified
 from contact_center.http.auth import current_user
 from contact_center.http.bodies import read_body, require_str
 from contact_center.http.openapi import obj
@@ -36,6 +42,7 @@ from contact_center.store.tables import Conversation
 
 STATIC = Path(__file__).parent / "static"
 DESK_CONFIG = web.AppKey("desk_config", DeskConfig)
+HISTORY = web.AppKey("wallboard_history", WaitingHistory)
 
 # Inline scripts are never allowed; email HTML is shown in <iframe sandbox srcdoc>, which inherits
 # this policy, so even a sanitiser miss cannot run script or load remote (tracking) images.
@@ -114,6 +121,22 @@ async def wrap_up(request: web.Request) -> web.Response:
                               "changed": result.changed})
 
 
+async def waiting_history(request: web.Request) -> web.Response:
+    """``GET /api/v1/desk/wallboard/history``: ``{"samples": [[at, waiting, {channel: n}], …]}``."""
+    await current_user(request, role="supervisor")
+    samples = request.app[HISTORY].view(time.time())
+    return web.json_response({"window_seconds": request.app[HISTORY].window,
+                              "samples": [s.to_list() for s in samples]})
+
+
+async def _history_ctx(app: web.Application) -> AsyncIterator[None]:
+    history = WaitingHistory()
+    app[HISTORY] = history
+    unsubscribe = app[keys.BUS].subscribe(history.listener(), SupervisorsNotified)
+    yield
+    unsubscribe()
+
+
 def register(app: web.Application) -> None:
     """Add the desk's pages, assets and REST routes (called from ``agent_ui.register``)."""
     app[DESK_CONFIG] = desk_config(app[keys.SETTINGS].section("desk"))  # a bad [desk] fails at start-up
@@ -139,6 +162,14 @@ def register(app: web.Application) -> None:
                 away_reasons={"type": "array", "items": text},
                 service_level_target={"type": "number", "description": "share answered in time the wallboard expects"}),
             errors=(401,))
+    app.router.add_get("/api/v1/desk/wallboard/history", waiting_history)
+    api.add("GET", "/api/v1/desk/wallboard/history", tag="desk",
+            summary="Contacts waiting (and on offer) over the last hour, one peak per 10 s, for the wallboard chart",
+            response=obj(("window_seconds", "samples"), window_seconds={"type": "number"},
+                         samples={"type": "array",
+                                  "items": {"type": "array", "description": "[at, waiting, {channel: n}]"}}),
+            errors=(401, 403))
+    app.cleanup_ctx.append(_history_ctx)
     app.router.add_post("/api/v1/conversations/{id}/wrap-up", wrap_up)
     api.add("POST", "/api/v1/conversations/{id}/wrap-up", tag="inbox",
             summary="Wrap up: record the disposition code and close the conversation",

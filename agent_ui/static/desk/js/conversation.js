@@ -8,6 +8,7 @@ import { channelIcon, icon } from "./icons.js";
 import { emailFrame } from "./mailframe.js";
 
 const SEND_TEXT = { email: "Send email", chat: "Send chat message" };
+const FINAL = new Set(["sent", "failed"]);
 
 export class ConversationView {
   /**
@@ -24,6 +25,7 @@ export class ConversationView {
     this.changed = changed;
     this.conv = null;
     this.messages = new Map();
+    this.pendingStatus = new Map(); // delivery reports for replies whose POST has not answered yet
     this.seq = 0;
   }
 
@@ -247,7 +249,15 @@ export class ConversationView {
   add(message) {
     if (!this.conv || message.conversation_id !== this.conv.id) return;
     const known = this.messages.get(message.id);
-    this.messages.set(message.id, { ...(known || {}), ...message });
+    const merged = { ...(known || {}), ...message };
+    // The delivery report may overtake the POST's answer: never go back from sent/failed to queued.
+    const later = [known, this.pendingStatus.get(message.id)].find((m) => m && FINAL.has(m.delivery_status));
+    if (later && !FINAL.has(merged.delivery_status)) {
+      merged.delivery_status = later.delivery_status;
+      merged.delivery_error = later.delivery_error || null;
+    }
+    this.pendingStatus.delete(message.id);
+    this.messages.set(message.id, merged);
     const el = this.message(this.messages.get(message.id));
     const old = this.thread && this.thread.querySelector(`.msg[data-id="${message.id}"]`);
     if (old) old.replaceWith(el);
@@ -262,7 +272,12 @@ export class ConversationView {
   /** A "message_status" frame: a reply was sent or failed. */
   status(frame) {
     const m = this.messages.get(frame.message_id);
-    if (!m) return;
+    if (!m) {
+      if (this.conv && frame.conversation_id === this.conv.id) {
+        this.pendingStatus.set(frame.message_id, { delivery_status: frame.delivery_status, delivery_error: frame.error });
+      }
+      return;
+    }
     this.add({ ...m, delivery_status: frame.delivery_status, delivery_error: frame.error || null });
   }
 

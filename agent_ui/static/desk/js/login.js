@@ -38,6 +38,11 @@ export function showLogin(onLogin) {
         method: "POST", body: { username: username.value.trim(), password: password.value }, quietAuth: true,
       });
       password.value = "";
+      const next = new URLSearchParams(location.search).get("next");
+      if (next && /^\/[a-z]/.test(next)) {
+        location.assign(next); // only a path on this site (never "//host" or a full URL)
+        return;
+      }
       await onLogin(user);
     } catch (err) {
       show(error, MESSAGES[err.status] || err.message);

@@ -50,7 +50,7 @@ class Desk {
   wire() {
     const s = this.socket;
     s.on("presence", (f) => this.presence.update(f));
-    s.on("offer", (f) => this.alerts.offer(f));
+    s.on("offer", (f) => { this.alerts.offer(f); this.inbox.refresh(); });
     s.on("offer_cancelled", (f) => { this.alerts.cancelled(f); this.inbox.refresh(); });
     s.on("assigned", (f) => {
       this.alerts.assigned(f);

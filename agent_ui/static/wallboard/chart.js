@@ -1,0 +1,92 @@
+// The wallboard's live chart: contacts waiting over the last hour, as an inline SVG step line.
+
+const NS = "http://www.w3.org/2000/svg";
+const W = 640;
+const H = 200;
+const PAD = { left: 34, right: 12, top: 12, bottom: 24 };
+
+function el(name, attrs = {}, text = null) {
+  const node = document.createElementNS(NS, name);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  if (text !== null) node.textContent = text;
+  return node;
+}
+
+/** Round the y-axis top up to a readable number (4, 5, 10, 20, 25, 50, …). */
+export function niceMax(value) {
+  const v = Math.max(4, value);
+  const power = 10 ** Math.floor(Math.log10(v));
+  for (const step of [1, 2, 2.5, 5, 10]) if (step * power >= v) return step * power;
+  return 10 * power;
+}
+
+export class WaitingChart {
+  constructor(root, windowSeconds = 3600) {
+    this.root = root;
+    this.window = windowSeconds;
+    this.samples = []; // [{at (server seconds), waiting}]
+    this.offset = 0; // server clock minus ours, in seconds
+    this.svg = el("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", class: "chart-svg" });
+    this.title = el("title");
+    this.svg.append(this.title);
+    root.replaceChildren(this.svg);
+  }
+
+  serverNow() {
+    return Date.now() / 1000 + this.offset;
+  }
+
+  load(samples) {
+    this.samples = samples.map(([at, waiting]) => ({ at, waiting })).sort((a, b) => a.at - b.at);
+    this.draw();
+  }
+
+  add(at, waiting) {
+    this.offset = at - Date.now() / 1000;
+    const last = this.samples[this.samples.length - 1];
+    if (last && at < last.at) return;
+    this.samples.push({ at, waiting });
+    const start = at - this.window - 60;
+    while (this.samples.length && this.samples[0].at < start) this.samples.shift();
+    this.draw();
+  }
+
+  draw() {
+    const now = this.serverNow();
+    const start = now - this.window;
+    const x = (t) => PAD.left + ((t - start) / this.window) * (W - PAD.left - PAD.right);
+    const visible = this.samples.filter((s) => s.at >= start);
+    const before = [...this.samples].reverse().find((s) => s.at < start);
+    const peak = Math.max(0, ...visible.map((s) => s.waiting), before ? before.waiting : 0);
+    const top = niceMax(peak);
+    const y = (v) => H - PAD.bottom - (v / top) * (H - PAD.top - PAD.bottom);
+    const keep = [this.title];
+    this.svg.replaceChildren(...keep);
+    for (let i = 0; i <= 4; i += 1) {
+      const v = (top * i) / 4;
+      this.svg.append(el("line", { x1: PAD.left, x2: W - PAD.right, y1: y(v), y2: y(v), class: "grid" }));
+      this.svg.append(el("text", { x: PAD.left - 6, y: y(v) + 4, class: "axis", "text-anchor": "end" }, Number.isInteger(v) ? v : v.toFixed(1)));
+    }
+    for (const minutes of [60, 45, 30, 15, 0]) {
+      this.svg.append(el("text", { x: x(now - minutes * 60), y: H - 6, class: "axis", "text-anchor": minutes === 60 ? "start" : minutes === 0 ? "end" : "middle" },
+        minutes ? `−${minutes} min` : "now"));
+    }
+    // A step line: the count holds until the next sample.
+    let value = before ? before.waiting : visible.length ? 0 : null;
+    if (value === null) {
+      this.title.textContent = "No data yet";
+      return;
+    }
+    let d = `M${x(start)},${y(value)}`;
+    for (const s of visible) {
+      d += ` L${x(s.at)},${y(value)} L${x(s.at)},${y(s.waiting)}`;
+      value = s.waiting;
+    }
+    d += ` L${x(now)},${y(value)}`;
+    this.svg.append(el("path", { d: `${d} L${x(now)},${y(0)} L${x(start)},${y(0)} Z`, class: "area" }));
+    this.svg.append(el("path", { d, class: "line" }));
+    this.svg.append(el("circle", { cx: x(now), cy: y(value), r: 4, class: "dot" }));
+    this.current = value;
+    this.title.textContent = `Contacts waiting over the last hour; now ${value}, peak ${peak}`;
+  }
+}
