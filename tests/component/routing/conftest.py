@@ -57,9 +57,10 @@ class BusRecorder:
         return self.of(kind, **match)
 
 
-def routing_settings(settings_factory: Callable[..., Settings], redis_url: str = "", **routing: Any) -> Settings:
+def routing_settings(settings_factory: Callable[..., Settings], redis_url: str = "",
+                     overrides: dict[str, Any] | None = None, **routing: Any) -> Settings:
     """Settings whose ``[routing]`` section is FAST plus *routing* (and Redis when given)."""
-    return settings_factory(redis_url=redis_url,
+    return settings_factory(redis_url=redis_url, **(overrides or {}),
                             sections=MappingProxyType({"routing": MappingProxyType({**FAST, **routing})}))
 
 
@@ -75,8 +76,8 @@ def start_routed(start_app: AppStarter, settings_factory: Callable[..., Settings
     """Start the app with ``[routing]`` = FAST + overrides on *backend*, seed the organisation."""
     redis_url = request.getfixturevalue("redis_url") if backend == "redis" else ""
 
-    async def start(**routing: Any) -> RunningApp:
-        ra = await start_app(routing_settings(settings_factory, redis_url, **routing))
+    async def start(settings: dict[str, Any] | None = None, **routing: Any) -> RunningApp:
+        ra = await start_app(routing_settings(settings_factory, redis_url, settings, **routing))
         USERS_BY_APP[id(ra)] = await seed_org(ra.db)
         await services(ra).router.load_org()
         return ra

@@ -1,0 +1,131 @@
+"""Escalation, abandon and calls: overflow, widening skills, customers who leave, the newCall reply."""
+
+from __future__ import annotations
+
+from contact_center import keys
+from contact_center.events import CallEnded, CallRang, ContactRouted, OfferMade
+from contact_center.settings import PbxSettings, Secret
+from tests.component.routing.conftest import (
+    add_conversation,
+    agent_socket,
+    conversation_row,
+    eventually,
+    recorder,
+    send_email,
+    users,
+)
+
+TOKEN = "routing-test-pbx-token"
+
+
+async def _status(ra, cid, status):
+    row = await conversation_row(ra.db, cid)
+    return row if row.status == status else None
+
+
+async def test_contact_overflows_to_another_queue_after_its_wait(start_routed):
+    """Nobody in sales: after overflow_after_seconds the email moves to service.email and is offered there."""
+    ra = await start_routed(queues={"sales.email": {"overflow_after_seconds": 0.2, "overflow_to": "service.email"}})
+    rec = recorder(ra)
+    async with agent_socket(ra, "agent_service_1") as agent:
+        await agent.next("presence", presence="available")
+        cid = await send_email(ra, "I want to buy a router")
+        first, second = await rec.wait(ContactRouted, count=2, conversation_id=cid)
+        assert (first.queue, second.queue) == ("sales.email", "service.email")
+        assert "overflow after" in second.reason
+        offer = await agent.next("offer", conversation_id=cid)
+        assert offer["queue"] == "service.email"
+        row = await eventually(lambda: _status(ra, cid, "offered"))
+        assert row.department_id is not None
+
+
+async def test_skills_are_widened_after_a_wait(start_routed):
+    """A contact needing lang:de 5 waits (no agent has it) until widen_after_seconds, then goes to a sales agent."""
+    rules = [{"field": "text", "operator": "contains_any", "value": ["hallo"], "department": "sales",
+              "skills": {"lang:de": 5}}]
+    ra = await start_routed(rules=rules, widen_after_seconds=0.3)
+    rec = recorder(ra)
+    async with agent_socket(ra, "agent_sales_1") as agent:
+        await agent.next("presence", presence="available")
+        cid = await send_email(ra, "Hallo", "Guten Tag")
+        offer = await agent.next("offer", conversation_id=cid)
+        assert "skills widened" in offer["reason"]
+        kinds = [type(e).__name__ for e in rec.events if getattr(e, "conversation_id", None) == cid
+                 and isinstance(e, ContactRouted | OfferMade)]
+        assert kinds[:3] == ["ContactRouted", "ContactRouted", "OfferMade"]  # no offer before widening
+
+
+async def test_caller_hanging_up_while_queued_is_abandoned(start_routed):
+    """CallEnded before anyone answered: the waiting call is closed and counted abandoned in the stats."""
+    ra = await start_routed()
+    cid = await add_conversation(ra.db, channel="call", contact_address="+4917012345")
+    bus = ra.app[keys.BUS]
+    rec = recorder(ra)
+    await bus.publish(CallRang(call_id="c-1", pbx="pbx", direction="in", from_number="+4917012345",
+                               to_number="+4930123", conversation_id=cid))
+    await rec.wait(ContactRouted, conversation_id=cid)
+    await bus.publish(CallEnded(call_id="c-1", conversation_id=cid, cause="cancel", missed=True))
+    await eventually(lambda: _status(ra, cid, "closed"))
+    supervisor = await ra.login("supervisor")
+    try:
+        stats = await (await supervisor.get("/api/v1/stats/queues")).json()
+    finally:
+        await supervisor.close()
+    row = next(q for q in stats["queues"] if q["queue"] == "service.call")
+    assert (row["abandoned"], row["waiting"], row["service_level"]) == (1, 0, 0.0)
+
+
+async def test_chat_closed_while_offered_cancels_the_offer(start_routed):
+    """The chat is closed (visitor gone) while on offer: the agent's offer is withdrawn, the chat abandoned."""
+    ra = await start_routed()
+    async with agent_socket(ra, "agent_sales_1") as agent:
+        await agent.next("presence", presence="available")
+        cid = await add_conversation(ra.db, channel="chat", body="I'd like to order", contact_address="v-1")
+        from contact_center.events import ChatMessageReceived
+
+        await ra.app[keys.BUS].publish(ChatMessageReceived(conversation_id=cid, message_id=cid, visitor_id="v-1",
+                                                           text="I'd like to order", new_conversation=True))
+        offer = await agent.next("offer", conversation_id=cid)
+        supervisor = await ra.login("supervisor")
+        try:
+            resp = await supervisor.patch(f"/api/v1/conversations/{cid}", json={"action": "close"})
+            assert resp.status == 200
+        finally:
+            await supervisor.close()
+        cancelled = await agent.next("offer_cancelled", offer_id=offer["offer_id"])
+        assert cancelled["reason"] == "abandoned"
+        late = await agent.request({"type": "offer.accept", "offer_id": offer["offer_id"]})
+        assert late["code"] == "conflict"
+
+
+async def _cti(ra, body):
+    client = ra.session()
+    try:
+        async with client.post(f"/api/v1/cti/{TOKEN}", json=body) as resp:
+            assert resp.status == 200, await resp.text()
+            return await resp.json()
+    finally:
+        await client.close()
+
+
+async def test_new_call_reply_dials_a_free_agent_then_the_department(start_routed):
+    """newCall -> dial the free agent's extension; answer assigns; with nobody free -> the department's number."""
+    ra = await start_routed(settings={"pbx": (PbxSettings(name="pbx", token=Secret(TOKEN)),)})
+    uid = users(ra)["agent_service_1"]
+    async with agent_socket(ra, "agent_service_1") as agent:
+        await agent.next("presence", presence="available")
+        reply = await _cti(ra, {"event": "newCall", "callId": "call-1", "from": "+4917099999",
+                                "to": "+49301234502", "direction": "in"})
+        assert reply == {"action": "dial", "number": "221"}
+        offer = await agent.next("offer", channel="call")
+        assert offer["department"] == "service"
+        second = await _cti(ra, {"event": "newCall", "callId": "call-2", "from": "+4917088888",
+                                 "to": "+49301234502", "direction": "in"})
+        assert second == {"action": "dial", "number": "+49301234502"}  # agent busy ringing: the department
+        await _cti(ra, {"event": "answer", "callId": "call-1", "answeringNumber": "221"})
+        row = await eventually(lambda: _status(ra, offer["conversation_id"], "assigned"))
+        assert row.assigned_user_id == uid
+        await agent.next("presence", state="busy")
+        await _cti(ra, {"event": "hangup", "callId": "call-1", "cause": "normalClearing"})
+        await eventually(lambda: _status(ra, offer["conversation_id"], "closed"))
+        await agent.next("presence", state="available", count=2)
