@@ -22,7 +22,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.telephony.callstate import CallFacts, apply
@@ -82,6 +82,15 @@ def _store_facts(row: Call, facts: CallFacts) -> None:
             setattr(row, name, getattr(facts, name))
     row.missed = facts.missed
     row.users = {"ringing": list(facts.users), "new_call": facts.seen_new_call}
+
+
+@dataclass
+class _Leg:
+    """One call leg while a batch works on it."""
+
+    row: Call | None
+    conv: Conversation
+    facts: CallFacts | None
 
 
 class _Batch:
@@ -158,20 +167,51 @@ class CallWriter:
                 fut.set_result(outcome)
 
     async def _apply_all(self, s: AsyncSession, posts: list[Post]) -> list[Outcome]:
+        # A constant number of statements per batch: three or four SELECT ... IN, one INSERT per
+        # table (many rows each), the UPDATEs of changed rows, one COMMIT.
         stored = {r[0]: r[1] for r in (await s.execute(
             select(CtiEventRow.digest, CtiEventRow.reply).where(CtiEventRow.digest.in_({p.digest for p in posts}))
         )).all()}
         batch = await self._load(s, posts)
+        legs: dict[str, _Leg] = {}
+        fresh: list[Conversation] = []
+        applied: list[tuple[int, Post, _Leg, CallFacts | None, CallFacts, tuple[int, ...]]] = []
         outcomes: list[Outcome] = []
         for post in posts:
             if post.digest in stored:
                 outcomes.append(Outcome(duplicate=True, reply=stored[post.digest]))
                 continue
             stored[post.digest] = post.reply
-            outcomes.append(await self._apply_one(s, batch, post))
-            s.add(CtiEventRow(digest=post.digest, call_id=post.event.call_id, event=post.event.event,
-                              reply=post.reply, received_at=post.at))
+            leg = legs.get(post.event.call_id) or self._leg(batch, legs, post, fresh)
+            before = leg.facts
+            after = apply(before, post.event, pbx=post.pbx, at=post.at, from_number=post.from_number,
+                          to_number=post.to_number, user_id=post.user_id)
+            leg.facts = after
+            customer_id, candidates = await self._identify(s, batch, after)
+            _update_conversation(leg.conv, after, customer_id)
+            applied.append((len(outcomes), post, leg, before, after, candidates))
+            outcomes.append(Outcome(duplicate=False, reply=post.reply))
+        if fresh:
+            await self._insert_conversations(s, fresh)
+        new_calls = []
+        for call_id, leg in legs.items():
+            assert leg.facts is not None
+            if leg.row is None:
+                new_calls.append(_call_values(call_id, leg))
+            else:
+                leg.row.conversation_id = leg.conv.id
+                _store_facts(leg.row, leg.facts)
+                leg.row.customer_id = leg.row.customer_id or leg.conv.customer_id
+        if new_calls:
+            await s.execute(insert(Call), new_calls)
+        await s.execute(insert(CtiEventRow), [
+            {"digest": p.digest, "call_id": p.event.call_id, "event": p.event.event, "reply": p.reply,
+             "received_at": p.at} for _, p, *_ in applied])
         await s.flush()
+        for index, post, leg, before, after, candidates in applied:
+            outcomes[index] = Outcome(duplicate=False, reply=post.reply, before=before, after=after,
+                                      conversation_id=leg.conv.id, customer_id=leg.conv.customer_id,
+                                      candidate_ids=candidates)
         return outcomes
 
     async def _load(self, s: AsyncSession, posts: list[Post]) -> _Batch:
@@ -187,23 +227,34 @@ class CallWriter:
             owners = {value: list(ids) for value, ids in found.items()}
         return _Batch(calls, conversations, owners)
 
-    async def _apply_one(self, s: AsyncSession, batch: _Batch, post: Post) -> Outcome:
-        ev = post.event
-        row = batch.calls.get(ev.call_id)
-        before = facts_of(row) if row is not None else None
-        after = apply(before, ev, pbx=post.pbx, at=post.at, from_number=post.from_number, to_number=post.to_number,
-                      user_id=post.user_id)
-        customer_id, candidates = await self._identify(s, batch, after)
-        if row is None:
-            row = Call(call_id=ev.call_id, pbx=post.pbx)
-            s.add(row)
-            batch.calls[ev.call_id] = row
-        conv = await self._conversation(s, batch, row, after, customer_id)
-        _store_facts(row, after)
-        row.customer_id = row.customer_id or conv.customer_id or customer_id
-        _update_conversation(conv, after, customer_id)
-        return Outcome(duplicate=False, reply=post.reply, before=before, after=after, conversation_id=conv.id,
-                       customer_id=conv.customer_id, candidate_ids=candidates)
+    @staticmethod
+    async def _insert_conversations(s: AsyncSession, fresh: list[Conversation]) -> None:
+        # One executemany INSERT (no per-row RETURNING), then one SELECT for the new ids.
+        await s.execute(insert(Conversation), [_conversation_values(c) for c in fresh])
+        ids = dict((await s.execute(select(Conversation.external_ref, Conversation.id).where(
+            Conversation.channel == "call", Conversation.external_ref.in_([c.external_ref for c in fresh])))).all())
+        for conv in fresh:
+            conv.id = ids[conv.external_ref]
+
+    @staticmethod
+    def _leg(batch: _Batch, legs: dict[str, _Leg], post: Post, fresh: list[Conversation]) -> _Leg:
+        """The leg *post* is about, with its conversation: stored, its original leg's, or new."""
+        call_id = post.event.call_id
+        row = batch.calls.get(call_id)
+        if row is not None and row.conversation_id in batch.conversations:
+            leg = _Leg(row, batch.conversations[row.conversation_id], facts_of(row))
+        else:
+            orig_id = post.event.orig_call_id or (row.orig_call_id if row is not None else None)
+            conv = legs[orig_id].conv if orig_id in legs else None
+            orig = batch.calls.get(orig_id) if orig_id and conv is None else None
+            if orig is not None and orig.conversation_id in batch.conversations:
+                conv = batch.conversations[orig.conversation_id]
+            if conv is None:
+                conv = Conversation(channel="call", external_ref=call_id, status="queued", created_at=post.at)
+                fresh.append(conv)
+            leg = _Leg(row, conv, facts_of(row) if row is not None else None)
+        legs[call_id] = leg
+        return leg
 
     async def _identify(self, s: AsyncSession, batch: _Batch, facts: CallFacts) -> tuple[int | None, tuple[int, ...]]:
         number = facts.to_number if facts.direction == "out" else facts.from_number
@@ -213,20 +264,24 @@ class CallWriter:
         ranked = await self._customers.identify("phone", number, session=s)
         return None, tuple(c.customer_id for c in ranked.candidates)
 
-    async def _conversation(self, s: AsyncSession, batch: _Batch, row: Call, facts: CallFacts,
-                            customer_id: int | None) -> Conversation:
-        if row.conversation_id is not None and row.conversation_id in batch.conversations:
-            return batch.conversations[row.conversation_id]
-        orig = batch.calls.get(facts.orig_call_id) if facts.orig_call_id else None
-        conv = batch.conversations.get(orig.conversation_id) if orig and orig.conversation_id else None
-        if conv is None:
-            conv = Conversation(channel="call", external_ref=facts.call_id, customer_id=customer_id, status="queued",
-                                contact_address=facts.customer_number, created_at=facts.ringing_at or utcnow())
-            s.add(conv)
-            await s.flush()
-            batch.conversations[conv.id] = conv
-        row.conversation_id = conv.id
-        return conv
+
+_CONVERSATION_FIELDS = ("channel", "external_ref", "customer_id", "status", "contact_address", "subject",
+                        "assigned_user_id", "first_response_at", "closed_at", "disposition", "created_at")
+
+
+def _conversation_values(conv: Conversation) -> dict[str, Any]:
+    values = {name: getattr(conv, name) for name in _CONVERSATION_FIELDS}
+    values["updated_at"] = values["created_at"]
+    return values
+
+
+def _call_values(call_id: str, leg: _Leg) -> dict[str, Any]:
+    row = Call(call_id=call_id, pbx=leg.facts.pbx if leg.facts else "")
+    assert leg.facts is not None
+    _store_facts(row, leg.facts)
+    values = {name: getattr(row, name) for name in (*_FACT_FIELDS, "missed", "users", "pbx", "call_id")}
+    values.update(conversation_id=leg.conv.id, customer_id=leg.conv.customer_id)
+    return values
 
 
 def _update_conversation(conv: Conversation, facts: CallFacts, customer_id: int | None) -> None:

@@ -90,7 +90,10 @@ class ScreenPopService:
         if isinstance(event, CallRang):
             self._spawn(self._ring(event, self.contexts.get(event.conversation_id, refresh=True)))
         elif isinstance(event, CallAnswered) and event.user_id is not None:
-            self._spawn(self.deliver(event.conversation_id, event.user_id, call_id=event.call_id))
+            if self._ready(event.conversation_id):  # prefetched: compose and push now, no task hop
+                await self.deliver(event.conversation_id, event.user_id, call_id=event.call_id)
+            else:
+                self._spawn(self.deliver(event.conversation_id, event.user_id, call_id=event.call_id))
         elif isinstance(event, OfferAccepted):
             self._spawn(self._offer_accepted(event))
         elif isinstance(event, CallEnded):
@@ -99,6 +102,10 @@ class ScreenPopService:
             self.contexts.clear()
 
     # ------------------------------------------------------------------ ring, answer, end
+
+    def _ready(self, conversation_id: int) -> bool:
+        ctx = self.contexts.peek(conversation_id)
+        return ctx is not None and (ctx.customer_key is None or self._federation.ready(ctx.customer_key))
 
     async def _ring(self, event: CallRang, pending: asyncio.Task[PopContext]) -> None:
         ctx = await pending

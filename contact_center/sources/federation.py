@@ -123,6 +123,13 @@ class SourceFederation:
             await self._until_deadlines(entry)
         return {name: self._snapshot(name, entry, TIMEOUT if wait else LOADING) for name in self.specs}
 
+    def ready(self, customer_key: str) -> bool:
+        """True when every source already answered for *customer_key* (a pop needs no waiting)."""
+        entry = self._cache.get(customer_key)
+        if entry is None or self._clock() - entry.created > self._ttl or len(entry.tasks) < len(self.specs):
+            return False
+        return all(t.done() and not t.cancelled() and t.result().status == OK for t in entry.tasks.values())
+
     def pending(self, customer_key: str, name: str) -> asyncio.Task[SectionResult] | None:
         """The still-running query of source *name* for *customer_key*, to await a late result."""
         entry = self._cache.get(customer_key)
