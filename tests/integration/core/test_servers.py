@@ -178,3 +178,11 @@ async def test_smtp_factory_can_require_auth(smtp_factory) -> None:
     await aiosmtplib.send(_mail("authed"), hostname=server.host, port=server.port,
                           username="mailer", password="s3cret", use_tls=False, start_tls=False)
     assert (await server.next_message()).message()["Subject"] == "authed"
+
+
+def test_a_missing_server_binary_fails_loudly_with_the_fix() -> None:
+    """A server binary that is not installed raises an error telling the developer to run `make test`."""
+    from tests.processes import ServerMissing, find_binary
+
+    with pytest.raises(ServerMissing, match="make test"):
+        find_binary("no-such-server-binary-cc")

@@ -78,7 +78,7 @@ def test_toml_file_sets_every_kind_of_value(config_file: Path) -> None:
     assert s.default_region == "AT"
     assert s.pbx == (PbxSettings("office", Secret("pbx-token-123"), "sales"),)
     assert s.pbx[0].token.reveal() == "pbx-token-123"
-    assert s.sources[0].url == f"sqlite+aiosqlite:///{config_file.parent}/sales.db"
+    assert s.sources[0].url == f"sqlite+aiosqlite:///{config_file.parent / 'data'}/sales.db"  # {data_dir}
     assert s.sources[0].timeout_ms == 250
     assert dict(s.section("email")) == {"imap_host": "mail.example.test", "poll_seconds": 30}
 
