@@ -9,6 +9,7 @@ there and waits for its result. Everything listens on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import sqlite3
 import threading
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from aiohttp import web
+from sqlalchemy import select
 
 from contact_center.app import create_app
 from contact_center.customers.repository import CustomerRepository
@@ -33,6 +35,7 @@ from contact_center.demo.sources import (
 from contact_center.settings import Settings
 from contact_center.store.migrate import upgrade
 from contact_center.store.session import Database
+from contact_center.store.tables import Conversation, Department
 from tests.conftest import seed_org
 
 T = TypeVar("T")
@@ -44,6 +47,18 @@ MARIA = {"name": "Maria Schneider", "company": "Schneider Haustechnik GmbH", "ke
          "phone": "+49 30 5550123", "email": "maria.schneider@example.org"}
 JONAS = {"name": "Jonas Weber", "company": None, "key": "K-10077", "phone": "+49 40 5550188",
          "email": "jonas.weber@example.net"}
+# Two people on one family landline: a call from it is ambiguous.
+SHARED_LINE = "+49 30 5550999"
+FISCHERS = ({"name": "Lena Fischer", "company": None, "key": "K-10110", "phone": SHARED_LINE,
+             "email": "lena.fischer@example.com"},
+            {"name": "Paul Fischer", "company": "Fischer Elektro", "key": "K-10111", "phone": SHARED_LINE,
+             "email": "paul@fischer-elektro.example"})
+# Maria's earlier contacts (channel, subject, department, disposition, days ago) for the pop's timeline.
+MARIA_HISTORY = (
+    ("email", "Question about invoice INV-2025-0512", "account_changes", "resolved", 9),
+    ("call", None, "technical_support", "follow_up", 23),
+    ("chat", "Chat: sales", "sales", "sale", 61),
+)
 
 # (order id, customer key, date, status, [(sku, qty)])
 ORDERS = (
@@ -113,7 +128,7 @@ def write_config(folder: Path, *, extra: str = "") -> Path:
         "[[pbx]]", 'name = "main"', f'token = "{PBX_TOKEN}"',
         "[screenpop]", *(f"{k} = {json.dumps(v)}" for k, v in screenpop_suggestions().items()),
         "[routing]", "offer_timeout_seconds = 30", "sweep_interval_seconds = 0.05", "snapshot_interval_seconds = 0.2",
-        "wrap_up_seconds = 0", "offline_grace_seconds = 60",
+        "wrap_up_seconds = 30", "offline_grace_seconds = 60",
         "[desk]", "service_level_target = 0.8",
     ]
     for source in sources:
@@ -173,11 +188,12 @@ class World:
             await upgrade(db)
             self.users = await seed_org(db)
             repo = CustomerRepository(db, default_region=self.settings.default_region)
-            for who in (MARIA, JONAS):
+            for who in (MARIA, JONAS, *FISCHERS):
                 record = await repo.create(who["name"], company=who["company"], external_key=who["key"],
-                                           identities=[("phone", who["phone"], "mobile"),
-                                                       ("email", who["email"], None)])
+                                           identities=[("phone", who["phone"], "home" if who in FISCHERS
+                                                        else "mobile"), ("email", who["email"], None)])
                 self.customers[who["name"]] = record.id
+            await self._history(db, self.customers[MARIA["name"]])
         finally:
             await db.close()
         self.runner = web.AppRunner(create_app(self.settings), handle_signals=False, shutdown_timeout=2.0)
@@ -185,6 +201,19 @@ class World:
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()
         self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}"
+
+    @staticmethod
+    async def _history(db: Database, customer_id: int) -> None:
+        now = dt.datetime.now(dt.UTC)
+        async with db.session() as s:
+            departments = {slug: id_ for slug, id_ in (await s.execute(select(Department.slug, Department.id))).all()}
+            for n, (channel, subject, department, disposition, days) in enumerate(MARIA_HISTORY):
+                at = now - dt.timedelta(days=days)
+                address = MARIA["email"] if channel == "email" else "+49305550123" if channel == "call" else None
+                s.add(Conversation(channel=channel, external_ref=f"history-{n}", customer_id=customer_id,
+                                   department_id=departments[department], status="closed", subject=subject,
+                                   contact_address=address, disposition=disposition, created_at=at,
+                                   updated_at=at, closed_at=at + dt.timedelta(minutes=12)))
 
     async def close(self) -> None:
         if self.runner is not None:

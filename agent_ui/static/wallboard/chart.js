@@ -12,12 +12,12 @@ function el(name, attrs = {}, text = null) {
   return node;
 }
 
-/** Round the y-axis top up to a readable number (4, 5, 10, 20, 25, 50, …). */
+/** The y-axis top: four equal whole-number steps of 1, 2, 5, 10, 20, 50 … that reach value. */
 export function niceMax(value) {
-  const v = Math.max(4, value);
-  const power = 10 ** Math.floor(Math.log10(v));
-  for (const step of [1, 2, 2.5, 5, 10]) if (step * power >= v) return step * power;
-  return 10 * power;
+  const need = Math.max(1, value) / 4;
+  const power = 10 ** Math.floor(Math.log10(need));
+  for (const step of [1, 2, 5, 10]) if (step * power >= need) return 4 * Math.max(1, step * power);
+  return 40 * power;
 }
 
 export class WaitingChart {
@@ -65,7 +65,7 @@ export class WaitingChart {
     for (let i = 0; i <= 4; i += 1) {
       const v = (top * i) / 4;
       this.svg.append(el("line", { x1: PAD.left, x2: W - PAD.right, y1: y(v), y2: y(v), class: "grid" }));
-      this.svg.append(el("text", { x: PAD.left - 6, y: y(v) + 4, class: "axis", "text-anchor": "end" }, Number.isInteger(v) ? v : v.toFixed(1)));
+      this.svg.append(el("text", { x: PAD.left - 6, y: y(v) + 4, class: "axis", "text-anchor": "end" }, Math.round(v)));
     }
     for (const minutes of [60, 45, 30, 15, 0]) {
       this.svg.append(el("text", { x: x(now - minutes * 60), y: H - 6, class: "axis", "text-anchor": minutes === 60 ? "start" : minutes === 0 ? "end" : "middle" },

@@ -127,11 +127,12 @@ class Wallboard {
         h("span", { class: "waiting-label" }, "waiting", q.offered ? h("span", { class: "offered" }, ` · ${q.offered} on offer`) : null)),
       h("dl", { class: "tile-stats" },
         h("div", { class: q.waiting && q.longest_wait > (q.service_level_seconds || 20) ? "bad" : "" },
-          h("dt", {}, "Longest wait"), h("dd", { dataset: { field: "longest_wait" } }, q.waiting || q.offered ? duration(q.longest_wait) : "—")),
+          h("dt", {}, "Longest"), h("dd", { dataset: { field: "longest_wait" } }, q.waiting || q.offered ? duration(q.longest_wait) : "—")),
         h("div", { class: slBreach ? "bad" : "" },
-          h("dt", {}, `Service level (${Math.round(q.service_level_seconds || 20)} s)`),
+          h("dt", { title: `Share answered within ${Math.round(q.service_level_seconds || 20)} s, abandoned contacts count against it` },
+            `SL ≤ ${Math.round(q.service_level_seconds || 20)} s`),
           h("dd", { dataset: { field: "service_level" } }, percent(sl), h("span", { class: "target" }, ` / ${percent(this.target)}`))),
-        h("div", {}, h("dt", {}, "Avg answer"), h("dd", { dataset: { field: "asa" } }, q.asa === null || q.asa === undefined ? "—" : duration(q.asa))),
+        h("div", {}, h("dt", { title: "Average speed of answer" }, "ASA"), h("dd", { dataset: { field: "asa" } }, q.asa === null || q.asa === undefined ? "—" : duration(q.asa))),
         h("div", { class: q.abandoned ? "bad" : "" }, h("dt", {}, "Abandoned"), h("dd", { dataset: { field: "abandoned" } }, q.abandoned))),
       h("div", { class: "sl-bar", "aria-hidden": "true" }, fill, mark));
   }

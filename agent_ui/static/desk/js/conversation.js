@@ -63,7 +63,8 @@ export class ConversationView {
     const section = h("section", { class: "conversation card", "aria-labelledby": "conv-title", dataset: { id: c.id, channel: c.channel } },
       this.head(c),
       h("div", { class: "thread-wrap" }, this.messages.size ? this.thread : [this.thread, h("p", { class: "muted empty-thread" }, "No messages yet.")]),
-      c.status === "closed" ? this.closedNote(c) : [this.composer(c), this.wrapUp(c)]);
+      c.status === "closed" ? [this.closedNote(c), this.needsOutcome(c) ? this.wrapUp(c) : null]
+        : [this.composer(c), this.wrapUp(c)]);
     replace(this.root, section);
     this.scrollDown();
   }
@@ -90,7 +91,7 @@ export class ConversationView {
 
   message(m) {
     const mine = m.author_user_id === this.user.id;
-    const who = m.direction === "in" ? m.sender || this.conv.customer_name || "Customer"
+    const who = m.direction === "in" ? this.conv.customer_name || m.sender || "Customer"
       : m.direction === "note" ? `Note by ${mine ? "you" : `agent #${m.author_user_id}`}`
         : mine ? "You" : `Agent #${m.author_user_id ?? "?"}`;
     const body = m.channel === "email" && m.body_html && m.direction === "in"
@@ -99,7 +100,8 @@ export class ConversationView {
     return h("li", { class: ["msg", `dir-${m.direction}`, m.automated ? "automated" : ""], dataset: { id: m.id } },
       h("div", { class: "msg-meta" },
         h("span", { class: "msg-who" }, who),
-        m.subject && m.channel === "email" ? h("span", { class: "msg-subject" }, m.subject) : null,
+        m.direction === "in" && m.sender && m.sender !== who ? h("span", { class: "msg-from" }, m.sender) : null,
+        m.subject && m.channel === "email" && m.direction === "in" ? h("span", { class: "msg-subject" }, m.subject) : null,
         h("time", { datetime: m.created_at || "" }, dateTime(m.created_at)),
         m.automated ? h("span", { class: "pill warn" }, "Auto-reply") : null,
         m.direction === "out" && m.delivery_status ? this.delivery(m) : null),
@@ -121,6 +123,11 @@ export class ConversationView {
         ? h("span", { class: "muted" }, icon("clip", { size: 13 }), ` ${a.filename} (not kept: ${a.omitted || "too large"})`)
         : h("a", { href: `/api/v1/conversations/${m.conversation_id}/messages/${m.id}/attachments/${a.position}`, download: a.filename },
           icon("clip", { size: 13 }), ` ${a.filename}`, h("span", { class: "muted" }, ` ${Math.ceil((a.size || 0) / 1024)} KB`)))));
+  }
+
+  /** A contact of mine that ended (a call hung up, the wrap-up time ran out) before I chose an outcome. */
+  needsOutcome(c) {
+    return c.assigned_user_id === this.user.id && !c.disposition;
   }
 
   closedNote(c) {
@@ -250,6 +257,7 @@ export class ConversationView {
     if (!this.conv || message.conversation_id !== this.conv.id) return;
     const known = this.messages.get(message.id);
     const merged = { ...(known || {}), ...message };
+    if (!merged.created_at) merged.created_at = new Date().toISOString(); // live frames may omit it
     // The delivery report may overtake the POST's answer: never go back from sent/failed to queued.
     const later = [known, this.pendingStatus.get(message.id)].find((m) => m && FINAL.has(m.delivery_status));
     if (later && !FINAL.has(merged.delivery_status)) {

@@ -17,15 +17,21 @@ export function emailFrame(html, title) {
   frame.srcdoc = `<!doctype html><html><head><meta charset="utf-8">`
     + `<meta http-equiv="Content-Security-Policy" content="${FRAME_CSP}">`
     + `<base target="_blank"><link rel="stylesheet" href="${css}"></head><body>${html}</body></html>`;
+  const note = h("p", { class: "mail-note", hidden: true });
   const fit = () => {
     const doc = frame.contentDocument;
     if (!doc || !doc.documentElement) return;
-    frame.style.height = `${Math.min(900, Math.max(60, doc.documentElement.scrollHeight + 4))}px`;
+    frame.style.height = `${Math.min(900, Math.max(40, doc.documentElement.scrollHeight + 4))}px`;
   };
   frame.addEventListener("load", () => {
+    const doc = frame.contentDocument;
+    const blocked = doc ? [...doc.images].filter((img) => !img.src.startsWith("data:")).length : 0;
+    if (blocked) {
+      note.textContent = `${blocked} remote image${blocked === 1 ? " was" : "s were"} not loaded (they could track the reader).`;
+      note.hidden = false;
+    }
     fit();
-    // Images without sizes and web fonts change the height after load.
-    setTimeout(fit, 150);
+    setTimeout(fit, 150); // images with data: sources settle after load
   });
-  return frame;
+  return h("div", { class: "mail-body" }, frame, note);
 }

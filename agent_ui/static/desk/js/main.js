@@ -91,13 +91,20 @@ class Desk {
     else this.pop.clear();
     byId("workspace-empty").hidden = true;
     await this.conversation.open(id);
+    this.layout();
+  }
+
+  /** Calls lead with the pop (the agent is talking); emails and chats with the thread. */
+  layout() {
+    const channel = this.conversation.conv ? this.conversation.conv.channel : null;
+    byId("workspace").dataset.lead = channel && channel !== "call" ? "thread" : "pop";
   }
 
   /** A pop arrived: make its conversation the open one (without moving keyboard focus away). */
   focusContact(conversationId) {
     byId("workspace-empty").hidden = true;
     this.inbox.setActive(conversationId);
-    if (this.conversation.id !== conversationId) this.conversation.open(conversationId);
+    if (this.conversation.id !== conversationId) this.conversation.open(conversationId).then(() => this.layout());
   }
 
   showEmpty() {

@@ -165,7 +165,7 @@ export class PopView {
         h("span", { class: "muted" }, [cand.company, cand.label, `${cand.contacts ?? 0} contacts`,
           cand.last_contact_at ? `last ${ago(cand.last_contact_at)}` : null].filter(Boolean).join(" · ")))))));
     }
-    box.append(this.createForm(pop), this.linkForm(pop));
+    box.append(h("div", { class: "identify-forms" }, this.createForm(pop), this.linkForm(pop)));
     return box;
   }
 

@@ -15,7 +15,7 @@ export class Presence {
     this.select = h("select", { id: "presence-select", class: "presence-select", "aria-describedby": "presence-state" });
     this.select.addEventListener("change", () => this.choose(this.select.value));
     this.badge = h("span", { id: "presence-state", class: "presence-state", "data-state": "offline", "aria-live": "polite" }, "Connecting…");
-    replace(root, h("label", { for: "presence-select", class: "presence-label" }, "Status"), this.select, this.badge);
+    replace(root, h("label", { for: "presence-select", class: "presence-label" }, "My status"), this.select, this.badge);
     this.fill();
   }
 
