@@ -68,9 +68,7 @@ class ContextCache:
             previous = entry[1] if entry else None
             if previous is not None and previous.done() and not previous.cancelled() and not previous.exception():
                 task.add_done_callback(lambda t, p=previous.result(): _carry(p, t))
-            self._entries[conversation_id] = (now, task)
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
+            self._store(conversation_id, task)
             return task
         self._entries.move_to_end(conversation_id)
         return entry[1]  # type: ignore[index]
@@ -92,25 +90,55 @@ class ContextCache:
         await asyncio.gather(*tasks, return_exceptions=True)
         self._entries.clear()
 
+    def for_call(self, *, conversation_id: int, address: str | None, customer_id: int | None,
+                 ambiguous: bool) -> asyncio.Task[PopContext]:
+        """Load a ringing call's context from what the hook already knows (fewer store reads).
+
+        An unknown caller costs no store access at all.
+        """
+        task = asyncio.create_task(self._load_call(conversation_id, address, customer_id, ambiguous),
+                                   name=f"pop-context-{conversation_id}")
+        self._store(conversation_id, task)
+        return task
+
+    def _store(self, conversation_id: int, task: asyncio.Task[PopContext]) -> None:
+        self._entries[conversation_id] = (self._clock(), task)
+        self._entries.move_to_end(conversation_id)
+        while len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+
+    async def _load_call(self, conversation_id: int, address: str | None, customer_id: int | None,
+                         ambiguous: bool) -> PopContext:
+        if customer_id is None and not ambiguous:
+            return PopContext(conversation_id=conversation_id, channel="call", address=address, customer=None,
+                              candidates=(), timeline=[])
+        async with self._db.session() as s:
+            return await self._build(s, conversation_id, "call", address, customer_id, None, attach_found=False)
+
     async def _load(self, conversation_id: int) -> PopContext:
         async with self._db.session() as s:
             conv = await s.get(Conversation, conversation_id)
             if conv is None:
                 raise NotFound(f"conversation {conversation_id} does not exist")
-            customer = await self._customers.get(conv.customer_id, session=s) if conv.customer_id else None
-            candidates: tuple[Candidate, ...] = ()
-            kind = CHANNEL_IDENTITY.get(conv.channel)
-            if customer is None and kind and conv.contact_address:
-                found = await self._customers.identify(kind, conv.contact_address, session=s)
-                candidates = found.candidates
-                if found.customer_id is not None:
-                    customer = await self._customers.get(found.customer_id, session=s)
+            return await self._build(s, conversation_id, conv.channel, conv.contact_address, conv.customer_id,
+                                     conv.department_id, attach_found=True)
+
+    async def _build(self, s: Any, conversation_id: int, channel: str, address: str | None,
+                     customer_id: int | None, department: int | None, *, attach_found: bool) -> PopContext:
+        customer = await self._customers.get(customer_id, session=s) if customer_id else None
+        candidates: tuple[Candidate, ...] = ()
+        kind = CHANNEL_IDENTITY.get(channel)
+        if customer is None and kind and address:
+            found = await self._customers.identify(kind, address, session=s)
+            candidates = found.candidates
+            if found.customer_id is not None:
+                customer = await self._customers.get(found.customer_id, session=s)
+                if attach_found:
                     await attach(s, conversation_id, found.customer_id)
-            timeline = (await recent_conversations(s, customer.id, limit=self._timeline_limit,
-                                                   exclude=conversation_id) if customer else [])
-            return PopContext(conversation_id=conversation_id, channel=conv.channel, address=conv.contact_address,
-                              customer=customer, candidates=candidates, timeline=timeline,
-                              department=conv.department_id)
+        timeline = (await recent_conversations(s, customer.id, limit=self._timeline_limit,
+                                               exclude=conversation_id) if customer else [])
+        return PopContext(conversation_id=conversation_id, channel=channel, address=address, customer=customer,
+                          candidates=candidates, timeline=timeline, department=department)
 
 
 def _carry(previous: PopContext, task: asyncio.Task[PopContext]) -> None:

@@ -88,7 +88,10 @@ class ScreenPopService:
 
     async def _on_event(self, event: Any) -> None:
         if isinstance(event, CallRang):
-            self._spawn(self._ring(event, self.contexts.get(event.conversation_id, refresh=True)))
+            address = event.to_number if event.direction == "out" else event.from_number
+            pending = self.contexts.for_call(conversation_id=event.conversation_id, address=address,
+                                             customer_id=event.customer_id, ambiguous=len(event.candidate_ids) > 1)
+            self._spawn(self._ring(event, pending))
         elif isinstance(event, CallAnswered) and event.user_id is not None:
             if self._ready(event.conversation_id):  # prefetched: compose and push now, no task hop
                 await self.deliver(event.conversation_id, event.user_id, call_id=event.call_id)
