@@ -12,6 +12,7 @@ and Zammad send them), with spaces, dashes, dots or brackets, or ``anonymous``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ _MIN_PUBLIC_DIGITS = 7
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+@functools.lru_cache(maxsize=65_536)  # pure, and phonenumbers parsing is the costly part of a CTI post
 def normalise_phone(raw: str | None, default_region: str) -> str | None:
     """The E.164 form of *raw*, or ``None`` for withheld, internal or unusable numbers.
 
