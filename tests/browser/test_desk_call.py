@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PageFactory, login, screenshot
-from tests.browser.world import DEPARTMENT_NUMBER, MARIA, World
+from tests.browser.world import ACCOUNTS_LINE, MARIA, World
 
 AGENT, EXTENSION = "agent_account_changes_1", "241"
 
@@ -29,8 +29,8 @@ def test_login_error_is_shown_and_announced(world: World, new_page: PageFactory)
 def test_call_rings_then_answer_pops_all_three_sections(world: World, new_page: PageFactory) -> None:
     """A CTI call shows the caller while ringing; the answer pops sales, accounting and credit."""
     page = new_page(world.url)
-    login(page, AGENT)  # Maria has overdue invoices: routing sends her to account changes
-    world.cti("newCall", callId="call-1", to=DEPARTMENT_NUMBER, direction="in", user=[AGENT],
+    login(page, AGENT)  # Maria calls the accounts line about her overdue invoices
+    world.cti("newCall", callId="call-1", to=ACCOUNTS_LINE, direction="in", user=[AGENT],
               **{"from": "+49 30 5550123"})
 
     ringing = page.locator(".alert.ringing")

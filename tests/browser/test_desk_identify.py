@@ -5,17 +5,16 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PageFactory, login, screenshot
-from tests.browser.world import SHARED_LINE, World
+from tests.browser.world import SERVICE_LINE, SHARED_LINE, World
 
 AGENT, EXTENSION = "agent_service_1", "221"
-SERVICE_NUMBER = "+493012345002"
 
 
 def test_ambiguous_caller_is_picked_and_unknown_caller_is_created(world: World, new_page: PageFactory) -> None:
     """Two customers share a landline: the agent picks one; an unknown number becomes a new customer."""
     page = new_page(world.url)
     login(page, AGENT)
-    world.cti("newCall", callId="amb-1", to=SERVICE_NUMBER, direction="in", user=[AGENT], **{"from": SHARED_LINE})
+    world.cti("newCall", callId="amb-1", to=SERVICE_LINE, direction="in", user=[AGENT], **{"from": SHARED_LINE})
     expect(page.locator(".alert.ringing .caller")).to_have_text("2 possible customers")
     world.cti("answer", callId="amb-1", answeringNumber=EXTENSION)
 
@@ -34,7 +33,7 @@ def test_ambiguous_caller_is_picked_and_unknown_caller_is_created(world: World, 
     page.get_by_role("button", name="Wrap up and close").click()
     expect(page.locator("#conv-status")).to_have_text("Closed")
 
-    world.cti("newCall", callId="unk-1", to=SERVICE_NUMBER, direction="in", user=[AGENT],
+    world.cti("newCall", callId="unk-1", to=SERVICE_LINE, direction="in", user=[AGENT],
               **{"from": "0170 5550123"})
     expect(page.locator(".alert.ringing .caller")).to_have_text("Unknown caller")
     world.cti("answer", callId="unk-1", answeringNumber=EXTENSION)

@@ -6,11 +6,9 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PageFactory, screenshot
-from tests.browser.world import World
+from tests.browser.conftest import PageFactory, login, screenshot
+from tests.browser.world import SERVICE_LINE, World
 from tests.conftest import PASSWORD
-
-SERVICE_NUMBER = "+493012345002"  # seed_org: service is the third department
 
 
 def test_supervisor_tiles_change_as_calls_queue_and_are_answered(world: World, new_page: PageFactory) -> None:
@@ -31,9 +29,13 @@ def test_supervisor_tiles_change_as_calls_queue_and_are_answered(world: World, n
     expect(waiting).to_have_text("0")
     expect(tile).to_have_attribute("data-state", "calm")
     expect(page.locator("table.agents tbody tr")).to_have_count(10)
+    desk = new_page(world.url)
+    login(desk, "agent_sales_1")  # a sales agent comes online: the board shows them available
+    expect(page.locator('table.agents tr[data-user="agent_sales_1"]')).to_have_attribute("data-state", "available")
+    expect(page.locator('.dept[data-department="sales"] .dept-head')).to_contain_text("1 available")
 
     for n in (1, 2, 3):
-        world.cti("newCall", callId=f"wb-{n}", to=SERVICE_NUMBER, direction="in", **{"from": f"+49 89 700{n}000"})
+        world.cti("newCall", callId=f"wb-{n}", to=SERVICE_LINE, direction="in", **{"from": f"+49 89 700{n}000"})
     expect(waiting).to_have_text("3")
     expect(tile).to_have_attribute("data-state", re.compile("busy|warn"))
     expect(page.locator("#totals .total.hot dd")).to_have_text("3")

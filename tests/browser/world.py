@@ -40,7 +40,15 @@ from tests.conftest import seed_org
 
 T = TypeVar("T")
 PBX_TOKEN = "browser-pbx-token-5150"
-DEPARTMENT_NUMBER = "+493012345000"  # sales (seed_org numbers the departments +4930123450<i>)
+# seed_org numbers the departments +4930123450<i>: sales 0, technical support 1, service 2, complaints 3,
+# account changes 4. The test rule table routes calls by the line dialled, so no test depends on timing.
+ACCOUNTS_LINE, SERVICE_LINE = "+493012345004", "+493012345002"
+RULES = (
+    ("accounts line", "to", "equals", ACCOUNTS_LINE, "account_changes"),
+    ("service line", "to", "equals", SERVICE_LINE, "service"),
+    ("sales chat", "chat_topic", "equals", "sales", "sales"),
+    ("technical words", "text", "contains_any", ["not working", "broken"], "technical_support"),
+)
 
 # The customer whose pop the screenshots show, and a second one for the timeline and pairs.
 MARIA = {"name": "Maria Schneider", "company": "Schneider Haustechnik GmbH", "key": "K-10042",
@@ -128,7 +136,10 @@ def write_config(folder: Path, *, extra: str = "") -> Path:
         "[[pbx]]", 'name = "main"', f'token = "{PBX_TOKEN}"',
         "[screenpop]", *(f"{k} = {json.dumps(v)}" for k, v in screenpop_suggestions().items()),
         "[routing]", "offer_timeout_seconds = 30", "sweep_interval_seconds = 0.05", "snapshot_interval_seconds = 0.2",
-        "wrap_up_seconds = 30", "offline_grace_seconds = 60",
+        "wrap_up_seconds = 30", "offline_grace_seconds = 60", 'default_department = "service"',
+        *(line for name, fld, op, value, department in RULES for line in (
+            "[[routing.rules]]", f"name = {json.dumps(name)}", f"field = {json.dumps(fld)}",
+            f"operator = {json.dumps(op)}", f"value = {json.dumps(value)}", f"department = {json.dumps(department)}")),
         "[desk]", "service_level_target = 0.8",
     ]
     for source in sources:

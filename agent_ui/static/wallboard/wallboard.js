@@ -131,7 +131,7 @@ class Wallboard {
         h("div", { class: slBreach ? "bad" : "" },
           h("dt", { title: `Share answered within ${Math.round(q.service_level_seconds || 20)} s, abandoned contacts count against it` },
             `SL ≤ ${Math.round(q.service_level_seconds || 20)} s`),
-          h("dd", { dataset: { field: "service_level" } }, percent(sl), h("span", { class: "target" }, ` / ${percent(this.target)}`))),
+          h("dd", { dataset: { field: "service_level" } }, percent(sl), h("span", { class: "target", title: "target" }, ` / ${Math.round(this.target * 100)}`))),
         h("div", {}, h("dt", { title: "Average speed of answer" }, "ASA"), h("dd", { dataset: { field: "asa" } }, q.asa === null || q.asa === undefined ? "—" : duration(q.asa))),
         h("div", { class: q.abandoned ? "bad" : "" }, h("dt", {}, "Abandoned"), h("dd", { dataset: { field: "abandoned" } }, q.abandoned))),
       h("div", { class: "sl-bar", "aria-hidden": "true" }, fill, mark));

@@ -52,7 +52,10 @@ export class ConversationView {
     } catch (err) {
       if (token !== this.seq) return;
       this.conv = null;
-      replace(this.root, h("p", { class: "form-error", role: "alert" }, `This conversation cannot be shown: ${err.message}`));
+      const text = err.status === 404
+        ? "This contact's thread belongs to another department, so it is not in your inbox."
+        : `This conversation cannot be shown: ${err.message}`;
+      replace(this.root, h("p", { class: "form-error", role: "alert" }, text));
     }
   }
 
