@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
 
 from aiohttp import WSMsgType, web
 
@@ -25,7 +27,7 @@ async def supervisor_ws(request: web.Request) -> web.StreamResponse:
     await ws.prepare(request)
     hub = request.app[HUB]
     conn = hub.attach(ws, principal, supervisor=True, transport=request.transport)
-    snapshot = request.app[keys.SUPERVISOR_SNAPSHOT]
+    snapshot = cast(Callable[[], Awaitable[dict[str, Any]]] | None, request.app[keys.SUPERVISOR_SNAPSHOT])
     if snapshot is not None:
         try:
             hub.send(conn, await snapshot())

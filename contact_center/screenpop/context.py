@@ -7,6 +7,7 @@ Loaded once per conversation (at ring for calls) and kept for the pop cache's TT
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -67,7 +68,7 @@ class ContextCache:
             task = asyncio.create_task(self._load(conversation_id), name=f"pop-context-{conversation_id}")
             previous = entry[1] if entry else None
             if previous is not None and previous.done() and not previous.cancelled() and not previous.exception():
-                task.add_done_callback(lambda t, p=previous.result(): _carry(p, t))
+                task.add_done_callback(functools.partial(_carry, previous.result()))
             self._store(conversation_id, task)
             return task
         self._entries.move_to_end(conversation_id)
