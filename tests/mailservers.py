@@ -140,9 +140,10 @@ class DovecotServer:
         if not same_ports or not self.imap_port:
             self.imap_port, self.lmtp_port = free_port(), free_port()
         self._write_config()
-        # SIGKILL: the master's children exit at once when it dies; SIGTERM takes a second.
+        # SIGKILL to the whole group: logged-in imap processes outlive a killed master, and a
+        # SIGTERM shutdown takes a second.
         self.process = ServerProcess(self.name, [self.binary, "-F", "-c", str(self.config)],
-                                     log=self.dir / "master.log", stop_signal=signal.SIGKILL)
+                                     log=self.dir / "master.log", stop_signal=signal.SIGKILL, stop_group=True)
         self.process.start()
 
     def _ready(self) -> bool:

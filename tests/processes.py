@@ -65,11 +65,12 @@ class ServerProcess:
     """One external process, started with a parent-death signal and stopped by its PID."""
 
     def __init__(self, name: str, argv: Sequence[str], *, log: Path, stop_signal: int = signal.SIGTERM,
-                 setpriv: Sequence[str] = ()) -> None:
+                 setpriv: Sequence[str] = (), stop_group: bool = False) -> None:
         self.name = name
         self.argv = list(argv)
         self.log = log
         self.stop_signal = stop_signal
+        self.stop_group = stop_group  # signal the whole process group: the server's children too
         self._setpriv = list(setpriv)
         self.popen: subprocess.Popen[bytes] | None = None
 
@@ -82,7 +83,10 @@ class ServerProcess:
         sig = signal.Signals(self.stop_signal).name.removeprefix("SIG")
         argv = [find_binary("setpriv"), *self._setpriv, f"--pdeathsig={sig}", "--", *self.argv]
         with self.log.open("ab") as out:
-            self.popen = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            # Its own session: Ctrl+C reaches pytest only (which stops servers in order), and a
+            # process group of its own to signal as a whole.
+            self.popen = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                          start_new_session=True)
 
     def running(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
@@ -91,7 +95,10 @@ class ServerProcess:
         """Ask the process to stop; :meth:`wait_stopped` waits for it."""
         if self.running():
             assert self.popen is not None
-            self.popen.send_signal(self.stop_signal)
+            if self.stop_group:
+                os.killpg(self.popen.pid, self.stop_signal)
+            else:
+                self.popen.send_signal(self.stop_signal)
 
     def wait_stopped(self, timeout: float = 10.0) -> None:
         """Wait for the process to exit, killing it when it takes longer than *timeout*."""

@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 _FIXTURE_SERVERS = {"redis_server": "redis", "postgres_server": "postgres", "dovecot_server": "dovecot"}
-_BUILDERS: dict[str, Callable[[Path], Any]] = {
+_BUILDERS: dict[str, Callable[..., Any]] = {
     "redis": RedisServer,
     "postgres": PostgresServer,
     "dovecot": DovecotServer,
@@ -92,13 +92,14 @@ class ServerPool:
             self._ready.add(name)
         return server
 
-    def private(self, builder: Callable[[Path], Any], label: str) -> Any:
-        """A server of the test's own (stopped when the session ends at the latest)."""
+    def private(self, kind: str) -> Any:
+        """A new, ready server of *kind* for one test (stopped when the session ends at the latest)."""
         try:
-            server = builder(self.root / "private")
-        except ServerMissing as exc:
-            _fail(label, exc)
-        self._extra.append(server)
+            server = _BUILDERS[kind](self.root / "private", name=f"{kind}-{len(self._extra) + 1}")
+            self._extra.append(server)
+            server.wait_ready()
+        except (ServerMissing, ServerFailed, OSError) as exc:
+            _fail(f"private {kind}", exc)
         return server
 
     def stop_all(self) -> None:
@@ -165,10 +166,8 @@ def redis_factory(pytestconfig: pytest.Config) -> Iterator[Callable[[], RedisSer
     started: list[RedisServer] = []
 
     def start() -> RedisServer:
-        server: RedisServer = pool.private(
-            lambda root: RedisServer(root, name=f"redis-{len(pool._extra)}"), "private redis")
+        server: RedisServer = pool.private("redis")
         started.append(server)
-        server.wait_ready()
         return server
 
     yield start
@@ -223,10 +222,8 @@ def dovecot_factory(pytestconfig: pytest.Config) -> Iterator[Callable[[], Doveco
     started: list[DovecotServer] = []
 
     def start() -> DovecotServer:
-        server: DovecotServer = pool.private(
-            lambda root: DovecotServer(root, name=f"dovecot-{len(pool._extra)}"), "private dovecot")
+        server: DovecotServer = pool.private("dovecot")
         started.append(server)
-        server.wait_ready()
         return server
 
     yield start

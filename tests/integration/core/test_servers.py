@@ -101,6 +101,20 @@ def test_dovecot_users_never_share_a_mailbox(dovecot: DovecotForTest) -> None:
     assert dovecot.fetch_all(dovecot.user) == []
 
 
+def _watch_connection_lost(client: aioimaplib.IMAP4) -> asyncio.Future[Exception | None]:
+    """A future that resolves when the client's connection closes."""
+    lost: asyncio.Future[Exception | None] = asyncio.get_running_loop().create_future()
+    original = client.protocol.connection_lost
+
+    def connection_lost(exc: Exception | None) -> None:
+        original(exc)
+        if not lost.done():
+            lost.set_result(exc)
+
+    client.protocol.connection_lost = connection_lost  # type: ignore[method-assign]
+    return lost
+
+
 async def test_dovecot_kick_drops_a_client_in_idle(dovecot: DovecotForTest) -> None:
     """kick() ends an IDLE-ing aioimaplib session: the client sees the connection close."""
     client = aioimaplib.IMAP4(host=dovecot.host, port=dovecot.imap_port, timeout=5)
@@ -108,14 +122,7 @@ async def test_dovecot_kick_drops_a_client_in_idle(dovecot: DovecotForTest) -> N
     assert (await client.login(dovecot.user, dovecot.password)).result == "OK"
     await client.select("INBOX")
     idle = await client.idle_start(timeout=30)  # returns once the server said "+ idling"
-    lost = asyncio.get_running_loop().create_future()
-    original = client.protocol.connection_lost
-
-    def connection_lost(exc: Exception | None) -> None:
-        original(exc)
-        lost.set_result(exc)
-
-    client.protocol.connection_lost = connection_lost
+    lost = _watch_connection_lost(client)
     dovecot.kick(dovecot.user)
     async with asyncio.timeout(5):
         await lost
@@ -186,3 +193,19 @@ def test_a_missing_server_binary_fails_loudly_with_the_fix() -> None:
 
     with pytest.raises(ServerMissing, match="make test"):
         find_binary("no-such-server-binary-cc")
+
+
+async def test_private_dovecot_stops_and_starts_on_the_same_ports(dovecot_factory) -> None:
+    """A private Dovecot drops its IMAP clients when stopped and serves the same mailbox after start()."""
+    server = dovecot_factory()
+    user = server.new_user()
+    server.deliver(user, _mail("kept"))
+    client = aioimaplib.IMAP4(host=server.host, port=server.imap_port, timeout=5)
+    await client.wait_hello_from_server()
+    await client.login(user.name, user.password)
+    lost = _watch_connection_lost(client)
+    await asyncio.to_thread(server.stop)
+    async with asyncio.timeout(5):
+        await lost
+    server.start()
+    assert len(server.fetch_all(user)) == 1
