@@ -23,6 +23,7 @@ from contact_center.inbox import INBOX
 EMAIL_CONFIG = web.AppKey("email.config", EmailConfig)
 EMAIL_INGESTS = web.AppKey("email.ingests", list)  # list[MailboxIngest], for tests and health
 EMAIL_SENDER = web.AppKey("email.sender", object)  # SmtpSender | None
+SHUTDOWN_SECONDS = 5.0
 
 
 async def _email_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -39,6 +40,11 @@ async def _email_ctx(app: web.Application) -> AsyncIterator[None]:
         tasks.append(asyncio.create_task(sender.run(), name="smtp-sender"))
     tasks += [asyncio.create_task(i.run(), name=f"imap-{i.mailbox.name}") for i in ingests]
     yield
+    # Stop at safe points first (no transaction or SMTP dialogue cut in half), then cancel.
+    for service in [*ingests, *([sender] if sender else [])]:
+        service.stop()
+    if tasks:
+        await asyncio.wait(tasks, timeout=SHUTDOWN_SECONDS)
     for task in tasks:
         task.cancel()
     for task in tasks:

@@ -21,7 +21,7 @@ import aioimaplib
 
 from connectors.email.config import EmailConfig, MailboxConfig
 from connectors.email.imap_protocol import batches, has_new_mail, says_bye
-from connectors.email.imap_session import ImapError, ImapSession, open_session
+from connectors.email.imap_session import ConnectionDropped, ImapError, ImapSession, open_session
 from connectors.email.inbound import to_inbound
 from connectors.email.mime import parse_email
 from contact_center.inbox.records import Checkpoint, InboundMessage, StoredMessage
@@ -30,10 +30,6 @@ from contact_center.inbox.service import InboxService
 log = logging.getLogger(__name__)
 
 NETWORK_ERRORS = (OSError, asyncio.TimeoutError, aioimaplib.AioImapException, ImapError, EOFError)
-
-
-class ConnectionDropped(Exception):
-    """The server closed the session (``BYE`` or EOF) while we were idling."""
 
 
 class MailboxIngest:
@@ -53,14 +49,25 @@ class MailboxIngest:
         self._on_stored = on_stored
         self.sessions = 0  # sessions opened so far (reconnects are visible in tests and metrics)
         self.connected = asyncio.Event()
+        self._caught_up = asyncio.Condition()
+        self._stopping = asyncio.Event()
+
+    async def wait_connected(self, sessions: int = 1) -> None:
+        """Wait until session number *sessions* (1 = the first) has caught up and is idling."""
+        async with self._caught_up:
+            await self._caught_up.wait_for(lambda: self.sessions >= sessions and self.connected.is_set())
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to end at the next safe point (never inside a store transaction)."""
+        self._stopping.set()
 
     async def run(self) -> None:
         """Read the mailbox until cancelled, reconnecting with backoff after every failure."""
         delay = self._config.reconnect_min_seconds
-        while True:
+        while not self._stopping.is_set():
             try:
                 await self._session()
-            except (*NETWORK_ERRORS, ConnectionDropped) as exc:
+            except NETWORK_ERRORS as exc:
                 log.warning("mailbox %s: %s: %s; reconnecting", self.mailbox.name, type(exc).__name__, exc)
             except Exception:
                 log.exception("mailbox %s: unexpected failure; reconnecting", self.mailbox.name)
@@ -68,7 +75,9 @@ class MailboxIngest:
             self.connected.clear()
             if got_going:
                 delay = self._config.reconnect_min_seconds
-            await asyncio.sleep(delay * (0.5 + random.random()))  # jitter: instances do not reconnect in step
+            # Jitter, so that instances do not reconnect in step; a stop request ends the wait.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), delay * (0.5 + random.random()))
             delay = min(max(delay * 2, 0.1), self._config.reconnect_max_seconds)
 
     async def _session(self) -> None:
@@ -76,8 +85,10 @@ class MailboxIngest:
         self.sessions += 1
         try:
             await self.catch_up(session, first=True)
-            self.connected.set()
-            while True:
+            async with self._caught_up:
+                self.connected.set()
+                self._caught_up.notify_all()
+            while not self._stopping.is_set():
                 await self._idle(session)
                 await self.catch_up(session)
         finally:
@@ -106,6 +117,8 @@ class MailboxIngest:
 
         async def produce() -> None:
             for chunk in batches(uids, self._config.batch_size):
+                if self._stopping.is_set():
+                    break
                 await queue.put(await session.fetch(chunk))
             await queue.put(None)
 
@@ -126,7 +139,14 @@ class MailboxIngest:
             return 0
         batch = [self.inbound(uid, raw, validity) for uid, raw in fetched]
         checkpoint = Checkpoint(self.mailbox.name, validity, max(uid for uid, _ in fetched))
-        stored = await self._inbox.receive(batch, checkpoint=checkpoint)
+        # A cancellation (shutdown) lets the batch's transaction finish first, then ends us.
+        storing = asyncio.ensure_future(self._inbox.receive(batch, checkpoint=checkpoint))
+        try:
+            stored = await asyncio.shield(storing)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await storing
+            raise
         if self._on_stored is not None:
             await self._on_stored(stored)
         return sum(1 for s in stored if not s.duplicate)
@@ -140,14 +160,17 @@ class MailboxIngest:
     async def _idle(self, session: ImapSession) -> None:
         """IDLE until new mail, the re-IDLE interval, or a dropped connection (raises)."""
         client = session.client
-        idle = await client.idle_start(timeout=self._config.idle_seconds)
+        idle = await session.guarded(client.idle_start(timeout=self._config.idle_seconds))
         push = asyncio.ensure_future(client.wait_server_push(timeout=self._config.idle_seconds + 30))
         lost = asyncio.ensure_future(session.lost.wait())
+        stop = asyncio.ensure_future(self._stopping.wait())
         try:
             while True:
-                done, _ = await asyncio.wait({push, lost}, return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait({push, lost, stop}, return_when=asyncio.FIRST_COMPLETED)
                 if lost in done:
                     raise ConnectionDropped("connection closed by the server")
+                if stop in done:
+                    break
                 lines = push.result()
                 if says_bye(lines):
                     raise ConnectionDropped("server said BYE")
@@ -157,8 +180,9 @@ class MailboxIngest:
         finally:
             push.cancel()
             lost.cancel()
+            stop.cancel()
         client.idle_done()
-        await asyncio.wait_for(idle, self.mailbox.timeout_seconds)
+        await session.guarded(asyncio.wait_for(idle, self.mailbox.timeout_seconds))
         _drain(client)
 
 

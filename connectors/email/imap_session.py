@@ -10,15 +10,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
+from collections.abc import Awaitable
+from typing import TypeVar
 
 import aioimaplib
 
 from connectors.email.config import MailboxConfig
 from connectors.email.imap_protocol import Selected, parse_fetch, parse_search, parse_select, uid_set
 
+T = TypeVar("T")
+
 
 class ImapError(Exception):
     """The server refused a command or the connection failed; the caller reconnects."""
+
+
+class ConnectionDropped(ImapError):
+    """The server closed the connection (``BYE``, EOF, ``doveadm kick``)."""
 
 
 def tls_context(ca_file: str | None) -> ssl.SSLContext:
@@ -34,15 +42,34 @@ class ImapSession:
         self.selected = selected
         self.lost = lost
 
+    async def guarded(self, awaitable: Awaitable[T]) -> T:
+        """Await *awaitable* unless the connection drops first (aioimaplib would wait for ever).
+
+        Raises:
+            ConnectionDropped: the connection closed before the command finished.
+        """
+        task = asyncio.ensure_future(awaitable)
+        lost = asyncio.ensure_future(self.lost.wait())
+        try:
+            await asyncio.wait({task, lost}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            lost.cancel()
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+            raise ConnectionDropped("connection closed by the server")
+        return task.result()
+
     async def search_after(self, last_uid: int) -> list[int]:
         """UIDs above *last_uid* (one round trip; ``n:*`` always names the newest, filtered here)."""
-        response = await self.client.uid_search(f"UID {last_uid + 1}:*", charset=None)
+        response = await self.guarded(self.client.uid_search(f"UID {last_uid + 1}:*", charset=None))
         _check(response, "UID SEARCH")
         return [uid for uid in parse_search(response.lines) if uid > last_uid]
 
     async def fetch(self, uids: list[int]) -> list[tuple[int, bytes]]:
         """``(uid, raw bytes)`` of *uids* (at most 200 per call), without setting \\Seen."""
-        response = await self.client.uid("fetch", uid_set(uids), "(UID BODY.PEEK[])")
+        response = await self.guarded(self.client.uid("fetch", uid_set(uids), "(UID BODY.PEEK[])"))
         _check(response, "UID FETCH")
         return parse_fetch(response.lines)
 

@@ -61,6 +61,12 @@ class SmtpSender:
         self._bus = bus
         self._config = config
         self._wake = asyncio.Event()
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to end after the reply it is sending (its outcome is recorded first)."""
+        self._stopping = True
+        self._wake.set()
 
     def subscribe(self) -> None:
         """Wake the sender when a reply is queued (call before the bus starts)."""
@@ -72,9 +78,9 @@ class SmtpSender:
 
     async def run(self) -> None:
         """Send due replies for ever; a failing round is logged and retried on the next wake."""
-        while True:
+        while not self._stopping:
             try:
-                while await self.send_due():
+                while not self._stopping and await self.send_due():
                     pass
             except Exception:
                 log.exception("smtp sender round failed")
@@ -90,6 +96,8 @@ class SmtpSender:
         client: aiosmtplib.SMTP | None = None
         try:
             for due in claimed:
+                if self._stopping:  # the rest stay claimed; the lease lapses and a sender retries
+                    break
                 client = await self._deliver(due, client)
         finally:
             if client is not None and client.is_connected:

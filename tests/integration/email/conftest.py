@@ -4,11 +4,12 @@ mailbox (and sending through a real aiosmtpd server), with the bus events it pub
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from aiohttp import web
 
 import connectors.email
 from contact_center import keys
@@ -71,11 +72,21 @@ def email_app(start_app: AppStarter, settings_factory: Callable[..., Any]) -> Em
 
     async def start(section: dict[str, Any], *, seed: bool = True) -> EmailApp:
         settings = settings_factory(sections={"email": section})
-        running = await start_app(settings, plugins=PLUGINS)
-        result = EmailApp(running)
+        recorded: list[EmailApp] = []
+
+        def recorder(app: web.Application) -> None:
+            # Subscribe in a cleanup context, before the bus starts: no early event is missed.
+            async def ctx(app: web.Application) -> AsyncIterator[None]:
+                app[keys.BUS].subscribe(lambda event: recorded[0].record(event))
+                yield
+
+            app.cleanup_ctx.append(ctx)
+
+        pending = EmailApp(running=None)  # type: ignore[arg-type]
+        recorded.append(pending)
+        pending.running = await start_app(settings, plugins=[("recorder", recorder), *PLUGINS])
         if seed:
-            result.users = await seed_org(running.db)
-        running.app[keys.BUS].subscribe(result.record)
-        return result
+            pending.users = await seed_org(pending.running.db)
+        return pending
 
     return start

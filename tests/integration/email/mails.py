@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import imaplib
 from email.message import EmailMessage
 from itertools import count
 
@@ -28,3 +29,16 @@ def mail(
         msg[name] = value
     msg.set_content(body, charset=charset)
     return msg.as_bytes()
+
+
+def append_all(host: str, port: int, user: str, password: str, raws: list[bytes]) -> None:
+    """IMAP APPEND *raws* to INBOX over one connection (the fixture's append logs in per mail)."""
+    client = imaplib.IMAP4(host, port, timeout=10)
+    client.login(user, password)
+    try:
+        for raw in raws:
+            status, data = client.append("INBOX", None, None, raw)
+            if status != "OK":
+                raise RuntimeError(f"APPEND failed: {data!r}")
+    finally:
+        client.logout()
