@@ -25,6 +25,7 @@ Fixtures (see each docstring):
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -41,6 +42,7 @@ __all__ = [
     "DovecotForTest", "DovecotServer", "MailUser", "PostgresServer", "ReceivedMail", "RedisServer", "SmtpServer",
 ]
 
+_ROOT_PREFIX = "cc-test-servers-"
 _FIXTURE_SERVERS = {"redis_server": "redis", "postgres_server": "postgres", "dovecot_server": "dovecot"}
 _BUILDERS: dict[str, Callable[..., Any]] = {
     "redis": RedisServer,
@@ -62,8 +64,10 @@ class ServerPool:
     @property
     def root(self) -> Path:
         if self._root is None:
-            self._root = Path(tempfile.mkdtemp(prefix="cc-test-servers-"))
+            _sweep_abandoned_roots()
+            self._root = Path(tempfile.mkdtemp(prefix=_ROOT_PREFIX))
             self._root.chmod(0o755)  # servers run as other users (postgres, nobody) below it
+            (self._root / "owner.pid").write_text(str(os.getpid()))
         return self._root
 
     def launch(self, name: str) -> None:
@@ -111,6 +115,18 @@ class ServerPool:
             server.stop()
         if self._root is not None:
             shutil.rmtree(self._root, ignore_errors=True)
+
+
+def _sweep_abandoned_roots() -> None:
+    """Remove server dirs of pytest runs that were killed (their servers died with them)."""
+    for path in Path(tempfile.gettempdir()).glob(f"{_ROOT_PREFIX}*"):
+        try:
+            owner = int((path / "owner.pid").read_text())
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except (OSError, ValueError):
+            continue  # no owner file yet, or not ours to judge
 
 
 def _fail(name: str, exc: Exception) -> NoReturn:
