@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import Any
 
 from routing.model import AgentState, ContactState
 
@@ -58,8 +60,7 @@ def eligible(agent: AgentState, need: Need, now: float) -> bool:
         return False
     if agent.user_id in need.exclude:
         return False
-    skills = agent.skills
-    return all(skills.get(k, 0) >= level for k, level in need.skills.items())
+    return _has_skills(agent.skills, need.skills)
 
 
 def _occupancy(agent: AgentState) -> float:
@@ -75,22 +76,54 @@ def _skill_score(need: Need) -> Callable[[AgentState], tuple[float, float, int]]
     return key
 
 
-def _key(strategy: str, need: Need) -> Callable[[AgentState], tuple[float, float, int]]:
+_BY_IDLE = attrgetter("idle_since")
+_BY_LAST_OFFER = attrgetter("last_offer_at")
+
+
+def _key(strategy: str, need: Need) -> Callable[[AgentState], Any]:
+    # Lower is better; ties keep the earlier agent in the pool (pools are in user id order).
     if strategy == "round_robin":
-        return lambda a: (a.last_offer_at, a.idle_since, a.user_id)
+        return _BY_LAST_OFFER
     if strategy == "least_occupied":
-        return lambda a: (_occupancy(a), a.idle_since, a.user_id)
+        return lambda a: (_occupancy(a), a.idle_since)
     if strategy == "best_skill":
         return _skill_score(need)
-    return lambda a: (a.idle_since, a.last_offer_at, a.user_id)
+    return _BY_IDLE
 
 
 def choose(strategy: str, agents: Iterable[AgentState], need: Need, now: float) -> AgentState | None:
-    """The agent *strategy* picks among *agents* for *need*, or None when nobody is eligible."""
-    candidates = [a for a in agents if need.department in a.departments and eligible(a, need, now)]
-    if not candidates:
+    """The agent *strategy* picks among *agents* for *need*, or None when nobody is eligible.
+
+    The same checks as :func:`eligible`, inlined: this loop is the hot path of every decision.
+    """
+    key = _key(strategy, need)
+    channel, department, skills, exclude = need.channel, need.department, need.skills, need.exclude
+    if strategy in ("longest_idle", "round_robin"):
+        # Sorting by a plain attribute runs in C; the first eligible agent is usually near the top.
+        for a in sorted(agents, key=key):
+            if (a.presence == "available" and a.offer is None and a.wrap_until <= now
+                    and a.load.get(channel, 0) < a.capacity.get(channel, 0) and department in a.departments
+                    and not (exclude and a.user_id in exclude) and not (skills and not _has_skills(a.skills, skills))):
+                return a
         return None
-    return min(candidates, key=_key(strategy, need))
+    best, best_key = None, None
+    for a in agents:
+        if a.presence != "available" or a.offer is not None or a.wrap_until > now:
+            continue
+        if a.load.get(channel, 0) >= a.capacity.get(channel, 0) or department not in a.departments:
+            continue
+        if exclude and a.user_id in exclude:
+            continue
+        if skills and not _has_skills(a.skills, skills):
+            continue
+        k = key(a)
+        if best_key is None or k < best_key:
+            best, best_key = a, k
+    return best
+
+
+def _has_skills(have: Mapping[str, int], need: Mapping[str, int]) -> bool:
+    return all(have.get(skill, 0) >= level for skill, level in need.items())
 
 
 @dataclass(frozen=True, slots=True)
