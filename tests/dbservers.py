@@ -176,11 +176,11 @@ class PostgresServer:
         return name
 
     def stop(self) -> None:
-        for proc in self._drops:
-            proc.wait(10)
-        for proc in (self.process, self.initdb):
-            if proc is not None:
-                proc.stop()
+        for drop in self._drops:
+            drop.wait(10)
+        for server in (self.process, self.initdb):
+            if server is not None:
+                server.stop()
 
 
 async def _migrate(url: str) -> None:
