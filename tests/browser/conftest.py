@@ -1,4 +1,4 @@
-"""Browser fixtures: one headless Chromium per session (Debian's, driven by Playwright's sync API),
+"""Browser fixtures: one headless Chromium for all browser tests (Debian's, driven by Playwright's sync API),
 a fresh browser context per user, and the real app per test in a background thread.
 
 A missing Chromium fails the tests (``make test`` installs it through apt); it never skips them.
@@ -31,14 +31,16 @@ VIEWPORT = {"width": 1440, "height": 900}
 expect.set_options(timeout=10_000)
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: while Playwright's sync driver is alive its event loop counts as running
+# in the main thread, so it must stop before the asyncio tests of the other folders run.
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
-    """Playwright's driver (sync API), started once."""
+    """Playwright's driver (sync API), started once for the browser tests."""
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     """Debian's headless Chromium; the session fails loudly when it is not installed."""
     if not CHROMIUM.exists():
@@ -49,7 +51,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def app_thread() -> Iterator[AppThread]:
     """The event loop the apps (and test-side async helpers) run in."""
     thread = AppThread()

@@ -170,9 +170,9 @@ class AppThread:
             await asyncio.gather(*tasks, return_exceptions=True)
 
         self.call(cancel_rest())
+        self.call(self.loop.shutdown_asyncgens())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(10)
-        self.loop.run_until_complete(self.loop.shutdown_asyncgens())
         self.loop.close()
 
 

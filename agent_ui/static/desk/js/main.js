@@ -179,7 +179,10 @@ async function boot() {
     await startDesk(user);
   } catch (err) {
     if (err.status !== 401) console.warn("session check failed", err);
-    showLogin(startDesk);
+    showLogin(async (user) => {
+      await startDesk(user);
+      byId("workspace").focus(); // after signing in, focus moves from the hidden form into the desk
+    });
   }
 }
 
