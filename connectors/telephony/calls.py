@@ -229,10 +229,10 @@ class CallWriter:
 
     @staticmethod
     async def _insert_conversations(s: AsyncSession, fresh: list[Conversation]) -> None:
-        # One executemany INSERT (no per-row RETURNING), then one SELECT for the new ids.
-        await s.execute(insert(Conversation), [_conversation_values(c) for c in fresh])
-        ids = dict((await s.execute(select(Conversation.external_ref, Conversation.id).where(
-            Conversation.channel == "call", Conversation.external_ref.in_([c.external_ref for c in fresh])))).all())
+        # One multi-row INSERT ... RETURNING (matched by external_ref, unique per channel).
+        result = await s.execute(insert(Conversation).returning(Conversation.external_ref, Conversation.id),
+                                 [_conversation_values(c) for c in fresh])
+        ids = dict(result.all())
         for conv in fresh:
             conv.id = ids[conv.external_ref]
 
