@@ -49,6 +49,7 @@ class ContextCache:
     def __init__(
         self, db: Database, customers: CustomerRepository, *, ttl_seconds: float, timeline_limit: int,
         max_entries: int = 20_000, clock: Callable[[], float] = time.monotonic,
+        on_customer: Callable[[CustomerRecord], None] | None = None,
     ) -> None:
         self._db = db
         self._customers = customers
@@ -56,6 +57,7 @@ class ContextCache:
         self._timeline_limit = timeline_limit
         self._max_entries = max_entries
         self._clock = clock
+        self._on_customer = on_customer  # called as soon as the customer is known (start the source fetch)
         self._entries: OrderedDict[int, tuple[float, asyncio.Task[PopContext]]] = OrderedDict()
 
     def get(self, conversation_id: int, *, refresh: bool = False) -> asyncio.Task[PopContext]:
@@ -136,6 +138,8 @@ class ContextCache:
                 customer = await self._customers.get(found.customer_id, session=s)
                 if attach_found:
                     await attach(s, conversation_id, found.customer_id)
+        if customer is not None and self._on_customer is not None:
+            self._on_customer(customer)
         timeline = (await recent_conversations(s, customer.id, limit=self._timeline_limit,
                                                exclude=conversation_id) if customer else [])
         return PopContext(conversation_id=conversation_id, channel=channel, address=address, customer=customer,

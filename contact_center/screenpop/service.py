@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from contact_center.auth.roles import Principal
 from contact_center.bus.base import Bus
-from contact_center.customers.repository import CustomerRepository
+from contact_center.customers.repository import CustomerRecord, CustomerRepository
 from contact_center.errors import Forbidden, NotFound, ValidationError
 from contact_center.events import CallAnswered, CallEnded, CallRang, CustomersMerged, OfferAccepted, UserNotified
 from contact_center.screenpop.audit import AuditWriter
@@ -55,7 +55,7 @@ class ScreenPopService:
         self._config = config
         self.audit = audit
         self.contexts = ContextCache(db, customers, ttl_seconds=config.cache_ttl_seconds,
-                                     timeline_limit=config.timeline_limit)
+                                     timeline_limit=config.timeline_limit, on_customer=self._prefetch)
         self._pairs: Pairs = {}
         self.pairs_loaded = asyncio.Event()  # set once the co-purchase table has been read
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -105,6 +105,11 @@ class ScreenPopService:
             self.contexts.clear()
 
     # ------------------------------------------------------------------ ring, answer, end
+
+    def _prefetch(self, customer: CustomerRecord) -> None:
+        # The sources are fetched while the timeline is still being read.
+        if customer.external_key:
+            self._federation.prefetch(customer.external_key)
 
     def _ready(self, conversation_id: int) -> bool:
         ctx = self.contexts.peek(conversation_id)
