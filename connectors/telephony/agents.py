@@ -8,6 +8,7 @@ few seconds, and at least every minute), so mapping an event costs no store quer
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterable
 
@@ -29,6 +30,7 @@ class AgentDirectory:
         self._by_number: dict[str, int] = {}
         self._by_name: dict[str, int] = {}
         self._loaded_at: float | None = None
+        self._refresh: asyncio.Task[None] | None = None
 
     async def load(self) -> None:
         """Read every active user (login, display name, extension)."""
@@ -47,8 +49,11 @@ class AgentDirectory:
 
     async def _fresh(self, miss: bool) -> None:
         age = self._clock() - self._loaded_at if self._loaded_at is not None else None
-        if age is None or age > self._max_age or (miss and age > self._miss_reload_after):
-            await self.load()
+        if age is None or (miss and age > self._miss_reload_after):
+            await self.load()  # first use, or a name we do not know: read the users now
+        elif age > self._max_age and (self._refresh is None or self._refresh.done()):
+            # Merely old: answer from what we have and reload in the background (no wait on the hot path).
+            self._refresh = asyncio.create_task(self.load(), name="agent-directory-refresh")
 
     def _lookup(self, number: str | None, names: Iterable[str]) -> int | None:
         if number:
