@@ -34,10 +34,12 @@ async def _telephony_ctx(app: web.Application) -> AsyncIterator[None]:
     metrics.describe("cc_cti_events_total", "counter", "CTI events received by event and PBX")
     writer = CallWriter(app[keys.DB], customers)
     writer.start()
+    directory = AgentDirectory(app[keys.DB])
     hook = CtiHook(
-        pbxs=settings.pbx, writer=writer, directory=AgentDirectory(app[keys.DB]), customers=customers,
+        pbxs=settings.pbx, writer=writer, directory=directory, customers=customers,
         bus=app[keys.BUS], config=TelephonyConfig.from_settings(settings, lambda n: customers.normalise("phone", n)),
         metrics=metrics, director=lambda: app.get(keys.CALL_DIRECTOR))
     app[HOOK] = hook
     yield
     await writer.close()
+    await directory.close()

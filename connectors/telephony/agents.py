@@ -47,6 +47,12 @@ class AgentDirectory:
         self._by_number, self._by_name = by_number, by_name
         self._loaded_at = self._clock()
 
+    async def close(self) -> None:
+        """Stop a background reload, if one is running."""
+        if self._refresh is not None and not self._refresh.done():
+            self._refresh.cancel()
+            await asyncio.gather(self._refresh, return_exceptions=True)
+
     async def _fresh(self, miss: bool) -> None:
         age = self._clock() - self._loaded_at if self._loaded_at is not None else None
         if age is None or (miss and age > self._miss_reload_after):
