@@ -1,12 +1,14 @@
 """Bus events in, router calls out: new contacts are routed, ends of contacts release agents.
 
 Contact events (ring, answer, hang-up, IVR digits, email, chat, conversation changes) are
-handled in publication order by one subscriber, so a conversation's steps never overtake each
-other. Events about agents only mark this instance's mirror stale and ask for a dispatch pass.
+handled concurrently across conversations but in publication order within one conversation, so
+its steps never overtake each other. Events about agents only mark this instance's mirror stale
+and ask for a dispatch pass.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from contact_center.bus.base import Bus
@@ -25,6 +27,7 @@ from contact_center.events import (
     OfferMade,
 )
 from routing.facts import FactsBuilder
+from routing.locks import KeyedLocks
 from routing.model import ASSIGNED, WAITING, ContactState
 from routing.router import Router
 from routing.rules import Facts, decide
@@ -37,9 +40,12 @@ ROUTABLE = ("queued", "offered")
 class RoutingConsumer:
     """Turns bus events into routing steps."""
 
-    def __init__(self, *, router: Router, facts: FactsBuilder) -> None:
+    def __init__(self, *, router: Router, facts: FactsBuilder, concurrency: int = 32) -> None:
         self._router = router
         self._facts = facts
+        self._order = KeyedLocks()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def subscribe(self, bus: Bus) -> None:
         """Register the handlers (before the bus starts)."""
@@ -54,6 +60,24 @@ class RoutingConsumer:
         self._router.kick()
 
     async def on_contact_event(self, event: object) -> None:
+        """Handle a contact event in its own task: conversations proceed side by side, while one
+        conversation's events keep their order (a FIFO lock per conversation, taken in arrival order)."""
+        task = asyncio.create_task(self._handle_in_order(event))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _handle_in_order(self, event: object) -> None:
+        async with self._order.hold(getattr(event, "conversation_id", None)), self._slots:
+            try:
+                await self.handle(event)
+            except Exception:
+                log.exception("routing failed on %s", type(event).__name__)
+
+    def pending(self) -> set[asyncio.Task[None]]:
+        """The events being handled right now (stopped at shutdown)."""
+        return set(self._tasks)
+
+    async def handle(self, event: object) -> None:
         """Dispatch one contact event to its handler."""
         handlers = {
             CallRang: self.on_call_rang, CallAnswered: self.on_call_answered, CallEnded: self.on_call_ended,

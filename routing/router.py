@@ -175,12 +175,11 @@ class Router:
         now = self.clock()
         proposals = plan(waiting, self._pools(), now=now, reoffer_after=self.config.reoffer_after,
                          strategy_of=lambda q: self.policy(q, q.rpartition(".")[2]).strategy)
-        made = 0
-        for proposal in proposals:
-            if await self.offer(proposal.contact, proposal.agent.user_id, now=now):
-                made += 1
-            else:
-                self._kick.set()  # the mirror was stale; it is fresh now, try again
+        # Different contacts to different agents: the claims and their store writes run side by side.
+        outcomes = await asyncio.gather(*(self.offer(p.contact, p.agent.user_id, now=now) for p in proposals))
+        made = sum(1 for out in outcomes if out.ok)
+        if made < len(outcomes):
+            self._kick.set()  # the mirror was stale; it is fresh now, try again
         return made
 
     async def offer(self, contact: ContactState, user_id: int, *, now: float, force: bool = False) -> Outcome:

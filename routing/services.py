@@ -104,6 +104,7 @@ def routing_ctx(config: RoutingConfig) -> Callable[[web.Application], AsyncItera
         router.kick()
         yield
         await stop_tasks(services.tasks)
+        await stop_tasks(list(services.consumer.pending()))
 
     return ctx
 
