@@ -56,3 +56,13 @@ def test_call_rings_then_answer_pops_all_three_sections(world: World, new_page: 
     expect(sales.locator(".history .order")).to_have_count(6)
     sales.get_by_role("button", name="Hide full purchase history").click()
     screenshot(page, "desk-screen-pop")
+
+    pop.locator(".timeline-item", has_text="Question about invoice INV-2025-0512").click()
+    conversation = page.locator("section.conversation")
+    expect(conversation.locator("#conv-title")).to_contain_text("Question about invoice INV-2025-0512")
+    expect(conversation.locator(".closed-note")).to_be_visible()
+    card = page.locator("article.pop.compact")  # no pop for an old thread: the customer and their contacts
+    expect(card.locator("#pop-title")).to_have_text(MARIA["name"])
+    # Agents see their own departments' contacts: here the call that is still going on.
+    expect(card.locator(".timeline-item")).to_have_count(1)
+    expect(card.locator(".timeline-item")).to_contain_text("Call from +49305550123")

@@ -92,6 +92,15 @@ class Desk {
     byId("workspace-empty").hidden = true;
     await this.conversation.open(id);
     this.layout();
+    const conv = this.conversation.conv;
+    if (!this.pop.has(id) && conv && conv.id === id && conv.customer_id) {
+      try {
+        const { customer, timeline } = await api(`/api/v1/customers/${conv.customer_id}`);
+        if (this.conversation.id === id && !this.pop.has(id)) this.pop.showCustomer(conv, customer, timeline || []);
+      } catch (err) {
+        if (err.status !== 401) announce(`Customer details unavailable: ${err.message}`);
+      }
+    }
   }
 
   /** Calls lead with the pop (the agent is talking); emails and chats with the thread. */

@@ -74,6 +74,22 @@ export class PopView {
     replace(this.root);
   }
 
+  /**
+   * A conversation opened from the inbox (no pop for it): the customer and their recent contacts,
+   * from GET /api/v1/customers/{id}. The source sections come with a pop only.
+   */
+  showCustomer(conversation, customer, timeline) {
+    this.current = null;
+    const contact = { channel: conversation.channel, address: conversation.contact_address };
+    const view = { conversation_id: conversation.id, call_id: null, contact, customer, candidates: [], timeline,
+      suggestions: [], sections: {} };
+    const card = h("article", { class: "pop card compact", "aria-labelledby": "pop-title", dataset: { conversationId: conversation.id } },
+      this.head(view),
+      h("div", { class: "pop-lower single" },
+        this.timeline({ ...view, timeline: timeline.filter((t) => t.conversation_id !== conversation.id) })));
+    replace(this.root, card);
+  }
+
   ctx(pop) {
     const customerId = pop.customer ? pop.customer.id : null;
     return {
