@@ -113,20 +113,21 @@ class Decider:
         self.store = store
         self.mirror = {a.user_id: a for a in agents}
         self.pools: dict[str, list[AgentState]] = {}
+        self.slots: dict[str, dict[int, int]] = {}
         self.rebuild_pools()
         self.strategy = {f"{d}.{c}": STRATEGIES[i % len(STRATEGIES)]
                          for i, d in enumerate(DEPARTMENTS) for c in CHANNELS}
 
     def rebuild_pools(self) -> None:
         self.pools = {d: [a for a in self.mirror.values() if d in a.departments] for d in DEPARTMENTS}
+        self.slots = {d: {a.user_id: i for i, a in enumerate(pool)} for d, pool in self.pools.items()}
 
     def update(self, agent: AgentState | None) -> None:
+        """Take the fresh agent state a reservation step returned into the mirror (Redis: a new object)."""
         if agent is not None and self.mirror.get(agent.user_id) is not agent:
-            old = self.mirror[agent.user_id]
             self.mirror[agent.user_id] = agent
             for d in agent.departments:
-                pool = self.pools[d]
-                pool[pool.index(old)] = agent
+                self.pools[d][self.slots[d][agent.user_id]] = agent
 
     def contact(self, cid: int, values: dict[str, Any], now: float) -> ContactState:
         d = decide(self.config.rules, Facts(values), default=self.config.default_department)

@@ -51,6 +51,13 @@ class Facts:
         self._normal: dict[str, str] = {}
         self._text: str | None = None
 
+    def present(self) -> frozenset[str]:
+        """The fields that have a value (a rule on any other field cannot match, except ``exists``)."""
+        names = {k for k, v in self.values.items() if v is not None}
+        if names & {"subject", "body", "chat_topic"}:
+            names.add("text")
+        return frozenset(names)
+
     def normal(self, name: str, actual: Any) -> str:
         """The field's comparable form (folded; phone-like fields without separators), computed once."""
         value = self._normal.get(name)
@@ -300,9 +307,12 @@ def decide(rules: Sequence[Rule], facts: Facts, *, default: str, suggested: str 
     department: str | None = None
     priority, skills, reasons, fired = base_priority, {}, [], []
     match = _matcher(rules, facts)
+    present = facts.present()
     for rule in rules:
         if rule.department is not None and department is not None:
             continue
+        if rule.field not in present and rule.operator != "exists":
+            continue  # missing data never matches
         evidence = match(rule)
         if evidence is None:
             continue

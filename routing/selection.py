@@ -106,20 +106,11 @@ def choose(strategy: str, agents: Iterable[AgentState], need: Need, now: float) 
                     and not (exclude and a.user_id in exclude) and not (skills and not _has_skills(a.skills, skills))):
                 return a
         return None
-    best, best_key = None, None
-    for a in agents:
-        if a.presence != "available" or a.offer is not None or a.wrap_until > now:
-            continue
-        if a.load.get(channel, 0) >= a.capacity.get(channel, 0) or department not in a.departments:
-            continue
-        if exclude and a.user_id in exclude:
-            continue
-        if skills and not _has_skills(a.skills, skills):
-            continue
-        k = key(a)
-        if best_key is None or k < best_key:
-            best, best_key = a, k
-    return best
+    candidates = [a for a in agents
+                  if a.presence == "available" and a.offer is None and a.wrap_until <= now
+                  and a.load.get(channel, 0) < a.capacity.get(channel, 0) and department in a.departments
+                  and not (exclude and a.user_id in exclude) and not (skills and not _has_skills(a.skills, skills))]
+    return min(candidates, key=key) if candidates else None
 
 
 def _has_skills(have: Mapping[str, int], need: Mapping[str, int]) -> bool:
