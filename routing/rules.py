@@ -14,13 +14,14 @@ instead of silently never matching.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from contact_center.errors import ConfigError
+from routing.keywords import FieldIndex, Keywords, fold, words
 
 TEXT_FIELDS = ("subject", "body", "text", "chat_topic", "mailbox", "email_to", "to", "from", "dtmf", "channel",
                "language")
@@ -30,14 +31,8 @@ FIELDS = frozenset(TEXT_FIELDS + NUMBER_FIELDS + BOOL_FIELDS)
 OPERATORS = frozenset(("equals", "not_equals", "in", "contains_any", "starts_with", "gte", "lte", "gt", "lt",
                        "exists"))
 _NUMERIC_OPS = {"gte": float.__ge__, "lte": float.__le__, "gt": float.__gt__, "lt": float.__lt__}
-_WORD = re.compile(r"\w+")
 _PHONEISH = re.compile(r"[\s\-/().]")
-_STEM = 3
 
-
-def fold(text: str) -> str:
-    """Case-insensitive, Unicode-normalised form used for every text comparison."""
-    return unicodedata.normalize("NFC", text).casefold().strip()
 
 
 class Facts:
@@ -78,59 +73,8 @@ class Facts:
         cached = self._tokens.get(name)
         if cached is None:
             raw = self.get(name)
-            tokens = _WORD.findall(fold(str(raw))) if raw is not None else []
-            cached = (frozenset(tokens), " " + " ".join(tokens) + " ")
-            self._tokens[name] = cached
+            cached = self._tokens[name] = words(str(raw)) if raw is not None else (frozenset(), "  ")
         return cached
-
-
-@dataclass(frozen=True, slots=True)
-class Keywords:
-    """contains_any's compiled value: whole words, prefixes (``rechnung*``) and phrases.
-
-    Prefixes are indexed by their first three letters, so checking a field costs one dict
-    lookup per word of the field, however many keywords the rule lists.
-    """
-
-    words: frozenset[str]
-    prefixes: tuple[str, ...]
-    phrases: tuple[str, ...]
-    by_stem: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    short: tuple[str, ...] = ()  # prefixes under three letters, checked against every word
-
-    @classmethod
-    def compile(cls, items: Iterable[str]) -> Keywords:
-        words, prefixes, phrases = set(), [], []
-        for item in items:
-            tokens = _WORD.findall(fold(item))
-            if not tokens:
-                continue
-            if len(tokens) > 1:
-                phrases.append(" " + " ".join(tokens) + " ")
-            elif item.strip().endswith("*"):
-                prefixes.append(tokens[0])
-            else:
-                words.add(tokens[0])
-        by_stem: dict[str, list[str]] = {}
-        for prefix in prefixes:
-            if len(prefix) >= _STEM:
-                by_stem.setdefault(prefix[:_STEM], []).append(prefix)
-        short = tuple(p for p in prefixes if len(p) < _STEM)
-        return cls(frozenset(words), tuple(prefixes), tuple(phrases),
-                   {k: tuple(v) for k, v in by_stem.items()}, short)
-
-    def find(self, facts: Facts, name: str) -> str | None:
-        """The first keyword present in the field, or None."""
-        tokens, joined = facts.words(name)
-        hit = self.words & tokens
-        if hit:
-            return min(hit)
-        if self.prefixes:
-            found = [p for t in tokens for p in (*self.by_stem.get(t[:_STEM], ()), *self.short) if t.startswith(p)]
-            if found:
-                return min(found) + "*"
-        phrases = [p.strip() for p in self.phrases if p in joined]
-        return min(phrases) if phrases else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +87,7 @@ class Rule:
     value: Any
     department: str | None = None
     priority: int = 0
-    skills: Mapping[str, int] = field(default_factory=dict)
+    skills: Mapping[str, int] = dataclasses.field(default_factory=dict)
     channels: frozenset[str] = frozenset()
     name: str = ""
 
@@ -166,7 +110,7 @@ class Rule:
 def _evaluate(rule: Rule, facts: Facts, actual: Any) -> str | None:
     op, value = rule.operator, rule.value
     if op == "contains_any":
-        found = value.find(facts, rule.field)
+        found = value.find(*facts.words(rule.field))
         return f"{rule.field} contains '{found}'" if found else None
     if op in _NUMERIC_OPS:
         number = _as_number(actual)
@@ -201,74 +145,22 @@ def _norm(field_name: str, value: Any) -> str:
     return _PHONEISH.sub("", text) if field_name in ("to", "from", "dtmf") else text
 
 
-class _FieldIndex:
-    """Every contains_any keyword of one field across the table: one pass over a contact's words
-    answers all of those rules at once (the same result as each rule's :meth:`Keywords.find`)."""
-
-    def __init__(self) -> None:
-        self.words: dict[str, list[int]] = {}
-        self.stems: dict[str, list[tuple[str, int]]] = {}
-        self.short: list[tuple[str, int]] = []
-        self.phrases: list[tuple[str, int]] = []
-
-    def add(self, number: int, keywords: Keywords) -> None:
-        for word in keywords.words:
-            self.words.setdefault(word, []).append(number)
-        for prefix in keywords.prefixes:
-            if len(prefix) >= _STEM:
-                self.stems.setdefault(prefix[:_STEM], []).append((prefix, number))
-            else:
-                self.short.append((prefix, number))
-        self.phrases.extend((phrase, number) for phrase in keywords.phrases)
-
-    def scan(self, facts: Facts, name: str) -> dict[int, str]:
-        """Rule number -> the keyword that matched (exact word, else prefix, else phrase; then alphabetical)."""
-        tokens, joined = facts.words(name)
-        best: dict[int, tuple[int, str]] = {}
-        words, stems, short = self.words, self.stems, self.short
-        for token in tokens:
-            if token in words:
-                _keep(best, words[token], 0, token)
-            candidates = stems.get(token[:_STEM])
-            if candidates:
-                _keep_prefixes(best, token, candidates)
-            if short:
-                _keep_prefixes(best, token, short)
-        for phrase, number in self.phrases:
-            if phrase in joined:
-                _keep(best, (number,), 2, phrase.strip())
-        return {number: keyword for number, (_, keyword) in best.items()}
-
-
-def _keep(best: dict[int, tuple[int, str]], numbers: Iterable[int], rank: int, keyword: str) -> None:
-    for number in numbers:
-        current = best.get(number)
-        if current is None or (rank, keyword) < current:
-            best[number] = (rank, keyword)
-
-
-def _keep_prefixes(best: dict[int, tuple[int, str]], token: str, candidates: Iterable[tuple[str, int]]) -> None:
-    for prefix, number in candidates:
-        if token.startswith(prefix):
-            _keep(best, (number,), 1, prefix + "*")
-
-
 class RuleTable(tuple[Rule, ...]):
     """The validated rules in order, with the keyword rules indexed per field for speed."""
 
-    keyword_index: dict[str, _FieldIndex]
+    keyword_index: dict[str, FieldIndex]
 
     def __new__(cls, rules: Iterable[Rule]) -> RuleTable:
         table = super().__new__(cls, tuple(rules))
         table.keyword_index = {}
         for rule in table:
             if rule.operator == "contains_any":
-                table.keyword_index.setdefault(rule.field, _FieldIndex()).add(rule.number, rule.value)
+                table.keyword_index.setdefault(rule.field, FieldIndex()).add(rule.number, rule.value)
         return table
 
 
 def _matcher(rules: Sequence[Rule], facts: Facts) -> Callable[[Rule], str | None]:
-    index: dict[str, _FieldIndex] = getattr(rules, "keyword_index", {})
+    index: dict[str, FieldIndex] = getattr(rules, "keyword_index", {})
     scanned: dict[str, dict[int, str]] = {}
 
     def match(rule: Rule) -> str | None:
@@ -278,7 +170,7 @@ def _matcher(rules: Sequence[Rule], facts: Facts) -> Callable[[Rule], str | None
             return None
         hits = scanned.get(rule.field)
         if hits is None:
-            hits = scanned[rule.field] = index[rule.field].scan(facts, rule.field)
+            hits = scanned[rule.field] = index[rule.field].scan(*facts.words(rule.field))
         found = hits.get(rule.number)
         return f"{rule.field} contains '{found}'" if found is not None else None
 
@@ -305,7 +197,8 @@ def decide(rules: Sequence[Rule], facts: Facts, *, default: str, suggested: str 
         suggested: the channel's own idea (mailbox or PBX default department), used before *default*.
     """
     department: str | None = None
-    priority, skills, reasons, fired = base_priority, {}, [], []
+    priority, reasons, fired = base_priority, [], []
+    skills: dict[str, int] = {}
     match = _matcher(rules, facts)
     present = facts.present()
     for rule in rules:

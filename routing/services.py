@@ -7,6 +7,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
 
 from aiohttp import web
 
@@ -24,6 +25,9 @@ from routing.router import Router
 from routing.store import ConversationStatus, RoutingRepository
 from routing.supervisor import SupervisorFeed
 from routing.timers import TimerSweeper
+
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +55,7 @@ def _reservations(app: web.Application) -> Reservations:
         return MemoryReservations()
     from routing.redis_reservations import RedisReservations
 
-    return RedisReservations(client)
+    return RedisReservations(cast("aioredis.Redis", client))
 
 
 def build(app: web.Application, config: RoutingConfig, *, instance: str) -> RoutingServices:
@@ -92,8 +96,8 @@ def routing_ctx(config: RoutingConfig) -> Callable[[web.Application], AsyncItera
         await services.router.load_org()
         await services.consumer.rebuild()
         app[ROUTING] = services
-        app[keys.CALL_DIRECTOR] = services.director
-        app[keys.SUPERVISOR_SNAPSHOT] = services.feed.snapshot
+        app[keys.CALL_DIRECTOR] = cast(Any, services.director)
+        app[keys.SUPERVISOR_SNAPSHOT] = cast(Any, services.feed.snapshot)
         router = services.router
         services.tasks = [
             asyncio.create_task(router.run_dispatcher(), name="routing-dispatch"),
