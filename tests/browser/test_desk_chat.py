@@ -37,9 +37,13 @@ def test_visitor_chats_through_the_widget_and_the_agent_answers_live(world: Worl
     expect(conversation.locator(".msg.dir-out")).to_contain_text("in stock")
     expect(visitor.locator(".cc-msg.cc-agent")).to_contain_text("The HomeLink Mesh Extender is in stock")
 
-    message.fill("Yes please, thank you!")
-    message.press("Enter")
-    expect(conversation.locator(".msg.dir-in")).to_have_count(2)
-    expect(conversation.locator(".msg.dir-in").last).to_contain_text("Yes please")
     screenshot(desk, "desk-chat")
     screenshot(visitor, "chat-widget")
+
+    hostile = "<img src=x onerror=\"document.title='pwned'\"> Yes please, thank you!"
+    message.fill(hostile)
+    message.press("Enter")
+    expect(conversation.locator(".msg.dir-in")).to_have_count(2)
+    expect(conversation.locator(".msg.dir-in .msg-text").last).to_have_text(hostile)  # shown as text
+    expect(conversation.locator(".msg img")).to_have_count(0)
+    assert desk.title() != "pwned"

@@ -23,7 +23,7 @@ export class Alerts {
     this.root = root;
     this.send = send;
     this.offers = new Map(); // offer id -> {frame, deadline, el}
-    this.ringing = new Map(); // call id -> el
+    this.ringing = new Map(); // call id -> {el, frame, who}
     this.timer = setInterval(() => this.tick(), 250);
   }
 
@@ -45,12 +45,18 @@ export class Alerts {
       "Accept ", h("kbd", {}, "A"));
     const reject = h("button", { type: "button", class: "btn", "aria-keyshortcuts": "R", onclick: () => this.reject(frame.offer_id) },
       "Reject ", h("kbd", {}, "R"));
-    const what = frame.subject || frame.contact_address || `conversation ${frame.conversation_id}`;
-    const el = h("article", { class: `alert offer ch-${frame.channel}`, "aria-labelledby": `${id}-title`, dataset: { offerId: frame.offer_id } },
-      h("div", { class: `alert-icon ch-${frame.channel}` }, channelIcon(frame.channel, { size: 22 })),
+    // A call the PBX is ringing at this desk and routing offers here is one card: who is calling, plus the offer.
+    const ring = frame.channel === "call" ? this.ringingFor(frame.conversation_id) : null;
+    if (ring) this.callSettled(ring.frame.call_id);
+    const what = ring ? ring.who : frame.subject || frame.contact_address || `conversation ${frame.conversation_id}`;
+    const el = h("article", {
+      class: ["alert", "offer", ring ? "ringing" : "", `ch-${frame.channel}`], "aria-labelledby": `${id}-title`,
+      dataset: { offerId: frame.offer_id, callId: ring ? ring.frame.call_id : null },
+    },
+      h("div", { class: ["alert-icon", `ch-${frame.channel}`, ring ? "ring" : ""] }, channelIcon(frame.channel, { size: 22 })),
       h("div", { class: "alert-main" },
-        h("h2", { id: `${id}-title` }, `New ${(CHANNEL_NAME[frame.channel] || frame.channel || "contact").toLowerCase()}`),
-        h("p", { class: "alert-what" }, what),
+        h("h2", { id: `${id}-title` }, ring ? "Incoming call" : `New ${(CHANNEL_NAME[frame.channel] || frame.channel || "contact").toLowerCase()}`),
+        h("p", { class: ["alert-what", ring ? "caller" : ""] }, what),
         h("p", { class: "muted" }, [frame.contact_address && frame.subject ? frame.contact_address : null,
           label(frame.department), frame.reason].filter(Boolean).join(" · ")),
         h("div", { class: "countdown", role: "timer", "aria-label": "Time left to accept" }, bar, count)),
@@ -137,11 +143,27 @@ export class Alerts {
 
   // ------------------------------------------------------------------ ringing calls
 
+  ringingFor(conversationId) {
+    for (const entry of this.ringing.values()) if (entry.frame.conversation_id === conversationId) return entry;
+    return null;
+  }
+
   ringingCall(frame) {
     this.remove(this.ringing.get(frame.call_id));
     const c = frame.customer;
     const candidates = frame.candidates || [];
     const who = c ? c.display_name : candidates.length ? `${candidates.length} possible customers` : "Unknown caller";
+    const offered = [...this.offers.values()].find((o) => o.frame.conversation_id === frame.conversation_id && !o.done);
+    if (offered) { // routing offered this call here already: its card learns who is calling
+      offered.el.classList.add("ringing");
+      offered.el.dataset.callId = frame.call_id;
+      const line = offered.el.querySelector(".alert-what");
+      line.textContent = who;
+      line.classList.add("caller");
+      offered.el.querySelector("h2").textContent = "Incoming call";
+      announce(`Incoming call from ${who}`);
+      return;
+    }
     const el = h("article", { class: "alert ringing ch-call", "aria-labelledby": `ring-${frame.conversation_id}`, dataset: { callId: frame.call_id } },
       h("div", { class: "alert-icon ring ch-call" }, channelIcon("call", { size: 22 })),
       h("div", { class: "alert-main" },
@@ -152,17 +174,17 @@ export class Alerts {
           ? h("p", { class: "muted small" }, candidates.map((x) => x.display_name).join(", "))
           : null),
       h("div", { class: "alert-actions" }, h("p", { class: "hint" }, "Answer on your phone")));
-    this.ringing.set(frame.call_id, el);
+    this.ringing.set(frame.call_id, { el, frame, who });
     this.root.prepend(el);
     announce(`Incoming call from ${who}${frame.from ? `, ${frame.from}` : ""}`);
   }
 
   /** The call was answered (the pop arrived) or ended: the ringing card goes. */
   callSettled(callId) {
-    const el = this.ringing.get(callId);
-    if (!el) return;
+    const entry = this.ringing.get(callId);
+    if (!entry) return;
     this.ringing.delete(callId);
-    el.remove();
+    entry.el.remove();
   }
 
   remove(entry) {

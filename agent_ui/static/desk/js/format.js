@@ -66,9 +66,4 @@ export function label(code) {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** A short readable name for a phone number or address (no reformatting of what we don't know). */
-export function address(value) {
-  return value ? String(value) : "unknown";
-}
-
 export const CHANNEL_NAME = { call: "Call", email: "Email", chat: "Chat" };

@@ -116,6 +116,7 @@ export class PopView {
         this.timeline(pop)));
     replace(this.root, card);
     this.renderSuggestions(pop);
+    this.renderCallBadge(pop);
   }
 
   head(pop) {
