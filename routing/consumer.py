@@ -154,7 +154,7 @@ class RoutingConsumer:
             await self._router.abandon(event.conversation_id)
 
     async def on_conversation_updated(self, event: ConversationUpdated) -> None:
-        """Someone else changed a tracked conversation: closed it, wrapped it up or assigned it."""
+        """Someone else changed a tracked conversation: closed, wrapped up, assigned or requeued it."""
         contact = await self._router.reservations.contact(event.conversation_id)
         if contact is None:
             return
@@ -165,6 +165,8 @@ class RoutingConsumer:
                 await self._router.abandon(event.conversation_id)  # the visitor left, or closed unanswered
         elif event.status == "assigned" and event.user_id is not None and contact.status != ASSIGNED:
             await self._router.answered(event.conversation_id, event.user_id)  # assigned by hand
+        elif event.status == "queued" and contact.status == ASSIGNED:
+            await self._router.requeue(event.conversation_id)  # put back in the queue by hand
 
     # ----------------------------------------------------------------------- restart
 

@@ -305,6 +305,22 @@ class Router:
         self.kick()
         return True
 
+    async def requeue(self, conversation_id: int) -> bool:
+        """An assigned conversation was put back in the queue (by hand): free the agent, wait again."""
+        now = self.clock()
+        async with self._locks.hold(conversation_id):
+            out = await self.reservations.finish(conversation_id, now, 0.0)
+            self.update(out.agent)
+            if not out.ok or out.contact is None:
+                return False
+        old = out.contact
+        aging = self.policy(old.queue, old.channel).aging
+        await self.enqueue(replace(old, status=WAITING, user_id=None, enqueued_at=now, declined={},
+                                   rank=queue_rank(old.priority, now, aging), reason=f"{old.reason}; requeued"))
+        if out.agent is not None:
+            await self.notifier.presence(out.agent, now)
+        return True
+
     async def abandon(self, conversation_id: int) -> bool:
         """The customer left (hung up, closed the chat) before an agent took the contact."""
         async with self._locks.hold(conversation_id):

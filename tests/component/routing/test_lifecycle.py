@@ -129,3 +129,23 @@ async def test_new_call_reply_dials_a_free_agent_then_the_department(start_route
         await _cti(ra, {"event": "hangup", "callId": "call-1", "cause": "normalClearing"})
         await eventually(lambda: _status(ra, offer["conversation_id"], "closed"))
         await agent.next("presence", state="available", count=2)
+
+
+async def test_requeued_conversation_frees_the_agent_and_is_offered_again(start_routed):
+    """An agent puts an accepted email back in the queue: their load drops and the email is offered again."""
+    ra = await start_routed()
+    async with agent_socket(ra, "agent_sales_1") as agent:
+        await agent.next("presence", presence="available")
+        cid = await send_email(ra, "Bestellung", "Ich möchte bestellen")
+        offer = await agent.next("offer", conversation_id=cid)
+        await agent.request({"type": "offer.accept", "offer_id": offer["offer_id"]})
+        await agent.next("presence", state="busy")
+        client = await ra.login("agent_sales_1")
+        try:
+            resp = await client.patch(f"/api/v1/conversations/{cid}", json={"action": "requeue"})
+            assert resp.status == 200, await resp.text()
+        finally:
+            await client.close()
+        again = await agent.next("offer", conversation_id=cid, count=2)
+        assert again["offer_id"] != offer["offer_id"]
+        assert "requeued" in again["reason"]
