@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Union, get_args
 
 
@@ -251,7 +251,10 @@ EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in get_args(Event)}
 
 def encode(event: Event) -> bytes:
     """Serialise an event to JSON bytes tagged with its type name."""
-    return json.dumps({"type": type(event).__name__, "data": asdict(event)}, separators=(",", ":")).encode()
+    # Fields hold only JSON values (no nested dataclasses), so a shallow field dict serialises the
+    # same as ``asdict`` without deep-copying every frame (``asdict`` cost more than the JSON).
+    data = {f.name: getattr(event, f.name) for f in fields(event)}
+    return json.dumps({"type": type(event).__name__, "data": data}, separators=(",", ":")).encode()
 
 
 def decode(raw: bytes | str) -> Event:
