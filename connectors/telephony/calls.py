@@ -34,6 +34,10 @@ from contact_center.store.tables import CtiEvent as CtiEventRow
 
 log = logging.getLogger(__name__)
 
+# Loop iterations the writer yields before a batch: enough for an event's subscribers to get a
+# pop frame onto its socket (subscriber -> hub subscriber -> socket sender) before the store's
+# CPU-heavy statement building runs.
+_YIELDS_BEFORE_COMMIT = 4
 _FACT_FIELDS = [f.name for f in dataclasses.fields(CallFacts) if f.name not in ("call_id", "seen_new_call")]
 
 
@@ -143,6 +147,10 @@ class CallWriter:
     async def _run(self) -> None:
         while True:
             items = [await self._queue.get()]
+            # Group-commit window: let the tasks this post woke (the bus subscribers that push the
+            # screen pop) run first, and let concurrent posts join the batch.
+            for _ in range(_YIELDS_BEFORE_COMMIT):
+                await asyncio.sleep(0)
             while len(items) < self._max_batch and not self._queue.empty():
                 items.append(self._queue.get_nowait())
             live = [(p, f) for p, f in items if not f.done()]

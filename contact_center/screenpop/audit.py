@@ -62,6 +62,9 @@ class AuditWriter:
     async def _run(self) -> None:
         while True:
             await self._wake.wait()
+            # Audit is never urgent: let the frame that caused this entry reach its socket first.
+            for _ in range(4):
+                await asyncio.sleep(0)
             self._wake.clear()
             while self._buffer:
                 batch, self._buffer = self._buffer[: self._max_batch], self._buffer[self._max_batch:]
