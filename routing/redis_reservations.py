@@ -82,9 +82,9 @@ class RedisReservations(Reservations):
 
     async def claim(self, conversation_id: int, user_id: int, offer_id: str, now: float,
                     expires_at: float, *, force: bool = False) -> Outcome:
-        ok, c, a = await self._run("CLAIM", str(conversation_id), str(user_id), offer_id, repr(now),
-                                   repr(expires_at), "1" if force else "0")
-        return Outcome(bool(ok), _contact(c), _agent(a))
+        ok, a = await self._run("CLAIM", str(conversation_id), str(user_id), offer_id, repr(now),
+                                repr(expires_at), "1" if force else "0")
+        return Outcome(bool(ok), None, _agent(a))  # the caller holds the contact it offered
 
     async def accept(self, conversation_id: int, user_id: int, offer_id: str, now: float) -> Outcome:
         ok, c, a = await self._run("ACCEPT", str(conversation_id), str(user_id), offer_id, repr(now),

@@ -102,6 +102,7 @@ class Reservations(ABC):
         """Offer a waiting contact to an eligible agent, atomically; not ok if either changed.
 
         *force* also claims a contact the router does not dispatch itself (a call at ``newCall``).
+        The outcome carries the agent after the step; its contact may be None (the caller has it).
         """
 
     @abstractmethod

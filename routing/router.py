@@ -190,12 +190,14 @@ class Router:
             out = await self.reservations.claim(contact.conversation_id, user_id, offer_id, now,
                                                 now + policy.offer_timeout, force=force)
             self.update(out.agent)
-            if not out.ok or out.contact is None:
+            if not out.ok:
                 return out
+            offered = out.contact or replace(contact, status=OFFERED, offer_id=offer_id, offer_user=user_id,
+                                             offer_expires=now + policy.offer_timeout)
             await self.conversations.apply(contact.conversation_id, Action.OFFER, user_id)
-        await self.notifier.offered(out.contact, policy.offer_timeout)
+        await self.notifier.offered(offered, policy.offer_timeout)
         self.touch()
-        return out
+        return Outcome(True, offered, out.agent)
 
     async def reserve_call(self, contact: ContactState) -> AgentState | None:
         """At ``newCall``: claim a free agent for the call right away (the PBX will dial them)."""
