@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import multiprocessing
 from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
 
 from aiohttp import web
 
 from connectors.email.config import EmailConfig, load_email_config
 from connectors.email.imap_ingest import MailboxIngest
+from connectors.email.mime import parse_many
 from connectors.email.smtp_outbox import SmtpSender
 from contact_center import keys
 from contact_center.inbox import INBOX
@@ -30,7 +33,8 @@ async def _email_ctx(app: web.Application) -> AsyncIterator[None]:
     config = app[EMAIL_CONFIG]
     inbox, bus = app[INBOX], app[keys.BUS]
     tasks: list[asyncio.Task[None]] = []
-    ingests = [MailboxIngest(mailbox=box, inbox=inbox, config=config) for box in config.mailboxes] \
+    parser = parser_pool(config) if config.ingest and config.mailboxes else None
+    ingests = [MailboxIngest(mailbox=box, inbox=inbox, config=config, parser=parser) for box in config.mailboxes] \
         if config.ingest else []
     app[EMAIL_INGESTS] = ingests
     sender = SmtpSender(inbox=inbox, bus=bus, config=config.smtp) if config.smtp else None
@@ -50,6 +54,18 @@ async def _email_ctx(app: web.Application) -> AsyncIterator[None]:
     for task in tasks:
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    if parser is not None:
+        parser.shutdown(wait=True, cancel_futures=True)
+
+
+def parser_pool(config: EmailConfig) -> ProcessPoolExecutor | None:
+    """Processes that parse MIME beside the event loop (``forkserver``: never fork a threaded app)."""
+    if config.parse_workers < 1:
+        return None
+    pool = ProcessPoolExecutor(config.parse_workers, mp_context=multiprocessing.get_context("forkserver"))
+    for _ in range(config.parse_workers):
+        pool.submit(parse_many, [])  # start and import now, not when the first mail arrives
+    return pool
 
 
 def register(app: web.Application) -> None:

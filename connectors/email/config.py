@@ -9,6 +9,7 @@
     reconnect_min_seconds = 0.5          # backoff after a dropped connection, doubling up to
     reconnect_max_seconds = 60
     ingest = true                        # false: this instance sends but does not read mailboxes
+    parse_workers = 1                    # processes parsing MIME beside the event loop (0: in the loop)
 
     [[email.mailboxes]]
     name = "support"                     # the checkpoint key: keep it stable
@@ -95,6 +96,7 @@ class EmailConfig:
     reconnect_min_seconds: float = 0.5
     reconnect_max_seconds: float = 60.0
     ingest: bool = True
+    parse_workers: int = 1
 
 
 def _num(raw: Mapping[str, Any], key: str, default: float, where: str, *, integer: bool = False) -> Any:
@@ -185,4 +187,5 @@ def load_email_config(raw: Mapping[str, Any]) -> EmailConfig:
         reconnect_min_seconds=_num(raw, "reconnect_min_seconds", 0.5, "email"),
         reconnect_max_seconds=_num(raw, "reconnect_max_seconds", 60.0, "email"),
         ingest=_bool(raw.get("ingest", True), "email.ingest"),
+        parse_workers=min(8, _num(raw, "parse_workers", 1, "email", integer=True)),
     )

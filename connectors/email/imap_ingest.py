@@ -16,6 +16,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
 
 import aioimaplib
 
@@ -23,8 +24,8 @@ from connectors.email.config import EmailConfig, MailboxConfig
 from connectors.email.imap_protocol import batches, has_new_mail, says_bye
 from connectors.email.imap_session import ConnectionDropped, ImapError, ImapSession, open_session
 from connectors.email.inbound import to_inbound
-from connectors.email.mime import parse_email
-from contact_center.inbox.records import Checkpoint, InboundMessage, StoredMessage
+from connectors.email.mime import ParsedEmail, parse_many
+from contact_center.inbox.records import Checkpoint, StoredMessage
 from contact_center.inbox.service import InboxService
 
 log = logging.getLogger(__name__)
@@ -42,8 +43,10 @@ class MailboxIngest:
         inbox: InboxService,
         config: EmailConfig,
         on_stored: Callable[[list[StoredMessage]], Awaitable[None]] | None = None,
+        parser: Executor | None = None,
     ) -> None:
         self.mailbox = mailbox
+        self._parser = parser
         self._inbox = inbox
         self._config = config
         self._on_stored = on_stored
@@ -113,20 +116,26 @@ class MailboxIngest:
         return await self._fetch_and_store(session, uids, validity)
 
     async def _fetch_and_store(self, session: ImapSession, uids: list[int], validity: int) -> int:
-        queue: asyncio.Queue[list[tuple[int, bytes]] | None] = asyncio.Queue(maxsize=2)
+        # Three stages overlap: fetching batch n+2, parsing n+1 (in the parser process, when
+        # configured) and storing n (in the database driver's thread).
+        queue: asyncio.Queue[tuple[list[int], asyncio.Future[list[ParsedEmail]], list[bytes]] | None] = \
+            asyncio.Queue(maxsize=2)
 
         async def produce() -> None:
             for chunk in batches(uids, self._config.batch_size):
                 if self._stopping.is_set():
                     break
-                await queue.put(await session.fetch(chunk))
+                fetched = await session.fetch(chunk)
+                raws = [raw for _, raw in fetched]
+                await queue.put(([uid for uid, _ in fetched], self._parse(raws), raws))
             await queue.put(None)
 
         producer = asyncio.create_task(produce(), name=f"imap-fetch-{self.mailbox.name}")
         new = 0
         try:
-            while (fetched := await queue.get()) is not None:
-                new += await self._store(fetched, validity)
+            while (item := await queue.get()) is not None:
+                fetched_uids, parsing, raws = item
+                new += await self._store(fetched_uids, await parsing, raws, validity)
             await producer
         finally:
             producer.cancel()
@@ -134,11 +143,22 @@ class MailboxIngest:
                 await producer
         return new
 
-    async def _store(self, fetched: list[tuple[int, bytes]], validity: int) -> int:
-        if not fetched:
+    def _parse(self, raws: list[bytes]) -> asyncio.Future[list[ParsedEmail]]:
+        limit = self._config.max_attachment_bytes
+        loop = asyncio.get_running_loop()
+        if self._parser is not None and raws:
+            return asyncio.ensure_future(loop.run_in_executor(self._parser, parse_many, raws, limit))
+        future: asyncio.Future[list[ParsedEmail]] = loop.create_future()
+        future.set_result(parse_many(raws, limit))
+        return future
+
+    async def _store(self, uids: list[int], parsed: list[ParsedEmail], raws: list[bytes], validity: int) -> int:
+        if not uids:
             return 0
-        batch = [self.inbound(uid, raw, validity) for uid, raw in fetched]
-        checkpoint = Checkpoint(self.mailbox.name, validity, max(uid for uid, _ in fetched))
+        batch = [to_inbound(p, raw, mailbox=self.mailbox.name, department=self.mailbox.department,
+                            imap={"uidvalidity": validity, "uid": uid})
+                 for uid, p, raw in zip(uids, parsed, raws, strict=True)]
+        checkpoint = Checkpoint(self.mailbox.name, validity, max(uids))
         # A cancellation (shutdown) lets the batch's transaction finish first, then ends us.
         storing = asyncio.ensure_future(self._inbox.receive(batch, checkpoint=checkpoint))
         try:
@@ -150,12 +170,6 @@ class MailboxIngest:
         if self._on_stored is not None:
             await self._on_stored(stored)
         return sum(1 for s in stored if not s.duplicate)
-
-    def inbound(self, uid: int, raw: bytes, validity: int) -> InboundMessage:
-        """Parse one fetched message into what the inbox stores."""
-        parsed = parse_email(raw, max_attachment_bytes=self._config.max_attachment_bytes)
-        return to_inbound(parsed, raw, mailbox=self.mailbox.name, department=self.mailbox.department,
-                          imap={"uidvalidity": validity, "uid": uid})
 
     async def _idle(self, session: ImapSession) -> None:
         """IDLE until new mail, the re-IDLE interval, or a dropped connection (raises)."""

@@ -26,6 +26,7 @@ import nh3
 
 from connectors.email.automated import automated_reason
 from connectors.email.charsets import decode_bytes, decode_header_value
+from connectors.email.mime_tree import parse_tree
 from connectors.email.threading import find_token, normalise_message_id, reply_targets
 from contact_center.inbox.sanitise import clean_html
 
@@ -85,13 +86,18 @@ def digest_id(raw: bytes) -> str:
 def parse_email(raw: bytes, *, max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES) -> ParsedEmail:
     """Parse *raw*; never raises (failures come back as ``parse_error`` with raw-derived text)."""
     try:
-        msg = email.message_from_bytes(raw)
+        msg = parse_tree(raw) or email.message_from_bytes(raw)
         return _parse(msg, raw, max_attachment_bytes)
     except Exception as exc:  # the stdlib parser has many failure modes; none may lose mail
         return ParsedEmail(
             message_id=digest_id(raw), subject="", from_address=None, from_name=None,
             text=decode_bytes(raw[:200_000], "utf-8")[0], parse_error=f"{type(exc).__name__}: {exc}",
         )
+
+
+def parse_many(raws: list[bytes], max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES) -> list[ParsedEmail]:
+    """:func:`parse_email` for a batch (one call into a parser process per batch)."""
+    return [parse_email(raw, max_attachment_bytes=max_attachment_bytes) for raw in raws]
 
 
 def _parse(msg: Message, raw: bytes, limit: int) -> ParsedEmail:

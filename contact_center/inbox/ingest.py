@@ -14,8 +14,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import false, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -72,6 +73,9 @@ class InboundWriter:
     async def _store(
         self, s: AsyncSession, batch: Sequence[InboundMessage], checkpoint: Checkpoint | None
     ) -> list[StoredMessage]:
+        if s.bind.dialect.name == "sqlite":
+            # Take SQLite's write lock before reading: ids are numbered in-process below.
+            await s.execute(update(MailboxCheckpoint).where(false()).values(last_uid=0))
         known, conversations = await _lookup(s, batch)
         placements = place([m.incoming(m.conversation_id in known.valid_conversations) for m in batch], known)
         customers = await _create_customers(s, batch, placements)
@@ -166,9 +170,8 @@ async def _create_customers(
             new[p.new_customer] = Customer(display_name=(m.sender_name or m.sender or p.new_customer[1])[:200])
     if not new:
         return {}
-    s.add_all(new.values())
-    await s.flush()
-    s.add_all(Identity(customer_id=c.id, kind=k[0], value=k[1]) for k, c in new.items())
+    await _add_all(s, Customer, list(new.values()))
+    await _add_all(s, Identity, [Identity(customer_id=c.id, kind=k[0], value=k[1]) for k, c in new.items()])
     return {k: c.id for k, c in new.items()}
 
 
@@ -204,9 +207,7 @@ async def _open_conversations(
             contact_address=m.sender,
         )
         opened[index] = _Opened(conv, m)
-    if opened:
-        s.add_all(o.conversation for o in opened.values())
-        await s.flush()
+    await _add_all(s, Conversation, [o.conversation for o in opened.values()])
     return opened
 
 
@@ -249,16 +250,13 @@ async def _insert_messages(
         else:
             conv = opened[index].conversation
         rows.append((index, _message(m, conv.id), conv))
-    s.add_all(r[1] for r in rows)
-    await s.flush()
+    await _add_all(s, Message, [r[1] for r in rows])
     attachments = [
         Attachment(message_id=msg.id, position=i, filename=a.filename[:255], content_type=a.content_type[:127],
                    content_id=a.content_id, inline=a.inline, size=len(a.data), data=a.data)
         for index, msg, _ in rows for i, a in enumerate(batch[index].attachments)
     ]
-    if attachments:
-        s.add_all(attachments)
-        await s.flush()
+    await _add_all(s, Attachment, attachments)
     slugs = await department_slugs(s, {c.department_id for _, _, c in rows if c.department_id is not None})
     stored = {
         index: StoredMessage(
@@ -270,6 +268,23 @@ async def _insert_messages(
         for index, msg, conv in rows
     }
     return [stored.get(i) or StoredMessage(external_id=m.external_id, duplicate=True) for i, m in enumerate(batch)]
+
+
+async def _add_all(s: AsyncSession, model: type[Any], rows: list[Any]) -> None:
+    """Insert *rows* in one round trip.
+
+    SQLite cannot return the ids of a multi-row insert in order, so SQLAlchemy would insert row
+    by row; there the ids are numbered here instead (safe: the transaction holds the write lock).
+    PostgreSQL batches ``INSERT … RETURNING`` itself.
+    """
+    if not rows:
+        return
+    if s.bind.dialect.name == "sqlite":
+        start = (await s.execute(select(func.coalesce(func.max(model.id), 0)))).scalar_one() + 1
+        for offset, row in enumerate(rows):
+            row.id = start + offset
+    s.add_all(rows)
+    await s.flush()
 
 
 def _message(m: InboundMessage, conversation_id: int) -> Message:

@@ -54,6 +54,7 @@ def email_section(dovecot: DovecotForTest, smtp: SmtpServer | None = None, **ext
         }],
         "reconnect_min_seconds": 0.05,
         "reconnect_max_seconds": 0.5,
+        "parse_workers": 0,  # parse in the loop: a parser process per test app costs start-up time
         **extra,
     }
     if smtp is not None:

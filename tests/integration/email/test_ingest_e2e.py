@@ -21,8 +21,9 @@ def _mail(subject: str, body: str, sender: str = "Ann Example <ann@example.org>"
 
 
 async def test_delivered_mail_becomes_a_visible_conversation(dovecot: DovecotForTest, email_app: EmailAppStarter):
-    """A mail delivered over LMTP while the app idles is stored, published and listed by the API."""
-    app = await email_app(email_section(dovecot))
+    """A mail delivered over LMTP while the app idles is parsed (in the parser process), stored,
+    published and listed by the API."""
+    app = await email_app(email_section(dovecot, parse_workers=1))
     await app.running.app[EMAIL_INGESTS][0].connected.wait()
     dovecot.deliver(dovecot.user, _mail("Router broken", "My router blinks red.", msgid="<r1@example.org>"))
     [event] = await app.wait_for(EmailReceived)

@@ -1,0 +1,318 @@
+"""Email ingest benchmark: a real Dovecot mailbox into stored conversations.
+
+Run by hand (not part of the test suite)::
+
+    .venv/bin/python bench/email_ingest.py                    # 5,000 messages, 200 latency samples
+    .venv/bin/python bench/email_ingest.py --messages 1000    # quicker
+
+In one run, against a real Dovecot on 127.0.0.1 (started here with the tests' own server code):
+
+1. baseline: a bare aioimaplib catch-up of the mailbox (``UID SEARCH``, then ``UID FETCH
+   (BODY.PEEK[])`` in batches of 200), messages/s;
+2. ingest: the product's :class:`MailboxIngest` reading the same mailbox into a fresh store
+   (parse, thread, identify, store conversations + messages + checkpoint, publish events),
+   messages/s and the ratio to the baseline (goal: at least 0.5);
+3. delivery-to-visible latency with IDLE: mails delivered one by one over LMTP while the ingest
+   idles; the clock runs from the end of the LMTP delivery to the message being committed in the
+   store and announced on the bus (p50/p99; goal: p99 under 2 s);
+4. crash safety: the real app (email plugin) in a child process ingests a second copy of the
+   mailbox, is killed with SIGKILL mid-catch-up, and restarted; duplicates and lost messages are
+   counted in the store (goal: 0 and 0).
+
+The messages mix sizes (1 KB to 200 KB), structures (plain, multipart/alternative, attachments)
+and charsets (UTF-8, ISO-8859-2, ISO-8859-7, ISO-8859-15, windows-1252, windows-1256).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import imaplib
+import os
+import random
+import signal
+import smtplib
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import aioimaplib
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from connectors.email import parser_pool  # noqa: E402
+from connectors.email.config import load_email_config  # noqa: E402
+from connectors.email.imap_ingest import MailboxIngest  # noqa: E402
+from connectors.email.imap_protocol import batches, parse_fetch, parse_search, uid_set  # noqa: E402
+from connectors.email.mime import parse_many  # noqa: E402
+from contact_center.bus.memory import MemoryBus  # noqa: E402
+from contact_center.inbox.service import InboxService  # noqa: E402
+from contact_center.store.migrate import upgrade  # noqa: E402
+from contact_center.store.session import Database  # noqa: E402
+from tests.mailservers import DovecotServer  # noqa: E402
+
+TEXTS = [
+    ("utf-8", "Hello, my order has not arrived yet. Could you check? Grüße, Zoë. "),
+    ("iso-8859-2", "Dzień dobry, zamówienie nie dotarło. Zażółć gęślą jaźń. "),
+    ("iso-8859-7", "Καλησπέρα, η παραγγελία μου δεν έφτασε ακόμα. "),
+    ("iso-8859-15", "Hyvää päivää, tilaukseni on myöhässä, hinta 20 €. "),
+    ("windows-1252", "Bonjour, ma commande n\u2019est pas arriv\u00e9e \u2013 merci. "),
+    ("windows-1256", "سلام، سفارش من هنوز نرسيده است. "),
+]
+
+
+def make_template(k: int, rng: random.Random) -> bytes:
+    """Template *k*: a charset, size and structure; ``@@N@@``/``@@TAG@@`` are filled in per message."""
+    charset, sentence = TEXTS[k % len(TEXTS)]
+    size = rng.choice([1_000, 2_000, 4_000, 8_000, 20_000, 60_000])
+    body = (sentence * (size // len(sentence) + 1))[:size]
+    msg = EmailMessage()
+    msg["From"] = f"Customer {k} <customer{k}-@@N@@@example.org>"
+    msg["To"] = "support@example.test"
+    msg["Subject"] = f"{sentence[:30].strip()} ({k})"
+    msg["Message-ID"] = "<bench-@@TAG@@-@@N@@@example.org>"
+    msg["X-Bench-Seq"] = "@@N@@"
+    msg.set_content(body, charset=charset)
+    if k % 3 == 0:
+        msg.add_alternative(f"<html><body><p>{body[:5000]}</p><script>x()</script></body></html>",
+                            subtype="html", charset=charset)
+    if k % 10 == 0:
+        msg.add_attachment(rng.randbytes(rng.choice([10_000, 50_000, 140_000])), maintype="application",
+                           subtype="pdf", filename=f"invoice-{k}.pdf")
+    return msg.as_bytes()
+
+
+TEMPLATES = [make_template(k, random.Random(k)) for k in range(60)]
+
+
+def make_message(i: int, tag: str) -> bytes:
+    """Message *i* (template ``i % 60``); every fifth one replies to the one five before it."""
+    raw = TEMPLATES[i % len(TEMPLATES)].replace(b"@@N@@", str(i).encode()).replace(b"@@TAG@@", tag.encode())
+    if i % 5 == 0 and i > 0:
+        raw = f"In-Reply-To: <bench-{tag}-{i - 5}@example.org>\r\n".encode() + raw
+    return raw
+
+
+def fill(server: DovecotServer, user: Any, count: int, tag: str, connections: int = 8) -> int:
+    """APPEND *count* generated messages over several connections at once; returns the total bytes.
+
+    (Dovecot syncs every APPEND to disk, so one connection would spend most of the time waiting.)
+    """
+
+    def append(indexes: range) -> int:
+        client = imaplib.IMAP4(server.host, server.imap_port)
+        client.login(user.name, user.password)
+        size = 0
+        for i in indexes:
+            raw = make_message(i, tag)
+            size += len(raw)
+            client.append("INBOX", None, None, raw)
+        client.logout()
+        return size
+
+    step = -(-count // connections)
+    with ThreadPoolExecutor(connections) as pool:
+        return sum(pool.map(append, [range(n, min(n + step, count)) for n in range(0, count, step)]))
+
+
+async def bare_fetch(server: DovecotServer, user: Any) -> tuple[int, float]:
+    """Baseline: aioimaplib alone, the same commands the ingest sends."""
+    client = aioimaplib.IMAP4(server.host, server.imap_port, timeout=60)
+    await client.wait_hello_from_server()
+    await client.login(user.name, user.password)
+    await client.select("INBOX")
+    started = time.perf_counter()
+    uids = parse_search((await client.uid_search("UID 1:*", charset=None)).lines)
+    got = 0
+    for chunk in batches(uids):
+        response = await client.uid("fetch", uid_set(chunk), "(UID BODY.PEEK[])")
+        got += len(parse_fetch(response.lines))
+    elapsed = time.perf_counter() - started
+    await client.logout()
+    return got, elapsed
+
+
+def mailbox_section(server: DovecotServer, user: Any, name: str = "bench") -> dict[str, Any]:
+    """The ``[email]`` section reading *user*'s INBOX."""
+    return {"mailboxes": [{"name": name, "host": server.host, "port": server.imap_port, "security": "none",
+                           "user": user.name, "password": user.password, "department": "service"}],
+            "reconnect_min_seconds": 0.05, "reconnect_max_seconds": 1}
+
+
+async def ingest_run(
+    server: DovecotServer, user: Any, workdir: Path, count: int, samples: int, parse_workers: int
+) -> dict[str, Any]:
+    """Catch up the mailbox with the product's ingest, then measure IDLE latency on new mail."""
+    os.makedirs(workdir, exist_ok=True)
+    db = Database(f"sqlite+aiosqlite:///{workdir / 'ingest.db'}")
+    await upgrade(db)
+    bus = MemoryBus()
+    await bus.start()
+    inbox = InboxService(db=db, bus=bus)
+    config = load_email_config({**mailbox_section(server, user), "parse_workers": parse_workers})
+    seen: dict[str, float] = {}
+    done = asyncio.Event()
+    arrived = asyncio.Condition()
+
+    async def on_stored(stored: list[Any]) -> None:
+        now = time.perf_counter()
+        async with arrived:
+            for s in stored:
+                seen.setdefault(s.external_id, now)
+            arrived.notify_all()
+        if len(seen) >= count:
+            done.set()
+
+    parser = parser_pool(config)
+    if parser is not None:
+        await asyncio.get_running_loop().run_in_executor(parser, parse_many, [])  # warm, as at app start-up
+    ingest = MailboxIngest(mailbox=config.mailboxes[0], inbox=inbox, config=config, on_stored=on_stored,
+                           parser=parser)
+    started = time.perf_counter()
+    task = asyncio.create_task(ingest.run())
+    await asyncio.wait_for(done.wait(), 600)
+    elapsed = time.perf_counter() - started
+    await ingest.wait_connected()
+    latencies = []
+    rng = random.Random(7)
+    for i in range(samples):
+        msg_id = f"<bench-lat-{i}@example.org>"
+        raw = make_message(i, "lat")
+        await asyncio.sleep(rng.uniform(0.05, 0.6))  # arrivals at random points of the IDLE cycle
+        await asyncio.to_thread(_deliver, server, user.name, raw)
+        delivered = time.perf_counter()
+        async with arrived:
+            await arrived.wait_for(lambda msg_id=msg_id: msg_id in seen)
+        latencies.append(seen[msg_id] - delivered)
+    ingest.stop()
+    await asyncio.wait_for(task, 10)
+    if parser is not None:
+        parser.shutdown()
+    await bus.close()
+    await db.close()
+    return {"count": count, "elapsed": elapsed, "latencies": latencies}
+
+
+def _deliver(server: DovecotServer, user: str, raw: bytes) -> None:
+    with smtplib.LMTP(server.host, server.lmtp_port) as lmtp:
+        lmtp.sendmail("bench@example.org", [user], raw)
+
+
+WORKER = """
+import sys, asyncio
+sys.path.insert(0, {root!r})
+from aiohttp import web
+import connectors.email
+from contact_center.app import create_app
+from contact_center.settings import Settings
+settings = Settings.load(environ={{}}, database_url={url!r}, sections={{"email": {section!r}}}, port={port})
+app = create_app(settings, plugins=[("email", connectors.email.register)])
+web.run_app(app, host="127.0.0.1", port={port}, print=None)
+"""
+
+
+def _count(db_file: Path) -> tuple[int, int]:
+    """(stored inbound messages, distinct Message-IDs among them) read straight from the file."""
+    if not db_file.exists():
+        return 0, 0
+    with sqlite3.connect(db_file, timeout=30) as conn:
+        try:
+            row = conn.execute("SELECT count(*), count(DISTINCT external_id) FROM message "
+                               "WHERE direction = 'in'").fetchone()
+        except sqlite3.OperationalError:
+            return 0, 0
+    return int(row[0]), int(row[1])
+
+
+def _spawn(workdir: Path, db_file: Path, section: dict[str, Any], port: int) -> subprocess.Popen[bytes]:
+    code = WORKER.format(root=str(ROOT), url=f"sqlite+aiosqlite:///{db_file}", section=section, port=port)
+    log = (workdir / "worker.log").open("ab")
+    return subprocess.Popen([sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT)
+
+
+def crash_run(server: DovecotServer, user: Any, workdir: Path, count: int) -> dict[str, Any]:
+    """SIGKILL the ingesting app mid catch-up, restart it, count duplicates and losses."""
+    db_file = workdir / "crash.db"
+    section = mailbox_section(server, user, name="crash")
+    port = 18000 + os.getpid() % 1000
+    kills = []
+    for target in (count // 4, count // 2):
+        proc = _spawn(workdir, db_file, section, port)
+        deadline = time.monotonic() + 300
+        while _count(db_file)[0] < target and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        kills.append(_count(db_file)[0])
+    proc = _spawn(workdir, db_file, section, port)
+    deadline = time.monotonic() + 600
+    while _count(db_file)[0] < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(2)  # anything still arriving would be a duplicate
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(30)
+    stored, distinct = _count(db_file)
+    return {"killed_at": kills, "stored": stored, "duplicates": stored - distinct, "lost": count - distinct}
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--latency-samples", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3, help="baseline/ingest pairs; medians are reported")
+    parser.add_argument("--parse-workers", type=int, default=1, help="email.parse_workers for the ingest")
+    parser.add_argument("--skip-crash", action="store_true")
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="cc-bench-email-"))
+    os.chmod(root, 0o755)  # Dovecot's services run as other users below it
+    server = DovecotServer(root)
+    server.launch()
+    server.wait_ready()
+    try:
+        user, crash_user = server.new_user("bench"), server.new_user("crash")
+        t0 = time.perf_counter()
+        size = fill(server, user, args.messages, "a")
+        fill(server, crash_user, args.messages, "b")
+        print(f"mailboxes filled: 2 x {args.messages} messages, {size / 1e6:.1f} MB each "
+              f"({time.perf_counter() - t0:.1f} s); load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        bare_rates, rates, lat = [], [], []
+        for n in range(args.rounds):
+            got, bare = await bare_fetch(server, user)
+            bare_rates.append(got / bare)
+            samples = args.latency_samples if n == args.rounds - 1 else 0
+            result = await ingest_run(server, user, root / f"round{n}", args.messages, samples, args.parse_workers)
+            rates.append(result["count"] / result["elapsed"])
+            lat = result["latencies"] or lat
+            print(f"round {n + 1}: bare {bare_rates[-1]:,.0f} msgs/s, ingest {rates[-1]:,.0f} msgs/s "
+                  f"(ratio {rates[-1] / bare_rates[-1]:.2f})")
+        bare_rate, rate = statistics.median(bare_rates), statistics.median(rates)
+        print(f"baseline  bare aioimaplib UID SEARCH + UID FETCH x200: median {bare_rate:,.0f} msgs/s")
+        print(f"ingest    IMAP -> parse -> stored conversations (parse_workers={args.parse_workers}): median "
+              f"{rate:,.0f} msgs/s  (ratio to baseline {rate / bare_rate:.2f}; goal >= 0.5)")
+        if lat:
+            print(f"latency   delivery -> visible with IDLE, {len(lat)} mails: p50 {pct(lat, 50) * 1000:.0f} ms, "
+                  f"p99 {pct(lat, 99) * 1000:.0f} ms, max {max(lat) * 1000:.0f} ms, mean "
+                  f"{statistics.mean(lat) * 1000:.0f} ms (goal p99 < 2000 ms)")
+        if not args.skip_crash:
+            crash = crash_run(server, crash_user, root, args.messages)
+            print(f"crash     SIGKILL at {crash['killed_at']} stored, restarted: stored {crash['stored']}, "
+                  f"duplicates {crash['duplicates']}, lost {crash['lost']} (goal 0 and 0)")
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
