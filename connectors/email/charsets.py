@@ -65,8 +65,6 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str]:
             return data.decode(codec), codec
         except (UnicodeDecodeError, LookupError):
             continue
-    if declared is not None:
-        return data.decode(declared, errors="replace"), declared
     return data.decode(FALLBACK, errors="replace"), FALLBACK
 
 

@@ -1,0 +1,80 @@
+"""Where inbound messages of a batch go: duplicates, threads, tokens, chat keys, customers."""
+
+from __future__ import annotations
+
+from contact_center.inbox.placement import Incoming, Known, Placement, place
+
+ANN = ("email", "ann@example.org")
+BOB = ("email", "bob@example.org")
+
+
+def test_new_sender_opens_a_conversation_with_a_new_customer() -> None:
+    """An unknown sender gets a new conversation and a new customer for their identity."""
+    assert place([Incoming("<a>", ANN)], Known()) == [Placement(opens=True, new_customer=ANN)]
+
+
+def test_known_sender_opens_a_conversation_for_their_customer() -> None:
+    """A known identity opens a conversation on the customer it names."""
+    known = Known(customer_of_identity={ANN: 5})
+    assert place([Incoming("<a>", ANN)], known) == [Placement(opens=True, customer_id=5)]
+
+
+def test_duplicates_in_store_and_in_batch_are_skipped() -> None:
+    """An id already stored, or seen earlier in the same batch, is a duplicate."""
+    batch = [Incoming("<old>", ANN), Incoming("<a>", ANN), Incoming("<a>", ANN)]
+    result = place(batch, Known(duplicates=frozenset({"<old>"})))
+    assert [p.duplicate for p in result] == [True, False, True]
+
+
+def test_reply_joins_the_stored_conversation_of_what_it_answers() -> None:
+    """In-Reply-To/References naming a stored message join its conversation and customer."""
+    known = Known(conversation_of_message={"<q>": 9}, customer_of_conversation={9: 5})
+    [p] = place([Incoming("<r>", BOB, reply_to=("<x>", "<q>"))], known)
+    assert p == Placement(conversation_id=9, customer_id=5)
+
+
+def test_reply_within_the_batch_joins_the_new_conversation() -> None:
+    """A reply to a message earlier in the same batch joins the conversation that one opened."""
+    batch = [Incoming("<q>", ANN), Incoming("<r>", ANN, reply_to=("<q>",)), Incoming("<s>", ANN, reply_to=("<r>",))]
+    result = place(batch, Known())
+    assert result[0].opens
+    assert result[1].joins_new == 0
+    assert result[2].joins_new == 0
+    assert result[2].new_customer == ANN
+
+
+def test_references_win_over_the_subject_token() -> None:
+    """Headers first: a token naming another conversation does not move a threaded reply."""
+    known = Known(conversation_of_message={"<q>": 9}, valid_conversations=frozenset({4}))
+    [p] = place([Incoming("<r>", ANN, reply_to=("<q>",), conversation_id=4)], known)
+    assert p.conversation_id == 9
+
+
+def test_valid_token_joins_when_headers_were_rewritten() -> None:
+    """Without usable references, a verified subject token joins its conversation."""
+    known = Known(valid_conversations=frozenset({4}), customer_of_conversation={4: 2})
+    [p] = place([Incoming("<r>", ANN, reply_to=("<unknown>",), conversation_id=4)], known)
+    assert p == Placement(conversation_id=4, customer_id=2)
+
+
+def test_unverified_token_is_ignored() -> None:
+    """A token that did not check out against the store opens a new conversation."""
+    [p] = place([Incoming("<r>", ANN, conversation_id=4)], Known())
+    assert p.opens
+
+
+def test_chat_messages_share_the_visitors_conversation() -> None:
+    """Chat messages with the same key join the stored conversation, or the one the batch opened."""
+    known = Known(conversation_of_ref={"chat:v1": 3}, customer_of_conversation={3: 8})
+    batch = [Incoming("v1:1", ("chat", "v1"), conversation_ref="chat:v1"),
+             Incoming("v2:1", ("chat", "v2"), conversation_ref="chat:v2"),
+             Incoming("v2:2", ("chat", "v2"), conversation_ref="chat:v2")]
+    result = place(batch, known)
+    assert result[0] == Placement(conversation_id=3, customer_id=8)
+    assert result[1].opens
+    assert result[2].joins_new == 1
+
+
+def test_sender_without_identity_opens_a_conversation_without_customer() -> None:
+    """Mail whose sender could not be read is kept, on a conversation with no customer."""
+    assert place([Incoming("<a>", None)], Known()) == [Placement(opens=True)]
