@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from connectors.chat.batcher import ChatBatcher
 from connectors.chat.config import ChatConfig
 from connectors.chat.hub import ChatHub
 from connectors.chat.limits import VisitorLimits
@@ -11,3 +12,4 @@ from connectors.chat.limits import VisitorLimits
 CHAT_CONFIG = web.AppKey("chat.config", ChatConfig)
 CHAT_HUB = web.AppKey("chat.hub", ChatHub)
 CHAT_LIMITS = web.AppKey("chat.limits", VisitorLimits)
+CHAT_BATCHER = web.AppKey("chat.batcher", ChatBatcher)
