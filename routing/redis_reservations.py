@@ -82,9 +82,10 @@ class RedisReservations(Reservations):
 
     async def claim(self, conversation_id: int, user_id: int, offer_id: str, now: float,
                     expires_at: float, *, force: bool = False) -> Outcome:
-        ok, a = await self._run("CLAIM", str(conversation_id), str(user_id), offer_id, repr(now),
-                                repr(expires_at), "1" if force else "0")
-        return Outcome(bool(ok), None, _agent(a))  # the caller holds the contact it offered
+        packed = "\t".join((str(conversation_id), str(user_id), offer_id, repr(now), repr(expires_at),
+                            "1" if force else "0"))
+        answer: bytes = await self._scripts["CLAIM"](keys=[], args=[self._p, packed])
+        return Outcome(answer[:1] == b"1", None, _agent(answer[1:]))  # the caller holds the contact
 
     async def accept(self, conversation_id: int, user_id: int, offer_id: str, now: float) -> Outcome:
         ok, c, a = await self._run("ACCEPT", str(conversation_id), str(user_id), offer_id, repr(now),

@@ -80,36 +80,41 @@ return out
 
 # The hot path: a prelude of its own (defining closures costs time on every call), and only the
 # agent comes back (the caller knows the contact it offered).
-# ARGV: P, cid, uid, offer id, now, expires at, force ('1' claims a contact the router does not dispatch)
-# -> {1|0, agent json or false}
+# The arguments travel packed in one tab-separated string, and the answer is one string ('1' or
+# '0' followed by the agent's JSON): fewer values to encode and parse on the client per claim.
+# ARGV: P, "cid<TAB>uid<TAB>offer id<TAB>now<TAB>expires at<TAB>force" (force '1' claims a contact
+# the router does not dispatch) -> '1' .. agent json | '0' .. (agent json or '')
 CLAIM = """
 local P = ARGV[1]
-local cid, uid, now = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[5])
+local f = {}
+for part in string.gmatch(ARGV[2], '[^\t]+') do f[#f + 1] = part end
+local cid, suid, oid, sexp, force = f[1], f[2], f[3], f[5], f[6]
+local uid, now = tonumber(suid), tonumber(f[4])
 local rc = redis.call('HGET', P .. 'contacts', cid)
-local ra = redis.call('HGET', P .. 'agents', ARGV[3])
-if not rc or not ra then return {0, ra} end
+local ra = redis.call('HGET', P .. 'agents', suid)
+if not rc or not ra then return '0' .. (ra or '') end
 local c = cjson.decode(rc)
-if c.status ~= 'waiting' or (not c.dispatch and ARGV[7] ~= '1') then return {0, ra} end
+if c.status ~= 'waiting' or (not c.dispatch and force ~= '1') then return '0' .. ra end
 local a = cjson.decode(ra)
 local ch = c.channel
 local load = type(a.load) == 'table' and tonumber(a.load[ch]) or 0
 local cap = type(a.capacity) == 'table' and tonumber(a.capacity[ch]) or 0
 if a.presence ~= 'available' or a.offer ~= cjson.null or (tonumber(a.wrap_until) or 0) > now
     or (load or 0) >= (cap or 0) then
-  return {0, ra}
+  return '0' .. ra
 end
 c.status = 'offered'
-c.offer_id = ARGV[4]
+c.offer_id = oid
 c.offer_user = uid
-c.offer_expires = tonumber(ARGV[6])
+c.offer_expires = tonumber(sexp)
 a.offer = tonumber(cid)
 a.last_offer_at = now
 local ja = cjson.encode(a)
 redis.call('HSET', P .. 'contacts', cid, cjson.encode(c))
-redis.call('HSET', P .. 'agents', ARGV[3], ja)
+redis.call('HSET', P .. 'agents', suid, ja)
 redis.call('ZREM', P .. 'q:' .. c.queue, cid)
-redis.call('ZADD', P .. 'timers', ARGV[6], 'offer|' .. cid .. '|' .. ARGV[4] .. '|' .. ARGV[3])
-return {1, ja}
+redis.call('ZADD', P .. 'timers', sexp, 'offer|' .. cid .. '|' .. oid .. '|' .. suid)
+return '1' .. ja
 """
 
 # ARGV: P, cid, uid, offer id, now, day
