@@ -45,7 +45,8 @@ async def _email_ctx(app: web.Application) -> AsyncIterator[None]:
     tasks += [asyncio.create_task(i.run(), name=f"imap-{i.mailbox.name}") for i in ingests]
     yield
     # Stop at safe points first (no transaction or SMTP dialogue cut in half), then cancel.
-    for service in [*ingests, *([sender] if sender else [])]:
+    services: list[MailboxIngest | SmtpSender] = [*ingests, *([sender] if sender else [])]
+    for service in services:
         service.stop()
     if tasks:
         await asyncio.wait(tasks, timeout=SHUTDOWN_SECONDS)

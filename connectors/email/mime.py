@@ -102,9 +102,9 @@ def parse_many(raws: list[bytes], max_attachment_bytes: int = DEFAULT_MAX_ATTACH
 
 def _parse(msg: Message, raw: bytes, limit: int) -> ParsedEmail:
     headers = {name: decode_header_value(msg.get(name)) for name in _HEADERS_KEPT if msg.get(name) is not None}
-    name, address = parseaddr(headers.get("from", ""))
-    address = address.strip().lower() or None
-    if address is not None and "@" not in address:
+    name, bare = parseaddr(headers.get("from", ""))
+    address: str | None = bare.strip().lower()
+    if not address or "@" not in address:
         address = None
     headers["from-address"] = address or ""
     body = _Body(limit)
@@ -177,8 +177,9 @@ class _Body:
     def _keep(self, part: Message, filename: str, ctype: str, *, inline: bool) -> None:
         payload = part.get_payload(decode=True)
         if payload is None:  # message/* parts: keep their serialised form
-            raw = part.get_payload()
-            payload = raw[0].as_bytes() if isinstance(raw, list) and raw else b""
+            inner = part.get_payload()
+            first = inner[0] if isinstance(inner, list) and inner else None
+            payload = first.as_bytes() if isinstance(first, Message) else b""
         data = payload if isinstance(payload, bytes) else str(payload).encode("utf-8", "surrogateescape")
         cid = part.get("content-id")
         self.parts.append(Part(

@@ -86,8 +86,11 @@ def parse_tree(raw: bytes, depth: int = 0) -> Message | None:
     pieces = _parts(body, boundary.encode("ascii", "surrogateescape"))
     if pieces is None:
         return None
-    children = [parse_tree(piece, depth + 1) for piece in pieces]
-    if any(child is None for child in children):
-        return None
+    children: list[Message | str] = []
+    for piece in pieces:
+        child = parse_tree(piece, depth + 1)
+        if child is None:
+            return None
+        children.append(child)
     msg.set_payload(children)
     return msg

@@ -67,7 +67,7 @@ async def list_conversations(request: web.Request) -> web.Response:
         limit=_int_param(request, "limit", high=MAX_PAGE) or 50,
         before_id=_int_param(request, "before_id"),
     )
-    items = await request.app[INBOX].conversations.list(f)
+    items = await request.app[INBOX].conversations.search(f)
     next_before = items[-1]["id"] if len(items) == f.limit else None
     return web.json_response({"conversations": items, "next_before_id": next_before})
 

@@ -73,7 +73,7 @@ class InboundWriter:
     async def _store(
         self, s: AsyncSession, batch: Sequence[InboundMessage], checkpoint: Checkpoint | None
     ) -> list[StoredMessage]:
-        if s.bind.dialect.name == "sqlite":
+        if s.get_bind().dialect.name == "sqlite":
             # Take SQLite's write lock before reading: ids are numbered in-process below.
             await s.execute(update(MailboxCheckpoint).where(false()).values(last_uid=0))
         known, conversations = await _lookup(s, batch)
@@ -90,7 +90,7 @@ class InboundWriter:
 
 async def save_checkpoint(s: AsyncSession, cp: Checkpoint) -> None:
     """Advance (never rewind, except on a new UIDVALIDITY) a mailbox's checkpoint in session *s*."""
-    row = await s.get(MailboxCheckpoint, cp.mailbox, with_for_update=s.bind.dialect.name == "postgresql")
+    row = await s.get(MailboxCheckpoint, cp.mailbox, with_for_update=s.get_bind().dialect.name == "postgresql")
     if row is None:
         s.add(MailboxCheckpoint(mailbox=cp.mailbox, uidvalidity=cp.uidvalidity, last_uid=cp.last_uid))
     elif row.uidvalidity != cp.uidvalidity:
@@ -113,7 +113,8 @@ async def _lookup(s: AsyncSession, batch: Sequence[InboundMessage]) -> tuple[Kno
             .order_by(Message.id)
         )).all()
         for external_id, conversation_id, _ in rows:
-            by_message[external_id] = conversation_id
+            if external_id is not None:
+                by_message[external_id] = conversation_id
         own = {m.external_id for m in batch if m.channel == channel}
         duplicates.update(r[0] for r in rows if r[0] in own)
     wanted_ids = set(by_message.values()) | {m.conversation_id for m in batch if m.conversation_id is not None}
@@ -126,12 +127,12 @@ async def _lookup(s: AsyncSession, batch: Sequence[InboundMessage]) -> tuple[Kno
         for row in (await s.execute(select(Conversation).where(or_(*clauses)))).scalars():
             conversations[row.id] = row
     valid = frozenset(
-        m.conversation_id for m in batch
-        if m.conversation_id in conversations
-        and conversations[m.conversation_id].external_ref == m.token_check
-        and conversations[m.conversation_id].channel == m.channel
+        c.id for m in batch
+        if m.conversation_id is not None and (c := conversations.get(m.conversation_id)) is not None
+        and c.external_ref == m.token_check and c.channel == m.channel
     )
-    by_ref = {c.external_ref: c.id for c in conversations.values() if c.external_ref in refs}
+    by_ref = {c.external_ref: c.id for c in conversations.values()
+              if c.external_ref is not None and c.external_ref in refs}
     known = Known(
         duplicates=frozenset(duplicates),
         conversation_of_message={k: v for k, v in by_message.items() if v in conversations},
@@ -279,7 +280,7 @@ async def _add_all(s: AsyncSession, model: type[Any], rows: list[Any]) -> None:
     """
     if not rows:
         return
-    if s.bind.dialect.name == "sqlite":
+    if s.get_bind().dialect.name == "sqlite":
         start = (await s.execute(select(func.coalesce(func.max(model.id), 0)))).scalar_one() + 1
         for offset, row in enumerate(rows):
             row.id = start + offset

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.errors import NotFound
@@ -66,7 +66,7 @@ class ConversationRepository:
         async with self._db.session() as s:
             return await _view(s, await require_conversation(s, conversation_id))
 
-    async def list(self, f: ConversationFilter) -> list[dict[str, Any]]:
+    async def search(self, f: ConversationFilter) -> list[dict[str, Any]]:
         """Conversations matching *f*, newest first (keyset paginated by ``before_id``)."""
         async with self._db.session() as s:
             query = _filtered(select(Conversation, Department.slug, Customer.display_name), f)
@@ -254,7 +254,7 @@ async def _view(s: AsyncSession, conv: Conversation) -> dict[str, Any]:
     return conversation_view(conv, slugs.get(conv.department_id or -1), name)
 
 
-def _filtered(query: Select[Any], f: ConversationFilter) -> Select[Any]:
+def _filtered(query: Any, f: ConversationFilter) -> Any:
     query = query.outerjoin(Department, Department.id == Conversation.department_id) \
         .outerjoin(Customer, Customer.id == Conversation.customer_id)
     conditions: list[Any] = []
