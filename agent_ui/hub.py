@@ -1,21 +1,23 @@
 """The websocket hub: every open agent/supervisor socket, each with a bounded queue and sender.
 
 Fan-out never waits on the slowest reader: :meth:`Hub.send_to_user` and
-:meth:`Hub.send_to_supervisors` serialise a frame once and put it on each target socket's own
-bounded queue, from which that socket's sender task writes. A socket whose queue is full (its
-browser stopped reading) is closed and dropped, never waited for.
+:meth:`Hub.send_to_supervisors` serialise a frame once (orjson, straight to the UTF-8 bytes of
+a TEXT frame: about a tenth of ``json.dumps`` plus ``str.encode`` on a screen pop) and put it
+on each target socket's own bounded queue, from which that socket's sender task writes. A
+socket whose queue is full (its browser stopped reading) is closed and dropped, never waited
+for.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Mapping
 from typing import Any
 
-from aiohttp import WSCloseCode, web
+import orjson
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from contact_center.auth.roles import Principal
 
@@ -25,9 +27,9 @@ DEFAULT_QUEUE_SIZE = 256
 _SEND_TIMEOUT = 10.0
 
 
-def encode_frame(frame: Mapping[str, Any]) -> str:
-    """A frame as the JSON text sent on the wire."""
-    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+def encode_frame(frame: Mapping[str, Any]) -> bytes:
+    """A frame as the UTF-8 JSON sent on the wire (compact; non-string keys become strings)."""
+    return orjson.dumps(frame, option=orjson.OPT_NON_STR_KEYS)
 
 
 class Connection:
@@ -39,12 +41,12 @@ class Connection:
         self.transport = transport
         self.principal = principal
         self.supervisor = supervisor
-        self.queue: asyncio.Queue[str] = asyncio.Queue(queue_size)
+        self.queue: asyncio.Queue[bytes] = asyncio.Queue(queue_size)
         self.sender: asyncio.Task[None] | None = None
         self.dropped = False
 
-    def offer(self, text: str) -> bool:
-        """Queue *text*; False when the queue is full (the reader is too slow)."""
+    def offer(self, text: bytes) -> bool:
+        """Queue encoded *text*; False when the queue is full (the reader is too slow)."""
         try:
             self.queue.put_nowait(text)
         except asyncio.QueueFull:
@@ -55,7 +57,7 @@ class Connection:
         while True:
             text = await self.queue.get()
             async with asyncio.timeout(_SEND_TIMEOUT):
-                await self.ws.send_str(text)
+                await self.ws.send_frame(text, WSMsgType.TEXT)
 
 
 class Hub:

@@ -77,11 +77,15 @@ def summary(values_ms: list[float]) -> str:
 
 
 def run_bare_server(port: int) -> None:
-    """A bare aiohttp app: /ws keeps one socket; POST /answer sends it the canned frame; POST /hook answers {}."""
+    """A bare aiohttp app: /ws keeps one socket; POST /answer sends it the canned frame; POST /hook answers {}.
+
+    ``/ws?deflate=0`` opens the socket as the product's agent socket does (no per-message
+    deflate); ``/ws`` takes aiohttp's default (deflate when the client offers it).
+    """
     state: dict[str, Any] = {"ws": None, "frame": "{}"}
 
     async def ws_handler(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
+        ws = web.WebSocketResponse(compress=request.query.get("deflate") != "0")
         await ws.prepare(request)
         state["ws"] = ws
         async for _ in ws:
@@ -325,8 +329,7 @@ async def pop_cases(args: argparse.Namespace, base: str, bare_base: str, port: i
     warm, prefetched_numbers = numbers[:50], numbers[50:50 + args.calls]
     cold_numbers = numbers[50 + args.calls:50 + 2 * args.calls]
     ws = await agent_socket(base, f"ws://127.0.0.1:{port}/ws/agent")
-    bare_ws = await websockets.connect(f"ws://127.0.0.1:{bare_port}/ws", max_size=None)
-    waiter, bare_waiter = FrameWaiter(ws), FrameWaiter(bare_ws)
+    waiter = FrameWaiter(ws)
     async with aiohttp.ClientSession() as http:
         await pop_latency(base, warm, prefetch=True, waiter=waiter, http=http)  # warm up connections and caches
         prefetched, sample = await _measure("prefetched pops", lambda: pop_latency(
@@ -335,12 +338,16 @@ async def pop_cases(args: argparse.Namespace, base: str, bare_base: str, port: i
                                                                   waiter=waiter, http=http))
         pop = json.loads(sample)
         canned = json.dumps({**pop, "call_id": "__CALL__"}, separators=(",", ":"), ensure_ascii=False)
-        await baseline_latency(bare_base, bare_waiter, http, canned, 100)  # warm-up
-        baseline = await _measure("baseline", lambda: baseline_latency(bare_base, bare_waiter, http, canned,
-                                                                       args.calls))
+        baselines = {}
+        for label, query in (("baseline", "?deflate=0"), ("baseline_deflate", "")):
+            bare_ws = await websockets.connect(f"ws://127.0.0.1:{bare_port}/ws{query}", max_size=None)
+            bare_waiter = FrameWaiter(bare_ws)
+            await baseline_latency(bare_base, bare_waiter, http, canned, 100)  # warm-up
+            baselines[label] = await _measure(label, lambda w=bare_waiter: baseline_latency(  # type: ignore[misc]
+                bare_base, w, http, canned, args.calls))
+            await bare_ws.close()
     await ws.close()
-    await bare_ws.close()
-    return {"prefetched": prefetched, "cold": cold, "baseline": baseline, "frame_bytes": len(sample)}
+    return {"prefetched": prefetched, "cold": cold, **baselines, "frame_bytes": len(sample)}
 
 
 def report(args: argparse.Namespace, r: dict[str, Any]) -> None:
@@ -353,7 +360,8 @@ def report(args: argparse.Namespace, r: dict[str, Any]) -> None:
               f"pop frame {r['frame_bytes']:,} bytes")
         print(f"  prefetched at ring : {summary(r['prefetched'])}")
         print(f"  cold (no prefetch) : {summary(r['cold'])}")
-        print(f"  baseline (bare ws) : {summary(r['baseline'])}")
+        print(f"  baseline (bare ws) : {summary(r['baseline'])}   [socket without deflate, as the product's]")
+        print(f"  bare ws + deflate  : {summary(r['baseline_deflate'])}   [aiohttp's default socket]")
         print(f"  prefetched p99 / baseline p99 = {pct(r['prefetched'], 99) / base99:.2f}x  (goal <= 1.5x)")
         print(f"  cold p99 = {pct(r['cold'], 99):.2f} ms  (goal < 25 ms)")
     if "hook_rate" in r:

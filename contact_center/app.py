@@ -113,7 +113,10 @@ async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     if not settings.redis_url:
         app[keys.REDIS] = None
-        app[keys.BUS] = MemoryBus()
+        # Encoding every event only to prove it could travel costs a JSON dump per event (a whole
+        # frame for a pop); production skips it, tests and development turn it on with
+        # ``[bus] check_events = true`` (the Redis bus encodes for real anyway).
+        app[keys.BUS] = MemoryBus(check_serialisable=_flag(settings.section("bus").get("check_events", False)))
         yield
         return
     import redis.asyncio as aioredis
@@ -125,6 +128,10 @@ async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.BUS] = RedisBus(client)
     yield
     await client.aclose()
+
+
+def _flag(value: object) -> bool:
+    return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
 async def _bus_start_ctx(app: web.Application) -> AsyncIterator[None]:
