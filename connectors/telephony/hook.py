@@ -144,6 +144,10 @@ class CtiHook:
             outcome = await self._writer.store(post)
             self._learn(ev.call_id, outcome)
             return outcome.reply
+        if memo is None and ev.event == "answer" and not blocked:
+            # Answered, never seen ringing here: let the pop identify the caller and start its
+            # source reads now, while the write below runs (a cold pop waits for both, not the sum).
+            self._customers.expect("phone", customer_number)
         outcome = await self._writer.store(post)
         if outcome.duplicate or outcome.after is None or outcome.conversation_id is None:
             return outcome.reply

@@ -2,6 +2,11 @@
 
 Loaded once per conversation (at ring for calls) and kept for the pop cache's TTL, so the
 ``answer`` finds it ready; an in-flight load is shared by everyone who asks for it.
+
+A contact announced before its conversation exists (:meth:`CustomerRepository.expect`, an
+``answer`` for a call that never rang here) is looked up ahead by its identity value: customer,
+candidates and timeline are read (and the source fetch started) while the connector's store
+write runs; the conversation's context then only adds the conversation itself.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from contact_center.customers.identity import CHANNEL_IDENTITY, Candidate
+from contact_center.customers.identity import CHANNEL_IDENTITY, Candidate, Match
 from contact_center.customers.repository import CustomerRecord, CustomerRepository
 from contact_center.customers.timeline import recent_conversations
 from contact_center.errors import NotFound
@@ -43,6 +48,15 @@ class PopContext:
         return self.customer.external_key if self.customer else None
 
 
+@dataclass(frozen=True)
+class _Ahead:
+    """Who is behind an identity value, read before the conversation existed."""
+
+    match: Match
+    customer: CustomerRecord | None
+    timeline: list[dict[str, Any]]  # one row more than the limit: the new conversation may be in it
+
+
 class ContextCache:
     """Per-conversation :class:`PopContext`, loaded once and shared (TTL, bounded)."""
 
@@ -59,6 +73,8 @@ class ContextCache:
         self._clock = clock
         self._on_customer = on_customer  # called as soon as the customer is known (start the source fetch)
         self._entries: OrderedDict[int, tuple[float, asyncio.Task[PopContext]]] = OrderedDict()
+        self._ahead: OrderedDict[tuple[str, str], tuple[float, asyncio.Task[_Ahead]]] = OrderedDict()
+        self._ahead_ttl = min(ttl_seconds, 10.0)  # only bridges a store write; never serves stale data long
 
     def get(self, conversation_id: int, *, refresh: bool = False) -> asyncio.Task[PopContext]:
         """The (possibly still loading) context of *conversation_id*."""
@@ -85,13 +101,45 @@ class ContextCache:
 
     def clear(self) -> None:
         self._entries.clear()
+        self._ahead.clear()
 
     async def close(self) -> None:
-        tasks = [t for _, t in self._entries.values() if not t.done()]
+        tasks: list[asyncio.Task[Any]] = [t for _, t in self._entries.values() if not t.done()]
+        tasks += [t for _, t in self._ahead.values() if not t.done()]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._entries.clear()
+        self._ahead.clear()
+
+    def anticipate(self, kind: str, value: str) -> None:
+        """Start reading who is behind identity *value* (see the module docstring); returns at once."""
+        key = (kind, value)
+        if self._fresh_ahead(key) is not None:
+            return
+        task = asyncio.create_task(self._look_ahead(kind, value), name=f"pop-ahead-{value}")
+        self._ahead[key] = (self._clock(), task)
+        while len(self._ahead) > self._max_entries:
+            self._ahead.popitem(last=False)
+
+    def _fresh_ahead(self, key: tuple[str, str]) -> asyncio.Task[_Ahead] | None:
+        entry = self._ahead.get(key)
+        if entry is None or self._clock() - entry[0] > self._ahead_ttl:
+            return None
+        task = entry[1]
+        if task.done() and (task.cancelled() or task.exception() is not None):
+            return None
+        return task
+
+    async def _look_ahead(self, kind: str, value: str) -> _Ahead:
+        async with self._db.session() as s:
+            found = await self._customers.identify(kind, value, session=s)
+            customer = await self._customers.get(found.customer_id, session=s) if found.customer_id else None
+            if customer is not None and self._on_customer is not None:
+                self._on_customer(customer)
+            timeline = (await recent_conversations(s, customer.id, limit=self._timeline_limit + 1)
+                        if customer else [])
+        return _Ahead(match=found, customer=customer, timeline=timeline)
 
     def for_call(self, *, conversation_id: int, address: str | None, customer_id: int | None,
                  ambiguous: bool) -> asyncio.Task[PopContext]:
@@ -128,9 +176,22 @@ class ContextCache:
 
     async def _build(self, s: Any, conversation_id: int, channel: str, address: str | None,
                      customer_id: int | None, department: int | None, *, attach_found: bool) -> PopContext:
+        kind = CHANNEL_IDENTITY.get(channel)
+        ahead_task = self._fresh_ahead((kind, address)) if kind and address else None
+        if ahead_task is not None:
+            ahead = await ahead_task
+            if ahead.customer is not None and customer_id in (None, ahead.customer.id):
+                if customer_id is None and attach_found:
+                    await attach(s, conversation_id, ahead.customer.id)
+                timeline = [t for t in ahead.timeline if t["conversation_id"] != conversation_id]
+                return PopContext(conversation_id=conversation_id, channel=channel, address=address,
+                                  customer=ahead.customer, candidates=ahead.match.candidates,
+                                  timeline=timeline[: self._timeline_limit], department=department)
+            if ahead.customer is None and customer_id is None:
+                return PopContext(conversation_id=conversation_id, channel=channel, address=address, customer=None,
+                                  candidates=ahead.match.candidates, timeline=[], department=department)
         customer = await self._customers.get(customer_id, session=s) if customer_id else None
         candidates: tuple[Candidate, ...] = ()
-        kind = CHANNEL_IDENTITY.get(channel)
         if customer is None and kind and address:
             found = await self._customers.identify(kind, address, session=s)
             candidates = found.candidates

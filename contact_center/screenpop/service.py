@@ -60,17 +60,20 @@ class ScreenPopService:
         self.pairs_loaded = asyncio.Event()  # set once the co-purchase table has been read
         self._tasks: set[asyncio.Task[Any]] = set()
         self._unsubscribe: Any = None
+        self._unexpect: Any = None
 
     def start(self) -> None:
         """Subscribe to the bus and start refreshing the co-purchase table."""
         self._unsubscribe = self._bus.subscribe(
             self._on_event, CallRang, CallAnswered, CallEnded, OfferAccepted, CustomersMerged)
+        self._unexpect = self._customers.on_expected(self.contexts.anticipate)
         if self._config.suggestions is not None:
             self._spawn(self._refresh_pairs())
 
     async def close(self) -> None:
         if self._unsubscribe:
             self._unsubscribe()
+            self._unexpect()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
