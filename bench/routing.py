@@ -40,12 +40,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from routing.agent_index import AgentIndex  # noqa: E402
 from routing.config import load_config  # noqa: E402
 from routing.defaults import DEFAULT_DEPARTMENTS, DEFAULT_RULES  # noqa: E402
 from routing.model import AgentState, ContactState  # noqa: E402
 from routing.reservations import MemoryReservations, Reservations  # noqa: E402
 from routing.rules import Facts, decide  # noqa: E402
-from routing.selection import STRATEGIES, choose, need_of, queue_rank  # noqa: E402
+from routing.selection import STRATEGIES, need_of, queue_rank  # noqa: E402
 
 EXTRA = ("returns", "installations", "partners", "retention", "business")
 DEPARTMENTS = DEFAULT_DEPARTMENTS + EXTRA
@@ -111,23 +112,14 @@ class Decider:
     def __init__(self, store: Reservations, agents: list[AgentState]) -> None:
         self.config = load_config({"departments": list(DEPARTMENTS), "rules": DEFAULT_RULES + EXTRA_RULES})
         self.store = store
-        self.mirror = {a.user_id: a for a in agents}
-        self.pools: dict[str, list[AgentState]] = {}
-        self.slots: dict[str, dict[int, int]] = {}
-        self.rebuild_pools()
+        self.index = AgentIndex(sorted(agents, key=lambda a: a.user_id))
         self.strategy = {f"{d}.{c}": STRATEGIES[i % len(STRATEGIES)]
                          for i, d in enumerate(DEPARTMENTS) for c in CHANNELS}
 
-    def rebuild_pools(self) -> None:
-        self.pools = {d: [a for a in self.mirror.values() if d in a.departments] for d in DEPARTMENTS}
-        self.slots = {d: {a.user_id: i for i, a in enumerate(pool)} for d, pool in self.pools.items()}
-
     def update(self, agent: AgentState | None) -> None:
-        """Take the fresh agent state a reservation step returned into the mirror (Redis: a new object)."""
-        if agent is not None and self.mirror.get(agent.user_id) is not agent:
-            self.mirror[agent.user_id] = agent
-            for d in agent.departments:
-                self.pools[d][self.slots[d][agent.user_id]] = agent
+        """Take the agent state a reservation step returned into the mirror's index, as the router does."""
+        if agent is not None:
+            self.index.update(agent)
 
     def contact(self, cid: int, values: dict[str, Any], now: float) -> ContactState:
         d = decide(self.config.rules, Facts(values), default=self.config.default_department)
@@ -137,7 +129,7 @@ class Decider:
 
     async def claim(self, contact: ContactState, now: float) -> AgentState | None:
         need = need_of(contact, now=now, reoffer_after=60.0)
-        agent = choose(self.strategy[contact.queue], self.pools[contact.department], need, now)
+        agent = self.index.choose(self.strategy[contact.queue], need, now)
         if agent is None:
             return None
         out = await self.store.claim(contact.conversation_id, agent.user_id, f"{contact.conversation_id}.o", now,

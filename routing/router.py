@@ -21,6 +21,7 @@ from dataclasses import replace
 
 from contact_center.errors import Conflict, NotFound
 from contact_center.inbox.conversations import Action
+from routing.agent_index import AgentIndex
 from routing.config import QueuePolicy, RoutingConfig
 from routing.locks import KeyedLocks
 from routing.model import ASSIGNED, OFFERED, WAITING, AgentState, ContactState
@@ -59,7 +60,8 @@ class Router:
         self.notifier = notifier
         self.clock = clock
         self.org = Org({}, {}, [])
-        self.agents: dict[int, AgentState] = {}  # this instance's mirror
+        self.index = AgentIndex()  # this instance's mirror, with the ready agents sorted per strategy
+        self.agents: dict[int, AgentState] = self.index.agents
         self._dirty: set[int] = set()
         self._kick = asyncio.Event()
         self._locks = KeyedLocks()
@@ -71,7 +73,8 @@ class Router:
         """(Re)load departments, queues and agent profiles from the store."""
         self.org = await self.repository.load_org()
         await self.reservations.upsert_agents(self.org.agents, prune=True)
-        self.agents = {a.user_id: a for a in await self.reservations.agents()}
+        self.index = AgentIndex(sorted(await self.reservations.agents(), key=lambda a: a.user_id))
+        self.agents = self.index.agents
         self.touch()
 
     def queue_slug(self, department: str, channel: str) -> str:
@@ -84,7 +87,7 @@ class Router:
         """Take fresher agent states into the mirror."""
         for agent in agents:
             if agent is not None:
-                self.agents[agent.user_id] = agent
+                self.index.update(agent)
                 self._dirty.discard(agent.user_id)
 
     def mark_dirty(self, user_id: int | None) -> None:
@@ -154,13 +157,6 @@ class Router:
 
     # ----------------------------------------------------------------------- offers
 
-    def _pools(self) -> dict[str, list[AgentState]]:
-        pools: dict[str, list[AgentState]] = {}
-        for agent in self.agents.values():
-            for department in agent.departments:
-                pools.setdefault(department, []).append(agent)
-        return pools
-
     async def _refresh_dirty(self) -> None:
         if self._dirty:
             ids, self._dirty = list(self._dirty), set()
@@ -173,7 +169,7 @@ class Router:
         if not waiting:
             return 0
         now = self.clock()
-        proposals = plan(waiting, self._pools(), now=now, reoffer_after=self.config.reoffer_after,
+        proposals = plan(waiting, self.index, now=now, reoffer_after=self.config.reoffer_after,
                          strategy_of=lambda q: self.policy(q, q.rpartition(".")[2]).strategy)
         # Different contacts to different agents: the claims and their store writes run side by side.
         outcomes = await asyncio.gather(*(self.offer(p.contact, p.agent.user_id, now=now) for p in proposals))
@@ -204,7 +200,8 @@ class Router:
         now = self.clock()
         await self._refresh_dirty()
         need = need_of(contact, now=now, reoffer_after=self.config.reoffer_after)
-        pools = [a for a in self._pools().get(contact.department, []) if a.extension]  # the PBX dials them
+        pools = [a for a in sorted(self.agents.values(), key=lambda a: a.user_id)  # the PBX dials them
+                 if a.extension and contact.department in a.departments]
         strategy = self.policy(contact.queue, contact.channel).strategy
         for _ in range(3):
             agent = choose(strategy, pools, need, now)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any
+from typing import Any, Protocol
 
 from routing.model import AgentState, ContactState
 
@@ -125,9 +125,15 @@ class Proposal:
     agent: AgentState
 
 
+class Chooser(Protocol):
+    """An index that answers :func:`choose` for a need (see :class:`routing.agent_index.AgentIndex`)."""
+
+    def choose(self, strategy: str, need: Need, now: float) -> AgentState | None: ...
+
+
 def plan(
     waiting: Iterable[ContactState],
-    agents_by_department: Mapping[str, list[AgentState]],
+    agents_by_department: Mapping[str, list[AgentState]] | Chooser,
     *,
     strategy_of: Callable[[str], str],
     now: float,
@@ -136,8 +142,10 @@ def plan(
     """Match waiting contacts to agents, best-ranked contacts first, one offer per agent.
 
     *waiting* need not be sorted. A contact no eligible agent can take is skipped, so one
-    contact needing a rare skill never blocks the queue behind it.
+    contact needing a rare skill never blocks the queue behind it. *agents_by_department* is
+    either the pools by department or an index that chooses the same way.
     """
+    pools = agents_by_department if isinstance(agents_by_department, Mapping) else None
     taken: set[int] = set()
     proposals: list[Proposal] = []
     for contact in sorted(waiting, key=lambda c: (c.rank, c.conversation_id)):
@@ -146,8 +154,10 @@ def plan(
         need = need_of(contact, now=now, reoffer_after=reoffer_after)
         if taken:
             need = Need(need.channel, need.department, need.skills, need.exclude | taken)
-        pool = agents_by_department.get(contact.department, ())
-        agent = choose(strategy_of(contact.queue), pool, need, now)
+        if pools is None:
+            agent = agents_by_department.choose(strategy_of(contact.queue), need, now)  # type: ignore[union-attr]
+        else:
+            agent = choose(strategy_of(contact.queue), pools.get(contact.department, ()), need, now)
         if agent is not None:
             taken.add(agent.user_id)
             proposals.append(Proposal(contact, agent))
