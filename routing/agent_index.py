@@ -3,9 +3,10 @@
 :func:`routing.selection.choose` scans a department's whole pool for every decision (and, for
 least occupied and best skill, computes a key for every eligible agent). :class:`AgentIndex`
 keeps, for every (department, channel), the agents who are available, have no pending offer
-and are below capacity on that channel in sorted lists, one per order: idle since (longest
-idle), last offer (round robin), occupancy (least occupied) and, made on first use, one per
-required skill set (best skill). Choosing walks the list from its best end and stops at the
+and are below capacity on that channel in sorted lists, one per order a queue has asked for
+(each made on first use, so a queue pays only for its own strategy): idle since (longest
+idle), last offer (round robin), occupancy (least occupied) and one per required skill set
+(best skill). Choosing walks the list from its best end and stops at the
 first agent who passes the checks that depend on the contact or the clock (wrap-up, skills,
 recent declines).
 
@@ -28,6 +29,7 @@ from routing.selection import Need
 Entry = tuple  # (sort key ..., user id, version)
 SkillSet = frozenset[tuple[str, int]]
 MAX_SKILL_ORDERS = 16  # per department and channel; rarer skill sets are answered by a scan
+_ORDER_OF = {"round_robin": "offer", "least_occupied": "occupancy"}
 
 
 class _Order:
@@ -41,13 +43,25 @@ class _Order:
 
 
 class _Group:
-    """The orders of one (department, channel)."""
+    """The ready agents of one (department, channel) and the orders asked of it so far."""
 
-    __slots__ = ("idle", "occupancy", "offer", "skills")
+    __slots__ = ("members", "orders")
 
     def __init__(self) -> None:
-        self.idle, self.offer, self.occupancy = _Order(), _Order(), _Order()
-        self.skills: dict[SkillSet, _Order] = {}
+        self.members: dict[int, int] = {}  # user id -> version of their current entries
+        self.orders: dict[object, _Order] = {}  # "idle" / "offer" / "occupancy" / a skill set -> its list
+
+
+def _entry(order: object, agent: AgentState, version: int) -> Entry:
+    uid = agent.user_id
+    if order == "idle":
+        return (agent.idle_since, uid, version)
+    if order == "offer":
+        return (agent.last_offer_at, uid, version)
+    if order == "occupancy":
+        total = sum(agent.capacity.values())
+        return (sum(agent.load.values()) / total if total else 1.0, agent.idle_since, uid, version)
+    return _skill_key(agent, order, version)  # type: ignore[arg-type]
 
 
 def _skill_key(agent: AgentState, skills: SkillSet, version: int) -> Entry:
@@ -73,7 +87,8 @@ class AgentIndex:
         self.agents[uid] = agent
         version = self._version[uid] = self._version.get(uid, 0) + 1
         for group in self._in.pop(uid, ()):
-            for order in (group.idle, group.offer, group.occupancy, *group.skills.values()):
+            del group.members[uid]
+            for order in group.orders.values():
                 order.stale += 1
                 if order.stale > 8 + len(order.entries) // 2:
                     self._compact(order)
@@ -81,19 +96,12 @@ class AgentIndex:
             return
         groups = [self._group(d, channel) for channel, cap in agent.capacity.items()
                   if agent.load.get(channel, 0) < cap for d in agent.departments]
-        if not groups:
-            return
-        total = sum(agent.capacity.values())
-        idle = (agent.idle_since, uid, version)
-        offer = (agent.last_offer_at, uid, version)
-        occupancy = (sum(agent.load.values()) / total if total else 1.0, agent.idle_since, uid, version)
         for group in groups:
-            insort(group.idle.entries, idle)
-            insort(group.offer.entries, offer)
-            insort(group.occupancy.entries, occupancy)
-            for skills, order in group.skills.items():
-                insort(order.entries, _skill_key(agent, skills, version))
-        self._in[uid] = groups
+            group.members[uid] = version
+            for name, order in group.orders.items():
+                insort(order.entries, _entry(name, agent, version))
+        if groups:
+            self._in[uid] = groups
 
     def _group(self, department: str, channel: str) -> _Group:
         group = self._groups.get((department, channel))
@@ -111,45 +119,39 @@ class AgentIndex:
         group = self._groups.get((department, channel))
         if group is None:
             return []
-        version, agents = self._version, self.agents
-        return [agents[e[-2]] for e in group.idle.entries if version.get(e[-2]) == e[-1]]
+        return [self.agents[e[-2]] for e in self._order(group, "idle").entries if group.members.get(e[-2]) == e[-1]]
+
+    def _order(self, group: _Group, name: object) -> _Order:
+        order = group.orders.get(name)
+        if order is None:  # first use: built from the group's members, then kept up to date
+            order = group.orders[name] = _Order()
+            agents = self.agents
+            order.entries = sorted(_entry(name, agents[uid], v) for uid, v in group.members.items())
+        return order
 
     def choose(self, strategy: str, need: Need, now: float) -> AgentState | None:
         """The agent *strategy* picks for *need*, as :func:`routing.selection.choose` over the department."""
         group = self._groups.get((need.department, need.channel))
         if group is None:
             return None
-        if strategy == "round_robin":
-            order = group.offer
-        elif strategy == "least_occupied":
-            order = group.occupancy
-        elif strategy == "best_skill":
-            order = self._skill_order(group, need)
-            if order is None:
+        if strategy == "best_skill":
+            skills: SkillSet = frozenset(need.skills.items())
+            if skills not in group.orders and len(group.orders) >= 3 + MAX_SKILL_ORDERS:
                 return self._best_skill_scan(group, need, now)
+            name: object = skills
         else:
-            order = group.idle
-        version, agents = self._version, self.agents
-        for entry in order.entries:
+            name = _ORDER_OF.get(strategy, "idle")
+        members, agents = group.members, self.agents
+        for entry in self._order(group, name).entries:
             uid = entry[-2]
-            if version.get(uid) == entry[-1]:
+            if members.get(uid) == entry[-1]:
                 agent = agents[uid]
                 if _fits(agent, need, now):
                     return agent
         return None
 
-    def _skill_order(self, group: _Group, need: Need) -> _Order | None:
-        skills: SkillSet = frozenset(need.skills.items())
-        order = group.skills.get(skills)
-        if order is None and len(group.skills) < MAX_SKILL_ORDERS:
-            order = group.skills[skills] = _Order()
-            version, agents = self._version, self.agents
-            order.entries = sorted(_skill_key(agents[e[-2]], skills, e[-1]) for e in group.idle.entries
-                                   if version.get(e[-2]) == e[-1])
-        return order
-
     def _best_skill_scan(self, group: _Group, need: Need, now: float) -> AgentState | None:
-        fitting = [a for a in self.ready(need.department, need.channel) if _fits(a, need, now)]
+        fitting = [a for a in (self.agents[uid] for uid in group.members) if _fits(a, need, now)]
         if not fitting:
             return None
         skills = frozenset(need.skills.items())
