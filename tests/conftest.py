@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,7 @@ class RunningApp:
 
     app: web.Application
     server: TestServer
+    users: dict[str, int] = field(default_factory=dict)  # username -> id, filled by org_app
 
     @property
     def url(self) -> str:
@@ -142,10 +143,8 @@ async def seed_org(db: Database) -> dict[str, int]:
 
 @pytest.fixture
 async def org_app(start_app: AppStarter) -> RunningApp:
-    """The running app with :func:`seed_org` applied; users in ``org_app.app['test.users']``."""
+    """The running app with :func:`seed_org` applied; user ids by name in ``org_app.users``."""
     ra = await start_app()
-    ra.app[USERS] = await seed_org(ra.db)
+    ra.users.update(await seed_org(ra.db))
     return ra
 
-
-USERS = web.AppKey("test.users", dict)

@@ -64,6 +64,7 @@ async def list_conversations(request: web.Request) -> web.Response:
         assigned_user_id=principal.id if assigned == "me" else _int_param(request, "assigned_user_id"),
         customer_id=_int_param(request, "customer_id"),
         visible_departments=None if principal.at_least("supervisor") else principal.departments,
+        visible_owner=principal.id,
         limit=_int_param(request, "limit", high=MAX_PAGE) or 50,
         before_id=_int_param(request, "before_id"),
     )

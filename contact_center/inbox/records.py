@@ -96,6 +96,7 @@ class ConversationFilter:
     assigned_user_id: int | None = None
     customer_id: int | None = None
     visible_departments: tuple[str, ...] | None = None  # None: every department (supervisors)
+    visible_owner: int | None = None  # with visible_departments: this agent's own contacts are visible too
     limit: int = 50
     before_id: int | None = None  # keyset pagination: conversations with a smaller id
 

@@ -266,7 +266,10 @@ def _filtered(query: Any, f: ConversationFilter) -> Any:
     if f.before_id is not None:
         conditions.append(Conversation.id < f.before_id)
     if f.visible_departments is not None:
-        conditions.append(or_(Conversation.department_id.is_(None), Department.slug.in_(f.visible_departments)))
+        visible = [Conversation.department_id.is_(None), Department.slug.in_(f.visible_departments)]
+        if f.visible_owner is not None:
+            visible.append(Conversation.assigned_user_id == f.visible_owner)
+        conditions.append(or_(*visible))
     return query.where(and_(*conditions)) if conditions else query
 
 

@@ -78,10 +78,10 @@ class InboxService:
 
         Raises:
             NotFound: no such conversation, or one of a department the agent does not belong to
-                (the same answer, so ids do not leak).
+                and is not assigned to (the same answer, so ids do not leak).
         """
         conv = await self.conversations.get(conversation_id)
-        if not principal.sees_department(conv["department"]):
+        if not principal.sees_department(conv["department"]) and conv["assigned_user_id"] != principal.id:
             raise NotFound(f"conversation {conversation_id} does not exist")
         return conv
 

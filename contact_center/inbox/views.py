@@ -26,6 +26,7 @@ def conversation_view(c: Conversation, department: str | None, customer_name: st
         "contact_address": c.contact_address,
         "priority": c.priority,
         "route_reason": c.route_reason,
+        "disposition": c.disposition,
         "created_at": _iso(c.created_at),
         "updated_at": _iso(c.updated_at),
         "first_response_at": _iso(c.first_response_at),

@@ -47,7 +47,7 @@
     for (var i = 0; i < state.log.length; i++) {
       var e = state.log[i];
       if ((msg.id && e.id === msg.id) || (msg.client_id && e.client_id === msg.client_id && e.direction === msg.direction)) {
-        e.id = msg.id || e.id; e.text = msg.text; e.status = msg.status || e.status; e.author = msg.author || e.author;
+        e.id = msg.id || e.id; e.text = msg.text || e.text; e.status = msg.status || e.status; e.author = msg.author || e.author;
         return false;
       }
     }

@@ -162,3 +162,25 @@ async def test_unauthenticated_requests_are_refused(inbox_app: RunningApp):
     async with inbox_app.session() as client:
         assert (await client.get("/api/v1/conversations")).status == 401
         assert (await client.post("/api/v1/conversations/1/messages", json={"text": "x"})).status == 401
+
+
+async def test_an_agent_sees_a_contact_assigned_to_them_outside_their_departments(inbox_app: RunningApp):
+    """A complaints conversation handed to a sales agent is visible to that agent (list and detail),
+    but not to the other sales agent."""
+    stored = await _mail(inbox_app, 20, department="complaints", sender="dora@example.org")
+    bus = inbox_app.app[keys.BUS]
+    owner = await inbox_app.login("agent_sales_1")
+    other = await inbox_app.login("agent_sales_2")
+    async with owner, other:
+        me = (await (await owner.get("/api/v1/me")).json())["user"]["id"]
+        url = f"/api/v1/conversations/{stored.conversation_id}"
+        assert (await owner.get(url)).status == 404
+        await bus.publish(OfferMade(stored.conversation_id, me, "o-20", "email", expires_at=0))
+        await bus.publish(OfferAccepted(stored.conversation_id, me, "o-20"))
+        await asyncio.wait_for(bus.settle(), 5)
+        detail = await owner.get(url)
+        assert detail.status == 200
+        assert (await detail.json())["conversation"]["disposition"] is None
+        listed = await (await owner.get("/api/v1/conversations?assigned_user_id=me")).json()
+        assert [c["id"] for c in listed["conversations"]] == [stored.conversation_id]
+        assert (await other.get(url)).status == 404
