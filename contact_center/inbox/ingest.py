@@ -3,7 +3,8 @@
 One batch costs a fixed handful of queries whatever its size: duplicates, referenced messages,
 subject tokens, chat keys, identities and departments are each looked up once for the batch,
 :func:`contact_center.inbox.placement.place` decides, then new customers, conversations and
-messages are inserted in three bulk flushes. An IMAP checkpoint given with the batch commits in
+messages are inserted as Core ``INSERT``s of plain rows (one executemany per table, no ORM
+unit-of-work bookkeeping per message). An IMAP checkpoint given with the batch commits in
 the same transaction, so a crash can never store a message without advancing the checkpoint or
 the other way round. When another instance stored some of the same messages concurrently, the
 unique constraints reject the batch and it is retried once; the retry sees them as duplicates.
@@ -11,12 +12,13 @@ unique constraints reject the batch and it is retried once; the retry sees them 
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import false, func, or_, select, update
+from sqlalchemy import Table, false, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,8 +47,19 @@ def new_token() -> str:
 
 
 @dataclass
+class _NewConversation:
+    """The fields of a conversation inserted by this batch that the results need."""
+
+    id: int
+    customer_id: int | None
+    department_id: int | None
+    status: str = "queued"
+    assigned_user_id: int | None = None
+
+
+@dataclass
 class _Opened:
-    conversation: Conversation
+    conversation: _NewConversation
     first: InboundMessage
 
 
@@ -165,15 +178,22 @@ async def _customers_of(s: AsyncSession, identities: set[IdentityKey]) -> dict[I
 async def _create_customers(
     s: AsyncSession, batch: Sequence[InboundMessage], placements: Sequence[Placement]
 ) -> dict[IdentityKey, int]:
-    new: dict[IdentityKey, Customer] = {}
+    names: dict[IdentityKey, str] = {}
     for m, p in zip(batch, placements, strict=True):
-        if p.new_customer is not None and p.new_customer not in new:
-            new[p.new_customer] = Customer(display_name=(m.sender_name or m.sender or p.new_customer[1])[:200])
-    if not new:
+        if p.new_customer is not None and p.new_customer not in names:
+            names[p.new_customer] = (m.sender_name or m.sender or p.new_customer[1])[:200]
+    if not names:
         return {}
-    await _add_all(s, Customer, list(new.values()))
-    await _add_all(s, Identity, [Identity(customer_id=c.id, kind=k[0], value=k[1]) for k, c in new.items()])
-    return {k: c.id for k, c in new.items()}
+    now = utcnow()
+    ids = await _insert_rows(s, Customer, [
+        {"display_name": name, "merged_into_id": None, "created_at": now} for name in names.values()
+    ])
+    customers = dict(zip(names, ids, strict=True))
+    await _insert_rows(s, Identity, [
+        {"customer_id": customer_id, "kind": k[0], "value": k[1], "label": None, "created_at": now}
+        for k, customer_id in customers.items()
+    ])
+    return customers
 
 
 async def _department_ids(s: AsyncSession, slugs: set[str]) -> dict[str, int]:
@@ -194,22 +214,32 @@ async def _open_conversations(
     customers: dict[IdentityKey, int],
     departments: dict[str, int],
 ) -> dict[int, _Opened]:
-    opened: dict[int, _Opened] = {}
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    firsts: list[tuple[int, InboundMessage, dict[str, Any]]] = []
     for index, (m, p) in enumerate(zip(batch, placements, strict=True)):
         if not p.opens:
             continue
-        conv = Conversation(
-            channel=m.channel,
-            external_ref=m.conversation_ref or (new_token() if m.channel == "email" else None),
-            customer_id=_customer(p, customers),
-            department_id=departments.get(m.department or ""),
-            status="queued",
-            subject=(m.subject or "")[:500] or None,
-            contact_address=m.sender,
-        )
-        opened[index] = _Opened(conv, m)
-    await _add_all(s, Conversation, [o.conversation for o in opened.values()])
-    return opened
+        row = {
+            "channel": m.channel,
+            "external_ref": m.conversation_ref or (new_token() if m.channel == "email" else None),
+            "customer_id": _customer(p, customers),
+            "department_id": departments.get(m.department or ""),
+            "status": "queued",
+            "priority": 0,
+            "subject": (m.subject or "")[:500] or None,
+            "contact_address": m.sender,
+            "created_at": now,
+            "updated_at": now,
+        }
+        rows.append(row)
+        firsts.append((index, m, row))
+    ids = await _insert_rows(s, Conversation, rows)
+    return {
+        index: _Opened(_NewConversation(id=conv_id, customer_id=row["customer_id"],
+                                        department_id=row["department_id"]), m)
+        for (index, m, row), conv_id in zip(firsts, ids, strict=True)
+    }
 
 
 def _touch_existing(
@@ -240,65 +270,72 @@ async def _insert_messages(
     conversations: dict[int, Conversation],
     reopened: set[int],
 ) -> list[StoredMessage]:
-    rows: list[tuple[int, Message, Conversation]] = []
-    for index, (m, p) in enumerate(zip(batch, placements, strict=True)):
+    targets: list[tuple[int, Conversation | _NewConversation]] = []
+    for index, p in enumerate(placements):
         if p.duplicate:
             continue
         if p.conversation_id is not None:
-            conv = conversations[p.conversation_id]
+            targets.append((index, conversations[p.conversation_id]))
         elif p.joins_new is not None:
-            conv = opened[p.joins_new].conversation
+            targets.append((index, opened[p.joins_new].conversation))
         else:
-            conv = opened[index].conversation
-        rows.append((index, _message(m, conv.id), conv))
-    await _add_all(s, Message, [r[1] for r in rows])
-    attachments = [
-        Attachment(message_id=msg.id, position=i, filename=a.filename[:255], content_type=a.content_type[:127],
-                   content_id=a.content_id, inline=a.inline, size=len(a.data), data=a.data)
-        for index, msg, _ in rows for i, a in enumerate(batch[index].attachments)
-    ]
-    await _add_all(s, Attachment, attachments)
-    slugs = await department_slugs(s, {c.department_id for _, _, c in rows if c.department_id is not None})
+            targets.append((index, opened[index].conversation))
+    now = utcnow()
+    ids = await _insert_rows(s, Message, [_message_row(batch[i], conv.id, now) for i, conv in targets])
+    await _insert_rows(s, Attachment, [
+        {"message_id": message_id, "position": pos, "filename": a.filename[:255],
+         "content_type": a.content_type[:127], "content_id": a.content_id, "inline": a.inline,
+         "size": len(a.data), "data": a.data}
+        for (index, _), message_id in zip(targets, ids, strict=True)
+        for pos, a in enumerate(batch[index].attachments)
+    ])
+    slugs = await department_slugs(s, {c.department_id for _, c in targets if c.department_id is not None})
     stored = {
         index: StoredMessage(
-            external_id=batch[index].external_id, duplicate=False, message_id=msg.id, conversation_id=conv.id,
+            external_id=batch[index].external_id, duplicate=False, message_id=message_id, conversation_id=conv.id,
             customer_id=conv.customer_id, new_conversation=placements[index].opens,
             department=slugs.get(conv.department_id or -1),
             status=conv.status, assigned_user_id=conv.assigned_user_id, reopened=conv.id in reopened,
         )
-        for index, msg, conv in rows
+        for (index, conv), message_id in zip(targets, ids, strict=True)
     }
     return [stored.get(i) or StoredMessage(external_id=m.external_id, duplicate=True) for i, m in enumerate(batch)]
 
 
-async def _add_all(s: AsyncSession, model: type[Any], rows: list[Any]) -> None:
-    """Insert *rows* in one round trip.
+async def _insert_rows(s: AsyncSession, model: type[Any], rows: list[dict[str, Any]]) -> list[int]:
+    """Insert *rows* (plain dicts, every row with the same keys) in one executemany; their ids in order.
 
-    SQLite cannot return the ids of a multi-row insert in order, so SQLAlchemy would insert row
-    by row; there the ids are numbered here instead (safe: the transaction holds the write lock).
-    PostgreSQL batches ``INSERT … RETURNING`` itself.
+    SQLite cannot return the ids of a multi-row insert in order, so there the ids are numbered
+    here (safe: the transaction holds the write lock, taken first thing in the batch).
+    PostgreSQL returns them from ``INSERT … RETURNING`` sorted in parameter order.
     """
     if not rows:
-        return
+        return []
+    table: Table = model.__table__
     if s.get_bind().dialect.name == "sqlite":
-        start = (await s.execute(select(func.coalesce(func.max(model.id), 0)))).scalar_one() + 1
-        for offset, row in enumerate(rows):
-            row.id = start + offset
-    s.add_all(rows)
-    await s.flush()
+        start = (await s.execute(select(func.coalesce(func.max(table.c.id), 0)))).scalar_one() + 1
+        ids = list(range(start, start + len(rows)))
+        for row_id, row in zip(ids, rows, strict=True):
+            row["id"] = row_id
+        await s.execute(insert(table), rows)
+        return ids
+    result = await s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+    return list(result.scalars())
 
 
-def _message(m: InboundMessage, conversation_id: int) -> Message:
+def _message_row(m: InboundMessage, conversation_id: int, now: dt.datetime) -> dict[str, Any]:
     meta = dict(m.meta)
     if m.automated:
         meta["automated"] = True
     if m.source:
         meta["source"] = m.source
-    return Message(
-        conversation_id=conversation_id, channel=m.channel, direction="in", external_id=m.external_id,
-        sender=m.sender, recipients=m.recipients, subject=(m.subject or "")[:998] or None,
-        body_text=m.body_text, body_html=m.body_html, meta=meta, raw=m.raw, parse_error=m.parse_error,
-    )
+    return {
+        "conversation_id": conversation_id, "channel": m.channel, "direction": "in", "external_id": m.external_id,
+        "author_user_id": None, "sender": m.sender, "recipients": m.recipients,
+        "subject": (m.subject or "")[:998] or None, "body_text": m.body_text, "body_html": m.body_html,
+        "meta": meta, "raw": m.raw, "parse_error": m.parse_error, "delivery_status": None,
+        "delivery_attempts": 0, "delivery_error": None, "next_attempt_at": None, "created_at": now,
+    }
 
 
 async def department_slugs(s: AsyncSession, ids: set[int]) -> dict[int, str]:
