@@ -39,7 +39,8 @@ def settings_factory(tmp_path: Path) -> Callable[..., Settings]:
         overrides.setdefault("data_dir", tmp_path)
         overrides.setdefault("database_url", f"sqlite+aiosqlite:///{tmp_path / 'cc.db'}")
         overrides.setdefault("login_max_failures", 5)
-        return Settings.load(environ={}, **overrides)
+        # Tests check that every event published on the in-process bus could travel over Redis.
+        return Settings.load(environ={"CC_BUS__CHECK_EVENTS": "true"}, **overrides)
 
     return make
 

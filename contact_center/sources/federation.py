@@ -24,10 +24,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from contact_center.errors import NotFound, Unavailable
 from contact_center.sources.config import SourceSpec, read_only_engine_args
@@ -81,6 +83,7 @@ class SourceFederation:
         self._max_entries = max_entries
         self._clock = clock
         self._engines: dict[str, AsyncEngine] = {}
+        self._files: dict[str, Path] = {}
         self._cache: OrderedDict[str, _Fetch] = OrderedDict()
 
     @property
@@ -92,6 +95,9 @@ class SourceFederation:
         for spec in self.specs.values():
             url, kwargs = read_only_engine_args(spec.url)
             self._engines[spec.name] = create_async_engine(url, **kwargs)
+            parsed = make_url(spec.url)
+            if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+                self._files[spec.name] = Path(parsed.database)  # type: ignore[arg-type]
 
     async def close(self) -> None:
         """Cancel running queries and dispose of every engine."""
@@ -158,7 +164,7 @@ class SourceFederation:
         if name not in self._engines:
             raise NotFound(f"no source named {name!r}")
         try:
-            async with asyncio.timeout(self._late_limit), self._engines[name].connect() as conn:
+            async with asyncio.timeout(self._late_limit), self._connect(name) as conn:
                 return _rows(await conn.execute(text(sql), dict(params or {})), 1_000_000)
         except TimeoutError as exc:
             raise Unavailable(f"source {name!r} did not answer in time") from exc
@@ -166,6 +172,17 @@ class SourceFederation:
             raise Unavailable(f"source {name!r} failed: {type(exc).__name__}") from exc
 
     # ------------------------------------------------------------------ internals
+
+    def _connect(self, name: str) -> AsyncConnection:
+        """A connection to source *name*; a SQLite source whose file is gone fails at once.
+
+        Checking the file first answers "unavailable" without a driver thread that could outlive
+        the query (aiosqlite reports a failed open from its own thread, late).
+        """
+        path = self._files.get(name)
+        if path is not None and not path.exists():
+            raise FileNotFoundError(f"source database {path} does not exist")
+        return self._engines[name].connect()
 
     def _entry(self, customer_key: str) -> _Fetch:
         now = self._clock()
@@ -207,7 +224,7 @@ class SourceFederation:
     async def _run(self, spec: SourceSpec, customer_key: str) -> SectionResult:
         params = {"customer_key": customer_key}
         try:
-            async with asyncio.timeout(self._late_limit), self._engines[spec.name].connect() as conn:
+            async with asyncio.timeout(self._late_limit), self._connect(spec.name) as conn:
                 rows = _rows(await conn.execute(text(spec.query), params), spec.max_rows)
                 aux = {n: _rows(await conn.execute(text(q), params), spec.max_rows * 20) for n, q in spec.aux}
         except TimeoutError:
