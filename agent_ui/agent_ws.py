@@ -37,15 +37,23 @@ def error_frame(code: str, message: str, *, field: str | None = None, request_id
     return frame
 
 
-async def notify_presence(app: web.Application, principal: Principal, kind: str) -> None:
-    """Call the reserved ``_connected``/``_disconnected`` command, if a plugin installed it."""
+async def notify_presence(
+    app: web.Application, principal: Principal, kind: str, conn: Connection | None = None
+) -> None:
+    """Call the reserved ``_connected``/``_disconnected`` command, if a plugin installed it.
+
+    A reply frame (routing answers ``_connected`` with the agent's presence) goes to *conn*.
+    """
     handler = app[keys.AGENT_COMMANDS].get(kind)
     if handler is None:
         return
     try:
-        await handler(principal, {"sockets": app[HUB].sockets_of(principal.id)})
+        reply = await handler(principal, {"sockets": app[HUB].sockets_of(principal.id)})
     except Exception:
         log.exception("agent command %s failed for %s", kind, principal.username)
+        return
+    if reply is not None and conn is not None:
+        app[HUB].send(conn, reply)
 
 
 async def dispatch(app: web.Application, conn: Connection, text: str) -> None:
@@ -92,7 +100,7 @@ async def agent_ws(request: web.Request) -> web.StreamResponse:
     hub = app[HUB]
     conn = hub.attach(ws, principal, transport=request.transport)
     hub.send(conn, {"type": "hello", "user": principal.to_dict()})
-    await notify_presence(app, principal, "_connected")
+    await notify_presence(app, principal, "_connected", conn)
     try:
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:

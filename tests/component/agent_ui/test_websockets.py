@@ -36,8 +36,9 @@ class Commands:
         async def strict(principal: Principal, frame: dict[str, Any]) -> None:
             raise ValidationError("reason", "'reason' is required")
 
-        async def connected(principal: Principal, frame: dict[str, Any]) -> None:
+        async def connected(principal: Principal, frame: dict[str, Any]) -> dict[str, Any]:
             self.presence.append(("up", principal.username, frame["sockets"]))
+            return {"type": "presence", "state": "available", "sockets": frame["sockets"]}
 
         async def disconnected(principal: Principal, frame: dict[str, Any]) -> None:
             self.presence.append(("down", principal.username, frame["sockets"]))
@@ -67,9 +68,11 @@ async def test_agent_socket_needs_a_session(ui: tuple[RunningApp, Commands, dict
 
 
 async def test_commands_are_dispatched_by_type(ui: tuple[RunningApp, Commands, dict]) -> None:
-    """Frames go to the plugin handler of their type; replies echo the id; errors are frames."""
+    """Frames go to the plugin handler of their type; replies echo the id; errors are frames; the
+    reply to the reserved ``_connected`` call reaches the new socket."""
     app, commands, _ = ui
     agent = await AgentSocket.open(app, "agent_sales_1")
+    assert await agent.next("presence") == {"type": "presence", "state": "available", "sockets": 1}
     await agent.ws.send(json.dumps({"type": "echo", "id": 7, "text": "hi"}))
     assert await agent.next("echoed") == {"type": "echoed", "by": "agent_sales_1", "text": "hi", "id": 7}
     await agent.ws.send(json.dumps({"type": "strict", "id": 8}))
