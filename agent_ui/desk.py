@@ -33,7 +33,7 @@ from contact_center.auth.sessions import COOKIE_NAME
 from contact_center.errors import AuthError, Forbidden, ValidationError
 from contact_center.events import SupervisorsNotified
 from contact_center.http.auth import current_user
-from contact_center.http.bodies import read_body, require_str
+from contact_center.http.bodies import path_int, read_body, require_str
 from contact_center.http.openapi import obj
 from contact_center.inbox import INBOX
 from contact_center.inbox.conversations import Action
@@ -98,10 +98,7 @@ async def config_view(request: web.Request) -> web.Response:
 async def wrap_up(request: web.Request) -> web.Response:
     """``POST /api/v1/conversations/{id}/wrap-up``: disposition recorded, conversation closed."""
     principal = await current_user(request)
-    try:
-        conversation_id = int(request.match_info["id"])
-    except ValueError as exc:
-        raise ValidationError("id", "'id' must be a whole number") from exc
+    conversation_id = path_int(request)
     body = await read_body(request)
     code = require_str(body, "disposition", max_len=64)
     disposition = request.app[DESK_CONFIG].disposition(code)

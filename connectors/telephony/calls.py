@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from connectors.telephony.callstate import CallFacts, apply
 from connectors.telephony.parse import CtiEvent
 from contact_center.customers.repository import CustomerRepository
-from contact_center.store.session import Database
+from contact_center.store.session import Database, apply_sqlite_pragmas
 from contact_center.store.tables import Call, Conversation, utcnow
 from contact_center.store.tables import CtiEvent as CtiEventRow
 
@@ -304,16 +304,7 @@ class CallWriter:
 def sync_sqlite_engine(url: str) -> Engine:
     """A synchronous engine on the store's SQLite file, with the store's pragmas (durability included)."""
     engine = create_engine(make_url(url).set(drivername="sqlite"), connect_args={"timeout": 30})
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
-        cur.close()
-
+    event.listen(engine, "connect", apply_sqlite_pragmas)
     return engine
 
 

@@ -17,7 +17,7 @@ from contact_center import keys
 from contact_center.customers.identity import CHANNEL_IDENTITY, KINDS
 from contact_center.errors import ValidationError
 from contact_center.http.auth import current_user
-from contact_center.http.bodies import optional_int, optional_str, read_body, require_str
+from contact_center.http.bodies import optional_int, optional_str, path_int, read_body, require_str
 from contact_center.http.openapi import obj
 
 IDENTITY_SCHEMA = obj(("kind", "value"), kind={"type": "string", "enum": list(KINDS)}, value={"type": "string"},
@@ -72,10 +72,7 @@ async def create_customer(request: web.Request) -> web.Response:
 
 async def link_identity(request: web.Request) -> web.Response:
     principal = await current_user(request)
-    try:
-        customer_id = int(request.match_info["id"])
-    except ValueError as exc:
-        raise ValidationError("id", "customer id must be a whole number") from exc
+    customer_id = path_int(request)
     body = await read_body(request)
     app = request.app
     conversation_id = optional_int(body, "conversation_id", low=1)

@@ -68,6 +68,14 @@ def _collect(pairs: Any) -> dict[str, Any]:
     return out
 
 
+def path_int(request: web.Request, name: str = "id") -> int:
+    """The whole-number path parameter *name* (``/conversations/{id}``), or 422 naming it."""
+    try:
+        return int(request.match_info[name])
+    except ValueError as exc:
+        raise ValidationError(name, f"'{name}' must be a whole number") from exc
+
+
 def require_str(body: Mapping[str, Any], name: str, *, max_len: int = 1000, allow_empty: bool = False) -> str:
     """The string field *name*, or :class:`ValidationError` naming it."""
     value = body.get(name)

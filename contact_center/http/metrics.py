@@ -61,7 +61,7 @@ class Metrics:
                 running = 0.0
                 for bound, count in zip(self._buckets[name], counts, strict=False):
                     running += count
-                    le = 'le="%g"' % bound
+                    le = f'le="{bound:g}"'
                     lines.append(f"{name}_bucket{_labels(key, le)} {running:g}")
                 running += counts[-2]
                 inf = 'le="+Inf"'

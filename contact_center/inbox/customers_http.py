@@ -16,7 +16,7 @@ from contact_center.customers.timeline import recent_conversations
 from contact_center.errors import NotFound, ValidationError
 from contact_center.events import CustomersMerged
 from contact_center.http.auth import current_user
-from contact_center.http.bodies import optional_int, read_body
+from contact_center.http.bodies import optional_int, path_int, read_body
 from contact_center.inbox.schemas import CUSTOMER, TIMELINE_ENTRY, path_param
 from contact_center.store.tables import Audit
 
@@ -27,16 +27,9 @@ def _customers(app: web.Application) -> CustomerRepository:
     return CustomerRepository(app[keys.DB], default_region=app[keys.SETTINGS].default_region)
 
 
-def _customer_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError as exc:
-        raise ValidationError("id", "'id' must be a whole number") from exc
-
-
 async def get_customer(request: web.Request) -> web.Response:
     principal = await current_user(request)
-    customer_id = _customer_id(request)
+    customer_id = path_int(request)
     record = await _customers(request.app).get(customer_id)
     if record is None:
         raise NotFound(f"customer {customer_id} does not exist")
@@ -50,7 +43,7 @@ async def get_customer(request: web.Request) -> web.Response:
 
 async def merge_customers(request: web.Request) -> web.Response:
     principal: Principal = await current_user(request)
-    into_id = _customer_id(request)
+    into_id = path_int(request)
     body = await read_body(request)
     duplicate_id = optional_int(body, "duplicate_id", low=1)
     if duplicate_id is None:

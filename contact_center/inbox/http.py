@@ -16,7 +16,7 @@ from aiohttp import web
 from contact_center import keys
 from contact_center.errors import ValidationError
 from contact_center.http.auth import current_user
-from contact_center.http.bodies import optional_int, optional_str, read_body, require_str
+from contact_center.http.bodies import optional_int, optional_str, path_int, read_body, require_str
 from contact_center.inbox import INBOX
 from contact_center.inbox.conversations import CONVERSATION_ACTIONS, STATUSES, Action
 from contact_center.inbox.customers_http import register_customer_routes
@@ -47,13 +47,6 @@ def _choice(request: web.Request, name: str, allowed: tuple[str, ...]) -> str | 
     return value
 
 
-def _id(request: web.Request, name: str = "id") -> int:
-    try:
-        return int(request.match_info[name])
-    except ValueError as exc:
-        raise ValidationError(name, f"'{name}' must be a whole number") from exc
-
-
 async def list_conversations(request: web.Request) -> web.Response:
     principal = await current_user(request)
     assigned = request.query.get("assigned_user_id")
@@ -75,13 +68,13 @@ async def list_conversations(request: web.Request) -> web.Response:
 
 async def get_conversation(request: web.Request) -> web.Response:
     principal = await current_user(request)
-    return web.json_response({"conversation": await request.app[INBOX].visible(principal, _id(request))})
+    return web.json_response({"conversation": await request.app[INBOX].visible(principal, path_int(request))})
 
 
 async def change_conversation(request: web.Request) -> web.Response:
     principal = await current_user(request)
     inbox = request.app[INBOX]
-    conversation_id = _id(request)
+    conversation_id = path_int(request)
     await inbox.visible(principal, conversation_id)
     body = await read_body(request)
     name = require_str(body, "action", max_len=32)
@@ -100,7 +93,7 @@ async def change_conversation(request: web.Request) -> web.Response:
 async def list_messages(request: web.Request) -> web.Response:
     principal = await current_user(request)
     inbox = request.app[INBOX]
-    conversation_id = _id(request)
+    conversation_id = path_int(request)
     await inbox.visible(principal, conversation_id)
     messages = await inbox.conversations.messages(
         conversation_id, after_id=_int_param(request, "after_id", low=0),
@@ -115,7 +108,8 @@ async def post_message(request: web.Request) -> web.Response:
     text = require_str(body, "text", max_len=100_000)
     direction = optional_str(body, "direction", max_len=8) or "out"
     message = await request.app[INBOX].reply(
-        principal, _id(request), text=text, direction=direction, client_id=optional_str(body, "client_id", max_len=64),
+        principal, path_int(request), text=text, direction=direction,
+        client_id=optional_str(body, "client_id", max_len=64),
     )
     return web.json_response({"message": message}, status=201)
 
@@ -123,9 +117,9 @@ async def post_message(request: web.Request) -> web.Response:
 async def get_raw(request: web.Request) -> web.Response:
     principal = await current_user(request)
     inbox = request.app[INBOX]
-    conversation_id = _id(request)
+    conversation_id = path_int(request)
     await inbox.visible(principal, conversation_id)
-    raw = await inbox.conversations.raw(conversation_id, _id(request, "message_id"))
+    raw = await inbox.conversations.raw(conversation_id, path_int(request, "message_id"))
     return web.Response(body=raw, content_type="message/rfc822",
                         headers={"Content-Disposition": "attachment; filename=message.eml"})
 
@@ -133,10 +127,10 @@ async def get_raw(request: web.Request) -> web.Response:
 async def get_attachment(request: web.Request) -> web.Response:
     principal = await current_user(request)
     inbox = request.app[INBOX]
-    conversation_id = _id(request)
+    conversation_id = path_int(request)
     await inbox.visible(principal, conversation_id)
     filename, ctype, data = await inbox.conversations.attachment(
-        conversation_id, _id(request, "message_id"), _id(request, "position"))
+        conversation_id, path_int(request, "message_id"), path_int(request, "position"))
     safe = filename.replace('"', "").replace("\\", "").replace("\r", "").replace("\n", "")
     # Never render customer files inline in our origin: download, and no sniffing.
     return web.Response(body=data, headers={

@@ -9,8 +9,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from contact_center import keys
-from contact_center.errors import NotFound, Unavailable, ValidationError
+from contact_center.errors import NotFound, Unavailable
 from contact_center.http.auth import current_user
+from contact_center.http.bodies import path_int
 from contact_center.http.openapi import obj
 from contact_center.screenpop.compose import section_view
 from contact_center.sources.result import OK
@@ -18,10 +19,7 @@ from contact_center.sources.result import OK
 
 async def source_history(request: web.Request) -> web.Response:
     principal = await current_user(request)
-    try:
-        customer_id = int(request.match_info["id"])
-    except ValueError as exc:
-        raise ValidationError("id", "customer id must be a whole number") from exc
+    customer_id = path_int(request)
     name = request.match_info["name"]
     customer = await request.app[keys.CUSTOMERS].get(customer_id)
     if customer is None:
