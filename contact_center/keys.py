@@ -6,6 +6,7 @@ under keys they define; nothing is a module-level singleton.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -23,10 +24,12 @@ from contact_center.store.session import Database
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
+    from contact_center.ports import AgentCommand, CallDirector
+
 SETTINGS = web.AppKey("settings", Settings)
 DB = web.AppKey("db", Database)
 BUS = web.AppKey("bus", Bus)
-REDIS = web.AppKey("redis", Any)  # redis.asyncio.Redis | None
+REDIS: web.AppKey[aioredis.Redis | None] = web.AppKey("redis")
 SESSIONS = web.AppKey("sessions", SessionRepository)
 METRICS = web.AppKey("metrics", Metrics)
 API = web.AppKey("api", ApiDocument)
@@ -35,10 +38,10 @@ CUSTOMERS = web.AppKey("customers", CustomerRepository)  # identify / create / l
 FEDERATION = web.AppKey("federation", SourceFederation)  # the source databases, cached per customer
 SCREENPOP = web.AppKey("screenpop", ScreenPopService)  # deliver(conversation_id, user_id, call_id=...)
 # Ports (contact_center.ports): filled by the plugins that provide them.
-AGENT_COMMANDS = web.AppKey("agent_commands", dict)  # frame type -> AgentCommand
-CALL_DIRECTOR = web.AppKey("call_director", Any)  # CallDirector | None
+AGENT_COMMANDS: web.AppKey[dict[str, AgentCommand]] = web.AppKey("agent_commands")  # frame type -> handler
+CALL_DIRECTOR: web.AppKey[CallDirector | None] = web.AppKey("call_director")
 # async () -> dict: the supervisor view's full snapshot, sent when a supervisor connects (routing).
-SUPERVISOR_SNAPSHOT = web.AppKey("supervisor_snapshot", Any)
+SUPERVISOR_SNAPSHOT: web.AppKey[Callable[[], Awaitable[dict[str, Any]]] | None] = web.AppKey("supervisor_snapshot")
 
 
 def redis_client(app: web.Application) -> aioredis.Redis | None:

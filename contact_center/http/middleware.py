@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from contact_center.errors import ContactCenterError, LoginThrottled
 from contact_center.http.metrics import Metrics
@@ -26,7 +27,7 @@ def error_response(status: int, code: str, message: str, **extra: object) -> web
     return web.json_response({"error": {"code": code, "message": message, **extra}}, status=status)
 
 
-def error_middleware(metrics: Metrics) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+def error_middleware(metrics: Metrics) -> Middleware:
     """Map :class:`ContactCenterError` and aiohttp's HTTP errors to JSON; hide internal errors."""
 
     @web.middleware

@@ -266,7 +266,7 @@ def _filtered(query: Any, f: ConversationFilter) -> Any:
     if f.before_id is not None:
         conditions.append(Conversation.id < f.before_id)
     if f.visible_departments is not None:
-        visible = [Conversation.department_id.is_(None), Department.slug.in_(f.visible_departments)]
+        visible: list[Any] = [Conversation.department_id.is_(None), Department.slug.in_(f.visible_departments)]
         if f.visible_owner is not None:
             visible.append(Conversation.assigned_user_id == f.visible_owner)
         conditions.append(or_(*visible))
