@@ -43,10 +43,10 @@ async def test_restart_mid_batch_loses_and_repeats_nothing(
     """Stop the app while it is still catching up in small batches, restart it, and rewind the
     checkpoint as a crash between store and checkpoint would: every mail is stored exactly once.
     (A SIGKILL in the middle of a batch is measured by bench/email_ingest.py.)"""
-    total = 200
+    total = 400  # 200 transactions of 2: the stop, right after the first batch, lands mid catch-up
     append_all(dovecot.host, dovecot.imap_port, dovecot.user, dovecot.password,
                [mail(f"Mail {i}", f"body {i}", msgid=f"<restart-{i}@example.org>") for i in range(total)])
-    section = email_section(dovecot, batch_size=2)  # 100 transactions: the stop lands mid catch-up
+    section = email_section(dovecot, batch_size=2)
     first = await email_app(section)
     await first.wait_for(EmailReceived, 10)
     first.running.app[EMAIL_INGESTS][0].stop()  # what shutdown does first: stop at the next safe point
@@ -61,7 +61,7 @@ async def test_restart_mid_batch_loses_and_repeats_nothing(
     ingest = second.running.app[EMAIL_INGESTS][0]
     await ingest.connected.wait()
     async with second.running.db.session() as s:
-        await s.execute(update(MailboxCheckpoint).values(last_uid=5))  # refetch 6..200 on the next session
+        await s.execute(update(MailboxCheckpoint).values(last_uid=5))  # refetch 6..400 on the next session
     dovecot.kick(dovecot.user)
     async with asyncio.timeout(10):
         await ingest.wait_connected(sessions=2)
