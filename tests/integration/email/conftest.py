@@ -12,8 +12,9 @@ import pytest
 from aiohttp import web
 
 import connectors.email
+from connectors.email import EMAIL_INGESTS
 from contact_center import keys
-from contact_center.events import Event
+from contact_center.events import EmailReceived, Event
 from tests.conftest import AppStarter, RunningApp, seed_org
 from tests.servers import DovecotForTest, SmtpServer
 
@@ -71,14 +72,21 @@ EmailAppStarter = Callable[..., Awaitable[EmailApp]]
 def email_app(start_app: AppStarter, settings_factory: Callable[..., Any]) -> EmailAppStarter:
     """``await email_app(section)``: the app with the email plugin, organisation seeded."""
 
-    async def start(section: dict[str, Any], *, seed: bool = True) -> EmailApp:
+    async def start(section: dict[str, Any], *, seed: bool = True, stop_on_first_mail: bool = False) -> EmailApp:
+        """*stop_on_first_mail*: ask the ingest to stop as soon as its first batch is announced."""
         settings = settings_factory(sections={"email": section})
         recorded: list[EmailApp] = []
 
         def recorder(app: web.Application) -> None:
+            async def on_event(event: Event) -> None:
+                await recorded[0].record(event)
+                if stop_on_first_mail and isinstance(event, EmailReceived):
+                    for ingest in app[EMAIL_INGESTS]:
+                        ingest.stop()
+
             # Subscribe in a cleanup context, before the bus starts: no early event is missed.
             async def ctx(app: web.Application) -> AsyncIterator[None]:
-                app[keys.BUS].subscribe(lambda event: recorded[0].record(event))
+                app[keys.BUS].subscribe(on_event)
                 yield
 
             app.cleanup_ctx.append(ctx)
