@@ -190,17 +190,22 @@ async def product_run(args: argparse.Namespace, workdir: Path) -> list[float]:
                 resp = await boss.patch(f"/api/v1/conversations/{conversation_id}",
                                         json={"action": "assign", "user_id": user})
                 resp.raise_for_status()
-        clock = Clock(args.visitors * args.messages)
-        readers = [asyncio.create_task(agent_reader(ws, clock)) for ws in agents]
-        await visitors_talk(visitors, args.messages, args.spread, clock, product=True)
-        for task in readers:
-            task.cancel()
-        for ws in visitors + agents:
-            await ws.close()
-        return clock.latencies
+        return await measure(args, visitors, agents, product=True)
     finally:
         server.terminate()
         server.wait(10)
+
+
+async def measure(args: argparse.Namespace, visitors: list[Any], agents: list[Any], *, product: bool) -> list[float]:
+    """Visitors talk, agents' readers time each message; every socket is closed afterwards."""
+    clock = Clock(args.visitors * args.messages)
+    readers = [asyncio.create_task(agent_reader(ws, clock)) for ws in agents]
+    await visitors_talk(visitors, args.messages, args.spread, clock, product=product)
+    for task in readers:
+        task.cancel()
+    for ws in visitors + agents:
+        await ws.close()
+    return clock.latencies
 
 
 async def bare_run(args: argparse.Namespace, workdir: Path) -> list[float]:
@@ -211,14 +216,7 @@ async def bare_run(args: argparse.Namespace, workdir: Path) -> list[float]:
         agents = [await websockets.connect(f"ws://127.0.0.1:{port}/agent", max_queue=None) for _ in AGENTS]
         await asyncio.sleep(0.2)
         visitors = [await websockets.connect(f"ws://127.0.0.1:{port}/visitor?v={n}") for n in range(args.visitors)]
-        clock = Clock(args.visitors * args.messages)
-        readers = [asyncio.create_task(agent_reader(ws, clock)) for ws in agents]
-        await visitors_talk(visitors, args.messages, args.spread, clock, product=False)
-        for task in readers:
-            task.cancel()
-        for ws in visitors + agents:
-            await ws.close()
-        return clock.latencies
+        return await measure(args, visitors, agents, product=False)
     finally:
         server.terminate()
         server.wait(10)
