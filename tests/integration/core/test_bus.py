@@ -207,41 +207,42 @@ async def _wait_for_subscriber(admin: aioredis.Redis, channel: str = "cc:events"
     raise AssertionError(f"nobody resubscribed to {channel}")
 
 
-async def test_redis_bus_resubscribes_after_the_connection_drops(redis_url: str, redis_admin: aioredis.Redis) -> None:
+@pytest.fixture
+async def recorded_redis_bus(redis_url: str) -> AsyncIterator[tuple[RedisBus, Recorder]]:
+    """A started RedisBus on its own client, with a Recorder subscribed to CallRang."""
+    client = aioredis.Redis.from_url(redis_url)
+    bus = RedisBus(client)
+    rec = Recorder()
+    bus.subscribe(rec, CallRang)
+    await bus.start()
+    yield bus, rec
+    await bus.close()
+    await client.aclose()
+
+
+async def test_redis_bus_resubscribes_after_the_connection_drops(
+    recorded_redis_bus: tuple[RedisBus, Recorder], redis_admin: aioredis.Redis,
+) -> None:
     """When Redis kills the bus's connections, the bus reconnects and delivery resumes."""
-    client = aioredis.Redis.from_url(redis_url)
-    bus = RedisBus(client)
-    rec = Recorder()
-    bus.subscribe(rec, CallRang)
-    await bus.start()
-    try:
-        await bus.publish(_rang(1))
-        await _settled(bus)
-        killed = await redis_admin.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
-        await redis_admin.execute_command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
-        assert killed >= 1
-        await _wait_for_subscriber(redis_admin)
-        await bus.publish(_rang(2))
-        await _settled(bus)
-        assert rec.seen == [_rang(1), _rang(2)]
-    finally:
-        await bus.close()
-        await client.aclose()
+    bus, rec = recorded_redis_bus
+    await bus.publish(_rang(1))
+    await _settled(bus)
+    killed = await redis_admin.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
+    await redis_admin.execute_command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
+    assert killed >= 1
+    await _wait_for_subscriber(redis_admin)
+    await bus.publish(_rang(2))
+    await _settled(bus)
+    assert rec.seen == [_rang(1), _rang(2)]
 
 
-async def test_redis_bus_survives_garbage_on_its_channel(redis_url: str, redis_admin: aioredis.Redis) -> None:
+async def test_redis_bus_survives_garbage_on_its_channel(
+    recorded_redis_bus: tuple[RedisBus, Recorder], redis_admin: aioredis.Redis,
+) -> None:
     """Foreign or malformed messages on the channel are dropped; real events keep flowing."""
-    client = aioredis.Redis.from_url(redis_url)
-    bus = RedisBus(client)
-    rec = Recorder()
-    bus.subscribe(rec, CallRang)
-    await bus.start()
-    try:
-        for junk in (b"not json", b"[1, 2]", b'{"type": "NoSuch", "data": {}}', b'{"type": "CallRang", "data": {}}'):
-            await redis_admin.publish("cc:events", junk)
-        await bus.publish(_rang(3))
-        await _settled(bus)
-        assert rec.seen == [_rang(3)]
-    finally:
-        await bus.close()
-        await client.aclose()
+    bus, rec = recorded_redis_bus
+    for junk in (b"not json", b"[1, 2]", b'{"type": "NoSuch", "data": {}}', b'{"type": "CallRang", "data": {}}'):
+        await redis_admin.publish("cc:events", junk)
+    await bus.publish(_rang(3))
+    await _settled(bus)
+    assert rec.seen == [_rang(3)]
