@@ -42,8 +42,3 @@ AGENT_COMMANDS: web.AppKey[dict[str, AgentCommand]] = web.AppKey("agent_commands
 CALL_DIRECTOR: web.AppKey[CallDirector | None] = web.AppKey("call_director")
 # async () -> dict: the supervisor view's full snapshot, sent when a supervisor connects (routing).
 SUPERVISOR_SNAPSHOT: web.AppKey[Callable[[], Awaitable[dict[str, Any]]] | None] = web.AppKey("supervisor_snapshot")
-
-
-def redis_client(app: web.Application) -> aioredis.Redis | None:
-    """The shared Redis client, or ``None`` on a single-node install."""
-    return app.get(REDIS)
