@@ -19,6 +19,7 @@ import re
 import signal
 import smtplib
 import socket
+import ssl
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ state_dir = {dir}/state
 log_path = {dir}/dovecot.log
 protocols = imap lmtp
 listen = {host}
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
@@ -67,7 +68,8 @@ service imap-login {{
     port = {imap_port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = {host}
+    port = {imaps_port}
   }}
 }}
 service lmtp {{
@@ -103,16 +105,46 @@ def as_bytes(message: bytes | str | Message) -> bytes:
     return re.sub(rb"(?<!\r)\n", b"\r\n", data)
 
 
-class DovecotServer:
-    """A standalone Dovecot: IMAP and LMTP on 127.0.0.1, maildir under its temp dir."""
+@dataclass(frozen=True)
+class Certificate:
+    """A self-signed certificate for 127.0.0.1 and ``localhost``: a client trusts it through
+    ``cert`` as its CA file; a server presents ``cert`` with ``key``."""
 
-    def __init__(self, root: Path, name: str = "dovecot") -> None:
+    cert: Path
+    key: Path
+
+    @classmethod
+    def create(cls, folder: Path) -> Certificate:
+        """Generate a fresh key and certificate (openssl, valid two days) under *folder*."""
+        cert, key = folder / "cert.pem", folder / "key.pem"
+        run_checked([find_binary("openssl"), "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                     "-keyout", str(key), "-out", str(cert)], "openssl req")
+        key.chmod(0o644)  # Dovecot's config reader may run as another user
+        return cls(cert, key)
+
+    def server_context(self) -> ssl.SSLContext:
+        """A server-side TLS context presenting this certificate."""
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self.cert, self.key)
+        return context
+
+
+class DovecotServer:
+    """A standalone Dovecot: IMAP and LMTP on 127.0.0.1, maildir under its temp dir.
+
+    With *tls*, it also presents a self-signed certificate (:attr:`certificate`): implicit TLS on
+    :attr:`imaps_port` and STARTTLS on :attr:`imap_port`.
+    """
+
+    def __init__(self, root: Path, name: str = "dovecot", *, tls: bool = False) -> None:
         self.binary = find_binary("dovecot")
         self.doveadm = find_binary("doveadm")
         self.dir = make_workdir(root, name)
         self.name = name
         self.host = HOST
         self.imap_port = 0
+        self.imaps_port = 0
         self.lmtp_port = 0
         self.process: ServerProcess | None = None
         self._passwords: dict[str, str] = {}
@@ -121,6 +153,7 @@ class DovecotServer:
             (self.dir / sub).mkdir(exist_ok=True)
         self._uid, self._gid = (65534, 65534) if os.geteuid() == 0 else (os.getuid(), os.getgid())
         os.chown(self.dir / "mail", self._uid, self._gid)
+        self.certificate = Certificate.create(self.dir) if tls else None
 
     @property
     def config(self) -> Path:
@@ -131,14 +164,18 @@ class DovecotServer:
         if os.geteuid() != 0:  # an unprivileged Dovecot runs every service as ourselves
             user = os.environ.get("USER") or str(os.getuid())
             identity = f"default_internal_user = {user}\ndefault_login_user = {user}\n"
+        tls = "ssl = no"
+        if self.certificate is not None:
+            tls = f"ssl = yes\nssl_cert = <{self.certificate.cert}\nssl_key = <{self.certificate.key}"
         self.config.write_text(_CONFIG.format(dir=self.dir, host=HOST, imap_port=self.imap_port,
-                                              lmtp_port=self.lmtp_port, uid=self._uid, gid=self._gid,
-                                              identity=identity))
+                                              imaps_port=self.imaps_port, lmtp_port=self.lmtp_port,
+                                              uid=self._uid, gid=self._gid, identity=identity, ssl=tls))
 
     def launch(self, *, same_ports: bool = False) -> None:
         """Spawn Dovecot without waiting (new free ports unless *same_ports*)."""
         if not same_ports or not self.imap_port:
             self.imap_port, self.lmtp_port = free_port(), free_port()
+            self.imaps_port = free_port() if self.certificate is not None else 0
         self._write_config()
         # SIGKILL to the whole group: logged-in imap processes outlive a killed master, and a
         # SIGTERM shutdown takes a second.
@@ -282,6 +319,7 @@ class ReceivedMail:
     mail_from: str
     rcpt_tos: tuple[str, ...]
     content: bytes
+    encrypted: bool = False  # it arrived over TLS (STARTTLS or implicit)
 
     def message(self) -> EmailMessage:
         """The content parsed with the modern email policy."""
@@ -290,13 +328,19 @@ class ReceivedMail:
 
 @dataclass
 class SmtpServer:
-    """An aiosmtpd server in the test's own loop; records what it accepts in :attr:`messages`."""
+    """An aiosmtpd server in the test's own loop; records what it accepts in :attr:`messages`.
+
+    With a :attr:`certificate` it requires STARTTLS before MAIL, or with :attr:`implicit_tls` it
+    speaks TLS from the first byte (the submissions port).
+    """
 
     host: str = HOST
     port: int = 0
     messages: list[ReceivedMail] = field(default_factory=list)
     attempts: int = 0  # DATA commands seen, accepted or not
     credentials: tuple[str, str] | None = None
+    certificate: Certificate | None = None
+    implicit_tls: bool = False
     _failures: list[str] = field(default_factory=list)
     _reject: str | None = None
     _consumed: int = 0
@@ -324,8 +368,10 @@ class SmtpServer:
         if self._failures:
             return self._failures.pop(0)
         content = envelope.original_content or envelope.content or b""
+        transport = server.transport
         mail = ReceivedMail(str(envelope.mail_from), tuple(envelope.rcpt_tos),
-                            content if isinstance(content, bytes) else content.encode())
+                            content if isinstance(content, bytes) else content.encode(),
+                            encrypted=transport is not None and transport.get_extra_info("ssl_object") is not None)
         async with self._changed:
             self.messages.append(mail)
             self._changed.notify_all()
@@ -352,16 +398,20 @@ class SmtpServer:
     def _protocol(self) -> SMTP:
         with warnings.catch_warnings():  # aiosmtpd warns about AUTH without TLS: intended here
             warnings.simplefilter("ignore")
+            starttls = self.certificate is not None and not self.implicit_tls
             smtp = SMTP(self, hostname="test.local", enable_SMTPUTF8=True,
                         authenticator=self._authenticate if self.credentials else None,
-                        auth_required=self.credentials is not None, auth_require_tls=False)
+                        auth_required=self.credentials is not None, auth_require_tls=False,
+                        tls_context=self.certificate.server_context() if starttls else None,  # type: ignore[union-attr]
+                        require_starttls=starttls)
         self._sessions.append(smtp)
         return smtp
 
     async def start(self) -> None:
         """Listen on a free port of 127.0.0.1 in the running loop."""
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(self._protocol, HOST, self.port or 0)
+        context = self.certificate.server_context() if self.certificate and self.implicit_tls else None
+        self._server = await loop.create_server(self._protocol, HOST, self.port or 0, ssl=context)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:

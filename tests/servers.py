@@ -35,11 +35,12 @@ from typing import Any, NoReturn
 import pytest
 
 from tests.dbservers import PostgresServer, RedisServer
-from tests.mailservers import DovecotForTest, DovecotServer, MailUser, ReceivedMail, SmtpServer
+from tests.mailservers import Certificate, DovecotForTest, DovecotServer, MailUser, ReceivedMail, SmtpServer
 from tests.processes import MAKE_HINT, ServerFailed, ServerMissing
 
 __all__ = [
-    "DovecotForTest", "DovecotServer", "MailUser", "PostgresServer", "ReceivedMail", "RedisServer", "SmtpServer",
+    "Certificate", "DovecotForTest", "DovecotServer", "MailUser", "PostgresServer", "ReceivedMail", "RedisServer",
+    "SmtpServer",
 ]
 
 _ROOT_PREFIX = "cc-test-servers-"
@@ -96,10 +97,10 @@ class ServerPool:
             self._ready.add(name)
         return server
 
-    def private(self, kind: str) -> Any:
+    def private(self, kind: str, **options: Any) -> Any:
         """A new, ready server of *kind* for one test (stopped when the session ends at the latest)."""
         try:
-            server = _BUILDERS[kind](self.root / "private", name=f"{kind}-{len(self._extra) + 1}")
+            server = _BUILDERS[kind](self.root / "private", name=f"{kind}-{len(self._extra) + 1}", **options)
             self._extra.append(server)
             server.wait_ready()
         except (ServerMissing, ServerFailed, OSError) as exc:
@@ -231,6 +232,13 @@ def dovecot(dovecot_server: DovecotServer) -> DovecotForTest:
     return DovecotForTest(dovecot_server)
 
 
+@pytest.fixture(scope="session")
+def tls_dovecot_server(pytestconfig: pytest.Config) -> DovecotServer:
+    """A second Dovecot with a self-signed certificate: IMAPS on ``imaps_port``, STARTTLS on
+    ``imap_port``; clients trust it through ``certificate.cert``."""
+    return pytestconfig.stash[_POOL].private("dovecot", tls=True)  # type: ignore[no-any-return]
+
+
 @pytest.fixture
 def dovecot_factory(pytestconfig: pytest.Config) -> Iterator[Callable[[], DovecotServer]]:
     """Start private Dovecot servers (ready on return) that a test may ``stop()`` and ``start()``."""
@@ -258,8 +266,9 @@ async def smtp_factory() -> AsyncIterator[SmtpFactory]:
     """``await smtp_factory(credentials=("user", "pw"))`` starts another aiosmtpd server in this loop."""
     servers: list[SmtpServer] = []
 
-    async def start(*, credentials: tuple[str, str] | None = None) -> SmtpServer:
-        server = SmtpServer(credentials=credentials)
+    async def start(*, credentials: tuple[str, str] | None = None, certificate: Certificate | None = None,
+                    implicit_tls: bool = False) -> SmtpServer:
+        server = SmtpServer(credentials=credentials, certificate=certificate, implicit_tls=implicit_tls)
         await server.start()
         servers.append(server)
         return server
