@@ -11,7 +11,8 @@ backwards: ringing <= answered <= ended. :func:`events_for` says what to announc
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Any
 
 from connectors.telephony.parse import CtiEvent
 from contact_center.events import CallAnswered, CallEnded, CallRang, DtmfReceived, Event
@@ -69,30 +70,39 @@ class CallFacts:
         return None
 
 
-def _numbers(facts: CallFacts, ev: CtiEvent, from_number: str | None, to_number: str | None) -> CallFacts:
+def _numbers(f: dict[str, Any], ev: CtiEvent, from_number: str | None, to_number: str | None) -> None:
     # newCall is authoritative for the numbers; other events only fill gaps.
     authoritative = ev.event == "newCall"
-
-    def pick(old: str | None, new: str | None) -> str | None:
-        return new if new is not None and (authoritative or old is None) else old
-
-    return replace(
-        facts,
-        direction=pick(facts.direction, ev.direction),
-        from_raw=pick(facts.from_raw, ev.from_raw),
-        to_raw=pick(facts.to_raw, ev.to_raw),
-        from_number=pick(facts.from_number, from_number),
-        to_number=pick(facts.to_number, to_number),
-    )
+    for name, new in (("direction", ev.direction), ("from_raw", ev.from_raw), ("to_raw", ev.to_raw),
+                      ("from_number", from_number), ("to_number", to_number)):
+        if new is not None and (authoritative or f[name] is None):
+            f[name] = new
 
 
-def _ordered_times(facts: CallFacts) -> CallFacts:
-    answered, ended = facts.answered_at, facts.ended_at
+def _ordered_times(f: dict[str, Any]) -> None:
+    answered, ended = f["answered_at"], f["ended_at"]
     if answered and ended and answered > ended:
         answered = ended
-    first = min(t for t in (facts.ringing_at, answered, ended) if t is not None) if (
-        facts.ringing_at or answered or ended) else None
-    return replace(facts, ringing_at=first, answered_at=answered)
+    times = [t for t in (f["ringing_at"], answered, ended) if t is not None]
+    f["ringing_at"] = min(times) if times else None
+    f["answered_at"] = answered
+
+
+def _event(f: dict[str, Any], ev: CtiEvent, at: dt.datetime, user_id: int | None) -> None:
+    if ev.event == "newCall":
+        f.update(users=ev.users or f["users"], queue=ev.queue or f["queue"], diversion=ev.diversion or f["diversion"],
+                 orig_call_id=ev.orig_call_id or f["orig_call_id"],
+                 ringing_at=min(f["ringing_at"], at) if f["ringing_at"] else at, seen_new_call=True)
+    elif ev.event == "answer":
+        f.update(state=f["state"] if _RANK[f["state"]] > _RANK["answered"] else "answered",
+                 answered_at=f["answered_at"] or at, user_id=user_id or f["user_id"],
+                 answering_number=ev.answering_number or f["answering_number"])
+    elif ev.event == "hangup":
+        f.update(state="ended", ended_at=f["ended_at"] or at, cause=ev.cause or f["cause"],
+                 user_id=f["user_id"] or user_id, answering_number=f["answering_number"] or ev.answering_number)
+    elif ev.event == "dtmf":
+        f.update(dtmf=((f["dtmf"] or "") + (ev.dtmf or ""))[-_MAX_DTMF:],
+                 orig_call_id=f["orig_call_id"] or ev.orig_call_id)
 
 
 def apply(
@@ -104,24 +114,12 @@ def apply(
     *from_number*/*to_number* are the event's numbers normalised to E.164 (or ``None``);
     *user_id* is the agent the event's ``user``/``answeringNumber`` maps to.
     """
-    facts = _numbers(current or CallFacts(call_id=ev.call_id, pbx=pbx, ringing_at=at), ev, from_number, to_number)
-    if ev.event == "newCall":
-        facts = replace(
-            facts, users=ev.users or facts.users, queue=ev.queue or facts.queue,
-            diversion=ev.diversion or facts.diversion, orig_call_id=ev.orig_call_id or facts.orig_call_id,
-            ringing_at=min(facts.ringing_at, at) if facts.ringing_at else at, seen_new_call=True)
-    elif ev.event == "answer":
-        state = facts.state if _RANK[facts.state] > _RANK["answered"] else "answered"
-        facts = replace(facts, state=state, answered_at=facts.answered_at or at, user_id=user_id or facts.user_id,
-                        answering_number=ev.answering_number or facts.answering_number)
-    elif ev.event == "hangup":
-        facts = replace(facts, state="ended", ended_at=facts.ended_at or at, cause=ev.cause or facts.cause,
-                        user_id=facts.user_id or user_id,
-                        answering_number=facts.answering_number or ev.answering_number)
-    elif ev.event == "dtmf":
-        facts = replace(facts, dtmf=((facts.dtmf or "") + (ev.dtmf or ""))[-_MAX_DTMF:],
-                        orig_call_id=facts.orig_call_id or ev.orig_call_id)
-    return _ordered_times(facts)
+    # One dict of fields and one construction (``dataclasses.replace`` three times cost ~30 µs a post).
+    fields = dict(vars(current or CallFacts(call_id=ev.call_id, pbx=pbx, ringing_at=at)))
+    _numbers(fields, ev, from_number, to_number)
+    _event(fields, ev, at, user_id)
+    _ordered_times(fields)
+    return CallFacts(**fields)
 
 
 def events_for(

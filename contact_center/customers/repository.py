@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -121,12 +121,12 @@ class CustomerRepository:
         async with self._use(session) as s:
             return _owners_from((await s.execute(_owners_query(kind, wanted))).all())
 
-    def owners_sync(self, s: Session, kind: str, values: Iterable[str]) -> dict[str, tuple[int, ...]]:
+    def owners_sync(self, s: Session | Connection, kind: str, values: Iterable[str]) -> dict[str, tuple[int, ...]]:
         """:meth:`owners` inside a synchronous session (a batch writer running in one thread hop)."""
         wanted = sorted(set(values))
         return _owners_from(s.execute(_owners_query(kind, wanted)).all()) if wanted else {}
 
-    def identify_sync(self, s: Session, kind: str, value: str) -> Match:
+    def identify_sync(self, s: Session | Connection, kind: str, value: str) -> Match:
         """:meth:`identify` of an already-normalised *value* inside a synchronous session."""
         rows = s.execute(_candidates_query(kind, value)).all()
         if len(rows) < 2:
