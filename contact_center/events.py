@@ -216,6 +216,9 @@ class UserNotified:
     user_id: int
     frame: dict[str, Any]
     at: float = field(default_factory=_now)
+    # The instance that already handed the frame to this user's sockets there (ports.LocalDelivery);
+    # that instance's hub skips the event, every other instance delivers it to its own sockets.
+    origin: str | None = None
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from contact_center.store.session import Database
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
-    from contact_center.ports import AgentCommand, CallDirector
+    from contact_center.ports import AgentCommand, CallDirector, LocalDelivery
 
 SETTINGS = web.AppKey("settings", Settings)
 DB = web.AppKey("db", Database)
@@ -40,5 +40,7 @@ SCREENPOP = web.AppKey("screenpop", ScreenPopService)  # deliver(conversation_id
 # Ports (contact_center.ports): filled by the plugins that provide them.
 AGENT_COMMANDS: web.AppKey[dict[str, AgentCommand]] = web.AppKey("agent_commands")  # frame type -> handler
 CALL_DIRECTOR: web.AppKey[CallDirector | None] = web.AppKey("call_director")
+# This instance's agent sockets (agent_ui): frames for a user connected here skip the bus hop.
+LOCAL_DELIVERY: web.AppKey[LocalDelivery] = web.AppKey("local_delivery")
 # async () -> dict: the supervisor view's full snapshot, sent when a supervisor connects (routing).
 SUPERVISOR_SNAPSHOT: web.AppKey[Callable[[], Awaitable[dict[str, Any]]] | None] = web.AppKey("supervisor_snapshot")

@@ -8,8 +8,10 @@ here and the providing plugin installs an implementation under an app key in ``r
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
+
+import orjson
 
 from contact_center.auth.roles import Principal
 from contact_center.events import CallRang
@@ -27,4 +29,23 @@ class CallDirector(Protocol):
 
     async def direct_call(self, event: CallRang) -> dict[str, str] | None:
         """A PBX action (``{"action": "dial", "number": …}`` or ``reject``), or None to let it ring."""
+        ...
+
+
+def encode_frame(frame: Mapping[str, Any]) -> bytes:
+    """A frame as the UTF-8 JSON text sent on a websocket (compact; non-string keys become strings)."""
+    return orjson.dumps(frame, option=orjson.OPT_NON_STR_KEYS)
+
+
+class LocalDelivery(Protocol):
+    """This instance's open agent sockets (filled by the agent UI): hand a frame over without the bus.
+
+    A producer that delivers here first publishes ``UserNotified(..., origin=instance)`` afterwards,
+    so the user's sockets on other instances get it too and this instance does not deliver it twice.
+    """
+
+    instance: str  # unique per running instance
+
+    def deliver(self, user_id: int, frame: Mapping[str, Any], encoded: bytes | None = None) -> int:
+        """Queue *frame* (*encoded* with :func:`encode_frame`, if given) for *user_id*'s sockets here; how many."""
         ...
