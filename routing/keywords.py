@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 WORD = re.compile(r"\w+")
 _STEM = 3
+MEMO_TOKENS = 50_000  # distinct words whose hits FieldIndex remembers (then it starts over)
 
 
 def fold(text: str) -> str:
@@ -84,6 +85,7 @@ class FieldIndex:
         self.stems: dict[str, list[tuple[str, int]]] = {}
         self.short: list[tuple[str, int]] = []
         self.phrases: list[tuple[str, int]] = []
+        self._memo: dict[str, tuple[tuple[int, int, str], ...]] = {}  # word -> what it hits (a cache)
 
     def add(self, number: int, keywords: Keywords) -> None:
         for word in keywords.words:
@@ -94,23 +96,39 @@ class FieldIndex:
             else:
                 self.short.append((prefix, number))
         self.phrases.extend((phrase, number) for phrase in keywords.phrases)
+        self._memo.clear()
 
     def scan(self, tokens: frozenset[str], joined: str) -> dict[int, str]:
         """Rule number -> the keyword that matched (exact word, else prefix, else phrase; then alphabetical)."""
         best: dict[int, tuple[int, str]] = {}
-        words, stems, short = self.words, self.stems, self.short
+        memo = self._memo
         for token in tokens:
-            if token in words:
-                _keep(best, words[token], 0, token)
-            candidates = stems.get(token[:_STEM])
-            if candidates:
-                _keep_prefixes(best, token, candidates)
-            if short:
-                _keep_prefixes(best, token, short)
+            found = memo.get(token)
+            if found is None:
+                found = self._token_hits(token)
+                if len(memo) >= MEMO_TOKENS:
+                    memo.clear()
+                memo[token] = found
+            for number, rank, keyword in found:
+                current = best.get(number)
+                if current is None or (rank, keyword) < current:
+                    best[number] = (rank, keyword)
         for phrase, number in self.phrases:
             if phrase in joined:
                 _keep(best, (number,), 2, phrase.strip())
         return {number: keyword for number, (_, keyword) in best.items()}
+
+    def _token_hits(self, token: str) -> tuple[tuple[int, int, str], ...]:
+        # What one word hits, computed once per distinct word: (rule number, 0 word / 1 prefix, keyword).
+        best: dict[int, tuple[int, str]] = {}
+        if token in self.words:
+            _keep(best, self.words[token], 0, token)
+        candidates = self.stems.get(token[:_STEM])
+        if candidates:
+            _keep_prefixes(best, token, candidates)
+        if self.short:
+            _keep_prefixes(best, token, self.short)
+        return tuple((number, rank, keyword) for number, (rank, keyword) in best.items())
 
 
 def _keep(best: dict[int, tuple[int, str]], numbers: Iterable[int], rank: int, keyword: str) -> None:

@@ -22,6 +22,7 @@ from typing import Any
 
 from contact_center.errors import ConfigError
 from routing.keywords import FieldIndex, Keywords, fold, words
+from routing.rule_plan import Plan, compile_plan, first_hits
 
 TEXT_FIELDS = ("subject", "body", "text", "chat_topic", "mailbox", "email_to", "to", "from", "dtmf", "channel",
                "language")
@@ -38,11 +39,12 @@ _PHONEISH = re.compile(r"[\s\-/().]")
 class Facts:
     """What is known about one contact, by rule field; words are tokenised once, lazily."""
 
-    __slots__ = ("_normal", "_text", "_tokens", "values")
+    __slots__ = ("_normal", "_scans", "_text", "_tokens", "values")
 
     def __init__(self, values: Mapping[str, Any]) -> None:
         self.values = values
         self._tokens: dict[str, tuple[frozenset[str], str]] = {}
+        self._scans: dict[str, dict[int, str]] = {}
         self._normal: dict[str, str] = {}
         self._text: str | None = None
 
@@ -75,6 +77,13 @@ class Facts:
             raw = self.get(name)
             cached = self._tokens[name] = words(str(raw)) if raw is not None else (frozenset(), "  ")
         return cached
+
+    def scan(self, name: str, index: FieldIndex) -> dict[int, str]:
+        """Every keyword rule of field *name* that hits (rule number -> keyword), scanned once per field."""
+        hits = self._scans.get(name)
+        if hits is None:
+            hits = self._scans[name] = index.scan(*self.words(name)) if self.get(name) is not None else {}
+        return hits
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +158,7 @@ class RuleTable(tuple[Rule, ...]):
     """The validated rules in order, with the keyword rules indexed per field for speed."""
 
     keyword_index: dict[str, FieldIndex]
+    plan: Plan
 
     def __new__(cls, rules: Iterable[Rule]) -> RuleTable:
         table = super().__new__(cls, tuple(rules))
@@ -156,6 +166,7 @@ class RuleTable(tuple[Rule, ...]):
         for rule in table:
             if rule.operator == "contains_any":
                 table.keyword_index.setdefault(rule.field, FieldIndex()).add(rule.number, rule.value)
+        table.plan = compile_plan(table, table.keyword_index)
         return table
 
 
@@ -192,10 +203,38 @@ def decide(rules: Sequence[Rule], facts: Facts, *, default: str, suggested: str 
            base_priority: int = 0) -> Decision:
     """Apply the table to *facts*: the first department rule that matches wins; modifiers add up.
 
+    Runs the table's compiled plan (:mod:`routing.rule_plan`); :func:`decide_rule_by_rule` is the
+    same decision taken one rule at a time, in table order.
+
     Args:
         default: the configured default department.
         suggested: the channel's own idea (mailbox or PBX default department), used before *default*.
     """
+    plan = rules.plan if isinstance(rules, RuleTable) else RuleTable(rules).plan
+    hits, winner = first_hits(plan, facts)
+    priority, reasons, fired = base_priority, [], []
+    skills: dict[str, int] = {}
+    labels = plan.labels
+    for rule, evidence in hits:
+        fired.append(rule.number)
+        if rule.department is not None:
+            reasons.append(f"{labels[rule.number]}: {evidence} -> {rule.department}")
+        else:
+            reasons.append(f"{labels[rule.number]}: {evidence} -> priority {rule.priority:+d}")
+        priority += rule.priority
+        for skill, level in rule.skills.items():
+            skills[skill] = max(skills.get(skill, 0), level)
+    if winner is None:
+        department = suggested or default
+        reasons.insert(0, f"no rule matched; {'channel default' if suggested else 'default'} -> {department}")
+    else:
+        department = winner.department
+    return Decision(department, priority, skills, "; ".join(reasons), tuple(fired))
+
+
+def decide_rule_by_rule(rules: Sequence[Rule], facts: Facts, *, default: str, suggested: str | None = None,
+                        base_priority: int = 0) -> Decision:
+    """:func:`decide` without the compiled plan: every rule in table order (the reference the plan must match)."""
     department: str | None = None
     priority, reasons, fired = base_priority, [], []
     skills: dict[str, int] = {}

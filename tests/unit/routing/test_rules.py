@@ -7,7 +7,7 @@ import pytest
 from contact_center.errors import ConfigError
 from routing.config import load_config
 from routing.defaults import DEFAULT_DEPARTMENTS, DEFAULT_RULES
-from routing.rules import Facts, decide, parse_rules
+from routing.rules import Facts, decide, decide_rule_by_rule, parse_rules
 
 RULES = parse_rules(DEFAULT_RULES, departments=DEFAULT_DEPARTMENTS)
 
@@ -134,3 +134,35 @@ def test_policy_layers_most_specific_last():
     assert config.policy("sales.call", "call", None).offer_timeout == 15
     assert config.policy("sales.call", "call", None).wrap_up == 10  # built-in for calls
     assert config.policy("sales.chat", "chat", None).wrap_up == 0
+
+
+MIXED = parse_rules([
+    {"field": "dtmf", "operator": "equals", "value": "1", "department": "sales"},
+    {"field": "dtmf", "operator": "in", "value": ["1", "2"], "department": "service"},  # '1' is taken above
+    {"field": "language", "operator": "equals", "value": "de", "skills": {"lang:de": 3}},
+    {"field": "chat_topic", "operator": "equals", "value": "vip", "department": "complaints", "channel": "chat"},
+    {"field": "text", "operator": "contains_any", "value": ["refund*"], "department": "account_changes"},
+    {"field": "text", "operator": "contains_any", "value": ["broken", "refund"], "department": "technical_support"},
+    {"field": "subject", "operator": "starts_with", "value": "re:", "priority": 1},
+    {"field": "customer.lifetime_value", "operator": "gte", "value": 1000, "priority": 2, "skills": {"vip": 1}},
+    {"field": "text", "operator": "contains_any", "value": ["hello"], "department": "sales"},
+    {"field": "language", "operator": "not_equals", "value": "de", "skills": {"lang:de": 0}},
+    {"field": "customer.known", "operator": "exists", "value": False, "department": "service"},
+], departments=DEFAULT_DEPARTMENTS)
+
+
+@pytest.mark.parametrize("values", [
+    {"channel": "call", "dtmf": "1", "language": "de"},
+    {"channel": "call", "dtmf": "2", "customer.lifetime_value": 5000},
+    {"channel": "chat", "chat_topic": "VIP", "subject": "Re: broken refund", "language": "de"},
+    {"channel": "email", "chat_topic": "vip", "subject": "Re: refund please", "customer.known": True},
+    {"channel": "email", "subject": "broken, refunds", "body": "hello", "customer.lifetime_value": 1000},
+    {"channel": "email", "subject": "hello there", "language": "fr", "customer.known": True},
+    {"channel": "email", "language": "fr"},
+    {"channel": "call"},
+])
+@pytest.mark.parametrize("table", [MIXED, RULES])
+def test_compiled_plan_decides_as_rule_by_rule(table, values):
+    """The compiled plan gives the same department, priority, skills, rules and reason as walking every rule."""
+    assert decide(table, Facts(values), default="service", suggested=None) == \
+        decide_rule_by_rule(table, Facts(values), default="service")
