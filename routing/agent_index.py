@@ -142,13 +142,22 @@ class AgentIndex:
         else:
             name = _ORDER_OF.get(strategy, "idle")
         members, agents = group.members, self.agents
-        for entry in self._order(group, name).entries:
+        order = self._order(group, name)
+        entries, leading = order.entries, -1  # stale entries before the first current one
+        for i, entry in enumerate(entries):
             uid = entry[-2]
             if members.get(uid) == entry[-1]:
+                if leading < 0:
+                    leading = i
                 agent = agents[uid]
                 if _fits(agent, need, now):
-                    return agent
-        return None
+                    break
+        else:
+            agent, leading = None, len(entries) if leading < 0 else leading
+        if leading > 0:  # the chosen agents' old entries gather at the best end: drop them now
+            del entries[:leading]
+            order.stale = max(0, order.stale - leading)
+        return agent
 
     def _best_skill_scan(self, group: _Group, need: Need, now: float) -> AgentState | None:
         fitting = [a for a in (self.agents[uid] for uid in group.members) if _fits(a, need, now)]
