@@ -133,7 +133,7 @@ class Decider:
         if agent is None:
             return None
         out = await self.store.claim(contact.conversation_id, agent.user_id, f"{contact.conversation_id}.o", now,
-                                     now + 20)
+                                     now + 20, agent=agent)
         self.update(out.agent)
         return out.agent if out.ok else None
 

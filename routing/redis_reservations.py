@@ -2,34 +2,63 @@
 
 Because a claim checks and changes the contact and the agent inside one script, two instances
 racing for the same contact or agent cannot both win: one claim succeeds, the other sees the
-new state and fails. See :mod:`routing.redis_scripts` for the scripts and the key layout.
+new state and fails. See :mod:`routing.redis_scripts` for the scripts and the key layout; the
+pending offers (``offers``, ``aoffers``) are laid over the JSON documents when reading here.
+
+The layout changed with the claim's small hashes, so the key prefix did too (``cc:rt2:``): an
+instance of this version never reads documents an older version wrote. Upgrade every instance
+together; the new ones rebuild the queues from the store as after any restart.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import redis.asyncio as aioredis
 
 from routing import redis_scripts as lua
-from routing.model import AgentState, ContactState
+from routing.model import OFFERED, AgentState, ContactState
 from routing.reservations import Counters, Live, Outcome, Reservations, stats_day
 
-PREFIX = "cc:rt:"
+PREFIX = "cc:rt2:"
 
 
 def _dumps(value: dict[str, Any]) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-def _agent(raw: Any) -> AgentState | None:
-    return AgentState.from_dict(json.loads(raw)) if raw else None
+def _text(raw: Any) -> str:
+    return raw.decode() if isinstance(raw, bytes) else str(raw)
 
 
-def _contact(raw: Any) -> ContactState | None:
-    return ContactState.from_dict(json.loads(raw)) if raw else None
+def _agent(raw: Any, offer: Any = None) -> AgentState | None:
+    """An agent from its document, with its pending offer (``aoffers``: 'contact<TAB>when') laid over."""
+    if not raw:
+        return None
+    agent = AgentState.from_dict(json.loads(raw))
+    if offer:
+        cid, _, at = _text(offer).partition("\t")
+        agent.offer, agent.last_offer_at = int(cid), float(at)
+    return agent
+
+
+def _contact(raw: Any, offer: Any = None) -> ContactState | None:
+    """A contact from its document, with its pending offer (``offers``: 'offer id<TAB>agent<TAB>expiry')."""
+    if not raw:
+        return None
+    contact = ContactState.from_dict(json.loads(raw))
+    if offer:
+        offer_id, uid, expires = _text(offer).split("\t")
+        contact.status, contact.offer_id = OFFERED, offer_id
+        contact.offer_user, contact.offer_expires = int(uid), float(expires)
+    return contact
+
+
+def _overlaid(raws: Iterable[tuple[Any, Any]], offers: dict[Any, Any], make: Any) -> list[Any]:
+    return [make(raw, offers.get(key)) for key, raw in raws]
 
 
 class RedisReservations(Reservations):
@@ -41,6 +70,7 @@ class RedisReservations(Reservations):
         names = ("ENQUEUE", "WAITING", "CLAIM", "ACCEPT", "DECLINE", "ASSIGN", "FINISH", "ABANDON", "MOVE",
                  "PRESENCE", "UPSERT_AGENTS", "POP_DUE", "LEAD")
         self._scripts = {name: client.register_script(getattr(lua, name)) for name in names}
+        self._claim = self._scripts["CLAIM"]
 
     async def _run(self, name: str, *args: Any) -> Any:
         return await self._scripts[name](keys=[], args=[self._p, *args])
@@ -52,16 +82,29 @@ class RedisReservations(Reservations):
         await self._run("UPSERT_AGENTS", json.dumps(docs), "1" if prune else "0")
 
     async def agents(self) -> list[AgentState]:
-        return [AgentState.from_dict(json.loads(v)) for v in await self._redis.hvals(self._p + "agents")]
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hgetall(self._p + "agents")
+            pipe.hgetall(self._p + "aoffers")
+            docs, offers = await pipe.execute()
+        return [a for a in _overlaid(docs.items(), offers, _agent) if a is not None]
 
     async def agent(self, user_id: int) -> AgentState | None:
-        return _agent(await self._redis.hget(self._p + "agents", str(user_id)))
+        key = str(user_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hget(self._p + "agents", key)
+            pipe.hget(self._p + "aoffers", key)
+            doc, offer = await pipe.execute()
+        return _agent(doc, offer)
 
     async def agents_by_id(self, user_ids: Iterable[int]) -> list[AgentState]:
         ids = [str(u) for u in user_ids]
         if not ids:
             return []
-        return [a for a in map(_agent, await self._redis.hmget(self._p + "agents", ids)) if a is not None]
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hmget(self._p + "agents", ids)
+            pipe.hmget(self._p + "aoffers", ids)
+            docs, offers = await pipe.execute()
+        return [a for a in map(_agent, docs, offers) if a is not None]
 
     async def set_presence(self, user_id: int, presence: str, reason: str | None, now: float) -> AgentState | None:
         return _agent(await self._run("PRESENCE", str(user_id), presence, reason or "", repr(now)))
@@ -72,20 +115,35 @@ class RedisReservations(Reservations):
         pairs = list(timers)
         flat = [x for key, at in pairs for x in (key, repr(at))]
         return bool(await self._run("ENQUEUE", str(contact.conversation_id), _dumps(contact.to_dict()),
-                                    str(len(pairs)), *flat, repr(contact.rank)))
+                                    contact.status, "1" if contact.dispatch else "0", contact.channel, contact.queue,
+                                    repr(contact.rank), str(len(pairs)), *flat))
 
     async def contact(self, conversation_id: int) -> ContactState | None:
-        return _contact(await self._redis.hget(self._p + "contacts", str(conversation_id)))
+        key = str(conversation_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hget(self._p + "contacts", key)
+            pipe.hget(self._p + "offers", key)
+            doc, offer = await pipe.execute()
+        return _contact(doc, offer)
 
     async def waiting(self, limit: int) -> list[ContactState]:
+        # Queued contacts are waiting, never offered: their documents need no overlay.
         return [ContactState.from_dict(json.loads(r)) for r in await self._run("WAITING", str(limit))]
 
     async def claim(self, conversation_id: int, user_id: int, offer_id: str, now: float,
-                    expires_at: float, *, force: bool = False) -> Outcome:
-        packed = "\t".join((str(conversation_id), str(user_id), offer_id, repr(now), repr(expires_at),
-                            "1" if force else "0"))
-        answer: bytes = await self._scripts["CLAIM"](keys=[], args=[self._p, packed])
-        return Outcome(answer[:1] == b"1", None, _agent(answer[1:]))  # the caller holds the contact
+                    expires_at: float, *, force: bool = False, agent: AgentState | None = None) -> Outcome:
+        """See :meth:`Reservations.claim`. With *agent* (the caller's copy), a successful claim needs no read.
+
+        The script answers what it read of the agent (load on the contact's channel, wrap-up end);
+        the outcome's agent is *agent* with those and the new offer. Without *agent*, or when the
+        claim fails (the caller's copy was stale), the agent is read back from Redis.
+        """
+        cid = str(conversation_id)
+        answer = await self._claim(keys=[], args=[self._p, cid, str(user_id), offer_id, repr(now),
+                                                  repr(expires_at), "1" if force else "0"])
+        if not answer or agent is None:
+            return Outcome(bool(answer), None, await self.agent(user_id))
+        return Outcome(True, None, _claimed(agent, conversation_id, now, answer))
 
     async def accept(self, conversation_id: int, user_id: int, offer_id: str, now: float) -> Outcome:
         ok, c, a = await self._run("ACCEPT", str(conversation_id), str(user_id), offer_id, repr(now),
@@ -136,11 +194,13 @@ class RedisReservations(Reservations):
         return sum(int(v) for v in results[-1])
 
     async def live(self, now: float) -> Live:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.hvals(self._p + "contacts")
-            pipe.hvals(self._p + "agents")
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hgetall(self._p + "contacts")
+            pipe.hgetall(self._p + "offers")
+            pipe.hgetall(self._p + "agents")
+            pipe.hgetall(self._p + "aoffers")
             pipe.smembers(self._p + "queues")
-            contacts, agents, queues = await pipe.execute()
+            contacts, offers, agents, agent_offers, queues = await pipe.execute()
         names = sorted(q.decode() for q in queues)
         day = stats_day(now)
         async with self._redis.pipeline(transaction=False) as pipe:
@@ -152,8 +212,15 @@ class RedisReservations(Reservations):
             if raw:
                 counters[name] = Counters(int(raw.get(b"answered", 0)), int(raw.get(b"answered_within", 0)),
                                           float(raw.get(b"wait_total", 0)), int(raw.get(b"abandoned", 0)))
-        return Live([ContactState.from_dict(json.loads(c)) for c in contacts],
-                    [AgentState.from_dict(json.loads(a)) for a in agents], counters)
+        return Live(_overlaid(contacts.items(), offers, _contact), _overlaid(agents.items(), agent_offers, _agent),
+                    counters)
 
     async def lead(self, instance: str, ttl: float) -> bool:
         return bool(await self._run("LEAD", instance, str(int(ttl * 1000))))
+
+
+def _claimed(agent: AgentState, conversation_id: int, now: float, answer: Any) -> AgentState:
+    """The caller's copy of *agent* after a successful claim, with what the claim read and wrote."""
+    channel, load, wrap_until = _text(answer).split("\t")
+    return replace(agent, presence="available", offer=conversation_id, last_offer_at=now,
+                   wrap_until=float(wrap_until), load={**agent.load, channel: int(float(load))})

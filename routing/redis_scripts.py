@@ -1,11 +1,23 @@
 """The Lua scripts behind :class:`routing.redis_reservations.RedisReservations`.
 
 Each script is one atomic step on the shared routing state, mirroring the same step of
-:class:`routing.reservations.MemoryReservations` line for line. Agents and contacts are JSON
-documents (``AgentState`` / ``ContactState`` ``to_dict()``) in two hashes; waiting contacts are
-in one sorted set per queue (score: rank); timers are one sorted set (score: due time).
-``ARGV[1]`` is always the key prefix. Keys are built inside the scripts, which is fine for a
-single Redis (or a primary with replicas) and not meant for Redis Cluster.
+:class:`routing.reservations.MemoryReservations` line for line. ``ARGV[1]`` is always the key
+prefix. Keys are built inside the scripts, which is fine for a single Redis (or a primary with
+replicas) and not meant for Redis Cluster. The layout:
+
+* ``contacts`` / ``agents``: hashes of JSON documents (``ContactState`` / ``AgentState``
+  ``to_dict()``), the whole state of each contact and agent except what a claim changes;
+* ``c:<id>``: a small hash per contact with what a claim reads and writes: status (``s``),
+  dispatch (``d``), channel (``ch``) and queue (``q``);
+* ``a:<id>``: a small hash per agent with what a claim reads and writes: presence (``p``),
+  pending offer (``o``, '' for none), wrap-up end (``w``), load and capacity per channel
+  (``l:<channel>``, ``c:<channel>``);
+* ``offers`` (contact id -> offer id, agent, expiry) and ``aoffers`` (agent id -> contact id,
+  when offered): the pending offers. A claim writes only these and the small hashes, so it
+  decodes and encodes no JSON; readers lay ``offers`` / ``aoffers`` over the documents
+  (``getc`` / ``geta`` here, ``RedisReservations`` in Python), and every other step writes the
+  document and the small hashes together (``putc`` / ``puta``), which keeps them in step;
+* ``q:<queue>``: waiting contacts per queue (score: rank); ``timers``: due times.
 """
 
 from __future__ import annotations
@@ -17,18 +29,78 @@ local function isnull(v) return v == nil or v == NULL end
 local function num(v) if isnull(v) then return 0 end return tonumber(v) or 0 end
 local function map(t) if type(t) ~= 'table' then return {} end return t end
 local function enc(t) if t then return cjson.encode(t) end return false end
+local function sval(v) if isnull(v) then return '' end return tostring(v) end
+local function hotc(c)
+  local id = tostring(c.conversation_id)
+  local d = '0'
+  if c.dispatch then d = '1' end
+  redis.call('HSET', P .. 'c:' .. id, 's', c.status, 'd', d, 'ch', c.channel, 'q', c.queue)
+  if c.status == 'offered' then
+    redis.call('HSET', P .. 'offers', id,
+               sval(c.offer_id) .. '\\t' .. sval(c.offer_user) .. '\\t' .. sval(c.offer_expires))
+  else
+    redis.call('HDEL', P .. 'offers', id)
+  end
+end
 local function getc(id)
-  local r = redis.call('HGET', P .. 'contacts', tostring(id))
-  if r then return cjson.decode(r) end
-  return false
+  id = tostring(id)
+  local r = redis.call('HGET', P .. 'contacts', id)
+  if not r then return false end
+  local c = cjson.decode(r)
+  local o = redis.call('HGET', P .. 'offers', id)
+  if o then
+    local oid, uid, exp = string.match(o, '^([^\\t]*)\\t([^\\t]*)\\t([^\\t]*)$')
+    c.status = 'offered'
+    c.offer_id = oid
+    c.offer_user = tonumber(uid)
+    c.offer_expires = tonumber(exp)
+  end
+  return c
 end
-local function putc(c) redis.call('HSET', P .. 'contacts', tostring(c.conversation_id), cjson.encode(c)) end
+local function putc(c)
+  redis.call('HSET', P .. 'contacts', tostring(c.conversation_id), cjson.encode(c))
+  hotc(c)
+end
+local function delc(id)
+  id = tostring(id)
+  redis.call('HDEL', P .. 'contacts', id)
+  redis.call('DEL', P .. 'c:' .. id)
+  redis.call('HDEL', P .. 'offers', id)
+end
 local function geta(id)
-  local r = redis.call('HGET', P .. 'agents', tostring(id))
-  if r then return cjson.decode(r) end
-  return false
+  id = tostring(id)
+  local r = redis.call('HGET', P .. 'agents', id)
+  if not r then return false end
+  local a = cjson.decode(r)
+  local o = redis.call('HGET', P .. 'aoffers', id)
+  if o then
+    local cid, at = string.match(o, '^([^\\t]*)\\t([^\\t]*)$')
+    a.offer = tonumber(cid)
+    a.last_offer_at = tonumber(at)
+  end
+  return a
 end
-local function puta(a) redis.call('HSET', P .. 'agents', tostring(a.user_id), cjson.encode(a)) end
+local function puta(a)
+  local id = tostring(a.user_id)
+  redis.call('HSET', P .. 'agents', id, cjson.encode(a))
+  local k = P .. 'a:' .. id
+  local f = {'p', sval(a.presence), 'o', sval(a.offer), 'w', tostring(num(a.wrap_until))}
+  for ch, v in pairs(map(a.load)) do f[#f + 1] = 'l:' .. ch; f[#f + 1] = tostring(num(v)) end
+  for ch, v in pairs(map(a.capacity)) do f[#f + 1] = 'c:' .. ch; f[#f + 1] = tostring(num(v)) end
+  redis.call('DEL', k)
+  redis.call('HSET', k, unpack(f))
+  if isnull(a.offer) then
+    redis.call('HDEL', P .. 'aoffers', id)
+  else
+    redis.call('HSET', P .. 'aoffers', id, tostring(a.offer) .. '\\t' .. tostring(num(a.last_offer_at)))
+  end
+end
+local function dela(id)
+  id = tostring(id)
+  redis.call('HDEL', P .. 'agents', id)
+  redis.call('DEL', P .. 'a:' .. id)
+  redis.call('HDEL', P .. 'aoffers', id)
+end
 local function offer_key(cid, oid, uid) return 'offer|' .. cid .. '|' .. oid .. '|' .. uid end
 local function answered(c, now, day)
   local k = P .. 'stats:' .. day .. ':' .. c.queue
@@ -41,24 +113,31 @@ local function answered(c, now, day)
 end
 """
 
-# ARGV: P, cid, contact json, n timers, (key, at) * n
+# A waiting contact's document is stored as sent and only its hot fields are written, so the
+# common case decodes no JSON; any other status (adopted after a restart) goes through putc.
+# ARGV: P, cid, contact json, status, dispatch ('1'/'0'), channel, queue, rank, n timers, (key, at) * n
 ENQUEUE = PRELUDE + """
-if redis.call('HEXISTS', P .. 'contacts', ARGV[2]) == 1 then return 0 end
-redis.call('HSET', P .. 'contacts', ARGV[2], ARGV[3])
-local c = cjson.decode(ARGV[3])
-redis.call('SADD', P .. 'queues', c.queue)
-if c.status == 'waiting' and c.dispatch then
-  redis.call('ZADD', P .. 'q:' .. c.queue, ARGV[5 + 2 * tonumber(ARGV[4])], ARGV[2])
-elseif c.status == 'assigned' and not isnull(c.user_id) then
-  local a = geta(c.user_id)
-  if a then
-    a.load = map(a.load)
-    a.load[c.channel] = num(a.load[c.channel]) + 1
-    puta(a)
+local cid = ARGV[2]
+if redis.call('HEXISTS', P .. 'contacts', cid) == 1 then return 0 end
+redis.call('SADD', P .. 'queues', ARGV[7])
+if ARGV[4] == 'waiting' then
+  redis.call('HSET', P .. 'contacts', cid, ARGV[3])
+  redis.call('HSET', P .. 'c:' .. cid, 's', 'waiting', 'd', ARGV[5], 'ch', ARGV[6], 'q', ARGV[7])
+  if ARGV[5] == '1' then redis.call('ZADD', P .. 'q:' .. ARGV[7], ARGV[8], cid) end
+else
+  local c = cjson.decode(ARGV[3])
+  putc(c)
+  if c.status == 'assigned' and not isnull(c.user_id) then
+    local a = geta(c.user_id)
+    if a then
+      a.load = map(a.load)
+      a.load[c.channel] = num(a.load[c.channel]) + 1
+      puta(a)
+    end
   end
 end
-for i = 0, tonumber(ARGV[4]) - 1 do
-  redis.call('ZADD', P .. 'timers', ARGV[6 + 2 * i], ARGV[5 + 2 * i])
+for i = 0, tonumber(ARGV[9]) - 1 do
+  redis.call('ZADD', P .. 'timers', ARGV[11 + 2 * i], ARGV[10 + 2 * i])
 end
 return 1
 """
@@ -78,43 +157,28 @@ end
 return out
 """
 
-# The hot path: a prelude of its own (defining closures costs time on every call), and only the
-# agent comes back (the caller knows the contact it offered).
-# The arguments travel packed in one tab-separated string, and the answer is one string ('1' or
-# '0' followed by the agent's JSON): fewer values to encode and parse on the client per claim.
-# ARGV: P, "cid<TAB>uid<TAB>offer id<TAB>now<TAB>expires at<TAB>force" (force '1' claims a contact
-# the router does not dispatch) -> '1' .. agent json | '0' .. (agent json or '')
+# The hot path: no prelude (defining closures costs time on every call) and no JSON: it reads
+# and writes only the small hashes (contact c:<id>, agent a:<id>) and the offers maps.
+# ARGV: P, cid, uid, offer id, now, expires at, force ('1' also claims a contact the router does
+# not dispatch) -> 0, or '<channel><TAB><agent's load on it><TAB><wrap-up end>' as read, when it succeeds
 CLAIM = """
-local P = ARGV[1]
-local f = {}
-for part in string.gmatch(ARGV[2], '[^\t]+') do f[#f + 1] = part end
-local cid, suid, oid, sexp, force = f[1], f[2], f[3], f[5], f[6]
-local uid, now = tonumber(suid), tonumber(f[4])
-local rc = redis.call('HGET', P .. 'contacts', cid)
-local ra = redis.call('HGET', P .. 'agents', suid)
-if not rc or not ra then return '0' .. (ra or '') end
-local c = cjson.decode(rc)
-if c.status ~= 'waiting' or (not c.dispatch and force ~= '1') then return '0' .. ra end
-local a = cjson.decode(ra)
-local ch = c.channel
-local load = type(a.load) == 'table' and tonumber(a.load[ch]) or 0
-local cap = type(a.capacity) == 'table' and tonumber(a.capacity[ch]) or 0
-if a.presence ~= 'available' or a.offer ~= cjson.null or (tonumber(a.wrap_until) or 0) > now
-    or (load or 0) >= (cap or 0) then
-  return '0' .. ra
+local P, cid, suid = ARGV[1], ARGV[2], ARGV[3]
+local ck, ak = P .. 'c:' .. cid, P .. 'a:' .. suid
+local c = redis.call('HMGET', ck, 's', 'd', 'ch', 'q')
+if c[1] ~= 'waiting' or (c[2] ~= '1' and ARGV[7] ~= '1') then return 0 end
+local a = redis.call('HMGET', ak, 'p', 'o', 'w', 'l:' .. c[3], 'c:' .. c[3])
+local load = tonumber(a[4]) or 0
+if a[1] ~= 'available' or a[2] ~= '' or (tonumber(a[3]) or 0) > tonumber(ARGV[5])
+    or load >= (tonumber(a[5]) or 0) then
+  return 0
 end
-c.status = 'offered'
-c.offer_id = oid
-c.offer_user = uid
-c.offer_expires = tonumber(sexp)
-a.offer = tonumber(cid)
-a.last_offer_at = now
-local ja = cjson.encode(a)
-redis.call('HSET', P .. 'contacts', cid, cjson.encode(c))
-redis.call('HSET', P .. 'agents', suid, ja)
-redis.call('ZREM', P .. 'q:' .. c.queue, cid)
-redis.call('ZADD', P .. 'timers', sexp, 'offer|' .. cid .. '|' .. oid .. '|' .. suid)
-return '1' .. ja
+redis.call('HSET', ck, 's', 'offered')
+redis.call('HSET', P .. 'offers', cid, ARGV[4] .. '\\t' .. suid .. '\\t' .. ARGV[6])
+redis.call('HSET', ak, 'o', cid)
+redis.call('HSET', P .. 'aoffers', suid, cid .. '\\t' .. ARGV[5])
+redis.call('ZREM', P .. 'q:' .. c[4], cid)
+redis.call('ZADD', P .. 'timers', ARGV[6], 'offer|' .. cid .. '|' .. ARGV[4] .. '|' .. suid)
+return c[3] .. '\\t' .. load .. '\\t' .. (a[3] or '0')
 """
 
 # ARGV: P, cid, uid, offer id, now, day
@@ -198,7 +262,7 @@ c.offer_user = NULL
 local a = false
 if uid then a = geta(uid) end
 if not a then
-  redis.call('HDEL', P .. 'contacts', cid)
+  delc(cid)
   return {1, cjson.encode(c), false, enc(other)}
 end
 c.status = 'assigned'
@@ -216,7 +280,7 @@ FINISH = PRELUDE + """
 local cid, now, wrap = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local c = getc(cid)
 if not c or c.status ~= 'assigned' then return {0, enc(c), false} end
-redis.call('HDEL', P .. 'contacts', cid)
+delc(cid)
 local a = false
 if not isnull(c.user_id) then a = geta(c.user_id) end
 if a then
@@ -239,7 +303,7 @@ ABANDON = PRELUDE + """
 local cid = ARGV[2]
 local c = getc(cid)
 if not c or c.status == 'assigned' then return {0, enc(c), false} end
-redis.call('HDEL', P .. 'contacts', cid)
+delc(cid)
 redis.call('ZREM', P .. 'q:' .. c.queue, cid)
 local k = P .. 'stats:' .. ARGV[4] .. ':' .. c.queue
 redis.call('HINCRBY', k, 'abandoned', 1)
@@ -263,6 +327,7 @@ if not c or c.status ~= 'waiting' or c.queue ~= ARGV[4] then return 0 end
 redis.call('ZREM', P .. 'q:' .. c.queue, ARGV[2])
 redis.call('HSET', P .. 'contacts', ARGV[2], ARGV[3])
 local n = cjson.decode(ARGV[3])
+hotc(n)
 redis.call('SADD', P .. 'queues', n.queue)
 if n.dispatch then redis.call('ZADD', P .. 'q:' .. n.queue, ARGV[5], ARGV[2]) end
 return 1
@@ -306,7 +371,7 @@ if ARGV[3] == '1' then
       local a = geta(id)
       local busy = not isnull(a.offer)
       for _, v in pairs(map(a.load)) do if num(v) > 0 then busy = true end end
-      if not busy then redis.call('HDEL', P .. 'agents', id) end
+      if not busy then dela(id) end
     end
   end
 end

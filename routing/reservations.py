@@ -98,10 +98,12 @@ class Reservations(ABC):
 
     @abstractmethod
     async def claim(self, conversation_id: int, user_id: int, offer_id: str, now: float,
-                    expires_at: float, *, force: bool = False) -> Outcome:
+                    expires_at: float, *, force: bool = False, agent: AgentState | None = None) -> Outcome:
         """Offer a waiting contact to an eligible agent, atomically; not ok if either changed.
 
         *force* also claims a contact the router does not dispatch itself (a call at ``newCall``).
+        *agent* is the caller's copy of the agent (its mirror), which a store may use to answer
+        without reading the agent back; the check itself is always on the stored state.
         The outcome carries the agent after the step; its contact may be None (the caller has it).
         """
 
@@ -234,7 +236,7 @@ class MemoryReservations(Reservations):
         counters.answered_within += wait <= contact.service_level
 
     async def claim(self, conversation_id: int, user_id: int, offer_id: str, now: float,
-                    expires_at: float, *, force: bool = False) -> Outcome:
+                    expires_at: float, *, force: bool = False, agent: AgentState | None = None) -> Outcome:
         contact, agent = self._contacts.get(conversation_id), self._agents.get(user_id)
         if contact is None or agent is None or contact.status != WAITING or not (contact.dispatch or force):
             return Outcome(False, contact, agent)

@@ -184,7 +184,8 @@ class Router:
         offer_id = f"{contact.conversation_id}.{secrets.token_hex(6)}"
         async with self._locks.hold(contact.conversation_id):
             out = await self.reservations.claim(contact.conversation_id, user_id, offer_id, now,
-                                                now + policy.offer_timeout, force=force)
+                                                now + policy.offer_timeout, force=force,
+                                                agent=self.agents.get(user_id))
             self.update(out.agent)
             if not out.ok:
                 return out
