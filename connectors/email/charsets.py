@@ -10,6 +10,7 @@ encoded word does not spoil the rest.
 from __future__ import annotations
 
 import codecs
+import re
 from email.header import decode_header
 
 # What senders write -> what they mean (WHATWG Encoding Standard and common mail client habits).
@@ -41,6 +42,7 @@ _ALIASES = {
     "default": "utf-8",
 }
 FALLBACK = "windows-1252"
+_SURROGATE = re.compile("[\udc80-\udcff]")
 
 
 def codec_for(charset: str | None) -> str | None:
@@ -70,7 +72,7 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str]:
 
 def _unescape_8bit(value: str) -> str:
     """Raw 8-bit header bytes arrive as surrogate escapes; read them as UTF-8 (or windows-1252)."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+    if value.isascii() or not _SURROGATE.search(value):
         return value
     data = value.encode("ascii", "surrogateescape")
     return decode_bytes(data, "utf-8")[0]

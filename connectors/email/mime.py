@@ -100,8 +100,22 @@ def parse_many(raws: list[bytes], max_attachment_bytes: int = DEFAULT_MAX_ATTACH
     return [parse_email(raw, max_attachment_bytes=max_attachment_bytes) for raw in raws]
 
 
+def _first_values(msg: Message) -> dict[str, Any]:
+    """Each header field's first value by lower-case name, as ``msg.get(name)`` returns it.
+
+    One pass over the fields instead of a scan of all of them per name asked for.
+    """
+    found: dict[str, Any] = {}
+    for name, value in msg.raw_items():
+        key = name.lower()
+        if key not in found:
+            found[key] = msg.policy.header_fetch_parse(name, value)
+    return found
+
+
 def _parse(msg: Message, raw: bytes, limit: int) -> ParsedEmail:
-    headers = {name: decode_header_value(msg.get(name)) for name in _HEADERS_KEPT if msg.get(name) is not None}
+    fields = _first_values(msg)
+    headers = {name: decode_header_value(fields[name]) for name in _HEADERS_KEPT if name in fields}
     name, bare = parseaddr(headers.get("from", ""))
     address: str | None = bare.strip().lower()
     if not address or "@" not in address:
@@ -116,7 +130,7 @@ def _parse(msg: Message, raw: bytes, limit: int) -> ParsedEmail:
         text = decode_bytes(raw[:200_000], "utf-8")[0]
     subject = headers.get("subject", "")
     return ParsedEmail(
-        message_id=normalise_message_id(msg.get("message-id")) or digest_id(raw),
+        message_id=normalise_message_id(fields.get("message-id")) or digest_id(raw),
         subject=subject,
         from_address=address,
         from_name=name.strip() or None,
@@ -127,7 +141,7 @@ def _parse(msg: Message, raw: bytes, limit: int) -> ParsedEmail:
         text=text,
         html=clean_html(body.html_raw) if body.html_raw else None,
         parts=tuple(body.parts),
-        reply_to=reply_targets(msg.get("in-reply-to"), msg.get("references")),
+        reply_to=reply_targets(fields.get("in-reply-to"), fields.get("references")),
         token=find_token(subject),
         automated=automated_reason(headers, msg.get_content_type().lower()),
         parse_error=error,

@@ -14,18 +14,21 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, false, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from contact_center.inbox.conversations import Action, ConversationState, transition
 from contact_center.inbox.placement import Identity as IdentityKey
 from contact_center.inbox.placement import Known, Placement, place
 from contact_center.inbox.records import Checkpoint, InboundMessage, StoredMessage
+from contact_center.inbox.wal import AUTOCHECKPOINT_PAGES, WalCheckpointer, sqlite_file
 from contact_center.store.session import Database
 from contact_center.store.tables import (
     Attachment,
@@ -64,10 +67,18 @@ class _Opened:
 
 
 class InboundWriter:
-    """Stores batches of :class:`InboundMessage` idempotently."""
+    """Stores batches of :class:`InboundMessage` idempotently.
+
+    The work is synchronous SQLAlchemy code (:func:`store_batch`), run here through
+    ``AsyncSession.run_sync``; the email connector may run the same function in a writer process
+    of its own (:mod:`contact_center.inbox.writer_process`). On a SQLite file the batch's commit
+    skips SQLite's automatic WAL checkpoint; :attr:`wal` runs it beside the next batch instead.
+    """
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        path = sqlite_file(db.url)
+        self.wal = WalCheckpointer(path) if path else None
 
     async def store(
         self, batch: Sequence[InboundMessage], *, checkpoint: Checkpoint | None = None
@@ -77,50 +88,77 @@ class InboundWriter:
         Returns one :class:`StoredMessage` per input, in order.
         """
         try:
-            async with self._db.session() as s:
-                return await self._store(s, batch, checkpoint)
+            async with self._transaction() as s:
+                results = await s.run_sync(store_batch, batch, checkpoint)
         except IntegrityError:
-            async with self._db.session() as s:
-                return await self._store(s, batch, checkpoint)
-
-    async def _store(
-        self, s: AsyncSession, batch: Sequence[InboundMessage], checkpoint: Checkpoint | None
-    ) -> list[StoredMessage]:
-        if s.get_bind().dialect.name == "sqlite":
-            # Take SQLite's write lock before reading: ids are numbered in-process below.
-            await s.execute(update(MailboxCheckpoint).where(false()).values(last_uid=0))
-        known, conversations = await _lookup(s, batch)
-        placements = place([m.incoming(m.conversation_id in known.valid_conversations) for m in batch], known)
-        customers = await _create_customers(s, batch, placements)
-        departments = await _department_ids(s, {m.department for m in batch if m.department})
-        opened = await _open_conversations(s, batch, placements, customers, departments)
-        reopened = _touch_existing(batch, placements, conversations)
-        results = await _insert_messages(s, batch, placements, customers, opened, conversations, reopened)
-        if checkpoint is not None:
-            await save_checkpoint(s, checkpoint)
+            async with self._transaction() as s:
+                results = await s.run_sync(store_batch, batch, checkpoint)
+        if self.wal is not None:
+            self.wal.request()
         return results
 
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction that commits on success (without a WAL checkpoint on SQLite)."""
+        if self.wal is None:
+            async with self._db.session() as s:
+                yield s
+            return
+        async with self._db.engine.connect() as conn:
+            try:
+                async with conn.begin():
+                    await conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+                    async with AsyncSession(bind=conn, expire_on_commit=False) as s:
+                        yield s
+                        await s.flush()
+            finally:
+                try:
+                    await conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
+                except DBAPIError:  # never hand the pool a connection that skips checkpoints
+                    await conn.invalidate()
 
-async def save_checkpoint(s: AsyncSession, cp: Checkpoint) -> None:
+
+def store_batch(s: Session, batch: Sequence[InboundMessage], checkpoint: Checkpoint | None) -> list[StoredMessage]:
+    """Store *batch* and advance *checkpoint* in the open transaction of *s*; one result per input.
+
+    Synchronous, so it runs either in ``AsyncSession.run_sync`` or in a process of its own.
+    """
+    if s.get_bind().dialect.name == "sqlite":
+        # Take SQLite's write lock before reading: ids are numbered in-process below.
+        s.execute(update(MailboxCheckpoint).where(false()).values(last_uid=0))
+    known, conversations = _lookup(s, batch)
+    placements = place([m.incoming(m.conversation_id in known.valid_conversations) for m in batch], known)
+    customers = _create_customers(s, batch, placements)
+    departments = _department_ids(s, {m.department for m in batch if m.department})
+    opened = _open_conversations(s, batch, placements, customers, departments)
+    reopened = _touch_existing(batch, placements, conversations)
+    results = _insert_messages(s, batch, placements, customers, opened, conversations, reopened)
+    if checkpoint is not None:
+        save_checkpoint(s, checkpoint)
+    s.flush()
+    return results
+
+
+def save_checkpoint(s: Session, cp: Checkpoint) -> None:
     """Advance (never rewind, except on a new UIDVALIDITY) a mailbox's checkpoint in session *s*."""
-    row = await s.get(MailboxCheckpoint, cp.mailbox, with_for_update=s.get_bind().dialect.name == "postgresql")
+    row = s.get(MailboxCheckpoint, cp.mailbox, with_for_update=s.get_bind().dialect.name == "postgresql")
     if row is None:
         s.add(MailboxCheckpoint(mailbox=cp.mailbox, uidvalidity=cp.uidvalidity, last_uid=cp.last_uid))
     elif row.uidvalidity != cp.uidvalidity:
         row.uidvalidity, row.last_uid = cp.uidvalidity, cp.last_uid
     elif cp.last_uid > row.last_uid:
         row.last_uid = cp.last_uid
-    await s.flush()
+    s.flush()
 
 
-async def _lookup(s: AsyncSession, batch: Sequence[InboundMessage]) -> tuple[Known, dict[int, Conversation]]:
+def _lookup(s: Session, batch: Sequence[InboundMessage]) -> tuple[Known, dict[int, Conversation]]:
     channel_ids: dict[str, set[str]] = {}
     for m in batch:
         channel_ids.setdefault(m.channel, set()).update((m.external_id, *m.reply_to))
     duplicates: set[str] = set()
     by_message: dict[str, int] = {}
     for channel, ids in channel_ids.items():
-        rows = (await s.execute(
+        rows = (s.execute(
             select(Message.external_id, Message.conversation_id, Message.id)
             .where(Message.channel == channel, Message.external_id.in_(ids))
             .order_by(Message.id)
@@ -137,7 +175,7 @@ async def _lookup(s: AsyncSession, batch: Sequence[InboundMessage]) -> tuple[Kno
         clauses.append(Conversation.external_ref.in_(refs))
     conversations: dict[int, Conversation] = {}
     if clauses:
-        for row in (await s.execute(select(Conversation).where(or_(*clauses)))).scalars():
+        for row in (s.execute(select(Conversation).where(or_(*clauses)))).scalars():
             conversations[row.id] = row
     valid = frozenset(
         c.id for m in batch
@@ -152,19 +190,19 @@ async def _lookup(s: AsyncSession, batch: Sequence[InboundMessage]) -> tuple[Kno
         conversation_of_ref=by_ref,
         valid_conversations=valid,
         customer_of_conversation={c.id: c.customer_id for c in conversations.values()},
-        customer_of_identity=await _customers_of(s, {m.identity for m in batch if m.identity}),
+        customer_of_identity=_customers_of(s, {m.identity for m in batch if m.identity}),
     )
     return known, conversations
 
 
-async def _customers_of(s: AsyncSession, identities: set[IdentityKey]) -> dict[IdentityKey, int]:
+def _customers_of(s: Session, identities: set[IdentityKey]) -> dict[IdentityKey, int]:
     """The customer each identity names; when several share one value, the oldest record."""
     by_kind: dict[str, set[str]] = {}
     for kind, value in identities:
         by_kind.setdefault(kind, set()).add(value)
     found: dict[IdentityKey, int] = {}
     for kind, values in by_kind.items():
-        rows = await s.execute(
+        rows = s.execute(
             select(Identity.value, Identity.customer_id)
             .join(Customer, Customer.id == Identity.customer_id)
             .where(Identity.kind == kind, Identity.value.in_(values), Customer.merged_into_id.is_(None))
@@ -175,8 +213,8 @@ async def _customers_of(s: AsyncSession, identities: set[IdentityKey]) -> dict[I
     return found
 
 
-async def _create_customers(
-    s: AsyncSession, batch: Sequence[InboundMessage], placements: Sequence[Placement]
+def _create_customers(
+    s: Session, batch: Sequence[InboundMessage], placements: Sequence[Placement]
 ) -> dict[IdentityKey, int]:
     names: dict[IdentityKey, str] = {}
     for m, p in zip(batch, placements, strict=True):
@@ -185,21 +223,21 @@ async def _create_customers(
     if not names:
         return {}
     now = utcnow()
-    ids = await _insert_rows(s, Customer, [
+    ids = _insert_rows(s, Customer, [
         {"display_name": name, "merged_into_id": None, "created_at": now} for name in names.values()
     ])
     customers = dict(zip(names, ids, strict=True))
-    await _insert_rows(s, Identity, [
+    _insert_rows(s, Identity, [
         {"customer_id": customer_id, "kind": k[0], "value": k[1], "label": None, "created_at": now}
         for k, customer_id in customers.items()
     ])
     return customers
 
 
-async def _department_ids(s: AsyncSession, slugs: set[str]) -> dict[str, int]:
+def _department_ids(s: Session, slugs: set[str]) -> dict[str, int]:
     if not slugs:
         return {}
-    rows = await s.execute(select(Department.slug, Department.id).where(Department.slug.in_(slugs)))
+    rows = s.execute(select(Department.slug, Department.id).where(Department.slug.in_(slugs)))
     return {r[0]: r[1] for r in rows}
 
 
@@ -207,8 +245,8 @@ def _customer(p: Placement, customers: dict[IdentityKey, int]) -> int | None:
     return customers[p.new_customer] if p.new_customer is not None else p.customer_id
 
 
-async def _open_conversations(
-    s: AsyncSession,
+def _open_conversations(
+    s: Session,
     batch: Sequence[InboundMessage],
     placements: Sequence[Placement],
     customers: dict[IdentityKey, int],
@@ -234,7 +272,7 @@ async def _open_conversations(
         }
         rows.append(row)
         firsts.append((index, m, row))
-    ids = await _insert_rows(s, Conversation, rows)
+    ids = _insert_rows(s, Conversation, rows)
     return {
         index: _Opened(_NewConversation(id=conv_id, customer_id=row["customer_id"],
                                         department_id=row["department_id"]), m)
@@ -261,8 +299,8 @@ def _touch_existing(
     return reopened
 
 
-async def _insert_messages(
-    s: AsyncSession,
+def _insert_messages(
+    s: Session,
     batch: Sequence[InboundMessage],
     placements: Sequence[Placement],
     customers: dict[IdentityKey, int],
@@ -281,15 +319,15 @@ async def _insert_messages(
         else:
             targets.append((index, opened[index].conversation))
     now = utcnow()
-    ids = await _insert_rows(s, Message, [_message_row(batch[i], conv.id, now) for i, conv in targets])
-    await _insert_rows(s, Attachment, [
+    ids = _insert_rows(s, Message, [_message_row(batch[i], conv.id, now) for i, conv in targets])
+    _insert_rows(s, Attachment, [
         {"message_id": message_id, "position": pos, "filename": a.filename[:255],
          "content_type": a.content_type[:127], "content_id": a.content_id, "inline": a.inline,
          "size": len(a.data), "data": a.data}
         for (index, _), message_id in zip(targets, ids, strict=True)
         for pos, a in enumerate(batch[index].attachments)
     ])
-    slugs = await department_slugs(s, {c.department_id for _, c in targets if c.department_id is not None})
+    slugs = _department_slugs(s, {c.department_id for _, c in targets if c.department_id is not None})
     stored = {
         index: StoredMessage(
             external_id=batch[index].external_id, duplicate=False, message_id=message_id, conversation_id=conv.id,
@@ -302,7 +340,7 @@ async def _insert_messages(
     return [stored.get(i) or StoredMessage(external_id=m.external_id, duplicate=True) for i, m in enumerate(batch)]
 
 
-async def _insert_rows(s: AsyncSession, model: type[Any], rows: list[dict[str, Any]]) -> list[int]:
+def _insert_rows(s: Session, model: type[Any], rows: list[dict[str, Any]]) -> list[int]:
     """Insert *rows* (plain dicts, every row with the same keys) in one executemany; their ids in order.
 
     SQLite cannot return the ids of a multi-row insert in order, so there the ids are numbered
@@ -313,13 +351,13 @@ async def _insert_rows(s: AsyncSession, model: type[Any], rows: list[dict[str, A
         return []
     table: Table = model.__table__
     if s.get_bind().dialect.name == "sqlite":
-        start = (await s.execute(select(func.coalesce(func.max(table.c.id), 0)))).scalar_one() + 1
+        start = (s.execute(select(func.coalesce(func.max(table.c.id), 0)))).scalar_one() + 1
         ids = list(range(start, start + len(rows)))
         for row_id, row in zip(ids, rows, strict=True):
             row["id"] = row_id
-        await s.execute(insert(table), rows)
+        s.execute(insert(table), rows)
         return ids
-    result = await s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+    result = s.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
     return list(result.scalars())
 
 
@@ -338,9 +376,13 @@ def _message_row(m: InboundMessage, conversation_id: int, now: dt.datetime) -> d
     }
 
 
-async def department_slugs(s: AsyncSession, ids: set[int]) -> dict[int, str]:
-    """Department slugs by id (for events and views)."""
+def _department_slugs(s: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    rows = await s.execute(select(Department.id, Department.slug).where(Department.id.in_(ids)))
+    rows = s.execute(select(Department.id, Department.slug).where(Department.id.in_(ids)))
     return {r[0]: r[1] for r in rows}
+
+
+async def department_slugs(s: AsyncSession, ids: set[int]) -> dict[int, str]:
+    """Department slugs by id (for events and views)."""
+    return await s.run_sync(_department_slugs, ids)
