@@ -48,13 +48,15 @@ import aioimaplib
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from connectors.email import parser_pool  # noqa: E402
+from connectors.email import parser_pool, writer_pool  # noqa: E402
 from connectors.email.config import load_email_config  # noqa: E402
 from connectors.email.imap_ingest import MailboxIngest  # noqa: E402
 from connectors.email.imap_protocol import batches, parse_fetch, parse_search, uid_set  # noqa: E402
 from connectors.email.mime import parse_many  # noqa: E402
+from connectors.email.pipeline import BatchPipeline  # noqa: E402
 from contact_center.bus.memory import MemoryBus  # noqa: E402
 from contact_center.inbox.service import InboxService  # noqa: E402
+from contact_center.inbox.writer_process import ready as writer_ready  # noqa: E402
 from contact_center.store.migrate import upgrade  # noqa: E402
 from contact_center.store.session import Database  # noqa: E402
 from tests.mailservers import DovecotServer  # noqa: E402
@@ -172,10 +174,15 @@ async def ingest_run(
             done.set()
 
     parser = parser_pool(config)
+    writer = writer_pool(config, db.url) if parser is not None else None
+    loop = asyncio.get_running_loop()
     if parser is not None:
-        await asyncio.get_running_loop().run_in_executor(parser, parse_many, [])  # warm, as at app start-up
+        await loop.run_in_executor(parser, parse_many, [])  # warm, as at app start-up
+    if writer is not None:
+        await loop.run_in_executor(writer, writer_ready)
+    pipeline = BatchPipeline(inbox=inbox, config=config, parser=parser, writer=writer, db_url=db.url)
     ingest = MailboxIngest(mailbox=config.mailboxes[0], inbox=inbox, config=config, on_stored=on_stored,
-                           parser=parser)
+                           pipeline=pipeline)
     started = time.perf_counter()
     task = asyncio.create_task(ingest.run())
     await asyncio.wait_for(done.wait(), 600)
@@ -194,8 +201,9 @@ async def ingest_run(
         latencies.append(seen[msg_id] - delivered)
     ingest.stop()
     await asyncio.wait_for(task, 10)
-    if parser is not None:
-        parser.shutdown()
+    for pool in (parser, writer):
+        if pool is not None:
+            pool.shutdown()
     await bus.close()
     await db.close()
     return {"count": count, "elapsed": elapsed, "latencies": latencies}

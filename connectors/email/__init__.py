@@ -19,9 +19,12 @@ from aiohttp import web
 from connectors.email.config import EmailConfig, load_email_config
 from connectors.email.imap_ingest import MailboxIngest
 from connectors.email.mime import parse_many
+from connectors.email.pipeline import BatchPipeline
 from connectors.email.smtp_outbox import SmtpSender
 from contact_center import keys
 from contact_center.inbox import INBOX
+from contact_center.inbox.wal import sqlite_file
+from contact_center.inbox.writer_process import ready as writer_ready
 
 EMAIL_CONFIG = web.AppKey("email.config", EmailConfig)
 EMAIL_INGESTS = web.AppKey("email.ingests", list)  # list[MailboxIngest], for tests and health
@@ -33,9 +36,12 @@ async def _email_ctx(app: web.Application) -> AsyncIterator[None]:
     config = app[EMAIL_CONFIG]
     inbox, bus = app[INBOX], app[keys.BUS]
     tasks: list[asyncio.Task[None]] = []
-    parser = parser_pool(config) if config.ingest and config.mailboxes else None
-    ingests = [MailboxIngest(mailbox=box, inbox=inbox, config=config, parser=parser) for box in config.mailboxes] \
-        if config.ingest else []
+    reading = config.ingest and bool(config.mailboxes)
+    parser = parser_pool(config) if reading else None
+    writer = writer_pool(config, app[keys.DB].url) if reading and parser is not None else None
+    pipeline = BatchPipeline(inbox=inbox, config=config, parser=parser, writer=writer, db_url=app[keys.DB].url)
+    ingests = [MailboxIngest(mailbox=box, inbox=inbox, config=config, pipeline=pipeline)
+               for box in config.mailboxes] if reading else []
     app[EMAIL_INGESTS] = ingests
     sender = SmtpSender(inbox=inbox, bus=bus, config=config.smtp) if config.smtp else None
     app[EMAIL_SENDER] = sender
@@ -55,8 +61,9 @@ async def _email_ctx(app: web.Application) -> AsyncIterator[None]:
     for task in tasks:
         with contextlib.suppress(asyncio.CancelledError):
             await task
-    if parser is not None:
-        parser.shutdown(wait=True, cancel_futures=True)
+    for pool in (parser, writer):
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def parser_pool(config: EmailConfig) -> ProcessPoolExecutor | None:
@@ -66,6 +73,15 @@ def parser_pool(config: EmailConfig) -> ProcessPoolExecutor | None:
     pool = ProcessPoolExecutor(config.parse_workers, mp_context=multiprocessing.get_context("forkserver"))
     for _ in range(config.parse_workers):
         pool.submit(parse_many, [])  # start and import now, not when the first mail arrives
+    return pool
+
+
+def writer_pool(config: EmailConfig, db_url: str) -> ProcessPoolExecutor | None:
+    """The process that stores batches, for a store in a SQLite file (see :mod:`.pipeline`)."""
+    if not config.writer_process or sqlite_file(db_url) is None:
+        return None
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"))
+    pool.submit(writer_ready)  # start and import now
     return pool
 
 

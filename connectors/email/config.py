@@ -10,6 +10,8 @@
     reconnect_max_seconds = 60
     ingest = true                        # false: this instance sends but does not read mailboxes
     parse_workers = 1                    # processes parsing MIME beside the event loop (0: in the loop)
+    writer_process = true                # with parse_workers >= 1 and a SQLite store: write batches
+                                         # from a process of its own (see contact_center.inbox.writer_process)
 
     [[email.mailboxes]]
     name = "support"                     # the checkpoint key: keep it stable
@@ -97,6 +99,7 @@ class EmailConfig:
     reconnect_max_seconds: float = 60.0
     ingest: bool = True
     parse_workers: int = 1
+    writer_process: bool = True
 
 
 def _num(raw: Mapping[str, Any], key: str, default: float, where: str, *, integer: bool = False) -> Any:
@@ -188,4 +191,5 @@ def load_email_config(raw: Mapping[str, Any]) -> EmailConfig:
         reconnect_max_seconds=_num(raw, "reconnect_max_seconds", 60.0, "email"),
         ingest=_bool(raw.get("ingest", True), "email.ingest"),
         parse_workers=min(8, _num(raw, "parse_workers", 1, "email", integer=True)),
+        writer_process=_bool(raw.get("writer_process", True), "email.writer_process"),
     )

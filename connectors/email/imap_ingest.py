@@ -2,11 +2,11 @@
 
 Per session: ``SELECT`` (its ``UIDNEXT`` answers "anything new?" with no further round trip),
 ``UID SEARCH UID n:*`` for the new UIDs, ``UID FETCH`` in batches of at most 200 while the
-previous batch is parsed and stored (one transaction per batch, checkpoint included, see
-:class:`contact_center.inbox.ingest.InboundWriter`), then ``IDLE`` until the server pushes
-``EXISTS`` (Dovecot does so about half a second after delivery) or the re-IDLE interval ends.
-A dropped connection, ``BYE`` or error closes the session; the next one starts after a backoff
-that doubles up to a limit and resets once a session got going.
+previous batches are parsed and stored (one transaction per batch, checkpoint included, see
+:mod:`connectors.email.pipeline` and :func:`contact_center.inbox.ingest.store_batch`), then
+``IDLE`` until the server pushes ``EXISTS`` (Dovecot does so about half a second after delivery)
+or the re-IDLE interval ends. A dropped connection, ``BYE`` or error closes the session; the
+next one starts after a backoff that doubles up to a limit and resets once a session got going.
 """
 
 from __future__ import annotations
@@ -16,15 +16,14 @@ import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Executor
+from typing import Any
 
 import aioimaplib
 
 from connectors.email.config import EmailConfig, MailboxConfig
 from connectors.email.imap_protocol import batches, has_new_mail, says_bye
 from connectors.email.imap_session import ConnectionDropped, ImapError, ImapSession, open_session
-from connectors.email.inbound import to_inbound
-from connectors.email.mime import ParsedEmail, parse_many
+from connectors.email.pipeline import BatchPipeline
 from contact_center.inbox.records import Checkpoint, StoredMessage
 from contact_center.inbox.service import InboxService
 
@@ -43,10 +42,10 @@ class MailboxIngest:
         inbox: InboxService,
         config: EmailConfig,
         on_stored: Callable[[list[StoredMessage]], Awaitable[None]] | None = None,
-        parser: Executor | None = None,
+        pipeline: BatchPipeline | None = None,
     ) -> None:
         self.mailbox = mailbox
-        self._parser = parser
+        self._pipeline = pipeline or BatchPipeline(inbox=inbox, config=config)
         self._inbox = inbox
         self._config = config
         self._on_stored = on_stored
@@ -117,25 +116,25 @@ class MailboxIngest:
 
     async def _fetch_and_store(self, session: ImapSession, uids: list[int], validity: int) -> int:
         # Three stages overlap: fetching batch n+2, parsing n+1 (in the parser process, when
-        # configured) and storing n (in the database driver's thread).
-        queue: asyncio.Queue[tuple[list[int], asyncio.Future[list[ParsedEmail]], list[bytes]] | None] = \
-            asyncio.Queue(maxsize=2)
+        # configured) and storing n (in the writer process or the database driver's thread).
+        queue: asyncio.Queue[tuple[list[int], asyncio.Future[Any]] | None] = asyncio.Queue(maxsize=2)
 
         async def produce() -> None:
             for chunk in batches(uids, self._config.batch_size):
                 if self._stopping.is_set():
                     break
                 fetched = await session.fetch(chunk)
-                raws = [raw for _, raw in fetched]
-                await queue.put(([uid for uid, _ in fetched], self._parse(raws), raws))
+                got = [uid for uid, _ in fetched]
+                await queue.put((got, self._pipeline.prepare(self.mailbox, got, [raw for _, raw in fetched],
+                                                             validity)))
             await queue.put(None)
 
         producer = asyncio.create_task(produce(), name=f"imap-fetch-{self.mailbox.name}")
         new = 0
         try:
             while (item := await queue.get()) is not None:
-                fetched_uids, parsing, raws = item
-                new += await self._store(fetched_uids, await parsing, raws, validity)
+                fetched_uids, preparing = item
+                new += await self._store(fetched_uids, await preparing, validity)
             await producer
         finally:
             producer.cancel()
@@ -143,24 +142,12 @@ class MailboxIngest:
                 await producer
         return new
 
-    def _parse(self, raws: list[bytes]) -> asyncio.Future[list[ParsedEmail]]:
-        limit = self._config.max_attachment_bytes
-        loop = asyncio.get_running_loop()
-        if self._parser is not None and raws:
-            return asyncio.ensure_future(loop.run_in_executor(self._parser, parse_many, raws, limit))
-        future: asyncio.Future[list[ParsedEmail]] = loop.create_future()
-        future.set_result(parse_many(raws, limit))
-        return future
-
-    async def _store(self, uids: list[int], parsed: list[ParsedEmail], raws: list[bytes], validity: int) -> int:
+    async def _store(self, uids: list[int], prepared: Any, validity: int) -> int:
         if not uids:
             return 0
-        batch = [to_inbound(p, raw, mailbox=self.mailbox.name, department=self.mailbox.department,
-                            imap={"uidvalidity": validity, "uid": uid})
-                 for uid, p, raw in zip(uids, parsed, raws, strict=True)]
         checkpoint = Checkpoint(self.mailbox.name, validity, max(uids))
         # A cancellation (shutdown) lets the batch's transaction finish first, then ends us.
-        storing = asyncio.ensure_future(self._inbox.receive(batch, checkpoint=checkpoint))
+        storing = asyncio.ensure_future(self._pipeline.store(prepared, checkpoint))
         try:
             stored = await asyncio.shield(storing)
         except asyncio.CancelledError:

@@ -45,10 +45,14 @@ class InboxService:
     ) -> list[StoredMessage]:
         """Store *batch* exactly once (with *checkpoint*), then publish what was new."""
         results = await self.writer.store(batch, checkpoint=checkpoint)
+        await self.announce(batch, results)
+        return results
+
+    async def announce(self, batch: Sequence[InboundMessage], results: Sequence[StoredMessage]) -> None:
+        """Publish the events for the newly stored messages of a stored *batch* (duplicates: none)."""
         for message, stored in zip(batch, results, strict=True):
             if not stored.duplicate:
                 await self._announce(message, stored)
-        return results
 
     async def _announce(self, m: InboundMessage, r: StoredMessage) -> None:
         assert r.conversation_id is not None

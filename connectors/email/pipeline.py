@@ -1,0 +1,100 @@
+"""Where a fetched batch is parsed and stored: in the event loop, or in parser and writer processes.
+
+Three set-ups, by configuration (``parse_workers``, ``writer_process``) and store:
+
+* no parser process: parse and store in the loop (tests, tiny deployments);
+* a parser process: it parses and builds the inbox's messages, the loop stores them
+  (:meth:`InboxService.receive`; PostgreSQL, whose writes leave this machine's CPU anyway);
+* a parser process and a writer process (a SQLite store): the parser hands over the batch
+  pickled, the loop passes the bytes on to the writer process, which stores the batch and the
+  checkpoint in one transaction (:func:`contact_center.inbox.writer_process.write_batch`); the loop
+  announces the stored messages. The loop itself then only speaks IMAP and publishes events, and
+  the three stages of consecutive batches run on different cores.
+
+Every set-up stores the same rows in the same single transaction per batch, in batch order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+from concurrent.futures import Executor
+from typing import Any
+
+from connectors.email.config import EmailConfig, MailboxConfig
+from connectors.email.inbound import to_inbound
+from connectors.email.mime import parse_many
+from contact_center.inbox.records import Checkpoint, InboundMessage, StoredMessage
+from contact_center.inbox.service import InboxService
+from contact_center.inbox.writer_process import write_batch
+
+
+def inbound_batch(
+    raws: list[bytes], uids: list[int], *, mailbox: str, department: str | None, validity: int, limit: int
+) -> list[InboundMessage]:
+    """Parse *raws* (fetched with *uids*) into the inbox's messages. Pure."""
+    return [to_inbound(p, raw, mailbox=mailbox, department=department, imap={"uidvalidity": validity, "uid": uid})
+            for uid, p, raw in zip(uids, parse_many(raws, limit), raws, strict=True)]
+
+
+def pickled_inbound_batch(
+    raws: list[bytes], uids: list[int], *, mailbox: str, department: str | None, validity: int, limit: int
+) -> bytes:
+    """:func:`inbound_batch`, pickled for the writer process (the loop passes the bytes on unread)."""
+    batch = inbound_batch(raws, uids, mailbox=mailbox, department=department, validity=validity, limit=limit)
+    return pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class BatchPipeline:
+    """Prepares (parses) and stores fetched batches for every mailbox of one instance."""
+
+    def __init__(
+        self,
+        *,
+        inbox: InboxService,
+        config: EmailConfig,
+        parser: Executor | None = None,
+        writer: Executor | None = None,
+        db_url: str | None = None,
+    ) -> None:
+        if writer is not None and (parser is None or db_url is None):
+            raise ValueError("a writer process needs a parser process and the store's URL")
+        self._inbox = inbox
+        self._limit = config.max_attachment_bytes
+        self._parser = parser
+        self._writer = writer
+        self._db_url = db_url
+
+    def prepare(
+        self, mailbox: MailboxConfig, uids: list[int], raws: list[bytes], validity: int
+    ) -> asyncio.Future[Any]:
+        """Start parsing a fetched batch; the future's result goes to :meth:`store`."""
+        loop = asyncio.get_running_loop()
+        args = (raws, uids)
+        kwargs = {"mailbox": mailbox.name, "department": mailbox.department, "validity": validity,
+                  "limit": self._limit}
+        if self._parser is None:
+            future: asyncio.Future[Any] = loop.create_future()
+            future.set_result(inbound_batch(*args, **kwargs))
+            return future
+        function = pickled_inbound_batch if self._writer is not None else inbound_batch
+        return asyncio.ensure_future(loop.run_in_executor(self._parser, _call, function, args, kwargs))
+
+    async def store(self, prepared: list[InboundMessage] | bytes, checkpoint: Checkpoint) -> list[StoredMessage]:
+        """Store a prepared batch with its *checkpoint* (one transaction), then announce what was new."""
+        if not isinstance(prepared, bytes):
+            return await self._inbox.receive(prepared, checkpoint=checkpoint)
+        assert self._writer is not None
+        assert self._db_url is not None
+        loop = asyncio.get_running_loop()
+        announced, results = await loop.run_in_executor(self._writer, write_batch, self._db_url, prepared,
+                                                        checkpoint)
+        wal = self._inbox.writer.wal
+        if wal is not None:
+            wal.request()
+        await self._inbox.announce(announced, results)
+        return results
+
+
+def _call(function: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    return function(*args, **kwargs)
