@@ -11,6 +11,7 @@ the caller uses the stdlib parser, which knows every repair.
 
 from __future__ import annotations
 
+import io
 import re
 from email.message import Message
 from email.parser import BytesHeaderParser
@@ -19,7 +20,35 @@ from itertools import pairwise
 
 _HEADERS = BytesHeaderParser(policy=compat32)
 _SEPARATOR = re.compile(rb"\r?\n\r?\n")
+_FIELD_NAME = re.compile(r"[\041-\071\073-\176]+")  # what the stdlib's header line pattern accepts
 MAX_DEPTH = 8
+
+
+def _header_block(head: bytes) -> Message | None:
+    """The header fields of *head* as the stdlib's ``BytesHeaderParser`` (compat32) stores them,
+    or ``None`` for anything it would flag as a defect or treat specially (then it parses).
+
+    The same line splitting (``\\r\\n``, ``\\r`` or ``\\n``), the same unfolding
+    (:meth:`Compat32.header_source_parse`), without the feed parser's line-by-line machinery.
+    """
+    msg = Message(policy=compat32)
+    lines = io.StringIO(head.decode("ascii", "surrogateescape"), newline="").readlines()
+    field: list[str] = []
+    for line in lines:
+        if line[0] in " \t":
+            if not field:
+                return None
+            field.append(line)
+            continue
+        colon = line.find(":")
+        if colon < 1 or line.startswith("From ") or not _FIELD_NAME.fullmatch(line, 0, colon):
+            return None
+        if field:
+            msg.set_raw(*compat32.header_source_parse(field))
+        field = [line]
+    if field:
+        msg.set_raw(*compat32.header_source_parse(field))
+    return msg
 
 
 def _split_head(raw: bytes) -> tuple[bytes, bytes] | None:
@@ -71,7 +100,7 @@ def parse_tree(raw: bytes, depth: int = 0) -> Message | None:
     if split is None:
         return None
     head, body = split
-    msg = _HEADERS.parsebytes(head + b"\r\n\r\n")
+    msg = (_header_block(head) if head else None) or _HEADERS.parsebytes(head + b"\r\n\r\n")
     if msg.defects:
         return None
     maintype = msg.get_content_maintype()
