@@ -50,8 +50,10 @@ async def _hub_ctx(app: web.Application) -> AsyncIterator[None]:
     hub = Hub()
     app[HUB] = hub
 
+    app[keys.LOCAL_DELIVERY] = hub
+
     async def to_user(event: UserNotified) -> None:
-        hub.send_to_user(event.user_id, event.frame)
+        hub.on_user_notified(event.user_id, event.frame, event.origin)
 
     async def to_supervisors(event: SupervisorsNotified) -> None:
         hub.send_to_supervisors(event.frame)

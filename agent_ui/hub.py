@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from contact_center.auth.roles import Principal
+from contact_center.ports import encode_frame
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +28,7 @@ DEFAULT_QUEUE_SIZE = 256
 _SEND_TIMEOUT = 10.0
 
 
-def encode_frame(frame: Mapping[str, Any]) -> bytes:
-    """A frame as the UTF-8 JSON sent on the wire (compact; non-string keys become strings)."""
-    return orjson.dumps(frame, option=orjson.OPT_NON_STR_KEYS)
+__all__ = ["DEFAULT_QUEUE_SIZE", "Connection", "Hub", "encode_frame"]
 
 
 class Connection:
@@ -61,9 +60,15 @@ class Connection:
 
 
 class Hub:
-    """Open sockets by user; delivers frames without ever blocking on a socket."""
+    """Open sockets by user; delivers frames without ever blocking on a socket.
+
+    It is this instance's :class:`contact_center.ports.LocalDelivery`: :meth:`deliver` takes a
+    frame straight from its producer (no bus hop), and ``UserNotified`` events carrying this
+    hub's :attr:`instance` as their origin are skipped (:meth:`on_user_notified`).
+    """
 
     def __init__(self, *, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
+        self.instance = uuid.uuid4().hex
         self._queue_size = queue_size
         self._by_user: dict[int, set[Connection]] = {}
         self._supervisors: set[Connection] = set()
@@ -111,8 +116,16 @@ class Hub:
 
     def send_to_user(self, user_id: int, frame: Mapping[str, Any]) -> int:
         """Queue *frame* for every socket of *user_id* here; returns how many got it."""
+        return self.deliver(user_id, frame)
+
+    def deliver(self, user_id: int, frame: Mapping[str, Any], encoded: bytes | None = None) -> int:
+        """Queue *frame* (already *encoded*, if given) for every socket of *user_id* here; how many got it."""
         conns = self._by_user.get(user_id)
-        return self._fan_out(list(conns), frame) if conns else 0
+        return self._fan_out(list(conns), frame, encoded) if conns else 0
+
+    def on_user_notified(self, user_id: int, frame: Mapping[str, Any], origin: str | None) -> int:
+        """A ``UserNotified`` from the bus: delivered here unless this instance already did (its origin)."""
+        return 0 if origin == self.instance else self.deliver(user_id, frame)
 
     def send_to_supervisors(self, frame: Mapping[str, Any]) -> int:
         """Queue *frame* for every supervisor socket here; returns how many got it."""
@@ -122,8 +135,8 @@ class Hub:
         """Queue *frame* for one socket (a reply to its own command)."""
         return self._fan_out([conn], frame) == 1
 
-    def _fan_out(self, conns: list[Connection], frame: Mapping[str, Any]) -> int:
-        text = encode_frame(frame)
+    def _fan_out(self, conns: list[Connection], frame: Mapping[str, Any], encoded: bytes | None = None) -> int:
+        text = encoded if encoded is not None else encode_frame(frame)
         sent = 0
         for conn in conns:
             if conn.offer(text):

@@ -38,7 +38,7 @@ async def _telephony_ctx(app: web.Application) -> AsyncIterator[None]:
     hook = CtiHook(
         pbxs=settings.pbx, writer=writer, directory=directory, customers=customers,
         bus=app[keys.BUS], config=TelephonyConfig.from_settings(settings, lambda n: customers.normalise("phone", n)),
-        metrics=metrics, director=lambda: app.get(keys.CALL_DIRECTOR))
+        metrics=metrics, director=lambda: app.get(keys.CALL_DIRECTOR), popper=app[keys.SCREENPOP].answered)
     app[HOOK] = hook
     yield
     await writer.close()

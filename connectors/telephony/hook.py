@@ -10,9 +10,10 @@ bus and answers the PBX:
 * A repeated post answers exactly as the first did and changes nothing.
 
 For an ``answer``/``hangup``/``dtmf`` on a leg this instance has seen, the event is announced
-*before* the store write completes (the write is still awaited before the PBX gets its reply):
-the screen pop starts while the group commit runs, which is what keeps answer-to-pop latency
-near a bare websocket send.
+*before* the store write completes (the write is still awaited before the PBX gets its reply,
+so nothing acknowledged is lost): an answer's screen pop, prepared at ring, is handed to the
+agent's socket first (``Popper``, the screen-pop service's ``answered``, called here rather than
+through the bus so that exactly one instance pops), then the event is published and stored.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import asyncio
 import hmac
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,13 +33,16 @@ from connectors.telephony.parse import CtiEvent, digest, director_reply, is_bloc
 from contact_center.bus.base import Bus
 from contact_center.customers.repository import CustomerRepository
 from contact_center.errors import AuthError, ConfigError
-from contact_center.events import CallRang
+from contact_center.events import CallAnswered, CallRang, Event
 from contact_center.http.metrics import Metrics
 from contact_center.settings import PbxSettings, Settings
 
 log = logging.getLogger(__name__)
 
 _FAST_EVENTS = ("answer", "hangup", "dtmf")
+
+# The screen pop for an answered call: (event, address=the customer's number, ambiguous=several candidates).
+Popper = Callable[..., Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,7 @@ class CtiHook:
     def __init__(
         self, *, pbxs: Iterable[PbxSettings], writer: CallWriter, directory: AgentDirectory,
         customers: CustomerRepository, bus: Bus, config: TelephonyConfig, metrics: Metrics,
-        director: Callable[[], Any], max_memo: int = 50_000,
+        director: Callable[[], Any], popper: Popper | None = None, max_memo: int = 50_000,
     ) -> None:
         self._pbxs = [(p.token.reveal().encode(), p) for p in pbxs]
         self._writer = writer
@@ -85,6 +89,7 @@ class CtiHook:
         self._config = config
         self._metrics = metrics
         self._director = director
+        self._popper = popper
         self._max_memo = max_memo
         self._seen: OrderedDict[str, asyncio.Future[dict[str, Any]]] = OrderedDict()
         self._calls: OrderedDict[str, _Memo] = OrderedDict()
@@ -140,7 +145,7 @@ class CtiHook:
             self._memo(ev.call_id, _Memo(after, memo.conversation_id, memo.customer_id))
             for event in events_for(memo.facts, after, ev, conversation_id=memo.conversation_id,
                                     customer_id=memo.customer_id):
-                await self._bus.publish(event)
+                await self._announce(event, after.customer_number)
             outcome = await self._writer.store(post)
             self._learn(ev.call_id, outcome)
             return outcome.reply
@@ -157,7 +162,7 @@ class CtiHook:
             outcome.before, outcome.after, ev, conversation_id=outcome.conversation_id,
             customer_id=outcome.customer_id, candidate_ids=outcome.candidate_ids, ringing_user_ids=ringing)
         for event in events:
-            await self._bus.publish(event)
+            await self._announce(event, outcome.after.customer_number, ambiguous=len(outcome.candidate_ids) > 1)
         rang = next((e for e in events if isinstance(e, CallRang)), None)
         if rang is not None:
             directed = await self._direct(rang)
@@ -165,6 +170,12 @@ class CtiHook:
                 await self._writer.set_reply(key, directed)
                 return directed
         return outcome.reply
+
+    async def _announce(self, event: Event, address: str | None, *, ambiguous: bool = False) -> None:
+        """Publish *event*; an answer pops first (the agent's socket before the bus)."""
+        if isinstance(event, CallAnswered) and self._popper is not None:
+            await self._popper(event, address=address, ambiguous=ambiguous)
+        await self._bus.publish(event)
 
     async def _direct(self, rang: CallRang) -> dict[str, Any]:
         director = self._director()

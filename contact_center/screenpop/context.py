@@ -92,6 +92,11 @@ class ContextCache:
         self._entries.move_to_end(conversation_id)
         return entry[1]  # type: ignore[index]
 
+    def known(self, conversation_id: int) -> bool:
+        """A context for *conversation_id* is loaded or loading (and not expired)."""
+        entry = self._entries.get(conversation_id)
+        return entry is not None and self._clock() - entry[0] <= self._ttl
+
     def peek(self, conversation_id: int) -> PopContext | None:
         """The loaded context, if any (no loading)."""
         entry = self._entries.get(conversation_id)

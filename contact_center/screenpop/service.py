@@ -2,23 +2,33 @@
 
 Listens on the bus:
 
-* ``CallRang``: load who is calling, start fetching every source for them, and show the
-  caller to the agents the PBX named as ringing (``call_ringing``).
-* ``CallAnswered``: push the ``screen_pop`` to the answering agent only (as ``UserNotified``,
-  which the agent UI delivers to that user's sockets on whichever instance they are), audit
-  it, and send a ``screen_pop_section`` for every section that answers after its deadline.
-* ``OfferAccepted`` for an email or chat: the same pop (``call_id`` null) to the agent.
+* ``CallRang``: load who is calling, start fetching every source for them, show the caller to
+  the agents the PBX named as ringing (``call_ringing``), and once every source has answered,
+  compose and encode the call's pop ahead (*prepared*), so the answer only has to send it.
+* ``OfferAccepted`` for an email or chat: the pop (``call_id`` null) to the agent.
 * ``CallEnded``: ``call_ended`` to the agents who were rung or answered.
-* ``CustomersMerged``: forget cached contexts.
+* ``CustomersMerged``: forget cached contexts and prepared pops.
 
-Each pop runs in its own task, so a slow source never holds up another agent's pop.
+The answer itself does not come through the bus: the connector that stored it calls
+:meth:`ScreenPopService.answered` on its own instance, so exactly one instance pops (every
+instance sees a ``CallAnswered`` on a shared bus). A prepared, still valid pop goes out at once;
+otherwise the pop is composed in its own task (a slow source never holds up another pop), and a
+``screen_pop_section`` follows for every section that answers after its deadline. Every pop
+delivered is audited.
+
+Frames go to a user's sockets on this instance directly (:class:`~contact_center.ports.LocalDelivery`,
+when the agent UI runs here) and then as ``UserNotified`` with this instance as origin, which the
+user's sockets on other instances receive.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -28,6 +38,7 @@ from contact_center.bus.base import Bus
 from contact_center.customers.repository import CustomerRecord, CustomerRepository
 from contact_center.errors import Forbidden, NotFound, ValidationError
 from contact_center.events import CallAnswered, CallEnded, CallRang, CustomersMerged, OfferAccepted, UserNotified
+from contact_center.ports import LocalDelivery, encode_frame
 from contact_center.screenpop.audit import AuditWriter
 from contact_center.screenpop.compose import compose_pop, ended_frame, ringing_frame, section_frame
 from contact_center.screenpop.config import OWNED_AUX, ScreenPopConfig
@@ -40,6 +51,21 @@ from contact_center.store.tables import Conversation, Department
 
 log = logging.getLogger(__name__)
 
+_MAX_PREPARED = 20_000
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A call's pop composed and encoded ahead, with what it was built from (to check it is current)."""
+
+    call_id: str
+    ctx: PopContext
+    generation: float | None  # the federation's entry the sections came from
+    frame: dict[str, Any]
+    encoded: bytes
+    statuses: dict[str, str]
+    at: float
+
 
 class ScreenPopService:
     """Composes and delivers screen pops; see the module docstring for the events it handles."""
@@ -47,6 +73,8 @@ class ScreenPopService:
     def __init__(
         self, *, db: Database, bus: Bus, customers: CustomerRepository, federation: SourceFederation,
         config: ScreenPopConfig, audit: AuditWriter,
+        local: Callable[[], LocalDelivery | None] = lambda: None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._db = db
         self._bus = bus
@@ -54,6 +82,9 @@ class ScreenPopService:
         self._federation = federation
         self._config = config
         self.audit = audit
+        self._local = local
+        self._clock = clock
+        self._prepared: OrderedDict[int, _Prepared] = OrderedDict()
         self.contexts = ContextCache(db, customers, ttl_seconds=config.cache_ttl_seconds,
                                      timeline_limit=config.timeline_limit, on_customer=self._prefetch)
         self._pairs: Pairs = {}
@@ -65,7 +96,7 @@ class ScreenPopService:
     def start(self) -> None:
         """Subscribe to the bus and start refreshing the co-purchase table."""
         self._unsubscribe = self._bus.subscribe(
-            self._on_event, CallRang, CallAnswered, CallEnded, OfferAccepted, CustomersMerged)
+            self._on_event, CallRang, CallEnded, OfferAccepted, CustomersMerged)
         self._unexpect = self._customers.on_expected(self.contexts.anticipate)
         if self._config.suggestions is not None:
             self._spawn(self._refresh_pairs())
@@ -95,17 +126,21 @@ class ScreenPopService:
             pending = self.contexts.for_call(conversation_id=event.conversation_id, address=address,
                                              customer_id=event.customer_id, ambiguous=len(event.candidate_ids) > 1)
             self._spawn(self._ring(event, pending))
-        elif isinstance(event, CallAnswered) and event.user_id is not None:
-            if self._ready(event.conversation_id):  # prefetched: compose and push now, no task hop
-                await self.deliver(event.conversation_id, event.user_id, call_id=event.call_id)
-            else:
-                self._spawn(self.deliver(event.conversation_id, event.user_id, call_id=event.call_id))
         elif isinstance(event, OfferAccepted):
             self._spawn(self._offer_accepted(event))
         elif isinstance(event, CallEnded):
             self._spawn(self._ended(event))
         elif isinstance(event, CustomersMerged):
             self.contexts.clear()
+            self._prepared.clear()
+
+    async def _notify(self, user_id: int, frame: dict[str, Any], encoded: bytes | None = None) -> None:
+        """*frame* to *user_id*'s sockets: this instance's directly, the others' through the bus."""
+        local = self._local()
+        if local is not None and local.deliver(user_id, frame, encoded):
+            await asyncio.sleep(0)  # let the socket's sender write it before anything else runs here
+        await self._bus.publish(UserNotified(user_id=user_id, frame=frame,
+                                             origin=local.instance if local is not None else None))
 
     # ------------------------------------------------------------------ ring, answer, end
 
@@ -114,39 +149,91 @@ class ScreenPopService:
         if customer.external_key:
             self._federation.prefetch(customer.external_key)
 
-    def _ready(self, conversation_id: int) -> bool:
-        ctx = self.contexts.peek(conversation_id)
-        return ctx is not None and (ctx.customer_key is None or self._federation.ready(ctx.customer_key))
-
     async def _ring(self, event: CallRang, pending: asyncio.Task[PopContext]) -> None:
         ctx = await pending
         ctx.ringing_user_ids = tuple(event.ringing_user_ids)
         if ctx.customer_key:
             self._federation.prefetch(ctx.customer_key)
-        if not event.ringing_user_ids:
+        if event.ringing_user_ids:
+            frame = ringing_frame(
+                call_id=event.call_id, conversation_id=event.conversation_id, from_number=event.from_number,
+                to_number=event.to_number, direction=event.direction, queue=event.queue,
+                customer=ctx.customer.to_dict() if ctx.customer else None,
+                candidates=[c.to_dict() for c in ctx.candidates])
+            for user_id in event.ringing_user_ids:
+                await self._notify(user_id, frame)
+        await self._prepare(event.call_id, ctx)
+
+    async def _prepare(self, call_id: str, ctx: PopContext) -> None:
+        """Compose and encode the pop ahead once every source has answered (see the module docstring)."""
+        key = ctx.customer_key
+        if key is not None:
+            await self._federation.sections(key)  # until each source's own deadline
+            if not self._federation.ready(key):
+                return  # a section is late or failed: the answer composes it (with follow-ups)
+        if self.contexts.peek(ctx.conversation_id) is not ctx:
             return
-        frame = ringing_frame(
-            call_id=event.call_id, conversation_id=event.conversation_id, from_number=event.from_number,
-            to_number=event.to_number, direction=event.direction, queue=event.queue,
+        sections = await self._sections(ctx)
+        pop = self._compose(ctx, call_id, sections)
+        self._prepared[ctx.conversation_id] = _Prepared(
+            call_id=call_id, ctx=ctx, generation=self._federation.generation(key) if key else None, frame=pop,
+            encoded=encode_frame(pop), statuses={n: r.status for n, r in sections.items()}, at=self._clock())
+        while len(self._prepared) > _MAX_PREPARED:
+            self._prepared.popitem(last=False)
+
+    def prepared_call(self, call_id: str) -> bool:
+        """Whether the pop of ringing call *call_id* is prepared and current (answering it sends at once)."""
+        return any(p.call_id == call_id and self._current(p, call_id) for p in self._prepared.values())
+
+    def _current(self, prepared: _Prepared, call_id: str) -> bool:
+        """The prepared pop still shows what a pop composed now would (same context, same results)."""
+        key = prepared.ctx.customer_key
+        return (prepared.call_id == call_id and self._clock() - prepared.at <= self._config.cache_ttl_seconds
+                and self.contexts.peek(prepared.ctx.conversation_id) is prepared.ctx
+                and (key is None or (self._federation.ready(key)
+                                     and self._federation.generation(key) == prepared.generation)))
+
+    async def answered(self, event: CallAnswered, *, address: str | None = None, ambiguous: bool = False) -> None:
+        """Pop the call to the agent who answered it; called by the connector that stored the answer.
+
+        A prepared, current pop is handed to the agent's sockets before this first awaits;
+        otherwise composing runs in its own task (with the caller's *address* and the hook's
+        identification, a call never seen ringing here costs no conversation read). Nothing
+        happens when the agent is unknown.
+        """
+        if event.user_id is None:
+            return
+        prepared = self._prepared.pop(event.conversation_id, None)
+        if prepared is None or not self._current(prepared, event.call_id):
+            if address is not None and not self.contexts.known(event.conversation_id):
+                self.contexts.for_call(conversation_id=event.conversation_id, address=address,
+                                       customer_id=event.customer_id, ambiguous=ambiguous)
+            self._spawn(self.deliver(event.conversation_id, event.user_id, call_id=event.call_id))
+            return
+        ctx = prepared.ctx
+        ctx.answered_user_ids.add(event.user_id)
+        await self._notify(event.user_id, prepared.frame, prepared.encoded)
+        self._audit_pop(event.user_id, ctx, event.call_id, prepared.statuses)
+
+    def _audit_pop(self, user_id: int, ctx: PopContext, call_id: str | None, statuses: dict[str, str]) -> None:
+        self.audit.record(user_id=user_id, customer_id=ctx.customer.id if ctx.customer else None, action="screen_pop",
+                          detail={"conversation_id": ctx.conversation_id, "call_id": call_id, "sections": statuses})
+
+    def _compose(self, ctx: PopContext, call_id: str | None, sections: dict[str, SectionResult]) -> dict[str, Any]:
+        return compose_pop(
+            call_id=call_id, conversation_id=ctx.conversation_id, channel=ctx.channel, address=ctx.address,
             customer=ctx.customer.to_dict() if ctx.customer else None,
-            candidates=[c.to_dict() for c in ctx.candidates])
-        for user_id in event.ringing_user_ids:
-            await self._bus.publish(UserNotified(user_id=user_id, frame=frame))
+            candidates=[c.to_dict() for c in ctx.candidates], sections=sections, timeline=ctx.timeline,
+            suggestions=self._suggest(sections))
 
     async def deliver(self, conversation_id: int, user_id: int, *, call_id: str | None) -> dict[str, Any]:
         """Compose the pop for *conversation_id*, push it to *user_id*, audit it; returns it."""
         ctx = await self.contexts.get(conversation_id)
         ctx.answered_user_ids.add(user_id)
         sections = await self._sections(ctx)
-        pop = compose_pop(
-            call_id=call_id, conversation_id=conversation_id, channel=ctx.channel, address=ctx.address,
-            customer=ctx.customer.to_dict() if ctx.customer else None,
-            candidates=[c.to_dict() for c in ctx.candidates], sections=sections, timeline=ctx.timeline,
-            suggestions=self._suggest(sections))
-        await self._bus.publish(UserNotified(user_id=user_id, frame=pop))
-        self.audit.record(user_id=user_id, customer_id=ctx.customer.id if ctx.customer else None, action="screen_pop",
-                          detail={"conversation_id": conversation_id, "call_id": call_id,
-                                  "sections": {n: r.status for n, r in sections.items()}})
+        pop = self._compose(ctx, call_id, sections)
+        await self._notify(user_id, pop)
+        self._audit_pop(user_id, ctx, call_id, {n: r.status for n, r in sections.items()})
         key = ctx.customer_key
         for name, result in sections.items():
             task = self._federation.pending(key, name) if key and result.status == TIMEOUT else None
@@ -168,7 +255,7 @@ class ScreenPopService:
         feeds = self._config.suggestions is not None and result.name == self._config.suggestions.source
         frame = section_frame(call_id=call_id, conversation_id=ctx.conversation_id, result=result,
                               suggestions=self._suggest({result.name: result}) if feeds else None)
-        await self._bus.publish(UserNotified(user_id=user_id, frame=frame))
+        await self._notify(user_id, frame)
         if result.status == OK:
             self.audit.record(user_id=user_id, customer_id=ctx.customer.id if ctx.customer else None,
                               action="screen_pop_section",
@@ -183,7 +270,7 @@ class ScreenPopService:
         frame = ended_frame(call_id=event.call_id, conversation_id=event.conversation_id, cause=event.cause,
                             missed=event.missed)
         for user_id in sorted(users):
-            await self._bus.publish(UserNotified(user_id=user_id, frame=frame))
+            await self._notify(user_id, frame)
 
     async def _offer_accepted(self, event: OfferAccepted) -> None:
         async with self._db.session() as s:

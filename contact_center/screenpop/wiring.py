@@ -42,7 +42,7 @@ async def screenpop_ctx(app: web.Application) -> AsyncIterator[None]:
     audit = AuditWriter(db)
     audit.start()
     service = ScreenPopService(db=db, bus=app[keys.BUS], customers=customers, federation=federation,
-                               config=config, audit=audit)
+                               config=config, audit=audit, local=lambda: app.get(keys.LOCAL_DELIVERY))
     service.start()
     app[keys.CUSTOMERS] = customers
     app[keys.FEDERATION] = federation

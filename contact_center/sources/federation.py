@@ -136,6 +136,11 @@ class SourceFederation:
             return False
         return all(t.done() and not t.cancelled() and t.result().status == OK for t in entry.tasks.values())
 
+    def generation(self, customer_key: str) -> float | None:
+        """When the cached fetch for *customer_key* started (changes whenever it is fetched afresh)."""
+        entry = self._cache.get(customer_key)
+        return entry.created if entry is not None else None
+
     def pending(self, customer_key: str, name: str) -> asyncio.Task[SectionResult] | None:
         """The still-running query of source *name* for *customer_key*, to await a late result."""
         entry = self._cache.get(customer_key)

@@ -1,0 +1,88 @@
+"""A pop prepared at ring goes to the agent before the answer is stored; the PBX reply and the audit still follow."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import select
+
+from contact_center import keys
+from contact_center.settings import Settings
+from contact_center.store.tables import Audit, Call
+from tests.component.telephony.env import AgentSocket, Pbx, start_world, world_settings
+
+
+async def _prepared(app, call_id: str) -> None:
+    service = app.app[keys.SCREENPOP]
+    async with asyncio.timeout(10):
+        while not service.prepared_call(call_id):  # noqa: ASYNC110 - a state to poll, no event announces it
+            await asyncio.sleep(0.01)
+
+
+async def test_prepared_pop_arrives_while_the_store_is_locked_and_the_reply_waits_for_the_commit(
+    start_app: Callable, settings_factory: Callable[..., Settings], tmp_path: Path,
+) -> None:
+    """With the store's write lock held elsewhere the pop still arrives; the 200 and the audit come after release."""
+    app, users = await start_world(start_app, world_settings(settings_factory, tmp_path))
+    agent = await AgentSocket.open(app, "agent_sales_1")
+    async with app.session() as http:
+        pbx = Pbx(app, http)
+        assert await pbx.call("call-p", "030 1111111") == (200, {})
+        await _prepared(app, "call-p")
+        blocker = sqlite3.connect(tmp_path / "cc.db", isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")  # a real writer holding SQLite's write lock
+        try:
+            answer = asyncio.create_task(pbx.answer("call-p", "201"))
+            pop = await agent.next("screen_pop")
+            assert not answer.done()  # the PBX is not told "stored" before it is
+            async with app.db.session() as s:
+                state = (await s.execute(select(Call.state).where(Call.call_id == "call-p"))).scalar_one()
+            assert state == "ringing"
+        finally:
+            blocker.execute("COMMIT")
+            blocker.close()
+        assert await answer == (200, {})
+    assert pop["call_id"] == "call-p"
+    assert pop["customer"]["id"] == users["customer:ann"]
+    assert pop["sections"]["sales"]["status"] == "ok"
+    await app.app[keys.SCREENPOP].audit.flush()
+    async with app.db.session() as s:
+        audit = (await s.execute(select(Audit).where(Audit.action == "screen_pop"))).scalars().all()
+        call = (await s.execute(select(Call).where(Call.call_id == "call-p"))).scalar_one()
+    assert [(a.user_id, a.customer_id, a.detail["call_id"]) for a in audit] == [
+        (users["agent_sales_1"], users["customer:ann"], "call-p")]
+    assert call.state == "answered"
+    assert call.user_id == users["agent_sales_1"]
+    assert await agent.drain() == []  # exactly one pop
+    await agent.close()
+
+
+async def test_prepared_pop_is_not_used_after_the_customer_changes(
+    start_app: Callable, settings_factory: Callable[..., Settings], tmp_path: Path,
+) -> None:
+    """An agent links the ringing call to another customer: the answer pops that customer, not the prepared one."""
+    app, users = await start_world(start_app, world_settings(settings_factory, tmp_path))
+    agent = await AgentSocket.open(app, "agent_sales_1")
+    async with app.session() as http:
+        pbx = Pbx(app, http)
+        assert await pbx.call("call-q", "030 1111111") == (200, {})
+        await _prepared(app, "call-q")
+        async with app.db.session() as s:
+            conversation_id = (await s.execute(
+                select(Call.conversation_id).where(Call.call_id == "call-q"))).scalar_one()
+        client = await app.login("agent_sales_1")
+        resp = await client.post(f"/api/v1/customers/{users['customer:bob']}/identities",
+                                 json={"kind": "phone", "value": "+49 30 9999999",
+                                       "conversation_id": conversation_id})
+        await client.close()
+        assert resp.status in (200, 201)
+        linked = await agent.next("screen_pop")
+        assert linked["customer"]["id"] == users["customer:bob"]
+        assert await pbx.answer("call-q", "201") == (200, {})
+        pop = await agent.next("screen_pop")
+    assert pop["call_id"] == "call-q"
+    assert pop["customer"]["id"] == users["customer:bob"]
+    await agent.close()
