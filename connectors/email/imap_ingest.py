@@ -23,7 +23,7 @@ import aioimaplib
 from connectors.email.config import EmailConfig, MailboxConfig
 from connectors.email.imap_protocol import batches, has_new_mail, says_bye
 from connectors.email.imap_session import ConnectionDropped, ImapError, ImapSession, open_session
-from connectors.email.pipeline import BatchPipeline
+from connectors.email.pipeline import BatchPipeline, discard
 from contact_center.inbox.records import Checkpoint, StoredMessage
 from contact_center.inbox.service import InboxService
 
@@ -140,6 +140,9 @@ class MailboxIngest:
             producer.cancel()
             with contextlib.suppress(asyncio.CancelledError, *NETWORK_ERRORS):
                 await producer
+            while not queue.empty():  # batches fetched but not stored (an error or a stop)
+                if (left := queue.get_nowait()) is not None:
+                    discard(left[1])
         return new
 
     async def _store(self, uids: list[int], prepared: Any, validity: int) -> int:

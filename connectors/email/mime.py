@@ -225,6 +225,10 @@ def _decoded(part: Message) -> Any:
 
 
 def _filename(part: Message) -> str | None:
+    # ``filename`` (disposition) and ``name`` (type) are the only sources; most body parts have
+    # neither word in those fields, and then parsing their parameters cannot find one.
+    if not any("name" in str(part.get(field, "")).lower() for field in ("content-disposition", "content-type")):
+        return None
     raw = part.get_filename()
     if raw is None:
         return None

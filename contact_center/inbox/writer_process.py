@@ -36,7 +36,7 @@ def for_announcement(m: InboundMessage, r: StoredMessage) -> InboundMessage:
 
 
 def write_batch(
-    url: str, payload: bytes, checkpoint: Checkpoint | None
+    url: str, payload: bytes | memoryview, checkpoint: Checkpoint | None
 ) -> tuple[list[InboundMessage], list[StoredMessage]]:
     """Store the pickled ``list[InboundMessage]`` *payload* (with *checkpoint*) in one transaction
     on the SQLite store at *url*; returns the messages as announced and one result per message.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import func, select, update
 
 from connectors.email import EMAIL_INGESTS
@@ -37,16 +38,18 @@ async def test_connection_dropped_mid_idle_reconnects_and_reads_later_mail(
     assert event.subject == "After the drop"
 
 
+@pytest.mark.parametrize("parse_workers", [0, 1], ids=["in-loop", "parser-and-writer-processes"])
 async def test_restart_mid_batch_loses_and_repeats_nothing(
-    dovecot: DovecotForTest, email_app: EmailAppStarter, start_app, settings_factory,  # type: ignore[no-untyped-def]
+    dovecot: DovecotForTest, email_app: EmailAppStarter, parse_workers: int,
 ):
     """Stop the app while it is still catching up in small batches, restart it, and rewind the
-    checkpoint as a crash between store and checkpoint would: every mail is stored exactly once.
-    (A SIGKILL in the middle of a batch is measured by bench/email_ingest.py.)"""
+    checkpoint as a crash between store and checkpoint would: every mail is stored exactly once,
+    whether batches are parsed and stored in the loop or in the parser and writer processes
+    (pipelined). (A SIGKILL in the middle of a batch is measured by bench/email_ingest.py.)"""
     total = 400
     append_all(dovecot.host, dovecot.imap_port, dovecot.user, dovecot.password,
                [mail(f"Mail {i}", f"body {i}", msgid=f"<restart-{i}@example.org>") for i in range(total)])
-    section = email_section(dovecot, batch_size=2)
+    section = email_section(dovecot, batch_size=2, parse_workers=parse_workers)
     # The first batch's announcement asks the ingest to stop at its next safe point (what shutdown
     # does first), so the stop lands after a few of the 200 small transactions, however fast they run.
     first = await email_app(section, stop_on_first_mail=True)

@@ -1,0 +1,76 @@
+"""Batches parsed in the parser process and stored from the writer process, through shared memory."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.shared_memory import SharedMemory
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from connectors.email.pipeline import discard, shared_inbound_batch, write_shared_batch
+from contact_center.inbox.records import Checkpoint
+from contact_center.store.migrate import upgrade
+from contact_center.store.session import Database
+from contact_center.store.tables import MailboxCheckpoint, Message
+from tests.integration.email.mails import mail
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated SQLite store in a file (the writer process needs one)."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'pipe.db'}")
+    await upgrade(db)
+    yield db
+    await db.close()
+
+
+def _batch(first: int, count: int) -> tuple[list[bytes], list[int]]:
+    return [mail(f"Mail {i}", f"body {i}", msgid=f"<pipe-{i}@example.org>") for i in range(first, first + count)], \
+        list(range(first + 1, first + count + 1))
+
+
+def _gone(name: str) -> bool:
+    try:
+        SharedMemory(name=name).close()
+    except FileNotFoundError:
+        return True
+    return False
+
+
+async def test_writer_process_stores_each_mail_once_and_frees_the_segment(store: Database) -> None:
+    """A batch stored twice by the writer process (a refetch after a crash) is stored once; the
+    checkpoint moves with it and no shared memory is left behind."""
+    raws, uids = _batch(0, 30)
+    kwargs = {"mailbox": "support", "department": None, "validity": 7, "limit": 1_000_000}
+    loop = asyncio.get_running_loop()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as writer:
+        results = []
+        for _ in range(2):
+            shared = shared_inbound_batch(raws, uids, **kwargs)
+            announced, stored = await loop.run_in_executor(writer, write_shared_batch, store.url, shared,
+                                                           Checkpoint("support", 7, uids[-1]))
+            assert _gone(shared.name)
+            assert [m.external_id for m in announced] == [f"<pipe-{i}@example.org>" for i in range(30)]
+            assert all(m.raw is None for m in announced)  # the announcement does not carry the bytes back
+            results.append(stored)
+    assert [s.duplicate for s in results[0]] == [False] * 30
+    assert [s.duplicate for s in results[1]] == [True] * 30
+    async with store.session() as s:
+        assert (await s.execute(select(func.count()).select_from(Message))).scalar() == 30
+        checkpoint = await s.get(MailboxCheckpoint, "support")
+    assert checkpoint is not None
+    assert (checkpoint.uidvalidity, checkpoint.last_uid) == (7, 30)
+
+
+async def test_a_prepared_batch_that_is_never_stored_is_discarded() -> None:
+    """Stopping with parsed batches still queued removes their shared memory."""
+    raws, uids = _batch(100, 3)
+    future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+    future.set_result(shared_inbound_batch(raws, uids, mailbox="support", department=None, validity=1, limit=10))
+    discard(future)
+    assert _gone(future.result().name)  # type: ignore[attr-defined]
