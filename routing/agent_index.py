@@ -32,24 +32,16 @@ MAX_SKILL_ORDERS = 16  # per department and channel; rarer skill sets are answer
 _ORDER_OF = {"round_robin": "offer", "least_occupied": "occupancy"}
 
 
-class _Order:
-    """One sorted list of entries and how many of them are stale."""
-
-    __slots__ = ("entries", "stale")
-
-    def __init__(self) -> None:
-        self.entries: list[Entry] = []
-        self.stale = 0
-
-
 class _Group:
-    """The ready agents of one (department, channel) and the orders asked of it so far."""
+    """The ready agents of one (department, channel), the orders asked of it so far, and how many
+    entries each of those lists holds for agents who have left or changed since (stale)."""
 
-    __slots__ = ("members", "orders")
+    __slots__ = ("members", "orders", "stale")
 
     def __init__(self) -> None:
         self.members: dict[int, int] = {}  # user id -> version of their current entries
-        self.orders: dict[object, _Order] = {}  # "idle" / "offer" / "occupancy" / a skill set -> its list
+        self.orders: dict[object, list[Entry]] = {}  # "idle" / "offer" / "occupancy" / a skill set -> sorted
+        self.stale = 0  # at most this many stale entries in each list
 
 
 def _entry(order: object, agent: AgentState, version: int) -> Entry:
@@ -88,18 +80,18 @@ class AgentIndex:
         version = self._version[uid] = self._version.get(uid, 0) + 1
         for group in self._in.pop(uid, ()):
             del group.members[uid]
-            for order in group.orders.values():
-                order.stale += 1
-                if order.stale > 8 + len(order.entries) // 2:
-                    self._compact(order)
+            group.stale += 1
+            if group.stale > 8 + len(group.members):
+                self._compact(group)
         if agent.presence != "available" or agent.offer is not None:
             return
+        load = agent.load
         groups = [self._group(d, channel) for channel, cap in agent.capacity.items()
-                  if agent.load.get(channel, 0) < cap for d in agent.departments]
+                  if load.get(channel, 0) < cap for d in agent.departments]
         for group in groups:
             group.members[uid] = version
-            for name, order in group.orders.items():
-                insort(order.entries, _entry(name, agent, version))
+            for name, entries in group.orders.items():
+                insort(entries, _entry(name, agent, version))
         if groups:
             self._in[uid] = groups
 
@@ -109,25 +101,25 @@ class AgentIndex:
             group = self._groups[(department, channel)] = _Group()
         return group
 
-    def _compact(self, order: _Order) -> None:
-        version = self._version
-        order.entries = [e for e in order.entries if version.get(e[-2]) == e[-1]]
-        order.stale = 0
+    def _compact(self, group: _Group) -> None:
+        members = group.members
+        for name, entries in group.orders.items():
+            group.orders[name] = [e for e in entries if members.get(e[-2]) == e[-1]]
+        group.stale = 0
 
     def ready(self, department: str, channel: str) -> list[AgentState]:
         """The agents the index holds as ready for this department and channel, longest idle first."""
         group = self._groups.get((department, channel))
         if group is None:
             return []
-        return [self.agents[e[-2]] for e in self._order(group, "idle").entries if group.members.get(e[-2]) == e[-1]]
+        return [self.agents[e[-2]] for e in self._order(group, "idle") if group.members.get(e[-2]) == e[-1]]
 
-    def _order(self, group: _Group, name: object) -> _Order:
-        order = group.orders.get(name)
-        if order is None:  # first use: built from the group's members, then kept up to date
-            order = group.orders[name] = _Order()
+    def _order(self, group: _Group, name: object) -> list[Entry]:
+        entries = group.orders.get(name)
+        if entries is None:  # first use: built from the group's members, then kept up to date
             agents = self.agents
-            order.entries = sorted(_entry(name, agents[uid], v) for uid, v in group.members.items())
-        return order
+            entries = group.orders[name] = sorted(_entry(name, agents[uid], v) for uid, v in group.members.items())
+        return entries
 
     def choose(self, strategy: str, need: Need, now: float) -> AgentState | None:
         """The agent *strategy* picks for *need*, as :func:`routing.selection.choose` over the department."""
@@ -142,8 +134,7 @@ class AgentIndex:
         else:
             name = _ORDER_OF.get(strategy, "idle")
         members, agents = group.members, self.agents
-        order = self._order(group, name)
-        entries, leading = order.entries, -1  # stale entries before the first current one
+        entries, leading = self._order(group, name), -1  # stale entries before the first current one
         for i, entry in enumerate(entries):
             uid = entry[-2]
             if members.get(uid) == entry[-1]:
@@ -156,7 +147,6 @@ class AgentIndex:
             agent, leading = None, len(entries) if leading < 0 else leading
         if leading > 0:  # the chosen agents' old entries gather at the best end: drop them now
             del entries[:leading]
-            order.stale = max(0, order.stale - leading)
         return agent
 
     def _best_skill_scan(self, group: _Group, need: Need, now: float) -> AgentState | None:

@@ -19,12 +19,20 @@ MEMO_TOKENS = 50_000  # distinct words whose hits FieldIndex remembers (then it 
 
 def fold(text: str) -> str:
     """Case-insensitive, Unicode-normalised form used for every text comparison."""
-    return unicodedata.normalize("NFC", text).casefold().strip()
+    if not text.isascii():  # ASCII text is already in NFC
+        text = unicodedata.normalize("NFC", text)
+    return text.casefold().strip()
+
+
+# ASCII bytes that are not word characters (for ASCII text, ``\w`` is exactly [A-Za-z0-9_]) -> space.
+_ASCII_SPACES = bytes(c if (chr(c).isascii() and (chr(c).isalnum() or c == ord("_"))) else 32 for c in range(256))
 
 
 def words(text: str) -> tuple[frozenset[str], str]:
     """The folded words of *text*, and the words joined by single spaces (with a space at each end)."""
-    tokens = WORD.findall(fold(text))
+    folded = fold(text)
+    # ASCII: the same split as WORD.findall, without a regex match object per word.
+    tokens = folded.encode().translate(_ASCII_SPACES).decode().split() if folded.isascii() else WORD.findall(folded)
     return frozenset(tokens), " " + " ".join(tokens) + " "
 
 

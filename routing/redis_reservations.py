@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import replace
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -135,7 +134,8 @@ class RedisReservations(Reservations):
         """See :meth:`Reservations.claim`. With *agent* (the caller's copy), a successful claim needs no read.
 
         The script answers what it read of the agent (load on the contact's channel, wrap-up end);
-        the outcome's agent is *agent* with those and the new offer. Without *agent*, or when the
+        the outcome's agent is *agent*, updated in place with those and the new offer (as the
+        in-memory store updates the agent it shares with the mirror). Without *agent*, or when the
         claim fails (the caller's copy was stale), the agent is read back from Redis.
         """
         cid = str(conversation_id)
@@ -220,7 +220,9 @@ class RedisReservations(Reservations):
 
 
 def _claimed(agent: AgentState, conversation_id: int, now: float, answer: Any) -> AgentState:
-    """The caller's copy of *agent* after a successful claim, with what the claim read and wrote."""
+    """The caller's copy of *agent*, updated in place with what a successful claim read and wrote."""
     channel, load, wrap_until = _text(answer).split("\t")
-    return replace(agent, presence="available", offer=conversation_id, last_offer_at=now,
-                   wrap_until=float(wrap_until), load={**agent.load, channel: int(float(load))})
+    agent.presence, agent.offer, agent.last_offer_at = "available", conversation_id, now
+    agent.wrap_until = float(wrap_until)
+    agent.load[channel] = int(float(load))
+    return agent

@@ -44,7 +44,7 @@ class Plan:
 
     steps: tuple[Step, ...]
     modifiers_after: tuple[tuple[Step, ...], ...]
-    labels: dict[int, str]  # rule number -> its label, made once
+    says: dict[int, tuple[str, str]]  # rule number -> what its reason says before and after the evidence
 
 
 def compile_plan(rules: Sequence[Rule], index: dict[str, FieldIndex]) -> Plan:
@@ -62,7 +62,12 @@ def compile_plan(rules: Sequence[Rule], index: dict[str, FieldIndex]) -> Plan:
     if group:
         steps.append(_group_step(group, index))
     after = tuple(tuple(s for s in steps[i + 1:] if s.modifier) for i in range(len(steps)))
-    return Plan(tuple(steps), after, {r.number: r.label() for r in rules})
+    return Plan(tuple(steps), after, {r.number: _says(r) for r in rules})
+
+
+def _says(rule: Rule) -> tuple[str, str]:
+    outcome = rule.department if rule.department is not None else f"priority {rule.priority:+d}"
+    return f"{rule.label()}: ", f" -> {outcome}"
 
 
 def _groupable(rule: Rule) -> bool:
@@ -96,13 +101,14 @@ def _lookup(rules: Iterable[Rule]) -> Check:
             table.setdefault(value, rule)  # the first rule naming a value wins
 
     def check(facts: Facts) -> Hit | None:
-        actual = facts.get(field)
+        actual = facts.get(field) if derived else facts.values.get(field)
         if actual is None:
             return None
         text = facts.normal(field, actual)
         rule = table.get(text)
         return (rule, f"{field} = {text}") if rule is not None else None
 
+    derived = field == "text"  # made from other fields; every other field is a plain value
     return check
 
 

@@ -65,8 +65,9 @@ class Facts:
     def get(self, name: str) -> Any:
         if name == "text":  # subject, body and chat topic together
             if self._text is None:
-                parts = [self.values.get(k) for k in ("subject", "body", "chat_topic")]
-                self._text = " ".join(str(p) for p in parts if p)
+                values = self.values
+                parts = [p for p in (values.get("subject"), values.get("body"), values.get("chat_topic")) if p]
+                self._text = " ".join(map(str, parts))
             return self._text or None
         return self.values.get(name)
 
@@ -214,13 +215,11 @@ def decide(rules: Sequence[Rule], facts: Facts, *, default: str, suggested: str 
     hits, winner = first_hits(plan, facts)
     priority, reasons, fired = base_priority, [], []
     skills: dict[str, int] = {}
-    labels = plan.labels
+    says = plan.says
     for rule, evidence in hits:
         fired.append(rule.number)
-        if rule.department is not None:
-            reasons.append(f"{labels[rule.number]}: {evidence} -> {rule.department}")
-        else:
-            reasons.append(f"{labels[rule.number]}: {evidence} -> priority {rule.priority:+d}")
+        before, after = says[rule.number]
+        reasons.append(before + evidence + after)
         priority += rule.priority
         for skill, level in rule.skills.items():
             skills[skill] = max(skills.get(skill, 0), level)

@@ -48,6 +48,8 @@ class Need:
 
 def need_of(contact: ContactState, *, now: float, reoffer_after: float) -> Need:
     """The contact's need; agents who declined it less than *reoffer_after* seconds ago are excluded."""
+    if not contact.declined:
+        return Need(contact.channel, contact.department, contact.skills)
     recent = frozenset(int(u) for u, at in contact.declined.items() if now - at < reoffer_after)
     return Need(contact.channel, contact.department, contact.skills, recent)
 
