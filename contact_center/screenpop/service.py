@@ -18,7 +18,8 @@ delivered is audited.
 
 Frames go to a user's sockets on this instance directly (:class:`~contact_center.ports.LocalDelivery`,
 when the agent UI runs here) and then as ``UserNotified`` with this instance as origin, which the
-user's sockets on other instances receive.
+user's sockets on other instances receive. ``call_ringing`` and ``call_ended`` come from events
+that every instance receives, so each instance sends them to its own sockets only.
 """
 
 from __future__ import annotations
@@ -134,11 +135,18 @@ class ScreenPopService:
             self.contexts.clear()
             self._prepared.clear()
 
-    async def _notify(self, user_id: int, frame: dict[str, Any], encoded: bytes | None = None) -> None:
-        """*frame* to *user_id*'s sockets: this instance's directly, the others' through the bus."""
+    async def _notify(self, user_id: int, frame: dict[str, Any], encoded: bytes | None = None, *,
+                      here_only: bool = False) -> None:
+        """*frame* to *user_id*'s sockets: this instance's directly, the others' through the bus.
+
+        *here_only* for frames caused by events every instance receives (``CallRang``,
+        ``CallEnded`` on a shared bus): each instance then serves its own sockets, once each.
+        """
         local = self._local()
         if local is not None and local.deliver(user_id, frame, encoded):
             await asyncio.sleep(0)  # let the socket's sender write it before anything else runs here
+        if here_only and local is not None:
+            return
         await self._bus.publish(UserNotified(user_id=user_id, frame=frame,
                                              origin=local.instance if local is not None else None))
 
@@ -161,7 +169,7 @@ class ScreenPopService:
                 customer=ctx.customer.to_dict() if ctx.customer else None,
                 candidates=[c.to_dict() for c in ctx.candidates])
             for user_id in event.ringing_user_ids:
-                await self._notify(user_id, frame)
+                await self._notify(user_id, frame, here_only=True)
         await self._prepare(event.call_id, ctx)
 
     async def _prepare(self, call_id: str, ctx: PopContext) -> None:
@@ -270,7 +278,7 @@ class ScreenPopService:
         frame = ended_frame(call_id=event.call_id, conversation_id=event.conversation_id, cause=event.cause,
                             missed=event.missed)
         for user_id in sorted(users):
-            await self._notify(user_id, frame)
+            await self._notify(user_id, frame, here_only=True)
 
     async def _offer_accepted(self, event: OfferAccepted) -> None:
         async with self._db.session() as s:
