@@ -30,6 +30,7 @@ def register(app: web.Application) -> None:
 async def _telephony_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[keys.SETTINGS]
     customers = app[keys.CUSTOMERS]
+    screenpop = app[keys.SCREENPOP]
     metrics = app[keys.METRICS]
     metrics.describe("cc_cti_events_total", "counter", "CTI events received by event and PBX")
     writer = CallWriter(app[keys.DB], customers)
@@ -38,7 +39,8 @@ async def _telephony_ctx(app: web.Application) -> AsyncIterator[None]:
     hook = CtiHook(
         pbxs=settings.pbx, writer=writer, directory=directory, customers=customers,
         bus=app[keys.BUS], config=TelephonyConfig.from_settings(settings, lambda n: customers.normalise("phone", n)),
-        metrics=metrics, director=lambda: app.get(keys.CALL_DIRECTOR), popper=app[keys.SCREENPOP].answered)
+        metrics=metrics, director=lambda: app.get(keys.CALL_DIRECTOR), popper=screenpop.answered,
+        audit=lambda row: screenpop.audit.record(**row))
     app[HOOK] = hook
     yield
     await writer.close()

@@ -47,6 +47,9 @@ class Post:
     from_number: str | None = None
     to_number: str | None = None
     at: dt.datetime = field(default_factory=utcnow)
+    # ``audit`` rows to write in the same transaction (a screen pop already shown for this post);
+    # written even when the post turns out to be a repeat, since the pop did go out.
+    audit: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,9 @@ def apply_batch(io: CoreIO, posts: list[Post]) -> list[Outcome]:
         outcomes.append(Outcome(duplicate=False, reply=post.reply))
     _write(io, legs, fresh, [(loaded.conversations[i], before) for i, before in originals.items()],
            [p for _, p, *_ in applied])
+    audit = [row for p in posts for row in p.audit]
+    if audit:
+        io.insert("audit", audit)
     for index, post, leg, before, after, candidates in applied:
         outcomes[index] = Outcome(duplicate=False, reply=post.reply, before=before, after=after,
                                   conversation_id=leg.conv["id"], customer_id=leg.conv["customer_id"],

@@ -18,13 +18,14 @@ from typing import Any
 from sqlalchemy import Column, Connection, Dialect, Table, bindparam, insert, select, update
 
 from contact_center.customers.identity import Match
-from contact_center.store.tables import Call, Conversation
+from contact_center.store.tables import Audit, Call, Conversation
 from contact_center.store.tables import CtiEvent as CtiEventRow
 
 CALL: Table = Call.__table__  # type: ignore[assignment]
 CONVERSATION: Table = Conversation.__table__  # type: ignore[assignment]
 CTI_EVENT: Table = CtiEventRow.__table__  # type: ignore[assignment]
-TABLES = {t.name: t for t in (CALL, CONVERSATION, CTI_EVENT)}
+AUDIT: Table = Audit.__table__  # type: ignore[assignment]
+TABLES = {t.name: t for t in (CALL, CONVERSATION, CTI_EVENT, AUDIT)}
 
 Owners = Callable[[Connection, str, Iterable[str]], Mapping[str, tuple[int, ...]]]
 Identify = Callable[[Connection, str, str], Match]

@@ -41,8 +41,9 @@ log = logging.getLogger(__name__)
 
 _FAST_EVENTS = ("answer", "hangup", "dtmf")
 
-# The screen pop for an answered call: (event, address=the customer's number, ambiguous=several candidates).
-Popper = Callable[..., Awaitable[None]]
+# The screen pop for an answered call: (event, address=the customer's number, ambiguous=several candidates)
+# -> the audit row of a pop shown now, to store with the answer (see ScreenPopService.answered).
+Popper = Callable[..., Awaitable[dict[str, Any] | None]]
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,8 @@ class CtiHook:
     def __init__(
         self, *, pbxs: Iterable[PbxSettings], writer: CallWriter, directory: AgentDirectory,
         customers: CustomerRepository, bus: Bus, config: TelephonyConfig, metrics: Metrics,
-        director: Callable[[], Any], popper: Popper | None = None, max_memo: int = 50_000,
+        director: Callable[[], Any], popper: Popper | None = None,
+        audit: Callable[[dict[str, Any]], None] | None = None, max_memo: int = 50_000,
     ) -> None:
         self._pbxs = [(p.token.reveal().encode(), p) for p in pbxs]
         self._writer = writer
@@ -90,6 +92,7 @@ class CtiHook:
         self._metrics = metrics
         self._director = director
         self._popper = popper
+        self._audit = audit  # records an audit row on its own (when it cannot go with the post)
         self._max_memo = max_memo
         self._seen: OrderedDict[str, asyncio.Future[dict[str, Any]]] = OrderedDict()
         self._calls: OrderedDict[str, _Memo] = OrderedDict()
@@ -145,8 +148,10 @@ class CtiHook:
             self._memo(ev.call_id, _Memo(after, memo.conversation_id, memo.customer_id))
             for event in events_for(memo.facts, after, ev, conversation_id=memo.conversation_id,
                                     customer_id=memo.customer_id):
-                await self._announce(event, after.customer_number)
-            outcome = await self._writer.store(post)
+                shown = await self._announce(event, after.customer_number)
+                if shown is not None:
+                    post.audit.append(shown)
+            outcome = await self._store_audited(post)
             self._learn(ev.call_id, outcome)
             return outcome.reply
         if memo is None and ev.event == "answer" and not blocked:
@@ -162,7 +167,10 @@ class CtiHook:
             outcome.before, outcome.after, ev, conversation_id=outcome.conversation_id,
             customer_id=outcome.customer_id, candidate_ids=outcome.candidate_ids, ringing_user_ids=ringing)
         for event in events:
-            await self._announce(event, outcome.after.customer_number, ambiguous=len(outcome.candidate_ids) > 1)
+            shown = await self._announce(event, outcome.after.customer_number,
+                                         ambiguous=len(outcome.candidate_ids) > 1)
+            if shown is not None and self._audit is not None:
+                self._audit(shown)  # the answer is stored already: the service's audit writer takes it
         rang = next((e for e in events if isinstance(e, CallRang)), None)
         if rang is not None:
             directed = await self._direct(rang)
@@ -171,11 +179,23 @@ class CtiHook:
                 return directed
         return outcome.reply
 
-    async def _announce(self, event: Event, address: str | None, *, ambiguous: bool = False) -> None:
-        """Publish *event*; an answer pops first (the agent's socket before the bus)."""
+    async def _announce(self, event: Event, address: str | None, *, ambiguous: bool = False) -> dict[str, Any] | None:
+        """Publish *event*; an answer pops first (agent's socket before the bus). Returns a shown pop's audit row."""
+        shown = None
         if isinstance(event, CallAnswered) and self._popper is not None:
-            await self._popper(event, address=address, ambiguous=ambiguous)
+            shown = await self._popper(event, address=address, ambiguous=ambiguous)
         await self._bus.publish(event)
+        return shown
+
+    async def _store_audited(self, post: Post) -> Outcome:
+        """Store *post* with its audit rows; if that fails, the rows still reach the audit writer."""
+        try:
+            return await self._writer.store(post)
+        except BaseException:
+            if self._audit is not None:
+                for row in post.audit:
+                    self._audit(row)
+            raise
 
     async def _direct(self, rang: CallRang) -> dict[str, Any]:
         director = self._director()

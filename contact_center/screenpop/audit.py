@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from typing import Any
 
@@ -46,10 +47,11 @@ class AuditWriter:
             await self._task
         self._task = None
 
-    def record(self, *, user_id: int | None, customer_id: int | None, action: str, detail: dict[str, Any]) -> None:
-        """Queue one entry; returns at once."""
+    def record(self, *, user_id: int | None, customer_id: int | None, action: str, detail: dict[str, Any],
+               at: dt.datetime | None = None) -> None:
+        """Queue one entry (made *at* that moment, now by default); returns at once."""
         self._buffer.append(Audit(user_id=user_id, customer_id=customer_id, action=action, detail=detail,
-                                  at=utcnow()))
+                                  at=at or utcnow()))
         self._recorded += 1
         self._wake.set()
 

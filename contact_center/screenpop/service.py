@@ -48,7 +48,7 @@ from contact_center.screenpop.suggestions import Pairs, co_purchase_pairs, owned
 from contact_center.sources.federation import SourceFederation
 from contact_center.sources.result import OK, TIMEOUT, UNAVAILABLE, SectionResult
 from contact_center.store.session import Database
-from contact_center.store.tables import Conversation, Department
+from contact_center.store.tables import Conversation, Department, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -201,27 +201,34 @@ class ScreenPopService:
                 and (key is None or (self._federation.ready(key)
                                      and self._federation.generation(key) == prepared.generation)))
 
-    async def answered(self, event: CallAnswered, *, address: str | None = None, ambiguous: bool = False) -> None:
+    async def answered(self, event: CallAnswered, *, address: str | None = None,
+                       ambiguous: bool = False) -> dict[str, Any] | None:
         """Pop the call to the agent who answered it; called by the connector that stored the answer.
 
-        A prepared, current pop is handed to the agent's sockets before this first awaits;
-        otherwise composing runs in its own task (with the caller's *address* and the hook's
-        identification, a call never seen ringing here costs no conversation read). Nothing
-        happens when the agent is unknown.
+        A prepared, current pop is handed to the agent's sockets before this first awaits, and
+        its audit row (``audit`` table columns) is returned: the caller writes it in the same
+        transaction as the answer, so it is as durable as the event (and, should that write
+        fail, passes it to :meth:`AuditWriter.record`). Otherwise composing runs in its own task
+        (with the caller's *address* and the hook's identification, a call never seen ringing
+        here costs no conversation read), audits itself, and this returns ``None``, as it does
+        when the agent is unknown.
         """
         if event.user_id is None:
-            return
+            return None
         prepared = self._prepared.pop(event.conversation_id, None)
         if prepared is None or not self._current(prepared, event.call_id):
             if address is not None and not self.contexts.known(event.conversation_id):
                 self.contexts.for_call(conversation_id=event.conversation_id, address=address,
                                        customer_id=event.customer_id, ambiguous=ambiguous)
             self._spawn(self.deliver(event.conversation_id, event.user_id, call_id=event.call_id))
-            return
+            return None
         ctx = prepared.ctx
         ctx.answered_user_ids.add(event.user_id)
         await self._notify(event.user_id, prepared.frame, prepared.encoded)
-        self._audit_pop(event.user_id, ctx, event.call_id, prepared.statuses)
+        return {"user_id": event.user_id, "customer_id": ctx.customer.id if ctx.customer else None,
+                "action": "screen_pop", "at": utcnow(),
+                "detail": {"conversation_id": ctx.conversation_id, "call_id": event.call_id,
+                           "sections": prepared.statuses}}
 
     def _audit_pop(self, user_id: int, ctx: PopContext, call_id: str | None, statuses: dict[str, str]) -> None:
         self.audit.record(user_id=user_id, customer_id=ctx.customer.id if ctx.customer else None, action="screen_pop",
