@@ -94,6 +94,8 @@ class FieldIndex:
         self.short: list[tuple[str, int]] = []
         self.phrases: list[tuple[str, int]] = []
         self._memo: dict[str, tuple[tuple[int, int, str], ...]] = {}  # word -> what it hits (a cache)
+        self._misses: set[str] = set()  # the words in _memo that hit nothing
+        self._phrases: list[tuple[str, str, int]] = []  # (first word, phrase, rule number)
 
     def add(self, number: int, keywords: Keywords) -> None:
         for word in keywords.words:
@@ -104,25 +106,30 @@ class FieldIndex:
             else:
                 self.short.append((prefix, number))
         self.phrases.extend((phrase, number) for phrase in keywords.phrases)
+        self._phrases.extend((phrase.split()[0], phrase, number) for phrase in keywords.phrases)
         self._memo.clear()
+        self._misses.clear()
 
     def scan(self, tokens: frozenset[str], joined: str) -> dict[int, str]:
         """Rule number -> the keyword that matched (exact word, else prefix, else phrase; then alphabetical)."""
         best: dict[int, tuple[int, str]] = {}
-        memo = self._memo
-        for token in tokens:
+        memo, misses = self._memo, self._misses
+        for token in tokens - misses:  # most words hit nothing, and are known not to after their first time
             found = memo.get(token)
             if found is None:
                 found = self._token_hits(token)
                 if len(memo) >= MEMO_TOKENS:
                     memo.clear()
+                    misses.clear()
                 memo[token] = found
+                if not found:
+                    misses.add(token)
             for number, rank, keyword in found:
                 current = best.get(number)
                 if current is None or (rank, keyword) < current:
                     best[number] = (rank, keyword)
-        for phrase, number in self.phrases:
-            if phrase in joined:
+        for first, phrase, number in self._phrases:
+            if first in tokens and phrase in joined:
                 _keep(best, (number,), 2, phrase.strip())
         return {number: keyword for number, (_, keyword) in best.items()}
 
