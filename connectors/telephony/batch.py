@@ -97,8 +97,16 @@ class _Loaded:
     owners: Mapping[str, tuple[int, ...]]
 
 
-def apply_batch(io: CoreIO, posts: list[Post]) -> list[Outcome]:
-    """Apply *posts* in order through *io* (the caller commits); one :class:`Outcome` per post."""
+def apply_batch(io: CoreIO, posts: list[Post], audit: list[dict[str, Any]] | None = None) -> list[Outcome]:
+    """Apply *posts* in order through *io* (the caller commits); one :class:`Outcome` per post.
+
+    *audit* rows (and every post's own) are inserted in the same transaction.
+    """
+    rows = [row for p in posts for row in p.audit] + list(audit or ())
+    if rows:
+        io.insert("audit", rows)
+    if not posts:
+        return []
     stored = io.stored_replies({p.digest for p in posts})
     loaded = _load(io, posts)
     originals = {cid: dict(conv) for cid, conv in loaded.conversations.items()}
@@ -122,9 +130,6 @@ def apply_batch(io: CoreIO, posts: list[Post]) -> list[Outcome]:
         outcomes.append(Outcome(duplicate=False, reply=post.reply))
     _write(io, legs, fresh, [(loaded.conversations[i], before) for i, before in originals.items()],
            [p for _, p, *_ in applied])
-    audit = [row for p in posts for row in p.audit]
-    if audit:
-        io.insert("audit", audit)
     for index, post, leg, before, after, candidates in applied:
         outcomes[index] = Outcome(duplicate=False, reply=post.reply, before=before, after=after,
                                   conversation_id=leg.conv["id"], customer_id=leg.conv["customer_id"],

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -41,11 +42,15 @@ _YIELDS_BEFORE_COMMIT = 4
 class CallWriter:
     """Stores CTI posts with group commit; see the module docstring."""
 
-    def __init__(self, db: Database, customers: CustomerRepository, *, max_batch: int = 256) -> None:
+    def __init__(self, db: Database, customers: CustomerRepository, *, max_batch: int = 256,
+                 audit_fallback: Callable[[dict[str, Any]], None] | None = None) -> None:
         self._db = db
         self._customers = customers
         self._max_batch = max_batch
-        self._queue: asyncio.Queue[tuple[Post, asyncio.Future[Outcome]]] = asyncio.Queue()
+        # None in the queue wakes the writer for audit rows alone.
+        self._queue: asyncio.Queue[tuple[Post, asyncio.Future[Outcome]] | None] = asyncio.Queue()
+        self._audit_rows: list[dict[str, Any]] = []
+        self._audit_fallback = audit_fallback
         self._task: asyncio.Task[None] | None = None
         self._sync: Engine | None = None
         self._thread: ThreadPoolExecutor | None = None
@@ -71,15 +76,33 @@ class CallWriter:
             self._sync.dispose()
             self._sync = None
         while not self._queue.empty():
-            _, fut = self._queue.get_nowait()
-            if not fut.done():
-                fut.cancel()
+            item = self._queue.get_nowait()
+            if item is not None and not item[1].done():
+                item[1].cancel()
+        self._hand_over_audit()
 
     async def store(self, post: Post) -> Outcome:
         """Store *post* (batched with whatever else is waiting) and return what it did."""
         fut: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         await self._queue.put((post, fut))
         return await fut
+
+    def audit(self, row: dict[str, Any]) -> None:
+        """Write an ``audit`` row with the next batch (at once if nothing else is waiting); returns at once.
+
+        One writer for the store's SQLite file instead of two: a separate audit transaction would
+        wait on SQLite's write lock (its busy handler sleeps 1, 2, 5, 10 ms …) and stall the next batch.
+        """
+        self._audit_rows.append(row)
+        self._queue.put_nowait(None)
+
+    def _hand_over_audit(self) -> None:
+        rows, self._audit_rows = self._audit_rows, []
+        for row in rows:
+            if self._audit_fallback is not None:
+                self._audit_fallback(row)
+            else:
+                log.error("audit row lost: %s", row)
 
     async def set_reply(self, digest: str, reply: dict[str, Any]) -> None:
         """Remember the reply a post finally got (a repeat answers the same)."""
@@ -97,14 +120,22 @@ class CallWriter:
                 await asyncio.sleep(0)
             while len(items) < self._max_batch and not self._queue.empty():
                 items.append(self._queue.get_nowait())
-            live = [(p, f) for p, f in items if not f.done()]
-            if live:
-                await self._commit(live)
+            live = [item for item in items if item is not None and not item[1].done()]
+            audit, self._audit_rows = self._audit_rows, []
+            if live or audit:
+                await self._commit(live, audit)
 
-    async def _commit(self, items: list[tuple[Post, asyncio.Future[Outcome]]]) -> None:
+    async def _commit(self, items: list[tuple[Post, asyncio.Future[Outcome]]],
+                      audit: list[dict[str, Any]] | None = None) -> None:
         try:
-            outcomes = await self._run_batch([p for p, _ in items])
+            outcomes = await self._run_batch([p for p, _ in items], audit or [])
         except Exception as exc:
+            if audit:
+                self._audit_rows[:0] = audit
+                self._hand_over_audit()  # the posts are retried alone; their rows go the other way
+            if not items:
+                log.warning("audit rows could not be written with the CTI store (%s)", type(exc).__name__)
+                return
             if len(items) == 1:
                 if not items[0][1].done():
                     items[0][1].set_exception(exc)
@@ -117,22 +148,22 @@ class CallWriter:
             if not fut.done():
                 fut.set_result(outcome)
 
-    async def _run_batch(self, posts: list[Post]) -> list[Outcome]:
+    async def _run_batch(self, posts: list[Post], audit: list[dict[str, Any]]) -> list[Outcome]:
         """Apply and commit one batch: one thread hand-off on SQLite, ``run_sync`` elsewhere."""
         if self._sync is not None and self._thread is not None:
-            return await asyncio.get_running_loop().run_in_executor(self._thread, self._in_thread, posts)
+            return await asyncio.get_running_loop().run_in_executor(self._thread, self._in_thread, posts, audit)
         async with self._db.engine.begin() as conn:
-            return await conn.run_sync(self._apply_all, posts)
+            return await conn.run_sync(self._apply_all, posts, audit)
 
-    def _in_thread(self, posts: list[Post]) -> list[Outcome]:
+    def _in_thread(self, posts: list[Post], audit: list[dict[str, Any]]) -> list[Outcome]:
         assert self._sync is not None
         assert self._statements is not None
         with self._sync.begin() as conn:
             return apply_batch(SqliteIO(conn, self._statements, owners=self._customers.owners_sync,
-                                        identify=self._identify), posts)
+                                        identify=self._identify), posts, audit)
 
-    def _apply_all(self, conn: Connection, posts: list[Post]) -> list[Outcome]:
-        return apply_batch(CoreIO(conn, owners=self._customers.owners_sync, identify=self._identify), posts)
+    def _apply_all(self, conn: Connection, posts: list[Post], audit: list[dict[str, Any]]) -> list[Outcome]:
+        return apply_batch(CoreIO(conn, owners=self._customers.owners_sync, identify=self._identify), posts, audit)
 
     def _identify(self, conn: Connection, kind: str, value: str) -> Match:
         return self._customers.identify_sync(conn, kind, value)

@@ -169,8 +169,8 @@ class CtiHook:
         for event in events:
             shown = await self._announce(event, outcome.after.customer_number,
                                          ambiguous=len(outcome.candidate_ids) > 1)
-            if shown is not None and self._audit is not None:
-                self._audit(shown)  # the answer is stored already: the service's audit writer takes it
+            if shown is not None:
+                self._writer.audit(shown)  # the answer is stored already: the row goes with the next batch
         rang = next((e for e in events if isinstance(e, CallRang)), None)
         if rang is not None:
             directed = await self._direct(rang)
@@ -183,7 +183,7 @@ class CtiHook:
         """Publish *event*; an answer pops first (agent's socket before the bus). Returns a shown pop's audit row."""
         shown = None
         if isinstance(event, CallAnswered) and self._popper is not None:
-            shown = await self._popper(event, address=address, ambiguous=ambiguous)
+            shown = await self._popper(event, address=address, ambiguous=ambiguous, record=self._writer.audit)
         await self._bus.publish(event)
         return shown
 

@@ -201,8 +201,8 @@ class ScreenPopService:
                 and (key is None or (self._federation.ready(key)
                                      and self._federation.generation(key) == prepared.generation)))
 
-    async def answered(self, event: CallAnswered, *, address: str | None = None,
-                       ambiguous: bool = False) -> dict[str, Any] | None:
+    async def answered(self, event: CallAnswered, *, address: str | None = None, ambiguous: bool = False,
+                       record: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any] | None:
         """Pop the call to the agent who answered it; called by the connector that stored the answer.
 
         A prepared, current pop is handed to the agent's sockets before this first awaits, and
@@ -210,8 +210,8 @@ class ScreenPopService:
         transaction as the answer, so it is as durable as the event (and, should that write
         fail, passes it to :meth:`AuditWriter.record`). Otherwise composing runs in its own task
         (with the caller's *address* and the hook's identification, a call never seen ringing
-        here costs no conversation read), audits itself, and this returns ``None``, as it does
-        when the agent is unknown.
+        here costs no conversation read), its audit row goes to *record* (the caller's own
+        writer) or the audit writer, and this returns ``None``, as it does when the agent is unknown.
         """
         if event.user_id is None:
             return None
@@ -220,19 +220,12 @@ class ScreenPopService:
             if address is not None and not self.contexts.known(event.conversation_id):
                 self.contexts.for_call(conversation_id=event.conversation_id, address=address,
                                        customer_id=event.customer_id, ambiguous=ambiguous)
-            self._spawn(self.deliver(event.conversation_id, event.user_id, call_id=event.call_id))
+            self._spawn(self.deliver(event.conversation_id, event.user_id, call_id=event.call_id, record=record))
             return None
         ctx = prepared.ctx
         ctx.answered_user_ids.add(event.user_id)
         await self._notify(event.user_id, prepared.frame, prepared.encoded)
-        return {"user_id": event.user_id, "customer_id": ctx.customer.id if ctx.customer else None,
-                "action": "screen_pop", "at": utcnow(),
-                "detail": {"conversation_id": ctx.conversation_id, "call_id": event.call_id,
-                           "sections": prepared.statuses}}
-
-    def _audit_pop(self, user_id: int, ctx: PopContext, call_id: str | None, statuses: dict[str, str]) -> None:
-        self.audit.record(user_id=user_id, customer_id=ctx.customer.id if ctx.customer else None, action="screen_pop",
-                          detail={"conversation_id": ctx.conversation_id, "call_id": call_id, "sections": statuses})
+        return _pop_audit(event.user_id, ctx, event.call_id, prepared.statuses)
 
     def _compose(self, ctx: PopContext, call_id: str | None, sections: dict[str, SectionResult]) -> dict[str, Any]:
         return compose_pop(
@@ -241,14 +234,19 @@ class ScreenPopService:
             candidates=[c.to_dict() for c in ctx.candidates], sections=sections, timeline=ctx.timeline,
             suggestions=self._suggest(sections))
 
-    async def deliver(self, conversation_id: int, user_id: int, *, call_id: str | None) -> dict[str, Any]:
-        """Compose the pop for *conversation_id*, push it to *user_id*, audit it; returns it."""
+    async def deliver(self, conversation_id: int, user_id: int, *, call_id: str | None,
+                      record: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+        """Compose the pop for *conversation_id*, push it to *user_id*, audit it (through *record*); returns it."""
         ctx = await self.contexts.get(conversation_id)
         ctx.answered_user_ids.add(user_id)
         sections = await self._sections(ctx)
         pop = self._compose(ctx, call_id, sections)
         await self._notify(user_id, pop)
-        self._audit_pop(user_id, ctx, call_id, {n: r.status for n, r in sections.items()})
+        row = _pop_audit(user_id, ctx, call_id, {n: r.status for n, r in sections.items()})
+        if record is not None:
+            record(row)
+        else:
+            self.audit.record(**row)
         key = ctx.customer_key
         for name, result in sections.items():
             task = self._federation.pending(key, name) if key and result.status == TIMEOUT else None
@@ -369,3 +367,9 @@ class ScreenPopService:
                 log.warning("co-purchase table not refreshed: %s", exc)
             await asyncio.sleep(cfg.refresh_seconds)
 
+
+def _pop_audit(user_id: int, ctx: PopContext, call_id: str | None, statuses: dict[str, str]) -> dict[str, Any]:
+    """The ``audit`` row of one pop shown to *user_id* (who saw which customer's data, when)."""
+    return {"user_id": user_id, "customer_id": ctx.customer.id if ctx.customer else None, "action": "screen_pop",
+            "at": utcnow(), "detail": {"conversation_id": ctx.conversation_id, "call_id": call_id,
+                                       "sections": statuses}}
