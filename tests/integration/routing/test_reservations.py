@@ -144,8 +144,12 @@ async def test_due_timers_fire_once_and_connections_sum_over_instances(store):
     assert await store.connections(1, "a", 0) == (1 if type(store).__name__ == "RedisReservations" else 0)
 
 
-async def test_racing_claims_from_two_clients_never_double_assign(redis_url):
-    """Two Redis clients (two instances) claim the same contacts for the same agents concurrently: one wins each."""
+@pytest.mark.parametrize("with_copy", [False, True])
+async def test_racing_claims_from_two_clients_never_double_assign(redis_url, with_copy):
+    """Two Redis clients (two instances) claim the same contacts for the same agents concurrently: one wins each.
+
+    With *with_copy* each passes its own (soon stale) copy of the agent, as the router does.
+    """
     from routing.redis_reservations import RedisReservations
 
     clients = [aioredis.Redis.from_url(redis_url) for _ in range(2)]
@@ -158,10 +162,12 @@ async def test_racing_claims_from_two_clients_never_double_assign(redis_url):
             await a.enqueue(contact(cid))
 
         async def grab(store, tag):
+            copies = {x.user_id: x for x in await store.agents()}
             wins = []
             for cid in range(100, 160):
                 for uid in range(1, 21):
-                    if (await store.claim(cid, uid, f"{cid}.{tag}", NOW, NOW + 30)).ok:
+                    copy = copies[uid] if with_copy else None
+                    if (await store.claim(cid, uid, f"{cid}.{tag}", NOW, NOW + 30, agent=copy)).ok:
                         wins.append((cid, uid))
                         break
             return wins
@@ -171,6 +177,82 @@ async def test_racing_claims_from_two_clients_never_double_assign(redis_url):
         assert len(wins) == 20  # every agent got exactly one offer
         assert len({cid for cid, _ in wins}) == 20
         assert len({uid for _, uid in wins}) == 20
+        live = await a.live(NOW)
+        offered = {c.conversation_id: c.offer_user for c in live.contacts if c.status == "offered"}
+        assert offered == dict(wins)  # what each client won is what Redis holds, seen from either client
+        assert {x.user_id: x.offer for x in live.agents} == {uid: cid for cid, uid in wins}
     finally:
         for c in clients:
             await c.aclose()
+
+
+@pytest.fixture
+async def two_clients(redis_url):
+    """Two RedisReservations on two connections to one real Redis (two instances)."""
+    from routing.redis_reservations import RedisReservations
+
+    clients = [aioredis.Redis.from_url(redis_url) for _ in range(2)]
+    try:
+        yield tuple(RedisReservations(c) for c in clients)
+    finally:
+        for c in clients:
+            await c.aclose()
+
+
+async def test_every_reader_sees_an_offer_made_by_the_other_instance(two_clients):
+    """A claim writes only the small hashes and offer maps; every reader of the other instance lays them over."""
+    a, b = two_clients
+    await ready(a, 1)
+    await a.enqueue(contact(11))
+    assert (await b.claim(11, 1, "11.b", NOW, NOW + 20)).ok
+    seen = await a.contact(11)
+    assert (seen.status, seen.offer_id, seen.offer_user, seen.offer_expires) == ("offered", "11.b", 1, NOW + 20)
+    for found in (await a.agent(1), (await a.agents())[0], (await a.agents_by_id([1]))[0]):
+        assert (found.offer, found.last_offer_at) == (11, NOW)
+    live = await a.live(NOW)
+    assert [(c.conversation_id, c.status) for c in live.contacts] == [(11, "offered")]
+    assert await a.waiting(10) == []
+    assert (await a.accept(11, 1, "11.b", NOW + 1)).ok
+    after = await b.contact(11)
+    assert (after.status, after.offer_id, after.user_id) == ("assigned", None, 1)
+    assert (await b.agent(1)).offer is None
+    assert (await b.agent(1)).last_offer_at == NOW  # kept in the document once the offer is settled
+
+
+async def test_a_stale_copy_never_wins_and_is_refreshed_from_redis(two_clients):
+    """The caller's copy says available; Redis says away: the claim fails and answers the stored agent."""
+    a, b = two_clients
+    await ready(a, 1)
+    copy = await b.agent(1)
+    await a.set_presence(1, "away", "lunch", NOW)
+    await a.enqueue(contact(12))
+    out = await b.claim(12, 1, "12.b", NOW, NOW + 20, agent=copy)
+    assert not out.ok
+    assert out.agent.presence == "away"
+    await a.set_presence(1, "available", None, NOW)
+    await a.enqueue(contact(13, status="assigned", user_id=1))  # adopted after a restart: load 1 of 2
+    won = await b.claim(12, 1, "12.b", NOW, NOW + 20, agent=copy)
+    assert won.ok
+    assert (won.agent.offer, won.agent.load["email"]) == (12, 1)  # the load the claim read, not the copy's 0
+
+
+async def test_queues_and_load_rebuilt_into_an_empty_redis(two_clients, redis_url):
+    """After Redis lost everything, re-enqueueing from the store restores queues, load and capacity checks."""
+    a, b = two_clients
+    await ready(a, 1)
+    await a.enqueue(contact(20))
+    assert (await a.claim(20, 1, "20.a", NOW, NOW + 20)).ok
+    admin = aioredis.Redis.from_url(redis_url)
+    try:
+        await admin.flushdb()
+    finally:
+        await admin.aclose()
+    await ready(b, 1)
+    assert await b.enqueue(contact(21, status="assigned", user_id=1))
+    assert await b.enqueue(contact(22, status="assigned", user_id=1))
+    assert await b.enqueue(contact(20))
+    assert (await a.agent(1)).load == {"email": 2}
+    assert [c.conversation_id for c in await a.waiting(10)] == [20]
+    assert not (await a.claim(20, 1, "20.b", NOW, NOW + 20)).ok  # at capacity (2 emails)
+    assert (await b.finish(21, NOW, 0.0)).ok
+    assert (await a.claim(20, 1, "20.c", NOW, NOW + 20)).ok
