@@ -12,7 +12,8 @@ recent declines).
 
 Updates are cheap where the decision waits for them: an agent's entries carry a version, a
 change bumps it (old entries become stale and are skipped, then dropped when a list has
-collected enough of them) and only a ready agent is inserted again. Every candidate is also
+collected enough of them, or at once when they gather at a list's best end while choosing)
+and only a ready agent is inserted again. Every candidate is also
 re-checked against the agent's current state, so a lagging entry can only make an agent be
 looked at later, never a busy one be chosen; the reservation step re-checks atomically in any
 case. Ties break by user id, which is :func:`choose`'s order for pools listed by user id.

@@ -1,8 +1,9 @@
 """The routing state as plain values: one agent, one tracked contact.
 
 Both reservation stores (in memory and Redis) keep exactly these fields; Redis keeps each as a
-JSON document that its Lua scripts read and write, so :meth:`to_dict` / :meth:`from_dict` are
-the wire format. Pure: no I/O.
+JSON document that its Lua scripts read and write (plus a few fields in small hashes for the
+claim, see :mod:`routing.redis_scripts`), so :meth:`to_dict` / :meth:`from_dict` are the wire
+format. Pure: no I/O.
 """
 
 from __future__ import annotations
