@@ -112,7 +112,10 @@ class MailboxIngest:
         if first and uidnext is not None and uidnext <= last_uid + 1:
             return 0
         uids = await session.search_after(last_uid)
-        return await self._fetch_and_store(session, uids, validity)
+        try:
+            return await self._fetch_and_store(session, uids, validity)
+        finally:
+            self._pipeline.caught_up()
 
     async def _fetch_and_store(self, session: ImapSession, uids: list[int], validity: int) -> int:
         # Three stages overlap: fetching batch n+2, parsing n+1 (in the parser process, when

@@ -130,6 +130,12 @@ class BatchPipeline:
         function = shared_inbound_batch if self._writer is not None else inbound_batch
         return asyncio.ensure_future(loop.run_in_executor(self._parser, _call, function, args, kwargs))
 
+    def caught_up(self) -> None:
+        """The mailbox has nothing more to store for now: let the WAL checkpoint catch up too."""
+        wal = self._inbox.writer.wal
+        if wal is not None:
+            wal.flush()
+
     async def store(self, prepared: list[InboundMessage] | SharedBatch, checkpoint: Checkpoint) -> list[StoredMessage]:
         """Store a prepared batch with its *checkpoint* (one transaction), then announce what was new."""
         if not isinstance(prepared, SharedBatch):
@@ -145,7 +151,7 @@ class BatchPipeline:
             raise
         wal = self._inbox.writer.wal
         if wal is not None:
-            wal.request()
+            wal.request(prepared.size)
         await self._inbox.announce(announced, results)
         return results
 

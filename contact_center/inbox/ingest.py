@@ -94,7 +94,7 @@ class InboundWriter:
             async with self._transaction() as s:
                 results = await s.run_sync(store_batch, batch, checkpoint)
         if self.wal is not None:
-            self.wal.request()
+            self.wal.request(sum(len(m.raw or b"") + len(m.body_text) + len(m.body_html or "") for m in batch))
         return results
 
     @asynccontextmanager

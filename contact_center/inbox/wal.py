@@ -5,7 +5,7 @@ commit that pushes the log over 1,000 pages, so every batch's commit also copied
 the database file and waited for two ``fsync`` calls, holding up the next batch. The inbound
 writer turns the automatic checkpoint off for its own transactions and asks a
 :class:`WalCheckpointer` instead, which runs ``PRAGMA wal_checkpoint(PASSIVE)`` on its own
-connection in a worker thread while the next batch is written (SQLite lets one checkpointer run
+connection in a worker thread while the next batches are written (SQLite lets one checkpointer run
 beside the writer and the readers). Durability is unchanged: commits are in the WAL either way
 (``synchronous=NORMAL``), and a checkpoint syncs the log before it copies it.
 """
@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 #: SQLite's own default, restored on the writer's connection after each batch.
 AUTOCHECKPOINT_PAGES = 1000
+#: Checkpoint after this much was written (SQLite's default is 1,000 pages, about 4 MB).
+CHECKPOINT_BYTES = 32 * 1024 * 1024
 
 
 def sqlite_file(url: str) -> str | None:
@@ -33,16 +35,35 @@ def sqlite_file(url: str) -> str | None:
 
 
 class WalCheckpointer:
-    """Runs at most one passive checkpoint at a time; a request during a run schedules one more."""
+    """Runs at most one passive checkpoint at a time, once enough was written since the last one.
 
-    def __init__(self, path: str) -> None:
+    Each checkpoint ends in ``fsync`` calls, which on this kind of disk also stall the writer's
+    own writes for a while; so instead of one per batch (what SQLite's 1,000-page automatic
+    checkpoint amounted to), one per :data:`CHECKPOINT_BYTES` written, and one whenever the writer
+    goes quiet (:meth:`flush`). A crash or power loss in between loses nothing the WAL does not
+    already protect: commits are in the WAL, and a mailbox's checkpoint is in the same
+    transaction as its messages.
+    """
+
+    def __init__(self, path: str, *, every_bytes: int = CHECKPOINT_BYTES) -> None:
         self._path = path
+        self._every = every_bytes
+        self._pending = 0
         self._task: asyncio.Task[None] | None = None
         self._again = False
         self.runs = 0  # checkpoints completed (visible to tests)
 
-    def request(self) -> None:
-        """Ask for a checkpoint soon (returns at once)."""
+    def request(self, written: int) -> None:
+        """Note *written* bytes committed; start a checkpoint once enough are pending (returns at once)."""
+        self._pending += written
+        if self._pending >= self._every:
+            self.flush()
+
+    def flush(self) -> None:
+        """Start a checkpoint of whatever is pending (returns at once; see :meth:`wait`)."""
+        if self._pending == 0:
+            return
+        self._pending = 0
         if self._task is not None and not self._task.done():
             self._again = True
             return
