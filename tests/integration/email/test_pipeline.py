@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from connectors.email.pipeline import discard, shared_inbound_batch, write_shared_batch
+from connectors.email.pipeline import discard, inbound_batch, shared_inbound_batch, write_shared_batch
+from contact_center.bus.memory import MemoryBus
 from contact_center.inbox.records import Checkpoint
+from contact_center.inbox.service import InboxService
 from contact_center.store.migrate import upgrade
 from contact_center.store.session import Database
 from contact_center.store.tables import MailboxCheckpoint, Message
@@ -74,3 +76,28 @@ async def test_a_prepared_batch_that_is_never_stored_is_discarded() -> None:
     future.set_result(shared_inbound_batch(raws, uids, mailbox="support", department=None, validity=1, limit=10))
     discard(future)
     assert _gone(future.result().name)  # type: ignore[attr-defined]
+
+
+async def test_in_loop_store_on_postgresql_is_exactly_once_and_threads_replies(postgres_migrated_url: str) -> None:
+    """The synchronous store transaction run through run_sync on PostgreSQL: a refetched batch
+    is all duplicates, a reply joins its conversation, and the checkpoint advances."""
+    db = Database(postgres_migrated_url)
+    try:
+        inbox = InboxService(db=db, bus=MemoryBus())
+        raws, uids = _batch(200, 5)
+        reply = mail("Re: Mail 200", "thanks", msgid="<pipe-reply@example.org>",
+                     headers={"In-Reply-To": "<pipe-200@example.org>"})
+        kwargs = {"mailbox": "support", "department": None, "validity": 3, "limit": 1_000_000}
+        first = await inbox.receive(inbound_batch([*raws, reply], [*uids, 206], **kwargs),
+                                    checkpoint=Checkpoint("support", 3, 206))
+        again = await inbox.receive(inbound_batch(raws, uids, **kwargs), checkpoint=Checkpoint("support", 3, 205))
+        assert [s.duplicate for s in first] == [False] * 6
+        assert [s.duplicate for s in again] == [True] * 5
+        assert first[5].conversation_id == first[0].conversation_id
+        assert first[5].new_conversation is False
+        async with db.session() as s:
+            checkpoint = await s.get(MailboxCheckpoint, "support")
+        assert checkpoint is not None
+        assert checkpoint.last_uid == 206  # never rewound by the refetch
+    finally:
+        await db.close()
