@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+import orjson
+
 from contact_center.errors import ValidationError
 
 EVENTS = ("newCall", "answer", "hangup", "dtmf")
@@ -135,8 +137,13 @@ def digest(pbx: str, event: CtiEvent) -> str:
     # A shallow field dict: the same JSON as ``asdict`` (the fields are strings and tuples of strings)
     # at a fraction of its cost, so fingerprints stored before stay valid.
     values = {f.name: getattr(event, f.name) for f in _CTI_FIELDS}
-    doc = json.dumps([pbx, values], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(doc.encode()).hexdigest()
+    try:
+        # orjson writes exactly the bytes of the compact, sorted, non-ASCII-escaping json.dumps below
+        # (pinned by tests/unit/telephony/test_parse.py), in a third of the time.
+        doc = orjson.dumps([pbx, values], option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:  # e.g. a lone surrogate: fail exactly as before
+        doc = json.dumps([pbx, values], sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return hashlib.sha256(doc).hexdigest()
 
 
 def is_blocked(event: CtiEvent, customer_number: str | None, blocked: frozenset[str]) -> bool:

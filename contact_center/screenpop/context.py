@@ -72,11 +72,11 @@ class ContextCache:
         self._max_entries = max_entries
         self._clock = clock
         self._on_customer = on_customer  # called as soon as the customer is known (start the source fetch)
-        self._entries: OrderedDict[int, tuple[float, asyncio.Task[PopContext]]] = OrderedDict()
+        self._entries: OrderedDict[int, tuple[float, asyncio.Future[PopContext]]] = OrderedDict()
         self._ahead: OrderedDict[tuple[str, str], tuple[float, asyncio.Task[_Ahead]]] = OrderedDict()
         self._ahead_ttl = min(ttl_seconds, 10.0)  # only bridges a store write; never serves stale data long
 
-    def get(self, conversation_id: int, *, refresh: bool = False) -> asyncio.Task[PopContext]:
+    def get(self, conversation_id: int, *, refresh: bool = False) -> asyncio.Future[PopContext]:
         """The (possibly still loading) context of *conversation_id*."""
         now = self._clock()
         entry = self._entries.get(conversation_id)
@@ -147,17 +147,23 @@ class ContextCache:
         return _Ahead(match=found, customer=customer, timeline=timeline)
 
     def for_call(self, *, conversation_id: int, address: str | None, customer_id: int | None,
-                 ambiguous: bool) -> asyncio.Task[PopContext]:
+                 ambiguous: bool) -> asyncio.Future[PopContext]:
         """Load a ringing call's context from what the hook already knows (fewer store reads).
 
-        An unknown caller costs no store access at all.
+        An unknown caller costs no store access at all (nor a task: the context is ready at once).
         """
-        task = asyncio.create_task(self._load_call(conversation_id, address, customer_id, ambiguous),
-                                   name=f"pop-context-{conversation_id}")
+        task: asyncio.Future[PopContext]
+        if customer_id is None and not ambiguous:
+            task = asyncio.get_running_loop().create_future()
+            task.set_result(PopContext(conversation_id=conversation_id, channel="call", address=address,
+                                       customer=None, candidates=(), timeline=[]))
+        else:
+            task = asyncio.create_task(self._load_call(conversation_id, address, customer_id, ambiguous),
+                                       name=f"pop-context-{conversation_id}")
         self._store(conversation_id, task)
         return task
 
-    def _store(self, conversation_id: int, task: asyncio.Task[PopContext]) -> None:
+    def _store(self, conversation_id: int, task: asyncio.Future[PopContext]) -> None:
         self._entries[conversation_id] = (self._clock(), task)
         self._entries.move_to_end(conversation_id)
         while len(self._entries) > self._max_entries:
@@ -165,9 +171,6 @@ class ContextCache:
 
     async def _load_call(self, conversation_id: int, address: str | None, customer_id: int | None,
                          ambiguous: bool) -> PopContext:
-        if customer_id is None and not ambiguous:
-            return PopContext(conversation_id=conversation_id, channel="call", address=address, customer=None,
-                              candidates=(), timeline=[])
         async with self._db.session() as s:
             return await self._build(s, conversation_id, "call", address, customer_id, None, attach_found=False)
 

@@ -126,11 +126,15 @@ class ScreenPopService:
             address = event.to_number if event.direction == "out" else event.from_number
             pending = self.contexts.for_call(conversation_id=event.conversation_id, address=address,
                                              customer_id=event.customer_id, ambiguous=len(event.candidate_ids) > 1)
-            self._spawn(self._ring(event, pending))
+            if pending.done() and not event.ringing_user_ids:
+                await self._ring(event, pending)  # an unknown caller nobody is rung for: nothing waits
+            else:
+                self._spawn(self._ring(event, pending))
         elif isinstance(event, OfferAccepted):
             self._spawn(self._offer_accepted(event))
         elif isinstance(event, CallEnded):
-            self._spawn(self._ended(event))
+            if self._ended_users(event):
+                self._spawn(self._ended(event))
         elif isinstance(event, CustomersMerged):
             self.contexts.clear()
             self._prepared.clear()
@@ -157,7 +161,7 @@ class ScreenPopService:
         if customer.external_key:
             self._federation.prefetch(customer.external_key)
 
-    async def _ring(self, event: CallRang, pending: asyncio.Task[PopContext]) -> None:
+    async def _ring(self, event: CallRang, pending: asyncio.Future[PopContext]) -> None:
         ctx = await pending
         ctx.ringing_user_ids = tuple(event.ringing_user_ids)
         if ctx.customer_key:
@@ -275,11 +279,15 @@ class ScreenPopService:
                               detail={"conversation_id": ctx.conversation_id, "call_id": call_id,
                                       "section": result.name})
 
-    async def _ended(self, event: CallEnded) -> None:
+    def _ended_users(self, event: CallEnded) -> set[int]:
         ctx = self.contexts.peek(event.conversation_id)
         users = set(ctx.ringing_user_ids) | ctx.answered_user_ids if ctx else set()
         if event.user_id is not None:
             users.add(event.user_id)
+        return users
+
+    async def _ended(self, event: CallEnded) -> None:
+        users = self._ended_users(event)
         frame = ended_frame(call_id=event.call_id, conversation_id=event.conversation_id, cause=event.cause,
                             missed=event.missed)
         for user_id in sorted(users):

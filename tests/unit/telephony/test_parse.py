@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from typing import Any
 
 import pytest
@@ -111,3 +114,16 @@ def test_is_blocked(body: dict[str, Any], number: str | None, blocked: frozenset
 def test_director_reply(decision: dict[str, Any] | None, reply: dict[str, Any]) -> None:
     """Director decisions become Zammad-style replies; caller ids are read in either spelling."""
     assert director_reply(decision) == reply
+
+
+@pytest.mark.parametrize("text", [
+    "+49 30 1111111", "Ann Müller", "日本の内線", "emoji 🎉 queue", "tab\there", "quote \" and \\ backslash",
+    "line\u2028separator", "\x7f delete", "slash / kept",
+])
+def test_digest_is_sha256_of_the_compact_sorted_json_stored_before(text: str) -> None:
+    """The digest stays the SHA-256 of json.dumps(sort_keys, compact, ensure_ascii=False): stored fingerprints hold."""
+    event = CtiEvent(event="newCall", call_id=text, direction="in", from_raw=text, to_raw="+4930", users=(text, "b"),
+                     queue=text)
+    values = {f.name: getattr(event, f.name) for f in dataclasses.fields(CtiEvent)}
+    doc = json.dumps(["pbx", values], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert digest("pbx", event) == hashlib.sha256(doc.encode()).hexdigest()
