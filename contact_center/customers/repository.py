@@ -134,6 +134,21 @@ class CustomerRepository:
                                  for r in rows])
         return match(value, _ranked(rows, s.execute(_stats_query([r[0] for r in rows])).all()))
 
+    def get_sync(self, conn: Session | Connection, customer_id: int) -> CustomerRecord | None:
+        """:meth:`get` on a synchronous connection (a reader running in one thread hop)."""
+        columns = (Customer.id, Customer.display_name, Customer.company, Customer.external_key, Customer.country,
+                   Customer.language, Customer.merged_into_id)
+        row = conn.execute(select(*columns).where(Customer.id == customer_id)).first()
+        hops = 0
+        while row is not None and row.merged_into_id is not None and hops < _MAX_MERGE_HOPS:
+            row = conn.execute(select(*columns).where(Customer.id == row.merged_into_id)).first()
+            hops += 1
+        if row is None:
+            return None
+        idents = conn.execute(select(Identity.kind, Identity.value, Identity.label)
+                              .where(Identity.customer_id == row.id).order_by(Identity.id)).all()
+        return _record(row, idents)  # type: ignore[arg-type]
+
     async def get(self, customer_id: int, *, session: AsyncSession | None = None) -> CustomerRecord | None:
         """The customer, following merges to the surviving record; ``None`` when absent."""
         async with self._use(session) as s:

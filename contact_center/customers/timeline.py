@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contact_center.store.tables import Conversation, Department
@@ -39,13 +39,7 @@ def timeline_entry(
     }
 
 
-async def recent_conversations(
-    session: AsyncSession, customer_id: int, *, limit: int = DEFAULT_LIMIT, exclude: int | None = None,
-) -> list[dict[str, Any]]:
-    """The customer's latest *limit* conversations on every channel, newest first.
-
-    *exclude* leaves one conversation out (the contact the pop is about).
-    """
+def _recent_query(customer_id: int, limit: int, exclude: int | None) -> Any:
     query = (
         select(Conversation.id, Conversation.channel, Conversation.status, Conversation.subject,
                Conversation.contact_address, Department.slug, Conversation.disposition,
@@ -55,11 +49,29 @@ async def recent_conversations(
         .order_by(Conversation.created_at.desc(), Conversation.id.desc())
         .limit(limit)
     )
-    if exclude is not None:
-        query = query.where(Conversation.id != exclude)
-    rows = (await session.execute(query)).all()
+    return query.where(Conversation.id != exclude) if exclude is not None else query
+
+
+def _entries(rows: Any) -> list[dict[str, Any]]:
     return [
         timeline_entry(conversation_id=r[0], channel=r[1], status=r[2], subject=r[3], contact_address=r[4],
                        department=r[5], disposition=r[6], created_at=r[7], closed_at=r[8])
         for r in rows
     ]
+
+
+async def recent_conversations(
+    session: AsyncSession, customer_id: int, *, limit: int = DEFAULT_LIMIT, exclude: int | None = None,
+) -> list[dict[str, Any]]:
+    """The customer's latest *limit* conversations on every channel, newest first.
+
+    *exclude* leaves one conversation out (the contact the pop is about).
+    """
+    return _entries((await session.execute(_recent_query(customer_id, limit, exclude))).all())
+
+
+def recent_conversations_sync(
+    conn: Connection, customer_id: int, *, limit: int = DEFAULT_LIMIT, exclude: int | None = None,
+) -> list[dict[str, Any]]:
+    """:func:`recent_conversations` on a synchronous connection."""
+    return _entries(conn.execute(_recent_query(customer_id, limit, exclude)).all())

@@ -25,6 +25,7 @@ from contact_center.customers.identity import CHANNEL_IDENTITY, Candidate, Match
 from contact_center.customers.repository import CustomerRecord, CustomerRepository
 from contact_center.customers.timeline import recent_conversations
 from contact_center.errors import NotFound
+from contact_center.screenpop.reader import AheadReader
 from contact_center.store.session import Database
 from contact_center.store.tables import Call, Conversation
 
@@ -63,7 +64,7 @@ class ContextCache:
     def __init__(
         self, db: Database, customers: CustomerRepository, *, ttl_seconds: float, timeline_limit: int,
         max_entries: int = 20_000, clock: Callable[[], float] = time.monotonic,
-        on_customer: Callable[[CustomerRecord], None] | None = None,
+        on_customer: Callable[[CustomerRecord], None] | None = None, reader: AheadReader | None = None,
     ) -> None:
         self._db = db
         self._customers = customers
@@ -72,6 +73,7 @@ class ContextCache:
         self._max_entries = max_entries
         self._clock = clock
         self._on_customer = on_customer  # called as soon as the customer is known (start the source fetch)
+        self._reader = reader  # one-hop reads ahead on a SQLite store
         self._entries: OrderedDict[int, tuple[float, asyncio.Future[PopContext]]] = OrderedDict()
         self._ahead: OrderedDict[tuple[str, str], tuple[float, asyncio.Task[_Ahead]]] = OrderedDict()
         self._ahead_ttl = min(ttl_seconds, 10.0)  # only bridges a store write; never serves stale data long
@@ -109,7 +111,7 @@ class ContextCache:
         self._ahead.clear()
 
     async def close(self) -> None:
-        tasks: list[asyncio.Task[Any]] = [t for _, t in self._entries.values() if not t.done()]
+        tasks: list[asyncio.Future[Any]] = [t for _, t in self._entries.values() if not t.done()]
         tasks += [t for _, t in self._ahead.values() if not t.done()]
         for task in tasks:
             task.cancel()
@@ -137,6 +139,11 @@ class ContextCache:
         return task
 
     async def _look_ahead(self, kind: str, value: str) -> _Ahead:
+        if self._reader is not None:
+            found, customer, timeline = await self._reader.look_ahead(kind, value, self._timeline_limit + 1)
+            if customer is not None and self._on_customer is not None:
+                self._on_customer(customer)
+            return _Ahead(match=found, customer=customer, timeline=timeline)
         async with self._db.session() as s:
             found = await self._customers.identify(kind, value, session=s)
             customer = await self._customers.get(found.customer_id, session=s) if found.customer_id else None

@@ -44,6 +44,7 @@ from contact_center.screenpop.audit import AuditWriter
 from contact_center.screenpop.compose import compose_pop, ended_frame, ringing_frame, section_frame
 from contact_center.screenpop.config import OWNED_AUX, ScreenPopConfig
 from contact_center.screenpop.context import ContextCache, PopContext, attach
+from contact_center.screenpop.reader import AheadReader
 from contact_center.screenpop.suggestions import Pairs, co_purchase_pairs, owned_from_rows, pairs_from_rows, suggest
 from contact_center.sources.federation import SourceFederation
 from contact_center.sources.result import OK, TIMEOUT, UNAVAILABLE, SectionResult
@@ -75,7 +76,7 @@ class ScreenPopService:
         self, *, db: Database, bus: Bus, customers: CustomerRepository, federation: SourceFederation,
         config: ScreenPopConfig, audit: AuditWriter,
         local: Callable[[], LocalDelivery | None] = lambda: None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.monotonic, reader: AheadReader | None = None,
     ) -> None:
         self._db = db
         self._bus = bus
@@ -87,7 +88,7 @@ class ScreenPopService:
         self._clock = clock
         self._prepared: OrderedDict[int, _Prepared] = OrderedDict()
         self.contexts = ContextCache(db, customers, ttl_seconds=config.cache_ttl_seconds,
-                                     timeline_limit=config.timeline_limit, on_customer=self._prefetch)
+                                     timeline_limit=config.timeline_limit, on_customer=self._prefetch, reader=reader)
         self._pairs: Pairs = {}
         self.pairs_loaded = asyncio.Event()  # set once the co-purchase table has been read
         self._tasks: set[asyncio.Task[Any]] = set()

@@ -18,6 +18,7 @@ from contact_center.customers.repository import CustomerRepository
 from contact_center.screenpop import http as screenpop_http
 from contact_center.screenpop.audit import AuditWriter
 from contact_center.screenpop.config import ScreenPopConfig
+from contact_center.screenpop.reader import AheadReader
 from contact_center.screenpop.service import ScreenPopService
 from contact_center.sources.federation import SourceFederation
 
@@ -41,8 +42,9 @@ async def screenpop_ctx(app: web.Application) -> AsyncIterator[None]:
     await federation.start()
     audit = AuditWriter(db)
     audit.start()
+    reader = AheadReader.for_store(db, customers)
     service = ScreenPopService(db=db, bus=app[keys.BUS], customers=customers, federation=federation,
-                               config=config, audit=audit, local=lambda: app.get(keys.LOCAL_DELIVERY))
+                               config=config, audit=audit, local=lambda: app.get(keys.LOCAL_DELIVERY), reader=reader)
     service.start()
     app[keys.CUSTOMERS] = customers
     app[keys.FEDERATION] = federation
@@ -50,5 +52,7 @@ async def screenpop_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.AGENT_COMMANDS]["pick_customer"] = service.pick_command
     yield
     await service.close()
+    if reader is not None:
+        await reader.close()
     await audit.close()
     await federation.close()
