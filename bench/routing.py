@@ -16,7 +16,8 @@ In one run:
    claim is one EVALSHA of the routing Lua script, selection runs on the instance's agent mirror;
    the enqueue (one EVALSHA) runs before each decision, untimed, as do the accept and finish after
    it. Baseline in the same run: a bare ``EVALSHA`` loop (``return 1``) on the same client, in
-   blocks of 500 interleaved with the decisions. Also the full cycle (enqueue + claim + accept +
+   blocks of 500 interleaved with the decisions (also printed: the same loop run before and
+   after the decisions, the earlier way of measuring it). Also the full cycle (enqueue + claim + accept +
    finish = 4 scripts) for reference.
 3. **Supervisor fan-out** to N viewers (``websockets`` clients in this process): the app (routing +
    agent_ui, real snapshot frames of 20 queues and 500 agents) is a subprocess; each frame is
@@ -234,18 +235,19 @@ async def redis_section(n: int, agents: list[AgentState], folder: Path) -> dict[
     proc, url = start_redis(folder)
     client = aioredis.Redis.from_url(url)
     try:
-        bare = BareEvalsha(client)
-        await bare.run(500)
+        before, bare, after = BareEvalsha(client), BareEvalsha(client), BareEvalsha(client)
+        await before.run(n)
         decision = await run_decisions(RedisReservations(client), n, agents, enqueue_timed=False,
                                        between=lambda: bare.run(500))
+        await after.run(n)
         await client.flushdb()
         full = await run_decisions(RedisReservations(client), n // 4, agents, enqueue_timed=True)
     finally:
         await client.aclose()
         proc.terminate()
         proc.wait()
-    return {"bare": bare.rate, **{f"decision_{k}": v for k, v in decision.items()},
-            "full_cycle_rate": full["cycle_rate"]}
+    return {"bare": bare.rate, "bare_around": (before.rate + after.rate) / 2,
+            **{f"decision_{k}": v for k, v in decision.items()}, "full_cycle_rate": full["cycle_rate"]}
 
 
 # --------------------------------------------------------------------------- supervisor fan-out
@@ -286,6 +288,8 @@ async def run_all(args: argparse.Namespace) -> None:
               f"p99 {red['decision_p99_ms']:.3f} ms  (one EVALSHA claim each)")
         ratio = red["decision_rate"] / red["bare"]
         print(f"redis bare   : {red['bare']:>9,.0f} EVALSHA/s (return 1, interleaved)  ratio {ratio:.2f}")
+        print(f"redis bare'  : {red['bare_around']:>9,.0f} EVALSHA/s (return 1, {args.decisions:,} before and after, "
+              f"mean)  ratio {red['decision_rate'] / red['bare_around']:.2f}")
         print(f"redis cycle  : {red['full_cycle_rate']:>9,.0f} contacts/s (enqueue+claim+accept+finish, 4 scripts)")
         fan = await fanout_section(args, folder)
         print(f"fan-out app  : {args.viewers} viewers, frame {fan['frame_bytes']:,} B: p50 {fan['app_p50']:.1f} ms "

@@ -7,16 +7,16 @@ replicas) and not meant for Redis Cluster. The layout:
 
 * ``contacts`` / ``agents``: hashes of JSON documents (``ContactState`` / ``AgentState``
   ``to_dict()``), the whole state of each contact and agent except what a claim changes;
-* ``c:<id>``: a small hash per contact with what a claim reads and writes: status (``s``),
-  dispatch (``d``), channel (``ch``) and queue (``q``);
-* ``a:<id>``: a small hash per agent with what a claim reads and writes: presence (``p``),
-  pending offer (``o``, '' for none), wrap-up end (``w``), load and capacity per channel
-  (``l:<channel>``, ``c:<channel>``);
+* ``c:<id>``: a small hash per contact with what a claim reads: status (``s``: waiting or
+  assigned; a pending offer is in ``offers``), dispatch (``d``), channel (``ch``), queue (``q``);
+* ``a:<id>``: a small hash per agent with what a claim reads: presence (``p``), wrap-up end
+  (``w``), load and capacity per channel (``l:<channel>``, ``c:<channel>``);
 * ``offers`` (contact id -> offer id, agent, expiry) and ``aoffers`` (agent id -> contact id,
-  when offered): the pending offers. A claim writes only these and the small hashes, so it
-  decodes and encodes no JSON; readers lay ``offers`` / ``aoffers`` over the documents
-  (``getc`` / ``geta`` here, ``RedisReservations`` in Python), and every other step writes the
-  document and the small hashes together (``putc`` / ``puta``), which keeps them in step;
+  when offered): the pending offers. A claim reads the small hashes and writes only these two
+  (HSETNX: an entry already there means a pending offer), so it decodes and encodes no JSON;
+  readers lay ``offers`` / ``aoffers`` over the documents (``getc`` / ``geta`` here,
+  ``RedisReservations`` in Python), and every other step writes the document, the small hash
+  and the offer map together (``putc`` / ``puta``), which keeps them in step;
 * ``q:<queue>``: waiting contacts per queue (score: rank); ``timers``: due times.
 """
 
@@ -84,7 +84,7 @@ local function puta(a)
   local id = tostring(a.user_id)
   redis.call('HSET', P .. 'agents', id, cjson.encode(a))
   local k = P .. 'a:' .. id
-  local f = {'p', sval(a.presence), 'o', sval(a.offer), 'w', tostring(num(a.wrap_until))}
+  local f = {'p', sval(a.presence), 'w', tostring(num(a.wrap_until))}
   for ch, v in pairs(map(a.load)) do f[#f + 1] = 'l:' .. ch; f[#f + 1] = tostring(num(v)) end
   for ch, v in pairs(map(a.capacity)) do f[#f + 1] = 'c:' .. ch; f[#f + 1] = tostring(num(v)) end
   redis.call('DEL', k)
@@ -157,28 +157,28 @@ end
 return out
 """
 
-# The hot path: no prelude (defining closures costs time on every call) and no JSON: it reads
-# and writes only the small hashes (contact c:<id>, agent a:<id>) and the offers maps.
+# The hot path: no prelude (defining closures costs time on every call) and no JSON. It reads
+# the small hashes, and HSETNX on the offer maps both checks that neither the contact nor the
+# agent has a pending offer and records the new one (undone if the agent's check fails).
 # ARGV: P, cid, uid, offer id, now, expires at, force ('1' also claims a contact the router does
 # not dispatch) -> 0, or '<channel><TAB><agent's load on it><TAB><wrap-up end>' as read, when it succeeds
 CLAIM = """
 local P, cid, suid = ARGV[1], ARGV[2], ARGV[3]
-local ck, ak = P .. 'c:' .. cid, P .. 'a:' .. suid
-local c = redis.call('HMGET', ck, 's', 'd', 'ch', 'q')
+local c = redis.call('HMGET', P .. 'c:' .. cid, 's', 'd', 'ch', 'q')
 if c[1] ~= 'waiting' or (c[2] ~= '1' and ARGV[7] ~= '1') then return 0 end
-local a = redis.call('HMGET', ak, 'p', 'o', 'w', 'l:' .. c[3], 'c:' .. c[3])
-local load = tonumber(a[4]) or 0
-if a[1] ~= 'available' or a[2] ~= '' or (tonumber(a[3]) or 0) > tonumber(ARGV[5])
-    or load >= (tonumber(a[5]) or 0) then
+local a = redis.call('HMGET', P .. 'a:' .. suid, 'p', 'w', 'l:' .. c[3], 'c:' .. c[3])
+local load = tonumber(a[3]) or 0
+if a[1] ~= 'available' or (tonumber(a[2]) or 0) > tonumber(ARGV[5]) or load >= (tonumber(a[4]) or 0) then
   return 0
 end
-redis.call('HSET', ck, 's', 'offered')
-redis.call('HSET', P .. 'offers', cid, ARGV[4] .. '\\t' .. suid .. '\\t' .. ARGV[6])
-redis.call('HSET', ak, 'o', cid)
-redis.call('HSET', P .. 'aoffers', suid, cid .. '\\t' .. ARGV[5])
+if redis.call('HSETNX', P .. 'offers', cid, ARGV[4] .. '\\t' .. suid .. '\\t' .. ARGV[6]) == 0 then return 0 end
+if redis.call('HSETNX', P .. 'aoffers', suid, cid .. '\\t' .. ARGV[5]) == 0 then
+  redis.call('HDEL', P .. 'offers', cid)
+  return 0
+end
 redis.call('ZREM', P .. 'q:' .. c[4], cid)
 redis.call('ZADD', P .. 'timers', ARGV[6], 'offer|' .. cid .. '|' .. ARGV[4] .. '|' .. suid)
-return c[3] .. '\\t' .. load .. '\\t' .. (a[3] or '0')
+return c[3] .. '\\t' .. load .. '\\t' .. (a[2] or '0')
 """
 
 # ARGV: P, cid, uid, offer id, now, day
