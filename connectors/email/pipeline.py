@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import pickle
 from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing.shared_memory import SharedMemory
 from typing import Any
@@ -30,6 +32,8 @@ from connectors.email.mime import parse_many
 from contact_center.inbox.records import Checkpoint, InboundMessage, StoredMessage
 from contact_center.inbox.service import InboxService
 from contact_center.inbox.writer_process import write_batch
+
+log = logging.getLogger(__name__)
 
 
 def inbound_batch(
@@ -92,7 +96,8 @@ def write_shared_batch(
             view.release()
     finally:
         shm.close()
-        shm.unlink()
+        with contextlib.suppress(FileNotFoundError):  # the loop gave up on this batch meanwhile
+            shm.unlink()
 
 
 class BatchPipeline:
@@ -128,7 +133,16 @@ class BatchPipeline:
             future.set_result(inbound_batch(*args, **kwargs))
             return future
         function = shared_inbound_batch if self._writer is not None else inbound_batch
-        return asyncio.ensure_future(loop.run_in_executor(self._parser, _call, function, args, kwargs))
+        try:
+            return asyncio.ensure_future(loop.run_in_executor(self._parser, _call, function, args, kwargs))
+        except BrokenProcessPool:  # a pool whose process died refuses work at once
+            self._in_loop_from_now_on("the parser process")
+            return self.prepare(mailbox, uids, raws, validity)
+
+    def _in_loop_from_now_on(self, which: str) -> None:
+        """A worker process died (killed, out of memory): keep mail flowing, parsed and stored here."""
+        log.error("email: %s died; parsing and storing in the event loop from now on", which)
+        self._parser = self._writer = None
 
     def caught_up(self) -> None:
         """The mailbox has nothing more to store for now: let the WAL checkpoint catch up too."""
@@ -146,6 +160,12 @@ class BatchPipeline:
         try:
             announced, results = await loop.run_in_executor(self._writer, write_shared_batch, self._db_url,
                                                             prepared, checkpoint)
+        except BrokenProcessPool:
+            # The batch committed or not, with its checkpoint: the next session re-reads the
+            # checkpoint and refetches, and dedupe keeps every message once.
+            prepared.unlink()
+            self._in_loop_from_now_on("the writer process")
+            raise
         except BaseException:
             prepared.unlink()
             raise

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.shared_memory import SharedMemory
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from connectors.email.pipeline import discard, inbound_batch, shared_inbound_batch, write_shared_batch
+from connectors.email.config import load_email_config
+from connectors.email.pipeline import BatchPipeline, discard, inbound_batch, shared_inbound_batch, write_shared_batch
 from contact_center.bus.memory import MemoryBus
 from contact_center.inbox.records import Checkpoint
 from contact_center.inbox.service import InboxService
@@ -101,3 +104,31 @@ async def test_in_loop_store_on_postgresql_is_exactly_once_and_threads_replies(p
         assert checkpoint.last_uid == 206  # never rewound by the refetch
     finally:
         await db.close()
+
+
+async def test_a_dead_writer_process_leaves_the_pipeline_storing_in_the_loop(store: Database) -> None:
+    """When the writer process dies the batch fails, and the same batch fetched again is stored
+    once by the loop itself; later batches keep flowing."""
+    config = load_email_config({"parse_workers": 1, "mailboxes": [
+        {"name": "support", "host": "127.0.0.1", "security": "none", "user": "u", "password": "p"}]})
+    mailbox = config.mailboxes[0]
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(1, mp_context=context) as parser, ProcessPoolExecutor(1, mp_context=context) as writer:
+        pipeline = BatchPipeline(inbox=InboxService(db=store, bus=MemoryBus()), config=config, parser=parser,
+                                 writer=writer, db_url=store.url)
+        raws, uids = _batch(300, 4)
+        with pytest.raises(BrokenProcessPool):
+            writer.submit(os._exit, 1).result()  # the writer process is gone (as if killed)
+        prepared = await pipeline.prepare(mailbox, uids, raws, 9)
+        with pytest.raises(BrokenProcessPool):
+            await pipeline.store(prepared, Checkpoint("support", 9, uids[-1]))
+        assert _gone(prepared.name)
+        again = await pipeline.prepare(mailbox, uids, raws, 9)  # the refetch after the reconnect
+        stored = await pipeline.store(again, Checkpoint("support", 9, uids[-1]))
+        assert [s.duplicate for s in stored] == [False] * 4
+        more_raws, more_uids = _batch(304, 2)
+        more = await pipeline.store(await pipeline.prepare(mailbox, more_uids, more_raws, 9),
+                                    Checkpoint("support", 9, more_uids[-1]))
+        assert [s.duplicate for s in more] == [False, False]
+    async with store.session() as s:
+        assert (await s.execute(select(func.count()).select_from(Message))).scalar() == 6
