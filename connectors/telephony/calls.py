@@ -33,9 +33,7 @@ __all__ = ["CallWriter", "Outcome", "Post", "sync_sqlite_engine"]
 
 log = logging.getLogger(__name__)
 
-# Loop iterations the writer yields before a batch: enough for an event's subscribers to get a
-# pop frame onto its socket (subscriber -> hub subscriber -> socket sender) before the store's
-# CPU-heavy statement building runs.
+# Loop iterations the writer yields before the batch of a lone post (the group-commit window).
 _YIELDS_BEFORE_COMMIT = 4
 
 
@@ -114,10 +112,12 @@ class CallWriter:
     async def _run(self) -> None:
         while True:
             items = [await self._queue.get()]
-            # Group-commit window: let the tasks this post woke (the bus subscribers that push the
-            # screen pop) run first, and let concurrent posts join the batch.
-            for _ in range(_YIELDS_BEFORE_COMMIT):
-                await asyncio.sleep(0)
+            if self._queue.empty():
+                # A lone post: a short group-commit window lets the tasks it woke run and concurrent
+                # posts join. Posts already waiting (they came in during the previous commit) go at
+                # once, so the next batch is in the writer thread while the loop answers the last one.
+                for _ in range(_YIELDS_BEFORE_COMMIT):
+                    await asyncio.sleep(0)
             while len(items) < self._max_batch and not self._queue.empty():
                 items.append(self._queue.get_nowait())
             live = [item for item in items if item is not None and not item[1].done()]

@@ -178,6 +178,9 @@ class ContextCache:
 
     async def _load_call(self, conversation_id: int, address: str | None, customer_id: int | None,
                          ambiguous: bool) -> PopContext:
+        kind = CHANNEL_IDENTITY.get("call")
+        if self._reader is not None and kind and address:
+            self.anticipate(kind, address)  # one reader hop; _build takes it when it is the same customer
         async with self._db.session() as s:
             return await self._build(s, conversation_id, "call", address, customer_id, None, attach_found=False)
 
