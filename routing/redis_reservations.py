@@ -138,9 +138,8 @@ class RedisReservations(Reservations):
         in-memory store updates the agent it shares with the mirror). Without *agent*, or when the
         claim fails (the caller's copy was stale), the agent is read back from Redis.
         """
-        cid = str(conversation_id)
-        answer = await self._claim(keys=[], args=[self._p, cid, str(user_id), offer_id, repr(now),
-                                                  repr(expires_at), "1" if force else "0"])
+        packed = f"{conversation_id}\t{user_id}\t{offer_id}\t{now!r}\t{expires_at!r}\t{'1' if force else '0'}"
+        answer = await self._claim(keys=[], args=[self._p, packed])
         if not answer or agent is None:
             return Outcome(bool(answer), None, await self.agent(user_id))
         return Outcome(True, None, _claimed(agent, conversation_id, now, answer))

@@ -160,25 +160,29 @@ return out
 # The hot path: no prelude (defining closures costs time on every call) and no JSON. It reads
 # the small hashes, and HSETNX on the offer maps both checks that neither the contact nor the
 # agent has a pending offer and records the new one (undone if the agent's check fails).
-# ARGV: P, cid, uid, offer id, now, expires at, force ('1' also claims a contact the router does
-# not dispatch) -> 0, or '<channel><TAB><agent's load on it><TAB><wrap-up end>' as read, when it succeeds
+# The arguments travel packed in one string (one value for the client to encode instead of six).
+# ARGV: P, 'cid<TAB>uid<TAB>offer id<TAB>now<TAB>expires at<TAB>force' (force '1' also claims a
+# contact the router does not dispatch) -> 0, or '<channel><TAB><agent's load on it><TAB><wrap-up
+# end>' as read, when it succeeds
 CLAIM = """
-local P, cid, suid = ARGV[1], ARGV[2], ARGV[3]
+local P = ARGV[1]
+local cid, suid, oid, snow, sexp, force = string.match(ARGV[2],
+  '^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)$')
 local c = redis.call('HMGET', P .. 'c:' .. cid, 's', 'd', 'ch', 'q')
-if c[1] ~= 'waiting' or (c[2] ~= '1' and ARGV[7] ~= '1') then return 0 end
+if c[1] ~= 'waiting' or (c[2] ~= '1' and force ~= '1') then return 0 end
 local a = redis.call('HMGET', P .. 'a:' .. suid, 'p', 'w', 'l:' .. c[3], 'c:' .. c[3])
 local load = tonumber(a[3]) or 0
-if a[1] ~= 'available' or (tonumber(a[2]) or 0) > tonumber(ARGV[5]) or load >= (tonumber(a[4]) or 0) then
+if a[1] ~= 'available' or (tonumber(a[2]) or 0) > tonumber(snow) or load >= (tonumber(a[4]) or 0) then
   return 0
 end
-if redis.call('HSETNX', P .. 'offers', cid, ARGV[4] .. '\\t' .. suid .. '\\t' .. ARGV[6]) == 0 then return 0 end
-if redis.call('HSETNX', P .. 'aoffers', suid, cid .. '\\t' .. ARGV[5]) == 0 then
+if redis.call('HSETNX', P .. 'offers', cid, oid .. '\t' .. suid .. '\t' .. sexp) == 0 then return 0 end
+if redis.call('HSETNX', P .. 'aoffers', suid, cid .. '\t' .. snow) == 0 then
   redis.call('HDEL', P .. 'offers', cid)
   return 0
 end
 redis.call('ZREM', P .. 'q:' .. c[4], cid)
-redis.call('ZADD', P .. 'timers', ARGV[6], 'offer|' .. cid .. '|' .. ARGV[4] .. '|' .. suid)
-return c[3] .. '\\t' .. load .. '\\t' .. (a[2] or '0')
+redis.call('ZADD', P .. 'timers', sexp, 'offer|' .. cid .. '|' .. oid .. '|' .. suid)
+return c[3] .. '\t' .. load .. '\t' .. (a[2] or '0')
 """
 
 # ARGV: P, cid, uid, offer id, now, day
