@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 from connectors.telephony.batch import Outcome, Post, apply_batch
 from connectors.telephony.batch_io import CoreIO, SqliteIO, SqliteStatements
+from connectors.telephony.checkpoint import Checkpointer
 from contact_center.customers.identity import Match
 from contact_center.customers.repository import CustomerRepository
 from contact_center.store.session import Database, apply_sqlite_pragmas
@@ -53,12 +54,15 @@ class CallWriter:
         self._sync: Engine | None = None
         self._thread: ThreadPoolExecutor | None = None
         self._statements: SqliteStatements | None = None
+        self._checkpointer: Checkpointer | None = None
 
     def start(self) -> None:
         if self._db.dialect == "sqlite" and make_url(self._db.url).database not in (None, "", ":memory:"):
             self._sync = sync_sqlite_engine(self._db.url)
             self._statements = SqliteStatements(self._sync.dialect)
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cti-call-writer")
+            self._checkpointer = Checkpointer(str(make_url(self._db.url).database))
+            self._checkpointer.start()
         self._task = asyncio.create_task(self._run(), name="cti-call-writer")
 
     async def close(self) -> None:
@@ -73,6 +77,9 @@ class CallWriter:
         if self._sync is not None:
             self._sync.dispose()
             self._sync = None
+        if self._checkpointer is not None:
+            await self._checkpointer.close()
+            self._checkpointer = None
         while not self._queue.empty():
             item = self._queue.get_nowait()
             if item is not None and not item[1].done():
@@ -186,4 +193,5 @@ def sync_sqlite_engine(url: str) -> Engine:
 def _writer_cache(dbapi_conn: Any, _record: Any = None) -> None:
     cur = dbapi_conn.cursor()
     cur.execute(f"PRAGMA cache_size=-{_WRITER_CACHE_KIB}")
+    cur.execute("PRAGMA wal_autocheckpoint=0")  # checkpoint.Checkpointer does it, off the commit path
     cur.close()
