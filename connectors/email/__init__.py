@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import os
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 
@@ -18,6 +19,7 @@ from aiohttp import web
 
 from connectors.email.config import EmailConfig, load_email_config
 from connectors.email.imap_ingest import MailboxIngest
+from connectors.email.lifeline import exit_with
 from connectors.email.mime import parse_many
 from connectors.email.pipeline import BatchPipeline
 from connectors.email.smtp_outbox import SmtpSender
@@ -70,7 +72,8 @@ def parser_pool(config: EmailConfig) -> ProcessPoolExecutor | None:
     """Processes that parse MIME beside the event loop (``forkserver``: never fork a threaded app)."""
     if config.parse_workers < 1:
         return None
-    pool = ProcessPoolExecutor(config.parse_workers, mp_context=multiprocessing.get_context("forkserver"))
+    pool = ProcessPoolExecutor(config.parse_workers, mp_context=multiprocessing.get_context("forkserver"),
+                               initializer=exit_with, initargs=(os.getpid(),))
     for _ in range(config.parse_workers):
         pool.submit(parse_many, [])  # start and import now, not when the first mail arrives
     return pool
@@ -80,7 +83,8 @@ def writer_pool(config: EmailConfig, db_url: str) -> ProcessPoolExecutor | None:
     """The process that stores batches, for a store in a SQLite file (see :mod:`.pipeline`)."""
     if not config.writer_process or sqlite_file(db_url) is None:
         return None
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"))
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"), initializer=exit_with,
+                               initargs=(os.getpid(),))
     pool.submit(writer_ready)  # start and import now
     return pool
 

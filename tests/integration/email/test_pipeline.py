@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -132,3 +135,44 @@ async def test_a_dead_writer_process_leaves_the_pipeline_storing_in_the_loop(sto
         assert [s.duplicate for s in more] == [False, False]
     async with store.session() as s:
         assert (await s.execute(select(func.count()).select_from(Message))).scalar() == 6
+
+
+POOLS_SCRIPT = """
+import os, sys, time
+sys.path.insert(0, {root!r})
+from connectors.email import parser_pool, writer_pool
+from connectors.email.config import load_email_config
+config = load_email_config({{"parse_workers": 1}})
+parser, writer = parser_pool(config), writer_pool(config, {url!r})
+print(parser.submit(os.getpid).result(), writer.submit(os.getpid).result(), flush=True)
+time.sleep(60)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")
+
+
+def test_parser_and_writer_processes_end_when_the_app_is_killed(tmp_path: Path) -> None:
+    """SIGKILL of the app leaves no parser or writer process behind (they watch the app's pid)."""
+    script = POOLS_SCRIPT.format(root=str(Path(__file__).resolve().parents[3]),
+                                 url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    app = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+    try:
+        assert app.stdout is not None
+        workers = [int(pid) for pid in app.stdout.readline().split()]
+        assert len(workers) == 2
+        assert all(_running(pid) for pid in workers)
+    finally:
+        app.kill()
+        app.wait()
+        if app.stdout is not None:
+            app.stdout.close()
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_running(pid) for pid in workers)

@@ -1,0 +1,42 @@
+"""Worker processes that end with the app, however the app ended.
+
+The parser and writer pools' processes block on their task queue, whose write end they hold
+themselves, so an app killed with SIGKILL (or by the out-of-memory killer) used to leave them,
+its forkserver and its resource tracker running for ever, holding the store open and keeping
+leftover shared-memory batches alive. Each pool process now watches the app's process id (a
+pidfd on Linux, polling elsewhere) and exits when it is gone; the forkserver and the resource
+tracker then end too, and the tracker removes any shared memory left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import threading
+import time
+
+
+def exit_with(pid: int) -> None:
+    """Pool initializer: end this process when process *pid* (the app) ends."""
+    threading.Thread(target=_watch, args=(pid,), name="exit-with-app", daemon=True).start()
+
+
+def _watch(pid: int) -> None:
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:  # already gone, or no pidfd here
+        while _alive(pid):
+            time.sleep(1.0)
+    else:
+        select.select([fd], [], [])
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
