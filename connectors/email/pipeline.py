@@ -6,8 +6,8 @@ Three set-ups, by configuration (``parse_workers``, ``writer_process``) and stor
 * a parser process: it parses and builds the inbox's messages, the loop stores them
   (:meth:`InboxService.receive`; PostgreSQL, whose writes leave this machine's CPU anyway);
 * a parser process and a writer process (a SQLite store): the parser leaves the batch pickled
-  in shared memory, the loop passes its name on to the writer process, which stores the batch and the
-  checkpoint in one transaction (:func:`contact_center.inbox.writer_process.write_batch`); the loop
+  in shared memory, the loop passes its name on to the writer process, which stores the batch
+  and the checkpoint in one transaction (:func:`contact_center.inbox.writer_process.write_batch`); the loop
   announces the stored messages. The loop itself then only speaks IMAP and publishes events, and
   the three stages of consecutive batches run on different cores.
 
@@ -54,7 +54,8 @@ class SharedBatch:
 
     A batch is ~12 MB (raw bytes, text, attachments); through the pools' pipes it cost ~40 ms of
     copying and context switches per hop, twice (parser -> loop -> writer). Now only the name
-    travels; the segment is unlinked by the writer, or by :meth:`BatchPipeline.discard`.
+    travels; the segment is unlinked by the writer once read, by :func:`discard` for a batch that
+    will not be stored, or by the resource tracker when the app died.
     """
 
     name: str
