@@ -21,7 +21,7 @@ from connectors.email.config import EmailConfig, load_email_config
 from connectors.email.imap_ingest import MailboxIngest
 from connectors.email.lifeline import exit_with
 from connectors.email.mime import parse_many
-from connectors.email.pipeline import BatchPipeline
+from connectors.email.pipeline import BatchPipeline, remove_orphaned_segments
 from connectors.email.smtp_outbox import SmtpSender
 from contact_center import keys
 from contact_center.inbox import INBOX
@@ -83,6 +83,7 @@ def writer_pool(config: EmailConfig, db_url: str) -> ProcessPoolExecutor | None:
     """The process that stores batches, for a store in a SQLite file (see :mod:`.pipeline`)."""
     if not config.writer_process or sqlite_file(db_url) is None:
         return None
+    remove_orphaned_segments()  # batches an earlier app left in shared memory when it was killed
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"), initializer=exit_with,
                                initargs=(os.getpid(),))
     pool.submit(writer_ready)  # start and import now

@@ -25,14 +25,15 @@ def _watch(pid: int) -> None:
     try:
         fd = os.pidfd_open(pid)
     except OSError:  # already gone, or no pidfd here
-        while _alive(pid):
+        while alive(pid):
             time.sleep(1.0)
     else:
         select.select([fd], [], [])
     os._exit(0)
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process *pid* exists."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

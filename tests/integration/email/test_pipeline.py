@@ -18,7 +18,14 @@ import pytest
 from sqlalchemy import func, select
 
 from connectors.email.config import load_email_config
-from connectors.email.pipeline import BatchPipeline, discard, inbound_batch, shared_inbound_batch, write_shared_batch
+from connectors.email.pipeline import (
+    BatchPipeline,
+    discard,
+    inbound_batch,
+    remove_orphaned_segments,
+    shared_inbound_batch,
+    write_shared_batch,
+)
 from contact_center.bus.memory import MemoryBus
 from contact_center.inbox.records import Checkpoint
 from contact_center.inbox.service import InboxService
@@ -54,7 +61,7 @@ async def test_writer_process_stores_each_mail_once_and_frees_the_segment(store:
     """A batch stored twice by the writer process (a refetch after a crash) is stored once; the
     checkpoint moves with it and no shared memory is left behind."""
     raws, uids = _batch(0, 30)
-    kwargs = {"mailbox": "support", "department": None, "validity": 7, "limit": 1_000_000}
+    kwargs = {"mailbox": "support", "department": None, "validity": 7, "limit": 1_000_000, "owner": os.getpid()}
     loop = asyncio.get_running_loop()
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as writer:
         results = []
@@ -79,9 +86,27 @@ async def test_a_prepared_batch_that_is_never_stored_is_discarded() -> None:
     """Stopping with parsed batches still queued removes their shared memory."""
     raws, uids = _batch(100, 3)
     future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
-    future.set_result(shared_inbound_batch(raws, uids, mailbox="support", department=None, validity=1, limit=10))
+    future.set_result(shared_inbound_batch(raws, uids, mailbox="support", department=None, validity=1, limit=10,
+                                           owner=os.getpid()))
     discard(future)
     assert _gone(future.result().name)  # type: ignore[attr-defined]
+
+
+def test_segments_of_apps_that_are_gone_are_removed_at_start() -> None:
+    """A batch left in shared memory by a killed app is removed; a live app's batch stays."""
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    raws, uids = _batch(400, 1)
+    kwargs = {"mailbox": "support", "department": None, "validity": 1, "limit": 10}
+    orphan = shared_inbound_batch(raws, uids, owner=int(gone.stdout), **kwargs)
+    mine = shared_inbound_batch(raws, uids, owner=os.getpid(), **kwargs)
+    try:
+        assert remove_orphaned_segments() >= 1
+        assert _gone(orphan.name)
+        assert not _gone(mine.name)
+    finally:
+        mine.unlink()
+        orphan.unlink()
 
 
 async def test_in_loop_store_on_postgresql_is_exactly_once_and_threads_replies(postgres_migrated_url: str) -> None:
