@@ -88,12 +88,14 @@ class RoutingConsumer:
 
     # ----------------------------------------------------------------------- routing new contacts
 
-    async def _route(self, info: ConversationInfo, facts: Facts, *, suggested: str | None) -> ContactState:
+    async def _route(self, info: ConversationInfo, facts: Facts, *, suggested: str | None,
+                     since: float) -> ContactState:
+        # *since*: the event's time; a contact that ended after it is not brought back (see enqueue).
         config = self._router.config
         decision = decide(config.rules, facts, default=config.default_department,
                           suggested=suggested if suggested in config.departments else None)
         contact = self._router.contact_for(info, decision, now=self._router.clock())
-        return await self._router.enqueue(contact)
+        return await self._router.enqueue(contact, not_before=since)
 
     async def _routable(self, conversation_id: int, channel: str) -> ConversationInfo | None:
         if await self._router.reservations.contact(conversation_id) is not None:
@@ -112,7 +114,7 @@ class RoutingConsumer:
         if info is None:
             return None
         facts = await self._facts.call(event, info)
-        return await self._route(info, facts, suggested=event.queue)
+        return await self._route(info, facts, suggested=event.queue, since=event.at)
 
     async def on_call_rang(self, event: CallRang) -> None:
         await self.route_call(event)
@@ -120,12 +122,12 @@ class RoutingConsumer:
     async def on_email(self, event: EmailReceived) -> None:
         info = await self._routable(event.conversation_id, "email")
         if info is not None:
-            await self._route(info, await self._facts.email(event, info), suggested=event.department)
+            await self._route(info, await self._facts.email(event, info), suggested=event.department, since=event.at)
 
     async def on_chat(self, event: ChatMessageReceived) -> None:
         info = await self._routable(event.conversation_id, "chat")
         if info is not None:
-            await self._route(info, await self._facts.chat(event, info), suggested=None)
+            await self._route(info, await self._facts.chat(event, info), suggested=None, since=event.at)
 
     async def on_dtmf(self, event: DtmfReceived) -> None:
         """IVR digits: route the waiting call again with the digits known."""

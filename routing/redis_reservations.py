@@ -110,12 +110,14 @@ class RedisReservations(Reservations):
 
     # ----------------------------------------------------------------------- contacts
 
-    async def enqueue(self, contact: ContactState, timers: Iterable[tuple[str, float]] = ()) -> bool:
+    async def enqueue(self, contact: ContactState, timers: Iterable[tuple[str, float]] = (), *,
+                      not_before: float | None = None) -> bool:
         pairs = list(timers)
         flat = [x for key, at in pairs for x in (key, repr(at))]
         return bool(await self._run("ENQUEUE", str(contact.conversation_id), _dumps(contact.to_dict()),
                                     contact.status, "1" if contact.dispatch else "0", contact.channel, contact.queue,
-                                    repr(contact.rank), str(len(pairs)), *flat))
+                                    repr(contact.rank), "" if not_before is None else repr(not_before),
+                                    str(len(pairs)), *flat))
 
     async def contact(self, conversation_id: int) -> ContactState | None:
         key = str(conversation_id)

@@ -61,8 +61,9 @@ local function putc(c)
   redis.call('HSET', P .. 'contacts', tostring(c.conversation_id), cjson.encode(c))
   hotc(c)
 end
-local function delc(id)
+local function delc(id, now)
   id = tostring(id)
+  redis.call('SET', P .. 'done:' .. id, tostring(now), 'EX', 86400)
   redis.call('HDEL', P .. 'contacts', id)
   redis.call('DEL', P .. 'c:' .. id)
   redis.call('HDEL', P .. 'offers', id)
@@ -115,10 +116,17 @@ end
 
 # A waiting contact's document is stored as sent and only its hot fields are written, so the
 # common case decodes no JSON; any other status (adopted after a restart) goes through putc.
-# ARGV: P, cid, contact json, status, dispatch ('1'/'0'), channel, queue, rank, n timers, (key, at) * n
+# A contact that ended (done:<id>, set by delc) at or after *not before* (the time of the event
+# that asked for this routing) is not tracked again: the event is late or a duplicate.
+# ARGV: P, cid, contact json, status, dispatch ('1'/'0'), channel, queue, rank, not before ('' for
+# no check), n timers, (key, at) * n
 ENQUEUE = PRELUDE + """
 local cid = ARGV[2]
 if redis.call('HEXISTS', P .. 'contacts', cid) == 1 then return 0 end
+if ARGV[9] ~= '' then
+  local ended = redis.call('GET', P .. 'done:' .. cid)
+  if ended and tonumber(ended) >= tonumber(ARGV[9]) then return 0 end
+end
 redis.call('SADD', P .. 'queues', ARGV[7])
 if ARGV[4] == 'waiting' then
   redis.call('HSET', P .. 'contacts', cid, ARGV[3])
@@ -136,8 +144,8 @@ else
     end
   end
 end
-for i = 0, tonumber(ARGV[9]) - 1 do
-  redis.call('ZADD', P .. 'timers', ARGV[11 + 2 * i], ARGV[10 + 2 * i])
+for i = 0, tonumber(ARGV[10]) - 1 do
+  redis.call('ZADD', P .. 'timers', ARGV[12 + 2 * i], ARGV[11 + 2 * i])
 end
 return 1
 """
@@ -266,7 +274,7 @@ c.offer_user = NULL
 local a = false
 if uid then a = geta(uid) end
 if not a then
-  delc(cid)
+  delc(cid, now)
   return {1, cjson.encode(c), false, enc(other)}
 end
 c.status = 'assigned'
@@ -284,7 +292,7 @@ FINISH = PRELUDE + """
 local cid, now, wrap = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local c = getc(cid)
 if not c or c.status ~= 'assigned' then return {0, enc(c), false} end
-delc(cid)
+delc(cid, now)
 local a = false
 if not isnull(c.user_id) then a = geta(c.user_id) end
 if a then
@@ -307,7 +315,7 @@ ABANDON = PRELUDE + """
 local cid = ARGV[2]
 local c = getc(cid)
 if not c or c.status == 'assigned' then return {0, enc(c), false} end
-delc(cid)
+delc(cid, ARGV[3])
 redis.call('ZREM', P .. 'q:' .. c.queue, cid)
 local k = P .. 'stats:' .. ARGV[4] .. ':' .. c.queue
 redis.call('HINCRBY', k, 'abandoned', 1)

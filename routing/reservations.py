@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 
 from routing.model import ASSIGNED, OFFERED, WAITING, AgentState, ContactState
 
+ENDED_KEPT = 100_000  # ended contacts the in-memory store remembers (for enqueue's not_before)
 PROFILE_FIELDS = ("username", "display_name", "extension", "departments", "skills", "capacity")
 
 
@@ -86,8 +87,14 @@ class Reservations(ABC):
         """Change presence; becoming available starts a new idle period and clears the missed count."""
 
     @abstractmethod
-    async def enqueue(self, contact: ContactState, timers: Iterable[tuple[str, float]] = ()) -> bool:
-        """Track *contact* (waiting, or already assigned when adopted after a restart); False if tracked."""
+    async def enqueue(self, contact: ContactState, timers: Iterable[tuple[str, float]] = (), *,
+                      not_before: float | None = None) -> bool:
+        """Track *contact* (waiting, or already assigned when adopted after a restart); False if tracked.
+
+        *not_before* is the time of the event that asked for this routing: False also when the
+        contact ended (finished, abandoned, answered elsewhere) at or after it, so a late or
+        duplicate event (another instance's consumer) never brings an ended contact back.
+        """
 
     @abstractmethod
     async def contact(self, conversation_id: int) -> ContactState | None: ...
@@ -162,6 +169,7 @@ class MemoryReservations(Reservations):
         self._heap: list[tuple[float, str]] = []
         self._sockets: dict[int, int] = {}
         self._counters: dict[tuple[str, str], Counters] = {}
+        self._ended: dict[int, float] = {}  # conversation id -> when it last ended (the last ENDED_KEPT)
 
     # ----------------------------------------------------------------------- agents
 
@@ -199,8 +207,12 @@ class MemoryReservations(Reservations):
 
     # ----------------------------------------------------------------------- contacts
 
-    async def enqueue(self, contact: ContactState, timers: Iterable[tuple[str, float]] = ()) -> bool:
+    async def enqueue(self, contact: ContactState, timers: Iterable[tuple[str, float]] = (), *,
+                      not_before: float | None = None) -> bool:
         if contact.conversation_id in self._contacts:
+            return False
+        ended = self._ended.get(contact.conversation_id)
+        if not_before is not None and ended is not None and ended >= not_before:
             return False
         self._contacts[contact.conversation_id] = contact
         if contact.status == WAITING and contact.dispatch:
@@ -221,6 +233,13 @@ class MemoryReservations(Reservations):
             best = heapq.nsmallest(limit, ranks.items(), key=lambda kv: (kv[1], kv[0]))
             out.extend(self._contacts[cid] for cid, _ in best)
         return out
+
+    def _end(self, conversation_id: int, now: float) -> None:
+        del self._contacts[conversation_id]
+        self._ended[conversation_id] = now
+        if len(self._ended) > ENDED_KEPT:  # forget the oldest half
+            for cid in sorted(self._ended, key=self._ended.__getitem__)[:ENDED_KEPT // 2]:
+                del self._ended[cid]
 
     def _unqueue(self, contact: ContactState) -> None:
         self._queues.get(contact.queue, {}).pop(contact.conversation_id, None)
@@ -307,7 +326,7 @@ class MemoryReservations(Reservations):
         contact.offer_id, contact.offer_user = None, None
         agent = self._agents.get(user_id) if user_id is not None else None
         if agent is None:
-            del self._contacts[conversation_id]
+            self._end(conversation_id, now)
             return Outcome(True, contact, None, other=other)
         contact.status, contact.user_id = ASSIGNED, agent.user_id
         agent.load[contact.channel] = agent.load.get(contact.channel, 0) + 1
@@ -318,7 +337,7 @@ class MemoryReservations(Reservations):
         contact = self._contacts.get(conversation_id)
         if contact is None or contact.status != ASSIGNED:
             return Outcome(False, contact)
-        del self._contacts[conversation_id]
+        self._end(conversation_id, now)
         agent = self._agents.get(contact.user_id) if contact.user_id is not None else None
         if agent is not None:
             agent.load[contact.channel] = max(0, agent.load.get(contact.channel, 0) - 1)
@@ -332,7 +351,7 @@ class MemoryReservations(Reservations):
         contact = self._contacts.get(conversation_id)
         if contact is None or contact.status == ASSIGNED:
             return Outcome(False, contact)
-        del self._contacts[conversation_id]
+        self._end(conversation_id, now)
         self._unqueue(contact)
         self._count(contact, now).abandoned += 1
         agent = None

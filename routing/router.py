@@ -132,10 +132,13 @@ class Router:
             timers.append((f"widen|{contact.conversation_id}", contact.enqueued_at + policy.widen_after))
         return timers
 
-    async def enqueue(self, contact: ContactState) -> ContactState:
-        """Track *contact* and record its routing in the store; the tracked contact if it already was."""
+    async def enqueue(self, contact: ContactState, *, not_before: float | None = None) -> ContactState:
+        """Track *contact* and record its routing in the store; the tracked contact if it already was.
+
+        *not_before*: the time of the event asking for it (see :meth:`Reservations.enqueue`).
+        """
         async with self._locks.hold(contact.conversation_id):
-            if not await self.reservations.enqueue(contact, self._timers(contact)):
+            if not await self.reservations.enqueue(contact, self._timers(contact), not_before=not_before):
                 return await self.reservations.contact(contact.conversation_id) or contact
         await self.notifier.routed(contact)
         self.kick()

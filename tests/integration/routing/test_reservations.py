@@ -256,3 +256,18 @@ async def test_queues_and_load_rebuilt_into_an_empty_redis(two_clients, redis_ur
     assert not (await a.claim(20, 1, "20.b", NOW, NOW + 20)).ok  # at capacity (2 emails)
     assert (await b.finish(21, NOW, 0.0)).ok
     assert (await a.claim(20, 1, "20.c", NOW, NOW + 20)).ok
+
+
+async def test_a_late_event_never_brings_an_ended_contact_back(store):
+    """An event older than the contact's end (another instance's slow consumer) is refused; a newer one re-routes."""
+    await ready(store, 1)
+    assert await store.enqueue(contact(30), not_before=NOW)
+    assert (await store.claim(30, 1, "30.a", NOW, NOW + 20)).ok
+    assert (await store.accept(30, 1, "30.a", NOW + 1)).ok
+    assert (await store.finish(30, NOW + 5, 0.0)).ok
+    assert not await store.enqueue(contact(30), not_before=NOW)  # the same email event, handled late
+    assert await store.waiting(10) == []
+    assert await store.enqueue(contact(30), not_before=NOW + 9)  # the customer wrote again: reopened
+    assert [c.conversation_id for c in await store.waiting(10)] == [30]
+    assert (await store.abandon(30, NOW + 10)).ok
+    assert await store.enqueue(contact(30))  # no event time (requeue, rebuild): no check

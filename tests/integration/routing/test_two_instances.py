@@ -19,6 +19,7 @@ from contact_center.auth.users import create_user
 from contact_center.store.migrate import upgrade
 from contact_center.store.session import Database
 from contact_center.store.tables import Conversation
+from routing.redis_reservations import PREFIX
 from tests.conftest import DEPARTMENTS, PASSWORD, seed_org
 from tests.integration.routing.cluster import SimAgent, cluster, publish_email, start_instance, until
 
@@ -85,10 +86,10 @@ async def test_flood_of_contacts_over_two_instances_is_assigned_exactly_once(tmp
             state = aioredis.Redis.from_url(redis_url)
             try:
                 async def released() -> bool:  # both instances have handled every close
-                    return await state.hlen("cc:rt:contacts") == 0
+                    return await state.hlen(PREFIX + "contacts") == 0
 
                 await until(released, 20)
-                loads = [json.loads(v)["load"] for v in await state.hvals("cc:rt:agents")]
+                loads = [json.loads(v)["load"] for v in await state.hvals(PREFIX + "agents")]
             finally:
                 await state.aclose()
     finally:
