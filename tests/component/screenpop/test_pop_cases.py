@@ -88,8 +88,9 @@ async def test_slow_source_times_out_then_follows_up(
     assert late["section"]["data"] == {"counted": 500000, "customer_key": "C-1"}
     await app.app[keys.SCREENPOP].audit.flush()
     async with app.db.session() as s:
+        # In the order the agent saw them (two writers insert them: the row ids need not follow).
         actions = (await s.execute(select(Audit.action).where(Audit.user_id == users["agent_sales_1"])
-                                   .order_by(Audit.id))).scalars().all()
+                                   .order_by(Audit.at, Audit.id))).scalars().all()
     assert list(actions) == ["screen_pop", "screen_pop_section"]
     await agent.close()
 
