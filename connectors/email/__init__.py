@@ -25,8 +25,8 @@ from connectors.email.pipeline import BatchPipeline, remove_orphaned_segments
 from connectors.email.smtp_outbox import SmtpSender
 from contact_center import keys
 from contact_center.inbox import INBOX
-from contact_center.inbox.wal import sqlite_file
 from contact_center.inbox.writer_process import ready as writer_ready
+from contact_center.store.wal import sqlite_file
 
 EMAIL_CONFIG = web.AppKey("email.config", EmailConfig)
 EMAIL_INGESTS = web.AppKey("email.ingests", list)  # list[MailboxIngest], for tests and health

@@ -24,11 +24,11 @@ from sqlalchemy.engine import make_url
 
 from connectors.telephony.batch import Outcome, Post, apply_batch
 from connectors.telephony.batch_io import CoreIO, SqliteIO, SqliteStatements
-from connectors.telephony.checkpoint import Checkpointer
 from contact_center.customers.identity import Match
 from contact_center.customers.repository import CustomerRepository
 from contact_center.store.session import Database, apply_sqlite_pragmas
 from contact_center.store.tables import CtiEvent as CtiEventRow
+from contact_center.store.wal import WalCheckpointer
 
 __all__ = ["CallWriter", "Outcome", "Post", "sync_sqlite_engine"]
 
@@ -54,15 +54,16 @@ class CallWriter:
         self._sync: Engine | None = None
         self._thread: ThreadPoolExecutor | None = None
         self._statements: SqliteStatements | None = None
-        self._checkpointer: Checkpointer | None = None
+        self._wal: WalCheckpointer | None = None
 
     def start(self) -> None:
         if self._db.dialect == "sqlite" and make_url(self._db.url).database not in (None, "", ":memory:"):
             self._sync = sync_sqlite_engine(self._db.url)
             self._statements = SqliteStatements(self._sync.dialect)
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cti-call-writer")
-            self._checkpointer = Checkpointer(str(make_url(self._db.url).database))
-            self._checkpointer.start()
+            # Checkpoints every half second while posts come in, never inside a group commit.
+            self._wal = WalCheckpointer(str(make_url(self._db.url).database), interval=_CHECKPOINT_SECONDS)
+            self._wal.start()
         self._task = asyncio.create_task(self._run(), name="cti-call-writer")
 
     async def close(self) -> None:
@@ -77,9 +78,9 @@ class CallWriter:
         if self._sync is not None:
             self._sync.dispose()
             self._sync = None
-        if self._checkpointer is not None:
-            await self._checkpointer.close()
-            self._checkpointer = None
+        if self._wal is not None:
+            await self._wal.close()
+            self._wal = None
         while not self._queue.empty():
             item = self._queue.get_nowait()
             if item is not None and not item[1].done():
@@ -158,7 +159,10 @@ class CallWriter:
     async def _run_batch(self, posts: list[Post], audit: list[dict[str, Any]]) -> list[Outcome]:
         """Apply and commit one batch: one thread hand-off on SQLite, ``run_sync`` elsewhere."""
         if self._sync is not None and self._thread is not None:
-            return await asyncio.get_running_loop().run_in_executor(self._thread, self._in_thread, posts, audit)
+            outcomes = await asyncio.get_running_loop().run_in_executor(self._thread, self._in_thread, posts, audit)
+            if self._wal is not None:
+                self._wal.request(_WAL_BYTES_PER_ROW * (len(posts) + len(audit)))
+            return outcomes
         async with self._db.engine.begin() as conn:
             return await conn.run_sync(self._apply_all, posts, audit)
 
@@ -175,6 +179,11 @@ class CallWriter:
     def _identify(self, conn: Connection, kind: str, value: str) -> Match:
         return self._customers.identify_sync(conn, kind, value)
 
+
+# A rough size of what one post or audit row adds to the WAL (the row and its index pages): it only
+# sets when the checkpointer's byte threshold is reached; the half-second tick does the usual work.
+_WAL_BYTES_PER_ROW = 4096
+_CHECKPOINT_SECONDS = 0.5
 
 # The writer's page cache (KiB, as SQLite's negative cache_size): the call, conversation and cti_event
 # indexes take random keys (call ids, digests), so a store with a few hundred thousand events misses
@@ -193,5 +202,5 @@ def sync_sqlite_engine(url: str) -> Engine:
 def _writer_cache(dbapi_conn: Any, _record: Any = None) -> None:
     cur = dbapi_conn.cursor()
     cur.execute(f"PRAGMA cache_size=-{_WRITER_CACHE_KIB}")
-    cur.execute("PRAGMA wal_autocheckpoint=0")  # checkpoint.Checkpointer does it, off the commit path
+    cur.execute("PRAGMA wal_autocheckpoint=0")  # a WalCheckpointer does it, off the commit path
     cur.close()

@@ -28,7 +28,6 @@ from contact_center.inbox.conversations import Action, ConversationState, transi
 from contact_center.inbox.placement import Identity as IdentityKey
 from contact_center.inbox.placement import Known, Placement, place
 from contact_center.inbox.records import Checkpoint, InboundMessage, StoredMessage
-from contact_center.inbox.wal import AUTOCHECKPOINT_PAGES, WalCheckpointer, sqlite_file
 from contact_center.store.session import Database
 from contact_center.store.tables import (
     Attachment,
@@ -40,6 +39,7 @@ from contact_center.store.tables import (
     Message,
     utcnow,
 )
+from contact_center.store.wal import AUTOCHECKPOINT_PAGES, WalCheckpointer, sqlite_file
 
 TOKEN_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 

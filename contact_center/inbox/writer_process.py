@@ -42,7 +42,7 @@ def write_batch(
     on the SQLite store at *url*; returns the messages as announced and one result per message.
 
     The commit skips SQLite's automatic WAL checkpoint; the caller's
-    :class:`~contact_center.inbox.wal.WalCheckpointer` runs it.
+    :class:`~contact_center.store.wal.WalCheckpointer` runs it.
     """
     batch: list[InboundMessage] = pickle.loads(payload)
     engine = _engine(url)

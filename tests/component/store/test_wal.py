@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
-from contact_center.inbox.wal import WalCheckpointer, sqlite_file
+from contact_center.store.wal import WalCheckpointer, sqlite_file
 
 
 def _write(path: Path, rows: int) -> None:
@@ -49,4 +50,26 @@ async def test_checkpoint_waits_for_enough_bytes_then_flush_copies_the_rest(tmp_
     await wal.wait()
     assert wal.runs == 2
     assert keeper.execute("SELECT count(*) FROM t").fetchone()[0] == 70
+    keeper.close()
+
+
+async def test_ticker_checkpoints_what_was_written_and_close_copies_the_rest(tmp_path: Path) -> None:
+    """With an interval, pending writes are checkpointed by the ticker (none while idle); close flushes."""
+    path = tmp_path / "t.db"
+    keeper = sqlite3.connect(path)
+    keeper.execute("PRAGMA journal_mode=WAL")
+    wal = WalCheckpointer(str(path), interval=0.01)
+    wal.start()
+    _write(path, 10)
+    wal.request(100_000)  # far below the byte threshold: only the ticker can run it
+    await asyncio.sleep(0.05)  # a tick (due first) has started the checkpoint by now
+    await wal.wait()
+    assert wal.runs == 1
+    await asyncio.sleep(0.05)  # idle ticks: nothing pending, no checkpoint
+    await wal.wait()
+    assert wal.runs == 1
+    _write(path, 5)
+    wal.request(50_000)
+    await wal.close()  # stops the ticker and copies the rest
+    assert wal.runs == 2
     keeper.close()

@@ -1,18 +1,21 @@
-"""Copying SQLite's write-ahead log into the database file beside the ingest, not inside its commits.
+"""Copying SQLite's write-ahead log into the database file beside a busy writer, not inside its commits.
 
-A batch of mail writes megabytes to the WAL. SQLite's automatic checkpoint runs inside the
-commit that pushes the log over 1,000 pages, so every batch's commit also copied the log into
-the database file and waited for two ``fsync`` calls, holding up the next batch. The inbound
-writer turns the automatic checkpoint off for its own transactions and asks a
-:class:`WalCheckpointer` instead, which runs ``PRAGMA wal_checkpoint(PASSIVE)`` on its own
-connection in a worker thread while the next batches are written (SQLite lets one checkpointer run
-beside the writer and the readers). Durability is unchanged: commits are in the WAL either way
-(``synchronous=NORMAL``), and a checkpoint syncs the log before it copies it.
+SQLite checkpoints a WAL database from inside the ``COMMIT`` that pushes the log over 1,000 pages,
+and with ``synchronous=NORMAL`` that checkpoint is where the ``fsync`` calls happen: whichever
+transaction crosses the limit also copies the log back into the database file and waits for the
+disk, holding up everything queued behind it (a batch of mail, a group commit of PBX posts). The
+bulk writers (the inbound mail writer, the CTI call writer) turn the automatic checkpoint off on
+their own connections and tell a :class:`WalCheckpointer` what they wrote instead; it runs
+``PRAGMA wal_checkpoint(PASSIVE)`` on a connection of its own in a worker thread while the next
+transactions are written (SQLite lets one checkpointer run beside the writer and the readers).
+Durability is unchanged: commits are in the WAL either way, and a checkpoint syncs the log
+before it copies it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 
@@ -45,13 +48,37 @@ class WalCheckpointer:
     transaction as its messages.
     """
 
-    def __init__(self, path: str, *, every_bytes: int = CHECKPOINT_BYTES) -> None:
+    def __init__(self, path: str, *, every_bytes: int = CHECKPOINT_BYTES, interval: float | None = None) -> None:
+        """*interval*: with :meth:`start`, also check that often whether anything is pending (for a
+        writer that never goes quiet long enough to :meth:`flush`)."""
         self._path = path
         self._every = every_bytes
+        self._interval = interval
         self._pending = 0
         self._task: asyncio.Task[None] | None = None
+        self._ticker: asyncio.Task[None] | None = None
         self._again = False
         self.runs = 0  # checkpoints completed (visible to tests)
+
+    def start(self) -> None:
+        """Flush every *interval* seconds (when one was given) until :meth:`close`."""
+        if self._interval is not None and self._ticker is None:
+            self._ticker = asyncio.get_running_loop().create_task(self._tick(self._interval), name="sqlite-wal-tick")
+
+    async def close(self) -> None:
+        """Stop the ticker, then checkpoint whatever is pending and wait for it."""
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
+        self.flush()
+        await self.wait()
+
+    async def _tick(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            self.flush()
 
     def request(self, written: int) -> None:
         """Note *written* bytes committed; start a checkpoint once enough are pending (returns at once)."""
