@@ -17,8 +17,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from connectors.email import pipeline
 from connectors.email.config import load_email_config
 from connectors.email.pipeline import (
+    SEGMENT_PREFIX,
     BatchPipeline,
     discard,
     inbound_batch,
@@ -201,3 +203,19 @@ def test_parser_and_writer_processes_end_when_the_app_is_killed(tmp_path: Path) 
     while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_running(pid) for pid in workers)
+
+
+def test_a_batch_shared_memory_refuses_is_returned_for_the_loop_to_store(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    """When the segment cannot be written (a full /dev/shm, as in a small container; stood in for
+    here by a segment folder that does not exist, since filling the real tmpfs would disturb other
+    processes), the parsed batch comes back whole and no segment is left behind."""
+    monkeypatch.setattr(pipeline, "SHM_DIR", tmp_path / "no-shm")
+    raws, uids = _batch(500, 3)
+    before = set(Path("/dev/shm").glob(f"{SEGMENT_PREFIX}{os.getpid()}-*"))
+    result = shared_inbound_batch(raws, uids, mailbox="support", department=None, validity=1, limit=10,
+                                  owner=os.getpid())
+    assert isinstance(result, list)
+    assert [m.external_id for m in result] == [f"<pipe-{i}@example.org>" for i in range(500, 503)]
+    assert set(Path("/dev/shm").glob(f"{SEGMENT_PREFIX}{os.getpid()}-*")) == before
