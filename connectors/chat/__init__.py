@@ -17,7 +17,7 @@ from connectors.chat.batcher import ChatBatcher
 from connectors.chat.commands import chat_reply_command
 from connectors.chat.config import load_chat_config
 from connectors.chat.hub import ChatHub
-from connectors.chat.limits import VisitorLimits
+from connectors.chat.limits import RedisVisitorLimits, VisitorLimits
 from connectors.chat.pages import register_pages
 from connectors.chat.visitor_ws import visitor_ws
 from contact_center import keys
@@ -25,6 +25,9 @@ from contact_center.inbox import INBOX
 
 
 async def _chat_ctx(app: web.Application) -> AsyncIterator[None]:
+    client = app[keys.REDIS]
+    config = app[CHAT_CONFIG]
+    app[CHAT_LIMITS] = VisitorLimits(config) if client is None else RedisVisitorLimits(client, config)
     hub = ChatHub(inbox=app[INBOX], bus=app[keys.BUS])
     hub.subscribe()
     app[CHAT_HUB] = hub
@@ -46,7 +49,6 @@ def register(app: web.Application) -> None:
     """Wire the chat channel into *app*."""
     config = load_chat_config(app[keys.SETTINGS].section("chat"))
     app[CHAT_CONFIG] = config
-    app[CHAT_LIMITS] = VisitorLimits(config)
     app[keys.AGENT_COMMANDS]["chat.reply"] = chat_reply_command(app)
     app.router.add_get("/chat/ws", visitor_ws)
     app[keys.API].add("GET", "/chat/ws", tag="websocket", auth="none", errors=(403,),

@@ -78,7 +78,7 @@ class VisitorSession:
             raise ProtocolError("bad_frame", "hello may only be sent once")
 
     async def say(self, frame: Say) -> None:
-        wait = self.app[CHAT_LIMITS].check(self.visitor_id)
+        wait = await self.app[CHAT_LIMITS].check(self.visitor_id)
         if wait is not None:
             raise ProtocolError("rate_limited", f"too many messages; wait {wait:.1f} s",
                                 client_id=frame.client_id, retry_after=wait)

@@ -94,10 +94,11 @@ async def chat_app(start_app: AppStarter, settings_factory: Callable[..., Any]) 
     """``await chat_app(chat_section)``: the app with chat + agent websockets, organisation seeded."""
     started: list[ChatApp] = []
 
-    async def start(section: dict[str, Any] | None = None) -> ChatApp:
-        settings = settings_factory(sections={"chat": {"department": "service", **(section or {})}})
+    async def start(section: dict[str, Any] | None = None, *, seed: bool = True, **settings_: Any) -> ChatApp:
+        """*seed*: False for a second instance on the same store; *settings_*: e.g. ``redis_url``."""
+        settings = settings_factory(sections={"chat": {"department": "service", **(section or {})}}, **settings_)
         running = await start_app(settings, plugins=PLUGINS)
-        app = ChatApp(running, await seed_org(running.db))
+        app = ChatApp(running, await seed_org(running.db) if seed else {})
         running.app[keys.BUS].subscribe(app.record)
         started.append(app)
         return app
