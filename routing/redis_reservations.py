@@ -18,7 +18,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from routing import redis_scripts as lua
+from routing import redis_agent_scripts, redis_scripts
 from routing.model import OFFERED, AgentState, ContactState
 from routing.reservations import Counters, Live, Outcome, Reservations, stats_day
 
@@ -66,9 +66,11 @@ class RedisReservations(Reservations):
     def __init__(self, client: aioredis.Redis, *, prefix: str = PREFIX) -> None:
         self._redis = client
         self._p = prefix
-        names = ("ENQUEUE", "WAITING", "CLAIM", "ACCEPT", "DECLINE", "ASSIGN", "FINISH", "ABANDON", "MOVE",
-                 "PRESENCE", "UPSERT_AGENTS", "POP_DUE", "LEAD")
-        self._scripts = {name: client.register_script(getattr(lua, name)) for name in names}
+        scripts = ((redis_scripts, ("ENQUEUE", "WAITING", "CLAIM", "ACCEPT", "DECLINE", "ASSIGN", "FINISH",
+                                    "ABANDON", "MOVE")),
+                   (redis_agent_scripts, ("PRESENCE", "UPSERT_AGENTS", "POP_DUE", "LEAD")))
+        self._scripts = {name: client.register_script(getattr(module, name))
+                         for module, names in scripts for name in names}
         self._claim = self._scripts["CLAIM"]
 
     async def _run(self, name: str, *args: Any) -> Any:
