@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from contact_center import keys
-from contact_center.events import CallEnded, CallRang, ContactRouted, OfferMade
+from contact_center.events import CallEnded, CallRang, ContactRouted, ConversationUpdated, OfferMade
 from contact_center.settings import PbxSettings, Secret
+from routing.services import ROUTING
 from tests.component.routing.conftest import (
     add_conversation,
     agent_socket,
@@ -129,6 +132,28 @@ async def test_new_call_reply_dials_a_free_agent_then_the_department(start_route
         await _cti(ra, {"event": "hangup", "callId": "call-1", "cause": "normalClearing"})
         await eventually(lambda: _status(ra, offer["conversation_id"], "closed"))
         await agent.next("presence", state="available", count=2)
+
+
+async def test_a_late_queued_update_does_not_take_an_assigned_contact_from_its_agent(start_routed):
+    """A ``queued`` ConversationUpdated from before the assignment (another instance's echo of an
+    earlier decline, heard late) leaves the contact with the agent who accepted it."""
+    ra = await start_routed()
+    async with agent_socket(ra, "agent_sales_1") as agent:
+        await agent.next("presence", presence="available")
+        cid = await send_email(ra, "Bestellung", "Ich möchte bestellen")
+        offer = await agent.next("offer", conversation_id=cid)
+        stale = ConversationUpdated(cid, "queued", "sales", None)  # made before the accept below
+        await agent.request({"type": "offer.accept", "offer_id": offer["offer_id"]})
+        await agent.next("presence", state="busy")
+        await eventually(lambda: _status(ra, cid, "assigned"))
+        await ra.app[keys.BUS].publish(stale)
+        await ra.app[keys.BUS].settle()
+        services = ra.app[ROUTING]
+        await asyncio.gather(*services.consumer.pending())  # the consumer has handled it
+        contact = await services.router.reservations.contact(cid)
+    assert contact is not None
+    assert (contact.status, contact.user_id) == ("assigned", users(ra)["agent_sales_1"])
+    assert (await conversation_row(ra.db, cid)).status == "assigned"
 
 
 async def test_requeued_conversation_frees_the_agent_and_is_offered_again(start_routed):
