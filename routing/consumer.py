@@ -167,14 +167,17 @@ class RoutingConsumer:
                 await self._router.abandon(event.conversation_id)  # the visitor left, or closed unanswered
         elif event.status == "assigned" and event.user_id is not None and contact.status != ASSIGNED:
             await self._router.answered(event.conversation_id, event.user_id)  # assigned by hand
-        elif event.status == "queued" and contact.status == ASSIGNED and await self._queued_now(event.conversation_id):
+        elif event.status == "queued" and contact.status == ASSIGNED and await self._requeued(event, contact):
             await self._router.requeue(event.conversation_id)  # put back in the queue by hand
 
-    async def _queued_now(self, conversation_id: int) -> bool:
-        """The store still says queued. Every instance hears every ``ConversationUpdated``, some
-        late: a ``queued`` from before the contact was assigned (an earlier offer declined, the
-        routing recorded) must not take it from the agent who has it now."""
-        info = await self._router.repository.conversation(conversation_id)
+    async def _requeued(self, event: ConversationUpdated, contact: ContactState) -> bool:
+        """A real requeue of the assigned contact: made after it was assigned, and the store still
+        says queued. Every instance hears every ``ConversationUpdated``, some late: a ``queued``
+        from before the assignment (an earlier offer declined, the routing recorded) must not take
+        the contact from the agent who has it now."""
+        if event.at <= contact.assigned_at:
+            return False
+        info = await self._router.repository.conversation(event.conversation_id)
         return info is not None and info.status == "queued"
 
     # ----------------------------------------------------------------------- restart

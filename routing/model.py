@@ -100,6 +100,7 @@ class ContactState:
     offer_user: int | None = None
     offer_expires: float = 0.0
     user_id: int | None = None
+    assigned_at: float = 0.0  # when its agent took it (accepted, or assigned by hand)
     declined: dict[str, float] = field(default_factory=dict)  # user id -> when they declined
     customer_id: int | None = None
     subject: str | None = None
@@ -133,6 +134,7 @@ class ContactState:
             offer_user=opt_int("offer_user"),
             offer_expires=float(raw.get("offer_expires") or 0),
             user_id=opt_int("user_id"),
+            assigned_at=float(raw.get("assigned_at") or 0),
             declined=_float_map(raw.get("declined")),
             customer_id=opt_int("customer_id"),
             subject=raw.get("subject") or None,

@@ -86,6 +86,7 @@ local function dela(id)
 end
 local function offer_key(cid, oid, uid) return 'offer|' .. cid .. '|' .. oid .. '|' .. uid end
 local function answered(c, now, day)
+  c.assigned_at = now
   local k = P .. 'stats:' .. day .. ':' .. c.queue
   local wait = now - num(c.enqueued_at)
   if wait < 0 then wait = 0 end

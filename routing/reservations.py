@@ -248,6 +248,7 @@ class MemoryReservations(Reservations):
         return self._counters.setdefault((stats_day(now), contact.queue), Counters())
 
     def _answered(self, contact: ContactState, now: float) -> None:
+        contact.assigned_at = now
         counters = self._count(contact, now)
         wait = max(0.0, now - contact.enqueued_at)
         counters.answered += 1

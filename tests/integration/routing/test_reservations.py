@@ -46,6 +46,8 @@ async def test_claim_accept_counts_load_and_service_level(store):
     done = await store.accept(10, 1, "10.a", NOW + 1)
     assert done.ok
     assert done.contact.status == "assigned"
+    assert done.contact.assigned_at == NOW + 1
+    assert (await store.contact(10)).assigned_at == NOW + 1  # kept: a later reader sees when
     assert done.agent.load == {"email": 1}
     assert done.agent.offer is None
     live = await store.live(NOW + 1)
