@@ -64,6 +64,10 @@ def routing_settings(settings_factory: Callable[..., Settings], redis_url: str =
                             sections=MappingProxyType({"routing": MappingProxyType({**FAST, **routing})}))
 
 
+#: Run a test on both backends (``backend`` is parametrized indirectly).
+BOTH = pytest.mark.parametrize("backend", ["memory", pytest.param("redis", marks=pytest.mark.redis)], indirect=True)
+
+
 @pytest.fixture(params=["memory"])
 def backend(request: pytest.FixtureRequest) -> str:
     """Where routing state lives: 'memory', or 'redis' (a real Redis and the Redis bus)."""

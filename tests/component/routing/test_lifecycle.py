@@ -11,14 +11,15 @@ from contact_center import keys
 from contact_center.events import CallEnded, CallRang, ContactRouted, ConversationUpdated, OfferMade
 from contact_center.settings import PbxSettings, Secret
 from contact_center.store.tables import Conversation
-from routing.services import ROUTING
 from tests.component.routing.conftest import (
+    BOTH,
     add_conversation,
     agent_socket,
     conversation_row,
     eventually,
     recorder,
     send_email,
+    services,
     users,
 )
 
@@ -138,6 +139,7 @@ async def test_new_call_reply_dials_a_free_agent_then_the_department(start_route
         await agent.next("presence", state="available", count=2)
 
 
+@BOTH
 @pytest.mark.parametrize("store_caught_up", [True, False])
 async def test_a_late_queued_update_does_not_take_an_assigned_contact_from_its_agent(start_routed, store_caught_up):
     """A ``queued`` ConversationUpdated from before the assignment (another instance's echo of an
@@ -157,9 +159,9 @@ async def test_a_late_queued_update_does_not_take_an_assigned_contact_from_its_a
                 await s.execute(update(Conversation).where(Conversation.id == cid).values(status="queued"))
         await ra.app[keys.BUS].publish(stale)
         await ra.app[keys.BUS].settle()
-        services = ra.app[ROUTING]
-        await asyncio.gather(*services.consumer.pending())  # the consumer has handled it
-        contact = await services.router.reservations.contact(cid)
+        routing = services(ra)
+        await asyncio.gather(*routing.consumer.pending())  # the consumer has handled it
+        contact = await routing.router.reservations.contact(cid)
     assert contact is not None
     assert (contact.status, contact.user_id) == ("assigned", users(ra)["agent_sales_1"])
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from contact_center.events import AgentPresenceChanged, OfferDeclined, OfferMade
 from tests.component.routing.conftest import (
+    BOTH,
     agent_socket,
     conversation_row,
     eventually,
@@ -20,7 +19,6 @@ async def _status(ra, cid, status):
     return row if row.status == status else None
 
 
-BOTH = pytest.mark.parametrize("backend", ["memory", pytest.param("redis", marks=pytest.mark.redis)], indirect=True)
 
 
 @BOTH
