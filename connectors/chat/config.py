@@ -34,6 +34,15 @@ class ChatConfig:
     hello_timeout_seconds: float = 10.0
     send_queue: int = 256
 
+    @property
+    def rate_per_second(self) -> float:
+        return self.rate_per_minute / 60.0
+
+    @property
+    def refill_seconds(self) -> float:
+        """How long an empty bucket takes to fill up again (after that it holds nothing worth keeping)."""
+        return self.burst / self.rate_per_second
+
 
 def _positive(raw: Mapping[str, Any], key: str, default: float, *, integer: bool = True) -> Any:
     value = raw.get(key, default)

@@ -35,8 +35,9 @@ class VisitorLimits:
     """Token buckets by visitor id; idle buckets are forgotten when the table grows large."""
 
     def __init__(self, config: ChatConfig) -> None:
-        self._rate = config.rate_per_minute / 60.0
+        self._rate = config.rate_per_second
         self._burst = config.burst
+        self._refill = config.refill_seconds
         self._buckets: dict[str, TokenBucket] = {}
 
     async def check(self, visitor_id: str) -> float | None:
@@ -55,8 +56,7 @@ class VisitorLimits:
 
     def _forget_full(self, now: float) -> None:
         # A bucket that would be full again carries no state worth keeping.
-        refill = self._burst / self._rate
-        self._buckets = {k: b for k, b in self._buckets.items() if now - b.updated < refill}
+        self._buckets = {k: b for k, b in self._buckets.items() if now - b.updated < self._refill}
 
 
 # One token bucket in a hash (tokens, last update), refilled by the time passed on Redis's own
@@ -83,8 +83,7 @@ class RedisVisitorLimits:
 
     def __init__(self, client: aioredis.Redis, config: ChatConfig, *, prefix: str = "cc:chat:rate:") -> None:
         self._take = client.register_script(_TAKE)
-        self._args = (config.rate_per_minute / 60.0, config.burst,
-                      max(1, int(config.burst / (config.rate_per_minute / 60.0)) + 1))  # TTL: refilled by then
+        self._args = (config.rate_per_second, config.burst, int(config.refill_seconds) + 1)  # TTL: refilled by then
         self._prefix = prefix
         self._local = VisitorLimits(config)
 
