@@ -24,6 +24,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import nh3
+import pybase64
 
 from connectors.email.addresses import address_list, parse_address
 from connectors.email.automated import automated_reason
@@ -206,22 +207,34 @@ class _Body:
 
 
 def _decoded(part: Message) -> Any:
-    """``part.get_payload(decode=True)``, with well-formed base64 decoded in one C call.
+    """``part.get_payload(decode=True)``, with well-formed base64 decoded in one SIMD call.
 
     The stdlib splits base64 bodies into lines and joins them again before decoding; deleting
     the line breaks is the same (bytes lines end only in CR, LF or CRLF), so the result and the
-    absence of defects are the same. Anything unusual goes to the stdlib, defects and all.
+    absence of defects are the same. ``pybase64`` with ``validate=True`` accepts exactly what
+    ``binascii.a2b_base64(strict_mode=True)`` accepts (only the alphabet, padding only at the
+    end) and decodes it the same, about 10x faster. Anything unusual goes to the stdlib, defects
+    and all.
     """
     payload = part.get_payload()
     if isinstance(payload, str) and payload.isascii() and \
             str(part.get("content-transfer-encoding", "")).lower() == "base64":
-        data = payload.encode("ascii").translate(None, b"\r\n")
-        if len(data) % 4 == 0:  # else the stdlib pads it and notes a defect
-            try:
-                return binascii.a2b_base64(data, strict_mode=True)
-            except binascii.Error:
-                pass
+        decoded = decode_base64(payload.encode("ascii"))
+        if decoded is not None:
+            return decoded
     return part.get_payload(decode=True)
+
+
+def decode_base64(body: bytes) -> bytes | None:
+    """Well-formed base64 *body* (line breaks allowed) decoded; ``None`` when it is not well formed
+    (the stdlib then decodes it and notes its defects)."""
+    data = body.translate(None, b"\r\n")
+    if len(data) % 4 == 0:  # else the stdlib pads it and notes a defect
+        try:
+            return pybase64.b64decode(data, validate=True)
+        except binascii.Error:
+            pass
+    return None
 
 
 def _filename(part: Message) -> str | None:

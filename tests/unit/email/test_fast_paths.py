@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from email.utils import getaddresses, parseaddr
@@ -9,7 +10,7 @@ from email.utils import getaddresses, parseaddr
 import pytest
 
 from connectors.email.addresses import address_list, parse_address
-from connectors.email.mime import parse_email
+from connectors.email.mime import decode_base64, parse_email
 from connectors.email.mime_tree import _header_block
 
 ADDRESSES = [
@@ -73,3 +74,18 @@ def test_base64_bodies_decode_with_the_stdlib_defects(body: bytes, defects: tupl
     parsed = parse_email(raw)
     assert parsed.parts[0].data == b"hello world"
     assert parsed.defects == defects
+
+
+BASE64_SHAPES = [b"", b"QQ==", b"QR==", b"QUF=", b"QUFB", b"QUFBQQ==", b"QUFB\r\nQUFB\r\n", b"QUFB\nQQ==\n",
+                 b"QQ==QUFB", b"Q===", b"=QUF", b"QU=B", b"QU*B", b"QUF", b"QU FB", b"QUFB\r\nQQ=\r\n=",
+                 b"QUFB-_Q=", b"QUFB+/Q="]
+
+
+@pytest.mark.parametrize("body", BASE64_SHAPES)
+def test_simd_base64_accepts_and_decodes_what_strict_binascii_does(body: bytes) -> None:
+    """decode_base64 returns strict binascii's bytes for well-formed input and None for the rest."""
+    try:
+        expected: bytes | None = binascii.a2b_base64(body.replace(b"\r", b"").replace(b"\n", b""), strict_mode=True)
+    except binascii.Error:
+        expected = None
+    assert decode_base64(body) == expected
