@@ -48,15 +48,15 @@ import aioimaplib
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from connectors.email import parser_pool, writer_pool  # noqa: E402
+from connectors.email import ingest_workers, parser_pool  # noqa: E402
 from connectors.email.config import load_email_config  # noqa: E402
 from connectors.email.imap_ingest import MailboxIngest  # noqa: E402
 from connectors.email.imap_protocol import batches, parse_fetch, parse_search, uid_set  # noqa: E402
 from connectors.email.mime import parse_many  # noqa: E402
 from connectors.email.pipeline import BatchPipeline  # noqa: E402
+from connectors.email.workers import ready as worker_ready  # noqa: E402
 from contact_center.bus.memory import MemoryBus  # noqa: E402
 from contact_center.inbox.service import InboxService  # noqa: E402
-from contact_center.inbox.writer_process import ready as writer_ready  # noqa: E402
 from contact_center.store.migrate import upgrade  # noqa: E402
 from contact_center.store.session import Database  # noqa: E402
 from tests.mailservers import DovecotServer  # noqa: E402
@@ -173,14 +173,14 @@ async def ingest_run(
         if len(seen) >= count:
             done.set()
 
-    parser = parser_pool(config)
-    writer = writer_pool(config, db.url) if parser is not None else None
+    workers = ingest_workers(config, db.url)
+    parser = parser_pool(config) if not workers else None
     loop = asyncio.get_running_loop()
     if parser is not None:
         await loop.run_in_executor(parser, parse_many, [])  # warm, as at app start-up
-    if writer is not None:
-        await loop.run_in_executor(writer, writer_ready)
-    pipeline = BatchPipeline(inbox=inbox, config=config, parser=parser, writer=writer, db_url=db.url)
+    for worker in workers:
+        await loop.run_in_executor(worker, worker_ready)
+    pipeline = BatchPipeline(inbox=inbox, config=config, parser=parser, workers=workers, db_url=db.url)
     ingest = MailboxIngest(mailbox=config.mailboxes[0], inbox=inbox, config=config, on_stored=on_stored,
                            pipeline=pipeline)
     started = time.perf_counter()
@@ -203,7 +203,7 @@ async def ingest_run(
         latencies.append(seen[msg_id] - delivered)
     ingest.stop()
     await asyncio.wait_for(task, 10)
-    for pool in (parser, writer):
+    for pool in (parser, *workers):
         if pool is not None:
             pool.shutdown()
     await bus.close()
@@ -283,7 +283,8 @@ async def main() -> None:
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--latency-samples", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3, help="baseline/ingest pairs; medians are reported")
-    parser.add_argument("--parse-workers", type=int, default=1, help="email.parse_workers for the ingest")
+    parser.add_argument("--parse-workers", type=int, default=1,
+                        help="email.parse_workers for the ingest (with SQLite: max(2, n) ingest workers)")
     parser.add_argument("--skip-crash", action="store_true")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="cc-bench-email-"))

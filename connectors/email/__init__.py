@@ -21,11 +21,11 @@ from connectors.email.config import EmailConfig, load_email_config
 from connectors.email.imap_ingest import MailboxIngest
 from connectors.email.lifeline import exit_with
 from connectors.email.mime import parse_many
-from connectors.email.pipeline import BatchPipeline, remove_orphaned_segments
+from connectors.email.pipeline import BatchPipeline
 from connectors.email.smtp_outbox import SmtpSender
+from connectors.email.workers import ready
 from contact_center import keys
 from contact_center.inbox import INBOX
-from contact_center.inbox.writer_process import ready as writer_ready
 from contact_center.store.wal import sqlite_file
 
 EMAIL_CONFIG = web.AppKey("email.config", EmailConfig)
@@ -39,9 +39,9 @@ async def _email_ctx(app: web.Application) -> AsyncIterator[None]:
     inbox, bus = app[INBOX], app[keys.BUS]
     tasks: list[asyncio.Task[None]] = []
     reading = config.ingest and bool(config.mailboxes)
-    parser = parser_pool(config) if reading else None
-    writer = writer_pool(config, app[keys.DB].url) if reading and parser is not None else None
-    pipeline = BatchPipeline(inbox=inbox, config=config, parser=parser, writer=writer, db_url=app[keys.DB].url)
+    workers = ingest_workers(config, app[keys.DB].url) if reading else []
+    parser = parser_pool(config) if reading and not workers else None
+    pipeline = BatchPipeline(inbox=inbox, config=config, parser=parser, workers=workers, db_url=app[keys.DB].url)
     ingests = [MailboxIngest(mailbox=box, inbox=inbox, config=config, pipeline=pipeline)
                for box in config.mailboxes] if reading else []
     app[EMAIL_INGESTS] = ingests
@@ -63,7 +63,7 @@ async def _email_ctx(app: web.Application) -> AsyncIterator[None]:
     for task in tasks:
         with contextlib.suppress(asyncio.CancelledError):
             await task
-    for pool in (parser, writer):
+    for pool in (parser, *workers):
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
@@ -79,15 +79,19 @@ def parser_pool(config: EmailConfig) -> ProcessPoolExecutor | None:
     return pool
 
 
-def writer_pool(config: EmailConfig, db_url: str) -> ProcessPoolExecutor | None:
-    """The process that stores batches, for a store in a SQLite file (see :mod:`.pipeline`)."""
-    if not config.writer_process or sqlite_file(db_url) is None:
-        return None
-    remove_orphaned_segments()  # batches an earlier app left in shared memory when it was killed
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"), initializer=exit_with,
-                               initargs=(os.getpid(),))
-    pool.submit(writer_ready)  # start and import now
-    return pool
+def ingest_workers(config: EmailConfig, db_url: str) -> list[ProcessPoolExecutor]:
+    """For a store in a SQLite file: one-process pools that parse batches in turn and store the
+    batches they parsed (``max(2, parse_workers)`` of them, so that one parses while another
+    stores; see :mod:`.workers`). None when ``writer_process`` is off or ``parse_workers`` is 0."""
+    if not config.writer_process or config.parse_workers < 1 or sqlite_file(db_url) is None:
+        return []
+    pools = []
+    for _ in range(max(2, config.parse_workers)):
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"), initializer=exit_with,
+                                   initargs=(os.getpid(),))
+        pool.submit(ready)  # start and import now, not when the first mail arrives
+        pools.append(pool)
+    return pools
 
 
 def register(app: web.Application) -> None:

@@ -10,8 +10,9 @@
     reconnect_max_seconds = 60
     ingest = true                        # false: this instance sends but does not read mailboxes
     parse_workers = 1                    # processes parsing MIME beside the event loop (0: in the loop)
-    writer_process = true                # with parse_workers >= 1 and a SQLite store: write batches
-                                         # from a process of its own (see contact_center.inbox.writer_process)
+    writer_process = true                # with parse_workers >= 1 and a SQLite store: max(2, parse_workers)
+                                         # worker processes each parse and store batches in turn
+                                         # (see connectors.email.workers)
 
     [[email.mailboxes]]
     name = "support"                     # the checkpoint key: keep it stable

@@ -5,16 +5,15 @@ each of a batch's statements hopped to the driver's thread and back, and every h
 the loop's fetching and parsing. :func:`write_batch` runs the very same transaction
 (:func:`~contact_center.inbox.ingest.store_batch`: dedupe, threading, customers, messages,
 attachments and the IMAP checkpoint, all or nothing) with plain ``sqlite3`` in whichever
-process calls it: the email connector calls it in a one-process pool, one batch at a time and
-in order. The batch arrives pickled (the parser process built it; the loop only passes the
-bytes on) and the answer is what the caller needs to announce the messages on the bus.
+process calls it: the email connector calls it in its ingest workers, each storing the batches
+it parsed itself, one batch at a time and in order. The answer is what the caller needs to
+announce the messages on the bus.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import pickle
 from collections.abc import Sequence
 
 from sqlalchemy import create_engine, event
@@ -36,15 +35,14 @@ def for_announcement(m: InboundMessage, r: StoredMessage) -> InboundMessage:
 
 
 def write_batch(
-    url: str, payload: bytes | memoryview, checkpoint: Checkpoint | None
+    url: str, batch: Sequence[InboundMessage], checkpoint: Checkpoint | None
 ) -> tuple[list[InboundMessage], list[StoredMessage]]:
-    """Store the pickled ``list[InboundMessage]`` *payload* (with *checkpoint*) in one transaction
-    on the SQLite store at *url*; returns the messages as announced and one result per message.
+    """Store *batch* (with *checkpoint*) in one transaction on the SQLite store at *url*;
+    returns the messages as announced and one result per message.
 
     The commit skips SQLite's automatic WAL checkpoint; the caller's
     :class:`~contact_center.store.wal.WalCheckpointer` runs it.
     """
-    batch: list[InboundMessage] = pickle.loads(payload)
     engine = _engine(url)
     try:
         results = _transaction(engine, batch, checkpoint)
@@ -68,8 +66,3 @@ def _transaction(engine: Engine, batch: Sequence[InboundMessage], checkpoint: Ch
     with Session(engine) as s, s.begin():
         s.connection().exec_driver_sql("PRAGMA wal_autocheckpoint=0")
         return store_batch(s, batch, checkpoint)
-
-
-def ready() -> bool:
-    """A no-op a pool runs once so that its process starts and imports this module ahead of mail."""
-    return True

@@ -1,4 +1,4 @@
-"""Batches parsed in the parser process and stored from the writer process, through shared memory."""
+"""Batches parsed and stored by ingest workers (each stores the batches it parsed), and the fallbacks."""
 
 from __future__ import annotations
 
@@ -11,23 +11,14 @@ import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing.shared_memory import SharedMemory
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from connectors.email import pipeline
 from connectors.email.config import load_email_config
-from connectors.email.pipeline import (
-    SEGMENT_PREFIX,
-    BatchPipeline,
-    discard,
-    inbound_batch,
-    remove_orphaned_segments,
-    shared_inbound_batch,
-    write_shared_batch,
-)
+from connectors.email.pipeline import BatchPipeline, KeptBatch, discard, inbound_batch
+from connectors.email.workers import kept
 from contact_center.bus.memory import MemoryBus
 from contact_center.inbox.records import Checkpoint
 from contact_center.inbox.service import InboxService
@@ -51,64 +42,65 @@ def _batch(first: int, count: int) -> tuple[list[bytes], list[int]]:
         list(range(first + 1, first + count + 1))
 
 
-def _gone(name: str) -> bool:
+CONFIG = load_email_config({"parse_workers": 1, "mailboxes": [
+    {"name": "support", "host": "127.0.0.1", "security": "none", "user": "u", "password": "p"}]})
+
+
+def _workers(n: int = 2) -> list[ProcessPoolExecutor]:
+    context = multiprocessing.get_context("forkserver")
+    return [ProcessPoolExecutor(1, mp_context=context) for _ in range(n)]
+
+
+def _kept_in(workers: list[ProcessPoolExecutor]) -> list[int]:
+    return [w.submit(kept).result() for w in workers]
+
+
+async def test_ingest_workers_store_each_mail_once_in_order_and_keep_nothing(store: Database) -> None:
+    """Batches parsed by two workers in turn are stored by the worker that parsed them, in batch
+    order; a refetched batch is all duplicates, the checkpoint moves with the batches, and no
+    worker keeps a batch afterwards."""
+    workers = _workers()
     try:
-        SharedMemory(name=name).close()
-    except FileNotFoundError:
-        return True
-    return False
-
-
-async def test_writer_process_stores_each_mail_once_and_frees_the_segment(store: Database) -> None:
-    """A batch stored twice by the writer process (a refetch after a crash) is stored once; the
-    checkpoint moves with it and no shared memory is left behind."""
-    raws, uids = _batch(0, 30)
-    kwargs = {"mailbox": "support", "department": None, "validity": 7, "limit": 1_000_000, "owner": os.getpid()}
-    loop = asyncio.get_running_loop()
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as writer:
-        results = []
-        for _ in range(2):
-            shared = shared_inbound_batch(raws, uids, **kwargs)
-            announced, stored = await loop.run_in_executor(writer, write_shared_batch, store.url, shared,
-                                                           Checkpoint("support", 7, uids[-1]))
-            assert _gone(shared.name)
-            assert [m.external_id for m in announced] == [f"<pipe-{i}@example.org>" for i in range(30)]
-            assert all(m.raw is None for m in announced)  # the announcement does not carry the bytes back
-            results.append(stored)
-    assert [s.duplicate for s in results[0]] == [False] * 30
-    assert [s.duplicate for s in results[1]] == [True] * 30
+        pipeline = BatchPipeline(inbox=InboxService(db=store, bus=MemoryBus()), config=CONFIG, workers=workers,
+                                 db_url=store.url)
+        mailbox = CONFIG.mailboxes[0]
+        chunks = [_batch(0, 10), _batch(10, 10), _batch(0, 10)]  # the third: a refetch after a crash
+        preparing = [pipeline.prepare(mailbox, uids, raws, 7) for raws, uids in chunks]
+        prepared = [await p for p in preparing]
+        assert [p.worker for p in prepared] == [workers[0], workers[1], workers[0]]
+        results = [await pipeline.store(p, Checkpoint("support", 7, uids[-1]))
+                   for p, (_, uids) in zip(prepared, chunks, strict=True)]
+        assert [s.duplicate for s in results[0] + results[1]] == [False] * 20
+        assert [s.duplicate for s in results[2]] == [True] * 10
+        assert [s.message_id for s in results[0] + results[1]] == sorted(s.message_id for s in results[0] + results[1])
+        assert _kept_in(workers) == [0, 0]
+    finally:
+        for w in workers:
+            w.shutdown()
     async with store.session() as s:
-        assert (await s.execute(select(func.count()).select_from(Message))).scalar() == 30
+        assert (await s.execute(select(func.count()).select_from(Message))).scalar() == 20
         checkpoint = await s.get(MailboxCheckpoint, "support")
     assert checkpoint is not None
-    assert (checkpoint.uidvalidity, checkpoint.last_uid) == (7, 30)
+    assert (checkpoint.uidvalidity, checkpoint.last_uid) == (7, 20)  # never rewound by the refetch
 
 
-async def test_a_prepared_batch_that_is_never_stored_is_discarded() -> None:
-    """Stopping with parsed batches still queued removes their shared memory."""
-    raws, uids = _batch(100, 3)
-    future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
-    future.set_result(shared_inbound_batch(raws, uids, mailbox="support", department=None, validity=1, limit=10,
-                                           owner=os.getpid()))
-    discard(future)
-    assert _gone(future.result().name)  # type: ignore[attr-defined]
-
-
-def test_segments_of_apps_that_are_gone_are_removed_at_start() -> None:
-    """A batch left in shared memory by a killed app is removed; a live app's batch stays."""
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True, check=True)
-    raws, uids = _batch(400, 1)
-    kwargs = {"mailbox": "support", "department": None, "validity": 1, "limit": 10}
-    orphan = shared_inbound_batch(raws, uids, owner=int(gone.stdout), **kwargs)
-    mine = shared_inbound_batch(raws, uids, owner=os.getpid(), **kwargs)
+async def test_a_prepared_batch_that_is_never_stored_is_discarded(store: Database) -> None:
+    """Stopping with parsed batches still queued makes their workers drop them."""
+    workers = _workers()
     try:
-        assert remove_orphaned_segments() >= 1
-        assert _gone(orphan.name)
-        assert not _gone(mine.name)
+        pipeline = BatchPipeline(inbox=InboxService(db=store, bus=MemoryBus()), config=CONFIG, workers=workers,
+                                 db_url=store.url)
+        raws, uids = _batch(100, 3)
+        futures = [pipeline.prepare(CONFIG.mailboxes[0], uids, raws, 1) for _ in range(3)]
+        for future in futures:
+            discard(future)  # (not parsed yet: dropped once it is)
+        await asyncio.gather(*futures)
+        assert all(isinstance(f.result(), KeptBatch) for f in futures)
+        await asyncio.sleep(0)
+        assert _kept_in(workers) == [0, 0]
     finally:
-        mine.unlink()
-        orphan.unlink()
+        for w in workers:
+            w.shutdown()
 
 
 async def test_in_loop_store_on_postgresql_is_exactly_once_and_threads_replies(postgres_migrated_url: str) -> None:
@@ -136,30 +128,31 @@ async def test_in_loop_store_on_postgresql_is_exactly_once_and_threads_replies(p
         await db.close()
 
 
-async def test_a_dead_writer_process_leaves_the_pipeline_storing_in_the_loop(store: Database) -> None:
-    """When the writer process dies the batch fails, and the same batch fetched again is stored
+async def test_a_dead_worker_process_leaves_the_pipeline_storing_in_the_loop(store: Database) -> None:
+    """When an ingest worker dies its batch fails, and the same batch fetched again is stored
     once by the loop itself; later batches keep flowing."""
-    config = load_email_config({"parse_workers": 1, "mailboxes": [
-        {"name": "support", "host": "127.0.0.1", "security": "none", "user": "u", "password": "p"}]})
-    mailbox = config.mailboxes[0]
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(1, mp_context=context) as parser, ProcessPoolExecutor(1, mp_context=context) as writer:
-        pipeline = BatchPipeline(inbox=InboxService(db=store, bus=MemoryBus()), config=config, parser=parser,
-                                 writer=writer, db_url=store.url)
+    mailbox = CONFIG.mailboxes[0]
+    workers = _workers()
+    try:
+        pipeline = BatchPipeline(inbox=InboxService(db=store, bus=MemoryBus()), config=CONFIG, workers=workers,
+                                 db_url=store.url)
         raws, uids = _batch(300, 4)
-        with pytest.raises(BrokenProcessPool):
-            writer.submit(os._exit, 1).result()  # the writer process is gone (as if killed)
         prepared = await pipeline.prepare(mailbox, uids, raws, 9)
         with pytest.raises(BrokenProcessPool):
+            workers[0].submit(os._exit, 1).result()  # the worker process is gone (as if killed)
+        with pytest.raises(BrokenProcessPool):
             await pipeline.store(prepared, Checkpoint("support", 9, uids[-1]))
-        assert _gone(prepared.name)
         again = await pipeline.prepare(mailbox, uids, raws, 9)  # the refetch after the reconnect
+        assert isinstance(again, list)  # parsed in the loop now
         stored = await pipeline.store(again, Checkpoint("support", 9, uids[-1]))
         assert [s.duplicate for s in stored] == [False] * 4
         more_raws, more_uids = _batch(304, 2)
         more = await pipeline.store(await pipeline.prepare(mailbox, more_uids, more_raws, 9),
                                     Checkpoint("support", 9, more_uids[-1]))
         assert [s.duplicate for s in more] == [False, False]
+    finally:
+        for w in workers:
+            w.shutdown()
     async with store.session() as s:
         assert (await s.execute(select(func.count()).select_from(Message))).scalar() == 6
 
@@ -167,11 +160,11 @@ async def test_a_dead_writer_process_leaves_the_pipeline_storing_in_the_loop(sto
 POOLS_SCRIPT = """
 import os, sys, time
 sys.path.insert(0, {root!r})
-from connectors.email import parser_pool, writer_pool
+from connectors.email import ingest_workers
 from connectors.email.config import load_email_config
 config = load_email_config({{"parse_workers": 1}})
-parser, writer = parser_pool(config), writer_pool(config, {url!r})
-print(parser.submit(os.getpid).result(), writer.submit(os.getpid).result(), flush=True)
+workers = ingest_workers(config, {url!r})
+print(*(w.submit(os.getpid).result() for w in workers), flush=True)
 time.sleep(60)
 """
 
@@ -184,8 +177,8 @@ def _running(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def test_parser_and_writer_processes_end_when_the_app_is_killed(tmp_path: Path) -> None:
-    """SIGKILL of the app leaves no parser or writer process behind (they watch the app's pid)."""
+def test_ingest_worker_processes_end_when_the_app_is_killed(tmp_path: Path) -> None:
+    """SIGKILL of the app leaves no ingest worker process behind (they watch the app's pid)."""
     script = POOLS_SCRIPT.format(root=str(Path(__file__).resolve().parents[3]),
                                  url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     app = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
@@ -203,19 +196,3 @@ def test_parser_and_writer_processes_end_when_the_app_is_killed(tmp_path: Path) 
     while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_running(pid) for pid in workers)
-
-
-def test_a_batch_shared_memory_refuses_is_returned_for_the_loop_to_store(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-) -> None:
-    """When the segment cannot be written (a full /dev/shm, as in a small container; stood in for
-    here by a segment folder that does not exist, since filling the real tmpfs would disturb other
-    processes), the parsed batch comes back whole and no segment is left behind."""
-    monkeypatch.setattr(pipeline, "SHM_DIR", tmp_path / "no-shm")
-    raws, uids = _batch(500, 3)
-    before = set(Path("/dev/shm").glob(f"{SEGMENT_PREFIX}{os.getpid()}-*"))
-    result = shared_inbound_batch(raws, uids, mailbox="support", department=None, validity=1, limit=10,
-                                  owner=os.getpid())
-    assert isinstance(result, list)
-    assert [m.external_id for m in result] == [f"<pipe-{i}@example.org>" for i in range(500, 503)]
-    assert set(Path("/dev/shm").glob(f"{SEGMENT_PREFIX}{os.getpid()}-*")) == before
