@@ -6,6 +6,12 @@ a TEXT frame: about a tenth of ``json.dumps`` plus ``str.encode`` on a screen po
 on each target socket's own bounded queue, from which that socket's sender task writes. A
 socket whose queue is full (its browser stopped reading) is closed and dropped, never waited
 for.
+
+A socket with nothing queued, nothing being sent and nothing left in its transport's buffer
+gets the frame written at once instead (:meth:`Connection.offer`): that cannot wait either
+(the kernel takes the bytes or the transport buffers them, far below its high-water mark), it
+keeps the order (nothing is ahead of it), and it saves the hop through the sender task, about a
+tenth of a millisecond on the path from a PBX's ``answer`` to the agent's screen pop.
 """
 
 from __future__ import annotations
@@ -26,6 +32,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE_SIZE = 256
 _SEND_TIMEOUT = 10.0
+# Frames up to this size may be written at once (see the module docstring); far below the 64 KiB
+# at which a transport pauses its writers, so such a write never has to wait.
+DIRECT_WRITE_MAX = 32 * 1024
 
 
 __all__ = ["DEFAULT_QUEUE_SIZE", "Connection", "Hub", "encode_frame"]
@@ -35,28 +44,52 @@ class Connection:
     """One open websocket: its user, its bounded send queue and its sender task."""
 
     def __init__(self, ws: web.WebSocketResponse, principal: Principal, *, supervisor: bool, queue_size: int,
-                 transport: asyncio.BaseTransport | None = None) -> None:
+                 transport: asyncio.Transport | None = None) -> None:
         self.ws = ws
         self.transport = transport
         self.principal = principal
         self.supervisor = supervisor
         self.queue: asyncio.Queue[bytes] = asyncio.Queue(queue_size)
         self.sender: asyncio.Task[None] | None = None
+        self.sending = False  # the sender took a frame and has not finished writing it
         self.dropped = False
 
     def offer(self, text: bytes) -> bool:
-        """Queue encoded *text*; False when the queue is full (the reader is too slow)."""
+        """Write encoded *text* now when the socket is idle, else queue it; False when the queue is full."""
+        if self._write_now(text):
+            return True
         try:
             self.queue.put_nowait(text)
         except asyncio.QueueFull:
             return False
         return True
 
+    def _write_now(self, text: bytes) -> bool:
+        """Write *text* to an idle, uncompressed socket without waiting; False to leave it to the sender."""
+        transport = self.transport
+        if (self.sending or not self.queue.empty() or len(text) > DIRECT_WRITE_MAX or transport is None
+                or transport.is_closing() or transport.get_write_buffer_size() or self.ws.closed or self.ws.compress):
+            return False
+        # An uncompressed frame is written before send_frame's first await, which only waits when
+        # the transport paused its writers: the checks above rule that out, so this runs to the end.
+        step = self.ws.send_frame(text, WSMsgType.TEXT)
+        try:
+            step.send(None)
+        except StopIteration:
+            return True
+        except Exception:  # the socket broke: the sender meets the same error and drops it
+            log.debug("direct websocket write failed; queueing", exc_info=True)
+            return False
+        step.close()  # the frame is written; only flow control's wait was left, and nothing needs it
+        return True
+
     async def run_sender(self) -> None:
         while True:
             text = await self.queue.get()
+            self.sending = True
             async with asyncio.timeout(_SEND_TIMEOUT):
                 await self.ws.send_frame(text, WSMsgType.TEXT)
+            self.sending = False
 
 
 class Hub:
@@ -75,7 +108,7 @@ class Hub:
         self.dropped_total = 0
 
     def attach(self, ws: web.WebSocketResponse, principal: Principal, *, supervisor: bool = False,
-               transport: asyncio.BaseTransport | None = None) -> Connection:
+               transport: asyncio.Transport | None = None) -> Connection:
         """Register an open socket and start its sender; returns the connection.
 
         *transport* (the request's) lets a peer that reads nothing at all be cut off.
@@ -109,6 +142,10 @@ class Hub:
     def sockets_of(self, user_id: int) -> int:
         """How many agent sockets *user_id* has open on this instance."""
         return len(self._by_user.get(user_id, ()))
+
+    def queued(self, user_id: int) -> int:
+        """Frames waiting for their sender in *user_id*'s sockets on this instance."""
+        return sum(conn.queue.qsize() for conn in self._by_user.get(user_id, ()))
 
     @property
     def connected_users(self) -> tuple[int, ...]:

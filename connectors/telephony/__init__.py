@@ -40,6 +40,7 @@ async def _telephony_ctx(app: web.Application) -> AsyncIterator[None]:
         pbxs=settings.pbx, writer=writer, directory=directory, customers=customers,
         bus=app[keys.BUS], config=TelephonyConfig.from_settings(settings, lambda n: customers.normalise("phone", n)),
         metrics=metrics, director=lambda: app.get(keys.CALL_DIRECTOR), popper=screenpop.answered,
+        pop_at_once=screenpop.pop_at_once,
         audit=lambda row: screenpop.audit.record(**row))
     app[HOOK] = hook
     yield

@@ -73,6 +73,17 @@ class AgentDirectory:
                 return found
         return None
 
+    def known(self, answering_number: str | None, users: Iterable[str]) -> int | None:
+        """:meth:`answering` from what is loaded, without any reload: ``None`` when that is not enough.
+
+        For a first, synchronous look before the event is processed; :meth:`answering` then has
+        the final word (it reloads on a miss).
+        """
+        if self._loaded_at is None or self._clock() - self._loaded_at > self._max_age:
+            return None
+        names = list(users)
+        return self._lookup(answering_number, names if len(names) == 1 else [])
+
     async def answering(self, answering_number: str | None, users: Iterable[str]) -> int | None:
         """The agent who answered: by ``answeringNumber`` first, then a single named ``user``.
 

@@ -14,6 +14,13 @@ For an ``answer``/``hangup``/``dtmf`` on a leg this instance has seen, the event
 so nothing acknowledged is lost): an answer's screen pop, prepared at ring, is handed to the
 agent's socket first (``Popper``, the screen-pop service's ``answered``, called here rather than
 through the bus so that exactly one instance pops), then the event is published and stored.
+
+The pop is the point of the product, so an ``answer`` to a call ringing here (and not answered
+yet) by an agent the directory knows is popped before anything else is done with it
+(``PopAtOnce``, the service's ``pop_at_once``): before the digest, the call-state step and the
+bus. What decides that is exactly what makes the call-state step announce a ``CallAnswered``
+for that agent, and nothing awaits between the two; a repeated ``answer`` finds the call
+answered and pops nothing.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from contact_center.customers.repository import CustomerRepository
 from contact_center.errors import AuthError, ConfigError
 from contact_center.events import CallAnswered, CallRang, Event
 from contact_center.http.metrics import Metrics
+from contact_center.screenpop.service import ShownPop
 from contact_center.settings import PbxSettings, Settings
 
 log = logging.getLogger(__name__)
@@ -44,6 +52,8 @@ _FAST_EVENTS = ("answer", "hangup", "dtmf")
 # The screen pop for an answered call: (event, address=the customer's number, ambiguous=several candidates)
 # -> the audit row of a pop shown now, to store with the answer (see ScreenPopService.answered).
 Popper = Callable[..., Awaitable[dict[str, Any] | None]]
+# (call_id=, conversation_id=, user_id=) -> the pop shown, for the Popper's ``shown``; or None.
+PopAtOnce = Callable[..., ShownPop | None]
 
 
 @dataclass(frozen=True)
@@ -80,7 +90,7 @@ class CtiHook:
     def __init__(
         self, *, pbxs: Iterable[PbxSettings], writer: CallWriter, directory: AgentDirectory,
         customers: CustomerRepository, bus: Bus, config: TelephonyConfig, metrics: Metrics,
-        director: Callable[[], Any], popper: Popper | None = None,
+        director: Callable[[], Any], popper: Popper | None = None, pop_at_once: PopAtOnce | None = None,
         audit: Callable[[dict[str, Any]], None] | None = None, max_memo: int = 50_000,
     ) -> None:
         self._pbxs = [(p.token.reveal().encode(), p) for p in pbxs]
@@ -92,6 +102,7 @@ class CtiHook:
         self._metrics = metrics
         self._director = director
         self._popper = popper
+        self._pop_at_once = pop_at_once if popper is not None else None
         self._audit = audit  # records an audit row on its own (when it cannot go with the post)
         self._max_memo = max_memo
         self._seen: OrderedDict[str, asyncio.Future[dict[str, Any]]] = OrderedDict()
@@ -114,6 +125,7 @@ class CtiHook:
 
     async def handle(self, pbx: PbxSettings, event: CtiEvent) -> dict[str, Any]:
         """Store and announce *event*; return the reply for the PBX (the same for a repeat)."""
+        shown = self._pop_first(event) if event.event == "answer" and self._pop_at_once is not None else None
         self._metrics.inc("cc_cti_events_total", event=event.event, pbx=pbx.name)
         key = digest(pbx.name, event)
         earlier = self._seen.get(key)
@@ -122,7 +134,7 @@ class CtiHook:
         fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._remember(self._seen, key, fut, self._max_memo * 4)
         try:
-            reply = await self._process(pbx, event, key)
+            reply = await self._process(pbx, event, key, shown)
         except BaseException as exc:
             self._seen.pop(key, None)
             fut.set_exception(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))
@@ -131,7 +143,19 @@ class CtiHook:
         fut.set_result(reply)
         return reply
 
-    async def _process(self, pbx: PbxSettings, ev: CtiEvent, key: str) -> dict[str, Any]:
+    def _pop_first(self, event: CtiEvent) -> ShownPop | None:
+        """Pop an answer to a call ringing here at once (see the module docstring); what was shown, or None."""
+        memo = self._calls.get(event.call_id)
+        if memo is None or memo.facts.state != "ringing" or memo.facts.answered_at is not None:
+            return None
+        user_id = self._directory.known(event.answering_number, event.users)
+        if user_id is None:
+            return None
+        assert self._pop_at_once is not None
+        return self._pop_at_once(call_id=event.call_id, conversation_id=memo.conversation_id, user_id=user_id)
+
+    async def _process(self, pbx: PbxSettings, ev: CtiEvent, key: str,
+                       shown: ShownPop | None = None) -> dict[str, Any]:
         from_number = self._customers.normalise("phone", ev.from_raw)
         to_number = self._customers.normalise("phone", ev.to_raw)
         customer_number = to_number if ev.direction == "out" else from_number
@@ -143,17 +167,7 @@ class CtiHook:
                     to_number=to_number)
         memo = self._calls.get(ev.call_id)
         if memo is not None and ev.event in _FAST_EVENTS:
-            after = apply(memo.facts, ev, pbx=pbx.name, at=post.at, from_number=from_number, to_number=to_number,
-                          user_id=user_id)
-            self._memo(ev.call_id, _Memo(after, memo.conversation_id, memo.customer_id))
-            for event in events_for(memo.facts, after, ev, conversation_id=memo.conversation_id,
-                                    customer_id=memo.customer_id):
-                shown = await self._announce(event, after.customer_number)
-                if shown is not None:
-                    post.audit.append(shown)
-            outcome = await self._store_audited(post)
-            self._learn(ev.call_id, outcome)
-            return outcome.reply
+            return await self._process_known(memo, post, shown)
         if memo is None and ev.event == "answer" and not blocked:
             # Answered, never seen ringing here: let the pop identify the caller and start its
             # source reads now, while the write below runs (a cold pop waits for both, not the sum).
@@ -167,10 +181,10 @@ class CtiHook:
             outcome.before, outcome.after, ev, conversation_id=outcome.conversation_id,
             customer_id=outcome.customer_id, candidate_ids=outcome.candidate_ids, ringing_user_ids=ringing)
         for event in events:
-            shown = await self._announce(event, outcome.after.customer_number,
-                                         ambiguous=len(outcome.candidate_ids) > 1)
-            if shown is not None:
-                self._writer.audit(shown)  # the answer is stored already: the row goes with the next batch
+            row = await self._announce(event, outcome.after.customer_number,
+                                       ambiguous=len(outcome.candidate_ids) > 1)
+            if row is not None:
+                self._writer.audit(row)  # the answer is stored already: the row goes with the next batch
         rang = next((e for e in events if isinstance(e, CallRang)), None)
         if rang is not None:
             directed = await self._direct(rang)
@@ -179,13 +193,36 @@ class CtiHook:
                 return directed
         return outcome.reply
 
-    async def _announce(self, event: Event, address: str | None, *, ambiguous: bool = False) -> dict[str, Any] | None:
-        """Publish *event*; an answer pops first (agent's socket before the bus). Returns a shown pop's audit row."""
-        shown = None
+    async def _process_known(self, memo: _Memo, post: Post, shown: ShownPop | None) -> dict[str, Any]:
+        """An answer, hangup or dtmf on a leg this instance knows: announced first, then stored."""
+        ev = post.event
+        after = apply(memo.facts, ev, pbx=post.pbx, at=post.at, from_number=post.from_number,
+                      to_number=post.to_number, user_id=post.user_id)
+        self._memo(ev.call_id, _Memo(after, memo.conversation_id, memo.customer_id))
+        for event in events_for(memo.facts, after, ev, conversation_id=memo.conversation_id,
+                                customer_id=memo.customer_id):
+            row = await self._announce(event, after.customer_number, shown=shown)
+            shown = None if isinstance(event, CallAnswered) else shown
+            if row is not None:
+                post.audit.append(row)
+        if shown is not None:  # shown, though no CallAnswered came of it (cannot happen): audited all the same
+            post.audit.append(shown.audit)
+        outcome = await self._store_audited(post)
+        self._learn(ev.call_id, outcome)
+        return outcome.reply
+
+    async def _announce(self, event: Event, address: str | None, *, ambiguous: bool = False,
+                        shown: ShownPop | None = None) -> dict[str, Any] | None:
+        """Publish *event*; an answer pops first (agent's socket before the bus). Returns a shown pop's audit row.
+
+        *shown*: the pop :meth:`_pop_first` already showed for this answer.
+        """
+        row = None
         if isinstance(event, CallAnswered) and self._popper is not None:
-            shown = await self._popper(event, address=address, ambiguous=ambiguous, record=self._writer.audit)
+            row = await self._popper(event, address=address, ambiguous=ambiguous, record=self._writer.audit,
+                                     shown=shown)
         await self._bus.publish(event)
-        return shown
+        return row
 
     async def _store_audited(self, post: Post) -> Outcome:
         """Store *post* with its audit rows; if that fails, the rows still reach the audit writer."""

@@ -11,7 +11,11 @@ Listens on the bus:
 
 The answer itself does not come through the bus: the connector that stored it calls
 :meth:`ScreenPopService.answered` on its own instance, so exactly one instance pops (every
-instance sees a ``CallAnswered`` on a shared bus). A prepared, still valid pop goes out at once;
+instance sees a ``CallAnswered`` on a shared bus). A connector that knows, before doing anything
+else with an answer, that it answers a call ringing here, may first call
+:meth:`ScreenPopService.pop_at_once`, which hands a prepared pop to the agent's sockets on this
+instance synchronously, and pass what it returns to :meth:`answered` (which then only tells the
+other instances and returns the audit row). A prepared, still valid pop goes out at once;
 otherwise the pop is composed in its own task (a slow source never holds up another pop), and a
 ``screen_pop_section`` follows for every section that answers after its deadline. Every pop
 delivered is audited.
@@ -54,6 +58,16 @@ from contact_center.store.tables import Conversation, Department, utcnow
 log = logging.getLogger(__name__)
 
 _MAX_PREPARED = 20_000
+
+
+@dataclass(frozen=True)
+class ShownPop:
+    """A prepared pop :meth:`ScreenPopService.pop_at_once` handed to an agent's sockets here."""
+
+    call_id: str
+    user_id: int
+    frame: dict[str, Any]
+    audit: dict[str, Any]  # its ``audit`` row, stamped when it was shown
 
 
 @dataclass(frozen=True)
@@ -152,6 +166,10 @@ class ScreenPopService:
             await asyncio.sleep(0)  # let the socket's sender write it before anything else runs here
         if here_only and local is not None:
             return
+        await self._tell_others(user_id, frame, local)
+
+    async def _tell_others(self, user_id: int, frame: dict[str, Any], local: LocalDelivery | None) -> None:
+        """*frame* for *user_id*'s sockets on the other instances (all of them without a local port)."""
         await self._bus.publish(UserNotified(user_id=user_id, frame=frame,
                                              origin=local.instance if local is not None else None))
 
@@ -206,8 +224,28 @@ class ScreenPopService:
                 and (key is None or (self._federation.ready(key)
                                      and self._federation.generation(key) == prepared.generation)))
 
+    def pop_at_once(self, *, call_id: str, conversation_id: int, user_id: int) -> ShownPop | None:
+        """Hand ringing call *call_id*'s prepared pop to *user_id*'s sockets here, without awaiting.
+
+        For a connector that has just read an answer by *user_id* to a call ringing here and has
+        not stored it yet (the store write comes after: the agent sees the pop the moment the PBX
+        reports the answer). ``None`` when no current pop is prepared or there is no local agent UI;
+        the caller then goes on as usual. Otherwise the caller must pass the result to
+        :meth:`answered` for the answer's ``CallAnswered``.
+        """
+        local = self._local()
+        prepared = self._prepared.get(conversation_id)
+        if local is None or prepared is None or not self._current(prepared, call_id):
+            return None
+        del self._prepared[conversation_id]
+        prepared.ctx.answered_user_ids.add(user_id)
+        local.deliver(user_id, prepared.frame, prepared.encoded)
+        return ShownPop(call_id=call_id, user_id=user_id, frame=prepared.frame,
+                        audit=_pop_audit(user_id, prepared.ctx, call_id, prepared.statuses))
+
     async def answered(self, event: CallAnswered, *, address: str | None = None, ambiguous: bool = False,
-                       record: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any] | None:
+                       record: Callable[[dict[str, Any]], None] | None = None,
+                       shown: ShownPop | None = None) -> dict[str, Any] | None:
         """Pop the call to the agent who answered it; called by the connector that stored the answer.
 
         A prepared, current pop is handed to the agent's sockets before this first awaits, and
@@ -217,7 +255,15 @@ class ScreenPopService:
         (with the caller's *address* and the hook's identification, a call never seen ringing
         here costs no conversation read), its audit row goes to *record* (the caller's own
         writer) or the audit writer, and this returns ``None``, as it does when the agent is unknown.
+
+        *shown*: what :meth:`pop_at_once` returned for this answer; the pop then only goes to the
+        agent's sockets on the other instances, and its audit row is returned.
         """
+        if shown is not None:
+            await self._tell_others(shown.user_id, shown.frame, self._local())
+            if shown.call_id == event.call_id and shown.user_id == event.user_id:
+                return shown.audit
+            (record or (lambda row: self.audit.record(**row)))(shown.audit)  # shown all the same: audited
         if event.user_id is None:
             return None
         prepared = self._prepared.pop(event.conversation_id, None)

@@ -13,6 +13,7 @@ import websockets
 from aiohttp import web
 
 from agent_ui.agent_ws import HUB
+from agent_ui.hub import DIRECT_WRITE_MAX
 from contact_center import keys
 from contact_center.auth.roles import Principal
 from contact_center.errors import ValidationError
@@ -105,8 +106,30 @@ async def test_supervisor_socket_snapshot_and_updates(ui: tuple[RunningApp, Comm
     await ws.close()
 
 
-async def test_a_reader_that_stops_is_dropped_without_slowing_others(ui: tuple[RunningApp, Commands, dict]) -> None:
-    """A socket whose client stopped reading is closed once its queue is full; others keep getting frames."""
+async def test_frames_to_an_idle_socket_are_written_at_once_in_order(ui: tuple[RunningApp, Commands, dict]) -> None:
+    """Small frames to a socket with nothing pending skip the send queue; a frame queued behind a
+    large one (which always goes through the sender) stays behind it."""
+    app, _, users = ui
+    agent = await AgentSocket.open(app, "agent_sales_1")
+    await agent.next("presence")
+    hub = app.app[HUB]
+    for n in range(5):
+        assert hub.send_to_user(users["agent_sales_1"], {"type": "small", "n": n}) == 1
+    assert hub.queued(users["agent_sales_1"]) == 0  # nothing waits for the sender: all written already
+    assert [(await agent.next("small"))["n"] for _ in range(5)] == [0, 1, 2, 3, 4]
+    hub.send_to_user(users["agent_sales_1"], {"type": "large", "blob": "x" * (DIRECT_WRITE_MAX + 1)})
+    hub.send_to_user(users["agent_sales_1"], {"type": "small", "n": 5})
+    assert hub.queued(users["agent_sales_1"]) == 2
+    frames = [json.loads(await agent.ws.recv()) for _ in range(2)]
+    assert [f["type"] for f in frames] == ["large", "small"]
+    await agent.close()
+
+
+@pytest.mark.parametrize("size", [16_384, 65_536], ids=["written-at-once-size", "queued-size"])
+async def test_a_reader_that_stops_is_dropped_without_slowing_others(ui: tuple[RunningApp, Commands, dict],
+                                                                     size: int) -> None:
+    """A socket whose client stopped reading is closed once its queue is full; others keep getting
+    frames (frames small enough to be written at once fill the transport first, then the queue)."""
     app, _, users = ui
     client = await app.login("agent_sales_1")
     stalled = await websockets.connect(app.ws_url + "/ws/agent", max_queue=1,
@@ -115,8 +138,8 @@ async def test_a_reader_that_stops_is_dropped_without_slowing_others(ui: tuple[R
     assert json.loads(await stalled.recv())["type"] == "hello"  # attached; from now on it reads nothing
     healthy = await AgentSocket.open(app, "agent_sales_2")
     hub = app.app[HUB]
-    big = {"type": "bulk", "blob": "x" * 65536}
-    for i in range(3000):
+    big = {"type": "bulk", "blob": "x" * size}
+    for i in range(12_000):
         if hub.dropped_total:
             break
         hub.send_to_user(users["agent_sales_1"], big)

@@ -86,3 +86,48 @@ async def test_prepared_pop_is_not_used_after_the_customer_changes(
     assert pop["call_id"] == "call-q"
     assert pop["customer"]["id"] == users["customer:bob"]
     await agent.close()
+
+
+async def test_an_answer_posted_twice_at_once_pops_and_audits_once(
+    start_app: Callable, settings_factory: Callable[..., Settings], tmp_path: Path,
+) -> None:
+    """A PBX that repeats its answer while the first post is in flight: one pop, one audit row, both replies 200."""
+    app, users = await start_world(start_app, world_settings(settings_factory, tmp_path))
+    agent = await AgentSocket.open(app, "agent_sales_1")
+    async with app.session() as http:
+        pbx = Pbx(app, http)
+        assert await pbx.call("call-r", "030 1111111") == (200, {})
+        await _prepared(app, "call-r")
+        replies = await asyncio.gather(pbx.answer("call-r", "201"), pbx.answer("call-r", "201"))
+        assert replies == [(200, {}), (200, {})]
+        pop = await agent.next("screen_pop")
+        assert await agent.drain() == []
+        assert await pbx.answer("call-r", "201") == (200, {})  # and once more, after it was stored
+        assert await agent.drain() == []
+    assert pop["call_id"] == "call-r"
+    await app.app[keys.SCREENPOP].audit.flush()
+    async with app.db.session() as s:
+        audit = (await s.execute(select(Audit).where(Audit.action == "screen_pop"))).scalars().all()
+    assert [(a.user_id, a.detail["call_id"]) for a in audit] == [(users["agent_sales_1"], "call-r")]
+    await agent.close()
+
+
+async def test_the_prepared_pop_goes_to_whoever_answers_not_only_to_the_rung_agent(
+    start_app: Callable, settings_factory: Callable[..., Settings], tmp_path: Path,
+) -> None:
+    """Rung for one agent, answered by another: the answering agent gets the pop at once, the other one none."""
+    app, users = await start_world(start_app, world_settings(settings_factory, tmp_path))
+    rung = await AgentSocket.open(app, "agent_sales_1")
+    answering = await AgentSocket.open(app, "agent_sales_2")
+    async with app.session() as http:
+        pbx = Pbx(app, http)
+        assert await pbx.call("call-s", "030 1111111", user="agent_sales_1") == (200, {})
+        await rung.next("call_ringing")
+        await _prepared(app, "call-s")
+        assert await pbx.answer("call-s", "202") == (200, {})
+        pop = await answering.next("screen_pop")
+    assert pop["call_id"] == "call-s"
+    assert pop["customer"]["id"] == users["customer:ann"]
+    assert [f["type"] for f in await rung.drain()] == []
+    await rung.close()
+    await answering.close()
