@@ -40,6 +40,10 @@ _ALIASES = {
     "user": ("user", "user[]"),
 }
 _MAX = 128
+_OPTIONAL = ("from", "to", "direction", "queue", "diversion", "origCallId", "answeringNumber", "cause", "dtmf")
+# Every spelling a body may use -> the field it fills (to look up only the fields a body has).
+_FIELD_OF = {**{name: name for name in _OPTIONAL},
+             **{alias: name for name, aliases in _ALIASES.items() for alias in aliases}}
 
 
 @dataclass(frozen=True)
@@ -117,9 +121,8 @@ def parse_cti(body: Mapping[str, Any]) -> CtiEvent:
     call_id = _text(body, "callId", required=True)
     assert call_id is not None
     required = _REQUIRED[event]
-    fields = {name: _text(body, name, required=name in required)
-              for name in ("from", "to", "direction", "queue", "diversion", "origCallId", "answeringNumber",
-                           "cause", "dtmf")}
+    wanted = {_FIELD_OF.get(key) for key in body}.union(required)  # the others are absent: None
+    fields = {name: _text(body, name, required=name in required) if name in wanted else None for name in _OPTIONAL}
     if fields["direction"] is not None and fields["direction"] not in DIRECTIONS:
         raise ValidationError("direction", "'direction' must be 'in' or 'out'")
     if fields["dtmf"] is not None and not all(c.isdigit() or c in "*#ABCD" for c in fields["dtmf"]):
