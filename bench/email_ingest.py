@@ -11,7 +11,8 @@ In one run, against a real Dovecot on 127.0.0.1 (started here with the tests' ow
    (BODY.PEEK[])`` in batches of 200), messages/s;
 2. ingest: the product's :class:`MailboxIngest` reading the same mailbox into a fresh store
    (parse, thread, identify, store conversations + messages + checkpoint, publish events),
-   messages/s and the ratio to the baseline (goal: at least 0.5);
+   messages/s and the ratio to the baseline (goal: at least 0.5), with the CPU the ingest spent
+   per message in the event loop, its other threads and the ingest worker processes;
 3. delivery-to-visible latency with IDLE: mails delivered one by one over LMTP while the ingest
    idles; the clock runs from the end of the LMTP delivery to the message being committed in the
    store and announced on the bus (p50/p99; goal: p99 under 2 s);
@@ -183,6 +184,7 @@ async def ingest_run(
     pipeline = BatchPipeline(inbox=inbox, config=config, parser=parser, workers=workers, db_url=db.url)
     ingest = MailboxIngest(mailbox=config.mailboxes[0], inbox=inbox, config=config, on_stored=on_stored,
                            pipeline=pipeline)
+    cpu_before = cpu_seconds(workers)
     started = time.perf_counter()
     task = asyncio.create_task(ingest.run())
     await asyncio.wait_for(done.wait(), 600)
@@ -190,6 +192,7 @@ async def ingest_run(
     if inbox.writer.wal is not None:
         await inbox.writer.wal.wait()  # the clock includes copying the WAL into the database file
     elapsed = time.perf_counter() - started
+    cpu = {k: v - cpu_before.get(k, 0.0) for k, v in cpu_seconds(workers).items()}
     latencies = []
     rng = random.Random(7)
     for i in range(samples):
@@ -208,7 +211,21 @@ async def ingest_run(
             pool.shutdown()
     await bus.close()
     await db.close()
-    return {"count": count, "elapsed": elapsed, "latencies": latencies}
+    return {"count": count, "elapsed": elapsed, "latencies": latencies, "cpu": cpu}
+
+
+def _stat_cpu(path: str) -> float:
+    fields = Path(path).read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def cpu_seconds(workers: list[Any]) -> dict[str, float]:
+    """CPU seconds so far (Linux /proc) of this process's event-loop thread, its other threads
+    (WAL checkpointer, database driver threads) and the ingest worker processes."""
+    loop = _stat_cpu(f"/proc/self/task/{os.getpid()}/stat")
+    threads = sum(_stat_cpu(str(t / "stat")) for t in Path("/proc/self/task").iterdir()) - loop
+    pids = [pid for pool in workers for pid in pool._processes]  # (the pools' own bookkeeping)
+    return {"loop": loop, "threads": threads, "workers": sum(_stat_cpu(f"/proc/{pid}/stat") for pid in pids)}
 
 
 def _deliver(server: DovecotServer, user: str, raw: bytes) -> None:
@@ -307,8 +324,11 @@ async def main() -> None:
             result = await ingest_run(server, user, root / f"round{n}", args.messages, samples, args.parse_workers)
             rates.append(result["count"] / result["elapsed"])
             lat = result["latencies"] or lat
+            per = {k: v / args.messages * 1000 for k, v in result["cpu"].items()}
             print(f"round {n + 1}: bare {bare_rates[-1]:,.0f} msgs/s, ingest {rates[-1]:,.0f} msgs/s "
-                  f"(ratio {rates[-1] / bare_rates[-1]:.2f})")
+                  f"(ratio {rates[-1] / bare_rates[-1]:.2f}); ingest CPU per message: event loop "
+                  f"{per['loop']:.3f} ms, its other threads {per['threads']:.3f} ms, workers {per['workers']:.3f} ms; "
+                  f"load average {os.getloadavg()[0]:.1f}")
         bare_rate, rate = statistics.median(bare_rates), statistics.median(rates)
         print(f"baseline  bare aioimaplib UID SEARCH + UID FETCH x200: median {bare_rate:,.0f} msgs/s")
         print(f"ingest    IMAP -> parse -> stored conversations (parse_workers={args.parse_workers}): median "
