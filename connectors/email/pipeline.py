@@ -79,7 +79,7 @@ class BatchPipeline:
         kwargs: dict[str, Any] = {"mailbox": mailbox.name, "department": mailbox.department, "validity": validity,
                                   "limit": self._limit}
         try:
-            if self._workers:
+            if self._workers and raws:  # (an empty batch is never stored: nothing to keep)
                 turn = next(self._turn)
                 worker = self._workers[turn % len(self._workers)]
                 key = f"{mailbox.name}:{turn}"

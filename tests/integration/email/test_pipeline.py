@@ -85,13 +85,15 @@ async def test_ingest_workers_store_each_mail_once_in_order_and_keep_nothing(sto
 
 
 async def test_a_prepared_batch_that_is_never_stored_is_discarded(store: Database) -> None:
-    """Stopping with parsed batches still queued makes their workers drop them."""
+    """Stopping with parsed batches still queued makes their workers drop them; an empty fetch
+    (never stored) is not handed to a worker at all."""
     workers = _workers()
     try:
         pipeline = BatchPipeline(inbox=InboxService(db=store, bus=MemoryBus()), config=CONFIG, workers=workers,
                                  db_url=store.url)
         raws, uids = _batch(100, 3)
         futures = [pipeline.prepare(CONFIG.mailboxes[0], uids, raws, 1) for _ in range(3)]
+        assert await pipeline.prepare(CONFIG.mailboxes[0], [], [], 1) == []
         for future in futures:
             discard(future)  # (not parsed yet: dropped once it is)
         await asyncio.gather(*futures)
