@@ -128,8 +128,12 @@ class MailboxIngest:
                     break
                 fetched = await session.fetch(chunk)
                 got = [uid for uid, _ in fetched]
-                await queue.put((got, self._pipeline.prepare(self.mailbox, got, [raw for _, raw in fetched],
-                                                             validity)))
+                prepared = self._pipeline.prepare(self.mailbox, got, [raw for _, raw in fetched], validity)
+                try:
+                    await queue.put((got, prepared))
+                except asyncio.CancelledError:  # the consumer failed while this batch waited for room
+                    discard(prepared)
+                    raise
             await queue.put(None)
 
         producer = asyncio.create_task(produce(), name=f"imap-fetch-{self.mailbox.name}")

@@ -14,9 +14,11 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from connectors.email.config import load_email_config
+from connectors.email.imap_ingest import MailboxIngest
 from connectors.email.pipeline import BatchPipeline, KeptBatch, discard, inbound_batch
 from connectors.email.workers import kept
 from contact_center.bus.memory import MemoryBus
@@ -198,3 +200,34 @@ def test_ingest_worker_processes_end_when_the_app_is_killed(tmp_path: Path) -> N
     while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_running(pid) for pid in workers)
+
+
+class _InstantSession:
+    """Stands in for ImapSession.fetch: answers every UID at once with a small mail."""
+
+    async def fetch(self, uids: list[int]) -> list[tuple[int, bytes]]:
+        return [(uid, mail(f"Mail {uid}", "hi", msgid=f"<fail-{uid}@example.org>")) for uid in uids]
+
+
+async def test_batches_fetched_ahead_of_a_failed_store_are_dropped_by_the_workers(store: Database) -> None:
+    """When a store fails in its worker, the failed batch and every batch fetched and parsed ahead
+    of it (queued, or waiting for room in the queue) are dropped: no worker keeps anything."""
+    async with store.session() as s:
+        await s.execute(text("DROP TABLE mailbox_checkpoint"))  # every store now fails at its first statement
+    workers = _workers()
+    config = load_email_config({"parse_workers": 1, "batch_size": 5, "mailboxes": [
+        {"name": "support", "host": "127.0.0.1", "security": "none", "user": "u", "password": "p"}]})
+    try:
+        inbox = InboxService(db=store, bus=MemoryBus())
+        pipeline = BatchPipeline(inbox=inbox, config=config, workers=workers, db_url=store.url)
+        ingest = MailboxIngest(mailbox=config.mailboxes[0], inbox=inbox, config=config, pipeline=pipeline)
+        with pytest.raises(OperationalError):
+            await ingest._fetch_and_store(_InstantSession(), list(range(1, 41)), 1)  # type: ignore[arg-type]
+        for _ in range(400):  # the last discards land once their parsing ends
+            if _kept_in(workers) == [0, 0]:
+                break
+            await asyncio.sleep(0.05)
+        assert _kept_in(workers) == [0, 0]
+    finally:
+        for w in workers:
+            w.shutdown()
