@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 22:07:03.776341
+Create Date: 2026-11-24 03:47:50.653140
 """
 
 from alembic import op
@@ -26,9 +26,6 @@ def upgrade() -> None:
     sa.Column('received_at', contact_center.store.tables.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('digest')
     )
-    with op.batch_alter_table('cti_event', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_cti_event_call_id'), ['call_id'], unique=False)
-
     op.create_table('customer',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('display_name', sa.String(length=200), nullable=False),
@@ -311,8 +308,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_customer_merged_into_id'))
 
     op.drop_table('customer')
-    with op.batch_alter_table('cti_event', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_cti_event_call_id'))
-
     op.drop_table('cti_event')
     # ### end Alembic commands ###
