@@ -36,18 +36,36 @@ __all__ = ["BatchPipeline", "KeptBatch", "discard", "inbound_batch"]
 log = logging.getLogger(__name__)
 
 
+#: How long a worker's next parse waits for its kept batch to be handed to the store before it
+#: goes ahead anyway (only the order of work in the worker depends on it, never correctness).
+HANDOVER_WAIT_SECONDS = 30.0
+
+
 @dataclass(frozen=True)
 class KeptBatch:
-    """A batch parsed and kept by the ingest worker *worker*, to be stored by that same worker."""
+    """A batch parsed and kept by the ingest worker *worker*, to be stored by that same worker.
+
+    *handed* resolves once the batch's store has been queued in the worker (or the batch was
+    dropped): only then does that worker get its next batch to parse, so that a store never
+    waits in the worker's queue behind the parse of a later batch (stores are the chain every
+    batch waits for; parses are not).
+    """
 
     worker: Executor
     key: str
     size: int
+    handed: asyncio.Future[None]
+
+    def hand_over(self) -> None:
+        """The batch's store is queued (or the batch dropped): the worker may take its next parse."""
+        if not self.handed.done():
+            self.handed.set_result(None)
 
     def forget(self) -> None:
         """Ask the worker to drop the batch (no error when the worker is gone or shutting down)."""
         with contextlib.suppress(BrokenProcessPool, RuntimeError):
             self.worker.submit(forget, self.key)
+        self.hand_over()
 
 
 class BatchPipeline:
@@ -70,6 +88,7 @@ class BatchPipeline:
         self._workers = list(workers)
         self._db_url = db_url
         self._turn = itertools.count()
+        self._handed: dict[int, asyncio.Future[None]] = {}  # worker index -> its last batch handed over
 
     def prepare(
         self, mailbox: MailboxConfig, uids: list[int], raws: list[bytes], validity: int
@@ -81,10 +100,11 @@ class BatchPipeline:
         try:
             if self._workers and raws:  # (an empty batch is never stored: nothing to keep)
                 turn = next(self._turn)
-                worker = self._workers[turn % len(self._workers)]
-                key = f"{mailbox.name}:{turn}"
-                parsing = loop.run_in_executor(worker, _call, parse_and_keep, (key, raws, uids), kwargs)
-                return asyncio.ensure_future(_kept(worker, key, parsing))
+                index = turn % len(self._workers)
+                previous, handed = self._handed.get(index), loop.create_future()
+                self._handed[index] = handed
+                return asyncio.ensure_future(self._parse_on(
+                    self._workers[index], f"{mailbox.name}:{turn}", previous, handed, raws, uids, kwargs))
             if self._parser is not None:
                 return asyncio.ensure_future(loop.run_in_executor(self._parser, _call, inbound_batch, (raws, uids),
                                                                   kwargs))
@@ -94,6 +114,25 @@ class BatchPipeline:
         future: asyncio.Future[Any] = loop.create_future()
         future.set_result(inbound_batch(raws, uids, **kwargs))
         return future
+
+    async def _parse_on(
+        self, worker: Executor, key: str, previous: asyncio.Future[None] | None, handed: asyncio.Future[None],
+        raws: list[bytes], uids: list[int], kwargs: dict[str, Any],
+    ) -> KeptBatch | list[InboundMessage]:
+        """Parse on *worker* once its previous batch's store is queued there; keep the result there."""
+        try:
+            if previous is not None:
+                await asyncio.wait({previous}, timeout=HANDOVER_WAIT_SECONDS)
+            loop = asyncio.get_running_loop()
+            size = await loop.run_in_executor(worker, _call, parse_and_keep, (key, raws, uids), kwargs)
+        except BrokenProcessPool:
+            handed.set_result(None)
+            self._in_loop_from_now_on("an ingest worker process")
+            return inbound_batch(raws, uids, **kwargs)
+        except BaseException:
+            handed.set_result(None)  # nothing kept: the worker's next parse need not wait
+            raise
+        return KeptBatch(worker, key, size, handed)
 
     def _in_loop_from_now_on(self, which: str) -> None:
         """A worker process died (killed, out of memory): keep mail flowing, parsed and stored here."""
@@ -114,8 +153,11 @@ class BatchPipeline:
         assert self._db_url is not None
         loop = asyncio.get_running_loop()
         try:
-            announced, results = await loop.run_in_executor(prepared.worker, store_kept, self._db_url, prepared.key,
-                                                            checkpoint)
+            try:
+                storing = loop.run_in_executor(prepared.worker, store_kept, self._db_url, prepared.key, checkpoint)
+            finally:
+                prepared.hand_over()
+            announced, results = await storing
         except BrokenProcessPool:
             # The batch committed or not, with its checkpoint: the next session re-reads the
             # checkpoint and refetches, and dedupe keeps every message once.
@@ -126,10 +168,6 @@ class BatchPipeline:
             wal.request(prepared.size)
         await self._inbox.announce(announced, results)
         return results
-
-
-async def _kept(worker: Executor, key: str, parsing: asyncio.Future[int]) -> KeptBatch:
-    return KeptBatch(worker, key, await parsing)
 
 
 def discard(prepared: asyncio.Future[Any]) -> None:

@@ -68,10 +68,12 @@ async def test_ingest_workers_store_each_mail_once_in_order_and_keep_nothing(sto
         mailbox = CONFIG.mailboxes[0]
         chunks = [_batch(0, 10), _batch(10, 10), _batch(0, 10)]  # the third: a refetch after a crash
         preparing = [pipeline.prepare(mailbox, uids, raws, 7) for raws, uids in chunks]
-        prepared = [await p for p in preparing]
-        assert [p.worker for p in prepared] == [workers[0], workers[1], workers[0]]
-        results = [await pipeline.store(p, Checkpoint("support", 7, uids[-1]))
-                   for p, (_, uids) in zip(prepared, chunks, strict=True)]
+        used, results = [], []
+        for future, (_, uids) in zip(preparing, chunks, strict=True):  # as the fetch loop does
+            prepared = await future
+            used.append(prepared.worker)
+            results.append(await pipeline.store(prepared, Checkpoint("support", 7, uids[-1])))
+        assert used == [workers[0], workers[1], workers[0]]
         assert [s.duplicate for s in results[0] + results[1]] == [False] * 20
         assert [s.duplicate for s in results[2]] == [True] * 10
         assert [s.message_id for s in results[0] + results[1]] == sorted(s.message_id for s in results[0] + results[1])
@@ -84,6 +86,31 @@ async def test_ingest_workers_store_each_mail_once_in_order_and_keep_nothing(sto
         checkpoint = await s.get(MailboxCheckpoint, "support")
     assert checkpoint is not None
     assert (checkpoint.uidvalidity, checkpoint.last_uid) == (7, 20)  # never rewound by the refetch
+
+
+async def test_a_workers_next_parse_waits_until_its_kept_batch_is_handed_to_the_store(store: Database) -> None:
+    """Batch 2 goes to the worker still keeping batch 0: it is parsed only once batch 0's store is
+    queued there, so that store never waits behind it."""
+    workers = _workers()
+    try:
+        pipeline = BatchPipeline(inbox=InboxService(db=store, bus=MemoryBus()), config=CONFIG, workers=workers,
+                                 db_url=store.url)
+        chunks = [_batch(600 + 3 * n, 3) for n in range(3)]
+        preparing = [pipeline.prepare(CONFIG.mailboxes[0], uids, raws, 2) for raws, uids in chunks]
+        first = await preparing[0]
+        await preparing[1]
+        done, _ = await asyncio.wait({preparing[2]}, timeout=0.5)
+        assert not done  # (parsing 3 mails takes milliseconds: it is waiting)
+        assert _kept_in(workers) == [1, 1]
+        await pipeline.store(first, Checkpoint("support", 2, chunks[0][1][-1]))
+        third = await preparing[2]
+        assert third.worker is workers[0]
+        for future, (_, uids) in zip(preparing[1:], chunks[1:], strict=True):
+            await pipeline.store(await future, Checkpoint("support", 2, uids[-1]))
+        assert _kept_in(workers) == [0, 0]
+    finally:
+        for w in workers:
+            w.shutdown()
 
 
 async def test_a_prepared_batch_that_is_never_stored_is_discarded(store: Database) -> None:
