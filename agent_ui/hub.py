@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -52,6 +52,7 @@ class Connection:
         self.queue: asyncio.Queue[bytes] = asyncio.Queue(queue_size)
         self.sender: asyncio.Task[None] | None = None
         self.sending = False  # the sender took a frame and has not finished writing it
+        self.unfinished: asyncio.Task[None] | None = None  # a direct write that had to wait (see _write_now)
         self.dropped = False
 
     def offer(self, text: bytes) -> bool:
@@ -68,28 +69,53 @@ class Connection:
         """Write *text* to an idle, uncompressed socket without waiting; False to leave it to the sender."""
         transport = self.transport
         if (self.sending or not self.queue.empty() or len(text) > DIRECT_WRITE_MAX or transport is None
-                or transport.is_closing() or transport.get_write_buffer_size() or self.ws.closed or self.ws.compress):
+                or (self.unfinished is not None and not self.unfinished.done()) or transport.is_closing()
+                or transport.get_write_buffer_size() or self.ws.closed or self.ws.compress):
             return False
-        # An uncompressed frame is written before send_frame's first await, which only waits when
-        # the transport paused its writers: the checks above rule that out, so this runs to the end.
+        # aiohttp writes an uncompressed frame before send_frame's first await, which only waits
+        # when the transport paused its writers: the checks above rule that out, so this normally
+        # runs to the end here. Should it wait all the same, a task finishes it, and the sender
+        # waits for that task before its next frame.
         step = self.ws.send_frame(text, WSMsgType.TEXT)
         try:
-            step.send(None)
+            waiting = step.send(None)
         except StopIteration:
             return True
         except Exception:  # the socket broke: the sender meets the same error and drops it
             log.debug("direct websocket write failed; queueing", exc_info=True)
             return False
-        step.close()  # the frame is written; only flow control's wait was left, and nothing needs it
+        self.unfinished = asyncio.get_running_loop().create_task(_finish(step, waiting))
         return True
 
     async def run_sender(self) -> None:
         while True:
             text = await self.queue.get()
             self.sending = True
+            if self.unfinished is not None:
+                await self.unfinished  # a direct write still going on: it goes first
             async with asyncio.timeout(_SEND_TIMEOUT):
                 await self.ws.send_frame(text, WSMsgType.TEXT)
             self.sending = False
+
+
+async def _finish(step: Coroutine[Any, Any, None], waiting: Any) -> None:
+    """Drive a started ``send_frame`` coroutine to its end, as a task would have.
+
+    *waiting* is what it yielded: an asyncio future it awaits (or ``None`` for a bare yield).
+    The coroutine reads the future's outcome itself when resumed.
+    """
+    try:
+        while True:
+            if waiting is None:
+                await asyncio.sleep(0)
+            else:
+                await asyncio.wait([waiting])
+            waiting = step.send(None)
+    except StopIteration:
+        return
+    except asyncio.CancelledError:
+        step.close()
+        raise
 
 
 class Hub:
