@@ -42,7 +42,7 @@ from contact_center.customers.repository import CustomerRepository
 from contact_center.errors import AuthError, ConfigError
 from contact_center.events import CallAnswered, CallRang, Event
 from contact_center.http.metrics import Metrics
-from contact_center.screenpop.service import ShownPop
+from contact_center.screenpop.prepared import ShownPop
 from contact_center.settings import PbxSettings, Settings
 
 log = logging.getLogger(__name__)

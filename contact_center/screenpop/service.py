@@ -33,7 +33,6 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -48,39 +47,17 @@ from contact_center.screenpop.audit import AuditWriter
 from contact_center.screenpop.compose import compose_pop, ended_frame, ringing_frame, section_frame
 from contact_center.screenpop.config import OWNED_AUX, ScreenPopConfig
 from contact_center.screenpop.context import ContextCache, PopContext, attach
+from contact_center.screenpop.prepared import Prepared, ShownPop, pop_audit
 from contact_center.screenpop.reader import AheadReader
 from contact_center.screenpop.suggestions import Pairs, co_purchase_pairs, owned_from_rows, pairs_from_rows, suggest
 from contact_center.sources.federation import SourceFederation
 from contact_center.sources.result import OK, TIMEOUT, UNAVAILABLE, SectionResult
 from contact_center.store.session import Database
-from contact_center.store.tables import Conversation, Department, utcnow
+from contact_center.store.tables import Conversation, Department
 
 log = logging.getLogger(__name__)
 
 _MAX_PREPARED = 20_000
-
-
-@dataclass(frozen=True)
-class ShownPop:
-    """A prepared pop :meth:`ScreenPopService.pop_at_once` handed to an agent's sockets here."""
-
-    call_id: str
-    user_id: int
-    frame: dict[str, Any]
-    audit: dict[str, Any]  # its ``audit`` row, stamped when it was shown
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    """A call's pop composed and encoded ahead, with what it was built from (to check it is current)."""
-
-    call_id: str
-    ctx: PopContext
-    generation: float | None  # the federation's entry the sections came from
-    frame: dict[str, Any]
-    encoded: bytes
-    statuses: dict[str, str]
-    at: float
 
 
 class ScreenPopService:
@@ -100,7 +77,7 @@ class ScreenPopService:
         self.audit = audit
         self._local = local
         self._clock = clock
-        self._prepared: OrderedDict[int, _Prepared] = OrderedDict()
+        self._prepared: OrderedDict[int, Prepared] = OrderedDict()
         self.contexts = ContextCache(db, customers, ttl_seconds=config.cache_ttl_seconds,
                                      timeline_limit=config.timeline_limit, on_customer=self._prefetch, reader=reader)
         self._pairs: Pairs = {}
@@ -206,7 +183,7 @@ class ScreenPopService:
             return
         sections = await self._sections(ctx)
         pop = self._compose(ctx, call_id, sections)
-        self._prepared[ctx.conversation_id] = _Prepared(
+        self._prepared[ctx.conversation_id] = Prepared(
             call_id=call_id, ctx=ctx, generation=self._federation.generation(key) if key else None, frame=pop,
             encoded=encode_frame(pop), statuses={n: r.status for n, r in sections.items()}, at=self._clock())
         while len(self._prepared) > _MAX_PREPARED:
@@ -216,7 +193,7 @@ class ScreenPopService:
         """Whether the pop of ringing call *call_id* is prepared and current (answering it sends at once)."""
         return any(p.call_id == call_id and self._current(p, call_id) for p in self._prepared.values())
 
-    def _current(self, prepared: _Prepared, call_id: str) -> bool:
+    def _current(self, prepared: Prepared, call_id: str) -> bool:
         """The prepared pop still shows what a pop composed now would (same context, same results)."""
         key = prepared.ctx.customer_key
         return (prepared.call_id == call_id and self._clock() - prepared.at <= self._config.cache_ttl_seconds
@@ -241,7 +218,7 @@ class ScreenPopService:
         prepared.ctx.answered_user_ids.add(user_id)
         local.deliver(user_id, prepared.frame, prepared.encoded)
         return ShownPop(call_id=call_id, user_id=user_id, frame=prepared.frame,
-                        audit=_pop_audit(user_id, prepared.ctx, call_id, prepared.statuses))
+                        audit=pop_audit(user_id, prepared.ctx, call_id, prepared.statuses))
 
     async def answered(self, event: CallAnswered, *, address: str | None = None, ambiguous: bool = False,
                        record: Callable[[dict[str, Any]], None] | None = None,
@@ -276,7 +253,7 @@ class ScreenPopService:
         ctx = prepared.ctx
         ctx.answered_user_ids.add(event.user_id)
         await self._notify(event.user_id, prepared.frame, prepared.encoded)
-        return _pop_audit(event.user_id, ctx, event.call_id, prepared.statuses)
+        return pop_audit(event.user_id, ctx, event.call_id, prepared.statuses)
 
     def _compose(self, ctx: PopContext, call_id: str | None, sections: dict[str, SectionResult]) -> dict[str, Any]:
         return compose_pop(
@@ -293,7 +270,7 @@ class ScreenPopService:
         sections = await self._sections(ctx)
         pop = self._compose(ctx, call_id, sections)
         await self._notify(user_id, pop)
-        row = _pop_audit(user_id, ctx, call_id, {n: r.status for n, r in sections.items()})
+        row = pop_audit(user_id, ctx, call_id, {n: r.status for n, r in sections.items()})
         if record is not None:
             record(row)
         else:
@@ -421,10 +398,3 @@ class ScreenPopService:
             except Exception as exc:
                 log.warning("co-purchase table not refreshed: %s", exc)
             await asyncio.sleep(cfg.refresh_seconds)
-
-
-def _pop_audit(user_id: int, ctx: PopContext, call_id: str | None, statuses: dict[str, str]) -> dict[str, Any]:
-    """The ``audit`` row of one pop shown to *user_id* (who saw which customer's data, when)."""
-    return {"user_id": user_id, "customer_id": ctx.customer.id if ctx.customer else None, "action": "screen_pop",
-            "at": utcnow(), "detail": {"conversation_id": ctx.conversation_id, "call_id": call_id,
-                                       "sections": statuses}}

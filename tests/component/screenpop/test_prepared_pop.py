@@ -7,31 +7,48 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from contact_center import keys
 from contact_center.settings import Settings
 from contact_center.store.tables import Audit, Call
 from tests.component.telephony.env import AgentSocket, Pbx, start_world, world_settings
+from tests.conftest import RunningApp
 
 
-async def _prepared(app, call_id: str) -> None:
+@pytest.fixture
+async def world(start_app: Callable, settings_factory: Callable[..., Settings],
+                tmp_path: Path) -> tuple[RunningApp, dict[str, int]]:
+    """The app on a SQLite file in tmp_path (cc.db), with the org and the customers."""
+    return await start_world(start_app, world_settings(settings_factory, tmp_path))
+
+
+async def _ring(app: RunningApp, pbx: Pbx, call_id: str, **extra: str) -> None:
+    """A call from Ann rings until its pop is prepared."""
+    assert await pbx.call(call_id, "030 1111111", **extra) == (200, {})
     service = app.app[keys.SCREENPOP]
     async with asyncio.timeout(10):
         while not service.prepared_call(call_id):  # noqa: ASYNC110 - a state to poll, no event announces it
             await asyncio.sleep(0.01)
 
 
+async def _pop_audit(app: RunningApp) -> list[Audit]:
+    """Every ``screen_pop`` audit row, once the audit writer has written what it holds."""
+    await app.app[keys.SCREENPOP].audit.flush()
+    async with app.db.session() as s:
+        return list((await s.execute(select(Audit).where(Audit.action == "screen_pop"))).scalars().all())
+
+
 async def test_prepared_pop_arrives_while_the_store_is_locked_and_the_reply_waits_for_the_commit(
-    start_app: Callable, settings_factory: Callable[..., Settings], tmp_path: Path,
+    world: tuple[RunningApp, dict[str, int]], tmp_path: Path,
 ) -> None:
     """With the store's write lock held elsewhere the pop still arrives; the 200 and the audit come after release."""
-    app, users = await start_world(start_app, world_settings(settings_factory, tmp_path))
+    app, users = world
     agent = await AgentSocket.open(app, "agent_sales_1")
     async with app.session() as http:
         pbx = Pbx(app, http)
-        assert await pbx.call("call-p", "030 1111111") == (200, {})
-        await _prepared(app, "call-p")
+        await _ring(app, pbx, "call-p")
         blocker = sqlite3.connect(tmp_path / "cc.db", isolation_level=None)
         blocker.execute("BEGIN IMMEDIATE")  # a real writer holding SQLite's write lock
         try:
@@ -48,9 +65,8 @@ async def test_prepared_pop_arrives_while_the_store_is_locked_and_the_reply_wait
     assert pop["call_id"] == "call-p"
     assert pop["customer"]["id"] == users["customer:ann"]
     assert pop["sections"]["sales"]["status"] == "ok"
-    await app.app[keys.SCREENPOP].audit.flush()
+    audit = await _pop_audit(app)
     async with app.db.session() as s:
-        audit = (await s.execute(select(Audit).where(Audit.action == "screen_pop"))).scalars().all()
         call = (await s.execute(select(Call).where(Call.call_id == "call-p"))).scalar_one()
     assert [(a.user_id, a.customer_id, a.detail["call_id"]) for a in audit] == [
         (users["agent_sales_1"], users["customer:ann"], "call-p")]
@@ -60,16 +76,13 @@ async def test_prepared_pop_arrives_while_the_store_is_locked_and_the_reply_wait
     await agent.close()
 
 
-async def test_prepared_pop_is_not_used_after_the_customer_changes(
-    start_app: Callable, settings_factory: Callable[..., Settings], tmp_path: Path,
-) -> None:
+async def test_prepared_pop_is_not_used_after_the_customer_changes(world: tuple[RunningApp, dict[str, int]]) -> None:
     """An agent links the ringing call to another customer: the answer pops that customer, not the prepared one."""
-    app, users = await start_world(start_app, world_settings(settings_factory, tmp_path))
+    app, users = world
     agent = await AgentSocket.open(app, "agent_sales_1")
     async with app.session() as http:
         pbx = Pbx(app, http)
-        assert await pbx.call("call-q", "030 1111111") == (200, {})
-        await _prepared(app, "call-q")
+        await _ring(app, pbx, "call-q")
         async with app.db.session() as s:
             conversation_id = (await s.execute(
                 select(Call.conversation_id).where(Call.call_id == "call-q"))).scalar_one()
@@ -88,16 +101,13 @@ async def test_prepared_pop_is_not_used_after_the_customer_changes(
     await agent.close()
 
 
-async def test_an_answer_posted_twice_at_once_pops_and_audits_once(
-    start_app: Callable, settings_factory: Callable[..., Settings], tmp_path: Path,
-) -> None:
+async def test_an_answer_posted_twice_at_once_pops_and_audits_once(world: tuple[RunningApp, dict[str, int]]) -> None:
     """A PBX that repeats its answer while the first post is in flight: one pop, one audit row, both replies 200."""
-    app, users = await start_world(start_app, world_settings(settings_factory, tmp_path))
+    app, users = world
     agent = await AgentSocket.open(app, "agent_sales_1")
     async with app.session() as http:
         pbx = Pbx(app, http)
-        assert await pbx.call("call-r", "030 1111111") == (200, {})
-        await _prepared(app, "call-r")
+        await _ring(app, pbx, "call-r")
         replies = await asyncio.gather(pbx.answer("call-r", "201"), pbx.answer("call-r", "201"))
         assert replies == [(200, {}), (200, {})]
         pop = await agent.next("screen_pop")
@@ -105,25 +115,21 @@ async def test_an_answer_posted_twice_at_once_pops_and_audits_once(
         assert await pbx.answer("call-r", "201") == (200, {})  # and once more, after it was stored
         assert await agent.drain() == []
     assert pop["call_id"] == "call-r"
-    await app.app[keys.SCREENPOP].audit.flush()
-    async with app.db.session() as s:
-        audit = (await s.execute(select(Audit).where(Audit.action == "screen_pop"))).scalars().all()
-    assert [(a.user_id, a.detail["call_id"]) for a in audit] == [(users["agent_sales_1"], "call-r")]
+    assert [(a.user_id, a.detail["call_id"]) for a in await _pop_audit(app)] == [(users["agent_sales_1"], "call-r")]
     await agent.close()
 
 
 async def test_the_prepared_pop_goes_to_whoever_answers_not_only_to_the_rung_agent(
-    start_app: Callable, settings_factory: Callable[..., Settings], tmp_path: Path,
+    world: tuple[RunningApp, dict[str, int]],
 ) -> None:
     """Rung for one agent, answered by another: the answering agent gets the pop at once, the other one none."""
-    app, users = await start_world(start_app, world_settings(settings_factory, tmp_path))
+    app, users = world
     rung = await AgentSocket.open(app, "agent_sales_1")
     answering = await AgentSocket.open(app, "agent_sales_2")
     async with app.session() as http:
         pbx = Pbx(app, http)
-        assert await pbx.call("call-s", "030 1111111", user="agent_sales_1") == (200, {})
+        await _ring(app, pbx, "call-s", user="agent_sales_1")
         await rung.next("call_ringing")
-        await _prepared(app, "call-s")
         assert await pbx.answer("call-s", "202") == (200, {})
         pop = await answering.next("screen_pop")
     assert pop["call_id"] == "call-s"
