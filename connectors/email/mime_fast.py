@@ -27,10 +27,8 @@ from typing import Any
 
 import pybase64
 
-from connectors.email.mime_tree import MAX_DEPTH, _parts, _split_head
+from connectors.email.mime_tree import MAX_DEPTH, _parts, _split_head, header_fields
 
-_FIELD_NAME = re.compile(r"[\041-\071\073-\176]+")  # what the stdlib's header line pattern accepts
-_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _PARAM = re.compile(r';[ \t\r\n]*([^=;"\s*\\]+)[ \t\r\n]*=[ \t\r\n]*("[^"\\;]*"|[^;"\\]*)')
 _PLAIN = ("", "7bit", "8bit", "binary")
 _MISSING: Any = object()
@@ -46,37 +44,6 @@ def decode_base64(body: bytes) -> bytes | None:
         except binascii.Error:
             pass
     return None
-
-
-def _fields(head: str) -> list[tuple[str, str]] | None:
-    """``(name, value)`` of each field as compat32's ``header_source_parse`` stores it, or
-    ``None`` for a shape the stdlib would flag or treat specially."""
-    fields: list[tuple[str, str]] = []
-    lines: list[str] = []
-    for line in _LINES.findall(head):
-        if not line:
-            continue
-        if line[0] in " \t":
-            if not lines:
-                return None
-            lines.append(line)
-            continue
-        colon = line.find(":")
-        if colon < 1 or line.startswith("From ") or not _FIELD_NAME.fullmatch(line, 0, colon):
-            return None
-        if lines:
-            fields.append(_field(lines))
-        lines = [line]
-    if lines:
-        fields.append(_field(lines))
-    return fields
-
-
-def _field(lines: list[str]) -> tuple[str, str]:
-    # compat32.header_source_parse, inlined.
-    name, value = lines[0].split(":", 1)
-    value = value.lstrip(" \t") + "".join(lines[1:])
-    return name, value.rstrip("\r\n")
 
 
 def _params(value: str) -> dict[str, str] | None:
@@ -194,7 +161,7 @@ def _decode(cte: str, body: bytes) -> bytes | None:
 def _part(head: bytes) -> FastPart | None:
     if not head or not head.isascii():
         return None
-    fields = _fields(head.decode("ascii"))
+    fields = header_fields(head.decode("ascii"))
     if fields is None:
         return None
     first: dict[str, str] = {}

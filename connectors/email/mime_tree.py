@@ -11,7 +11,6 @@ the caller uses the stdlib parser, which knows every repair.
 
 from __future__ import annotations
 
-import io
 import re
 from email.message import Message
 from email.parser import BytesHeaderParser
@@ -21,6 +20,7 @@ from itertools import pairwise
 _HEADERS = BytesHeaderParser(policy=compat32)
 _SEPARATOR = re.compile(rb"\r?\n\r?\n")
 _FIELD_NAME = re.compile(r"[\041-\071\073-\176]+")  # what the stdlib's header line pattern accepts
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")  # lines with their endings, as readlines(newline="") cuts them
 MAX_DEPTH = 8
 
 
@@ -31,24 +31,44 @@ def _header_block(head: bytes) -> Message | None:
     The same line splitting (``\\r\\n``, ``\\r`` or ``\\n``), the same unfolding
     (:meth:`Compat32.header_source_parse`), without the feed parser's line-by-line machinery.
     """
+    fields = header_fields(head.decode("ascii", "surrogateescape"))
+    if fields is None:
+        return None
     msg = Message(policy=compat32)
-    lines = io.StringIO(head.decode("ascii", "surrogateescape"), newline="").readlines()
-    field: list[str] = []
-    for line in lines:
+    for name, value in fields:
+        msg.set_raw(name, value)
+    return msg
+
+
+def header_fields(head: str) -> list[tuple[str, str]] | None:
+    """``(name, value)`` of each field of a header block as compat32's ``header_source_parse``
+    stores it, or ``None`` for a shape the stdlib would flag or treat specially."""
+    fields: list[tuple[str, str]] = []
+    lines: list[str] = []
+    for line in _LINES.findall(head):
+        if not line:
+            continue
         if line[0] in " \t":
-            if not field:
+            if not lines:
                 return None
-            field.append(line)
+            lines.append(line)
             continue
         colon = line.find(":")
         if colon < 1 or line.startswith("From ") or not _FIELD_NAME.fullmatch(line, 0, colon):
             return None
-        if field:
-            msg.set_raw(*compat32.header_source_parse(field))
-        field = [line]
-    if field:
-        msg.set_raw(*compat32.header_source_parse(field))
-    return msg
+        if lines:
+            fields.append(_unfold(lines))
+        lines = [line]
+    if lines:
+        fields.append(_unfold(lines))
+    return fields
+
+
+def _unfold(lines: list[str]) -> tuple[str, str]:
+    # compat32.header_source_parse, inlined.
+    name, value = lines[0].split(":", 1)
+    value = value.lstrip(" \t") + "".join(lines[1:])
+    return name, value.rstrip("\r\n")
 
 
 def _split_head(raw: bytes) -> tuple[bytes, bytes] | None:
