@@ -11,30 +11,40 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
-from aiohttp import web
-
-from connectors.telephony.agents import AgentDirectory
-from connectors.telephony.calls import CallWriter
-from connectors.telephony.hook import CtiHook, TelephonyConfig
-from connectors.telephony.http import HOOK, register_routes
-from contact_center import keys
+if TYPE_CHECKING:
+    from aiohttp import web
 
 
 def register(app: web.Application) -> None:
-    """Plugin entry point: the CTI route and the call store's services."""
+    """Plugin entry point: the CTI route and the call store's services.
+
+    The package itself imports nothing heavy: the call writer's process imports only the store
+    modules it runs (:mod:`.writer_process`), not the web app.
+    """
+    from connectors.telephony.http import register_routes
+    from connectors.telephony.writer_process import preload
+
+    preload()
     register_routes(app)
     app.cleanup_ctx.append(_telephony_ctx)
 
 
 async def _telephony_ctx(app: web.Application) -> AsyncIterator[None]:
+    from connectors.telephony.agents import AgentDirectory
+    from connectors.telephony.calls import CallWriter
+    from connectors.telephony.hook import CtiHook, TelephonyConfig
+    from connectors.telephony.http import HOOK
+    from contact_center import keys
+
     settings = app[keys.SETTINGS]
     customers = app[keys.CUSTOMERS]
     screenpop = app[keys.SCREENPOP]
     metrics = app[keys.METRICS]
     metrics.describe("cc_cti_events_total", "counter", "CTI events received by event and PBX")
     writer = CallWriter(app[keys.DB], customers, audit_fallback=lambda row: screenpop.audit.record(**row))
-    writer.start()
+    await writer.start()
     directory = AgentDirectory(app[keys.DB])
     hook = CtiHook(
         pbxs=settings.pbx, writer=writer, directory=directory, customers=customers,

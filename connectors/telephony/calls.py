@@ -3,11 +3,11 @@
 Every post is stored before the PBX gets its reply, but posts do not each pay for their own
 transaction: :class:`CallWriter` has one writer task that takes whatever posts are waiting,
 applies them in arrival order in one transaction (:func:`.batch.apply_batch`: Core statements, a
-handful per batch, not per post) and commits once. On SQLite the batch runs in one hand-off to
-the writer's own thread (a plain ``sqlite3`` connection, same pragmas as the store's: WAL,
-``synchronous=NORMAL``); on other stores (asyncpg) through ``AsyncConnection.run_sync``. If a
-batch fails (two instances creating the same leg at once), its posts are retried one by one so
-a bad post fails alone.
+handful per batch, not per post) and commits once. On a SQLite file the batch runs in the
+writer's own process (:mod:`.writer_process`: a plain ``sqlite3`` connection with the store's
+pragmas, WAL and ``synchronous=NORMAL``); on other stores (asyncpg) through
+``AsyncConnection.run_sync``. If a batch fails (two instances creating the same leg at once, or
+the writer process died), its posts are retried one by one so a bad post fails alone.
 """
 
 from __future__ import annotations
@@ -16,21 +16,21 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 
 from connectors.telephony.batch import Outcome, Post, apply_batch
-from connectors.telephony.batch_io import CoreIO, SqliteIO, SqliteStatements
+from connectors.telephony.batch_io import CoreIO
+from connectors.telephony.writer_process import WriterProcess
 from contact_center.customers.identity import Match
 from contact_center.customers.repository import CustomerRepository
-from contact_center.store.session import Database, apply_sqlite_pragmas
+from contact_center.store.session import Database
 from contact_center.store.tables import CtiEvent as CtiEventRow
 from contact_center.store.wal import WalCheckpointer
 
-__all__ = ["CallWriter", "Outcome", "Post", "sync_sqlite_engine"]
+__all__ = ["CallWriter", "Outcome", "Post"]
 
 log = logging.getLogger(__name__)
 
@@ -51,16 +51,19 @@ class CallWriter:
         self._audit_rows: list[dict[str, Any]] = []
         self._audit_fallback = audit_fallback
         self._task: asyncio.Task[None] | None = None
-        self._sync: Engine | None = None
-        self._thread: ThreadPoolExecutor | None = None
-        self._statements: SqliteStatements | None = None
+        self._process: WriterProcess | None = None
         self._wal: WalCheckpointer | None = None
 
-    def start(self) -> None:
+    @property
+    def process(self) -> WriterProcess | None:
+        """The writer process (a store in a SQLite file), or None."""
+        return self._process
+
+    async def start(self) -> None:
+        """Start the writer (on a SQLite file: its process, ready before the first post)."""
         if self._db.dialect == "sqlite" and make_url(self._db.url).database not in (None, "", ":memory:"):
-            self._sync = sync_sqlite_engine(self._db.url)
-            self._statements = SqliteStatements(self._sync.dialect)
-            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cti-call-writer")
+            self._process = WriterProcess(self._db.url)
+            await self._process.start()
             # Checkpoints every half second while posts come in, never inside a group commit.
             self._wal = WalCheckpointer(str(make_url(self._db.url).database), interval=_CHECKPOINT_SECONDS)
             self._wal.start()
@@ -72,12 +75,9 @@ class CallWriter:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        if self._thread is not None:
-            thread, self._thread = self._thread, None
-            await asyncio.get_running_loop().run_in_executor(None, thread.shutdown)  # a running batch commits
-        if self._sync is not None:
-            self._sync.dispose()
-            self._sync = None
+        if self._process is not None:
+            process, self._process = self._process, None
+            await process.close()  # a batch it is writing commits first
         if self._wal is not None:
             await self._wal.close()
             self._wal = None
@@ -157,21 +157,14 @@ class CallWriter:
                 fut.set_result(outcome)
 
     async def _run_batch(self, posts: list[Post], audit: list[dict[str, Any]]) -> list[Outcome]:
-        """Apply and commit one batch: one thread hand-off on SQLite, ``run_sync`` elsewhere."""
-        if self._sync is not None and self._thread is not None:
-            outcomes = await asyncio.get_running_loop().run_in_executor(self._thread, self._in_thread, posts, audit)
+        """Apply and commit one batch: in the writer process on SQLite, ``run_sync`` elsewhere."""
+        if self._process is not None:
+            outcomes = await self._process.apply(posts, audit)
             if self._wal is not None:
                 self._wal.request(_WAL_BYTES_PER_ROW * (len(posts) + len(audit)))
             return outcomes
         async with self._db.engine.begin() as conn:
             return await conn.run_sync(self._apply_all, posts, audit)
-
-    def _in_thread(self, posts: list[Post], audit: list[dict[str, Any]]) -> list[Outcome]:
-        assert self._sync is not None
-        assert self._statements is not None
-        with self._sync.begin() as conn:
-            return apply_batch(SqliteIO(conn, self._statements, owners=self._customers.owners_sync,
-                                        identify=self._identify), posts, audit)
 
     def _apply_all(self, conn: Connection, posts: list[Post], audit: list[dict[str, Any]]) -> list[Outcome]:
         return apply_batch(CoreIO(conn, owners=self._customers.owners_sync, identify=self._identify), posts, audit)
@@ -184,23 +177,3 @@ class CallWriter:
 # sets when the checkpointer's byte threshold is reached; the half-second tick does the usual work.
 _WAL_BYTES_PER_ROW = 4096
 _CHECKPOINT_SECONDS = 0.5
-
-# The writer's page cache (KiB, as SQLite's negative cache_size): the call, conversation and cti_event
-# indexes take random keys (call ids, digests), so a store with a few hundred thousand events misses
-# SQLite's default 2 MB cache on most inserts.
-_WRITER_CACHE_KIB = 64 * 1024
-
-
-def sync_sqlite_engine(url: str) -> Engine:
-    """A synchronous engine on the store's SQLite file, with the store's pragmas (durability included)."""
-    engine = create_engine(make_url(url).set(drivername="sqlite"), connect_args={"timeout": 30})
-    event.listen(engine, "connect", apply_sqlite_pragmas)
-    event.listen(engine, "connect", _writer_cache)
-    return engine
-
-
-def _writer_cache(dbapi_conn: Any, _record: Any = None) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute(f"PRAGMA cache_size=-{_WRITER_CACHE_KIB}")
-    cur.execute("PRAGMA wal_autocheckpoint=0")  # a WalCheckpointer does it, off the commit path
-    cur.close()

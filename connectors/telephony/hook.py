@@ -108,6 +108,11 @@ class CtiHook:
         self._seen: OrderedDict[str, asyncio.Future[dict[str, Any]]] = OrderedDict()
         self._calls: OrderedDict[str, _Memo] = OrderedDict()
 
+    @property
+    def writer(self) -> CallWriter:
+        """The call store this hook writes to."""
+        return self._writer
+
     def pbx_for(self, token: str) -> PbxSettings:
         """The PBX whose token this is (compared in constant time).
 

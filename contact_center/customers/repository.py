@@ -123,16 +123,11 @@ class CustomerRepository:
 
     def owners_sync(self, s: Session | Connection, kind: str, values: Iterable[str]) -> dict[str, tuple[int, ...]]:
         """:meth:`owners` inside a synchronous session (a batch writer running in one thread hop)."""
-        wanted = sorted(set(values))
-        return _owners_from(s.execute(_owners_query(kind, wanted)).all()) if wanted else {}
+        return owners_sync(s, kind, values)
 
     def identify_sync(self, s: Session | Connection, kind: str, value: str) -> Match:
         """:meth:`identify` of an already-normalised *value* inside a synchronous session."""
-        rows = s.execute(_candidates_query(kind, value)).all()
-        if len(rows) < 2:
-            return match(value, [Candidate(customer_id=r[0], display_name=r[1], company=r[2], label=r[3])
-                                 for r in rows])
-        return match(value, _ranked(rows, s.execute(_stats_query([r[0] for r in rows])).all()))
+        return identify_sync(s, kind, value)
 
     def get_sync(self, conn: Session | Connection, customer_id: int) -> CustomerRecord | None:
         """:meth:`get` on a synchronous connection (a reader running in one thread hop)."""
@@ -343,3 +338,19 @@ def _record(row: Customer, idents: Iterable[Any]) -> CustomerRecord:
         country=row.country, language=row.language,
         identities=tuple(IdentityRecord(kind=i[0], value=i[1], label=i[2]) for i in idents),
     )
+
+
+def owners_sync(s: Session | Connection, kind: str, values: Iterable[str]) -> dict[str, tuple[int, ...]]:
+    """Normalised identity value -> the live customers that have it, on a synchronous connection
+    (for writers outside the app's event loop: a thread, or a process of their own)."""
+    wanted = sorted(set(values))
+    return _owners_from(s.execute(_owners_query(kind, wanted)).all()) if wanted else {}
+
+
+def identify_sync(s: Session | Connection, kind: str, value: str) -> Match:
+    """Who is behind the already-normalised *value*, on a synchronous connection (see :func:`match`)."""
+    rows = s.execute(_candidates_query(kind, value)).all()
+    if len(rows) < 2:
+        return match(value, [Candidate(customer_id=r[0], display_name=r[1], company=r[2], label=r[3])
+                             for r in rows])
+    return match(value, _ranked(rows, s.execute(_stats_query([r[0] for r in rows])).all()))

@@ -23,6 +23,31 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _descendants(pid: int) -> list[int]:
+    """The processes below *pid* (from /proc), children first."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            children.setdefault(int(stat.rpartition(")")[2].split()[1]), []).append(int(entry))
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        found.append(todo.pop(0))
+        todo.extend(children.get(found[-1], []))
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Whether *pid* is alive (a zombie, dead but not reaped by its parent, is not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 async def _started(proc: asyncio.subprocess.Process) -> None:
     assert proc.stdout is not None
     async with asyncio.timeout(45):
@@ -65,6 +90,7 @@ async def test_sigkill_mid_batch_loses_no_acknowledged_event(tmp_path: Path) -> 
                 lines = [asyncio.create_task(line(http, n)) for n in range(8)]
                 async with asyncio.timeout(50):
                     await enough.wait()
+                helpers = _descendants(proc.pid)  # the forkserver and the CTI writer process
                 proc.send_signal(signal.SIGKILL)  # posts are in flight: some batches are mid-way
                 await proc.wait()
                 answered = list(acknowledged)
@@ -74,6 +100,10 @@ async def test_sigkill_mid_batch_loses_no_acknowledged_event(tmp_path: Path) -> 
                 proc.kill()
                 await proc.wait()
     assert all(isinstance(r, aiohttp.ClientError) for r in results)  # every line was cut off by the kill
+    assert helpers, "the server runs its CTI writer in a process of its own"
+    async with asyncio.timeout(20):  # they end with the server, however it ended
+        while any(_running(pid) for pid in helpers):  # noqa: ASYNC110 - other processes' state, no event
+            await asyncio.sleep(0.05)
     with sqlite3.connect(tmp_path / "cc.db") as db:
         stored = set(db.execute("SELECT call_id, event FROM cti_event").fetchall())
     db.close()
