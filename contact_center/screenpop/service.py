@@ -269,17 +269,18 @@ class ScreenPopService:
         ctx.answered_user_ids.add(user_id)
         sections = await self._sections(ctx)
         pop = self._compose(ctx, call_id, sections)
+        # The late sections' queries, taken with the pop (one may finish while the pop is sent).
+        key = ctx.customer_key
+        late = [task for name, result in sections.items()
+                if key and result.status == TIMEOUT and (task := self._federation.pending(key, name)) is not None]
         await self._notify(user_id, pop)
         row = pop_audit(user_id, ctx, call_id, {n: r.status for n, r in sections.items()})
         if record is not None:
             record(row)
         else:
             self.audit.record(**row)
-        key = ctx.customer_key
-        for name, result in sections.items():
-            task = self._federation.pending(key, name) if key and result.status == TIMEOUT else None
-            if task is not None:
-                self._spawn(self._follow_up(task, ctx, user_id, call_id))
+        for task in late:
+            self._spawn(self._follow_up(task, ctx, user_id, call_id))
         return pop
 
     async def _sections(self, ctx: PopContext) -> dict[str, SectionResult]:
