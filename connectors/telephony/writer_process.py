@@ -18,6 +18,7 @@ next batch starts a new one.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import multiprocessing
@@ -62,14 +63,19 @@ class BatchFailed(RuntimeError):
 
 
 class WriterProcess:
-    """Applies CTI batches in a process of its own (see the module docstring); one batch at a time."""
+    """Applies CTI batches in a process of its own (see the module docstring).
+
+    Several batches may be on their way at once: the process applies them one after the other,
+    in the order they were sent, and answers in that order.
+    """
 
     def __init__(self, url: str) -> None:
         self._url = url
         self._proc: Any = None
-        self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
-        self._lock = asyncio.Lock()
+        self._reading: asyncio.Task[None] | None = None
+        self._waiting: collections.deque[asyncio.Future[tuple[bool, Any]]] = collections.deque()
+        self._starting = asyncio.Lock()
 
     @property
     def pid(self) -> int | None:
@@ -78,8 +84,11 @@ class WriterProcess:
 
     async def start(self) -> None:
         """Start the process (if it is not running) and wait until it is ready for batches."""
-        if self._writer is not None:
-            return
+        async with self._starting:
+            if self._writer is None:
+                await self._spawn()
+
+    async def _spawn(self) -> None:
         ours, theirs = socket.socketpair()
         try:
             ctx = multiprocessing.get_context("forkserver")
@@ -90,20 +99,19 @@ class WriterProcess:
             raise
         finally:
             theirs.close()
-        self._proc = proc
-        self._reader, self._writer = await asyncio.open_connection(sock=ours)
+        reader, writer = await asyncio.open_connection(sock=ours)
         try:  # the process has imported the writer and opened the store: the first batch pays for neither
-            (size,) = _HEADER.unpack(await self._reader.readexactly(_HEADER.size))
-            ready = await self._reader.readexactly(size)
-        except (OSError, asyncio.IncompleteReadError) as exc:
-            await self._drop()
-            raise WriterGone(f"the CTI writer process did not start ({type(exc).__name__})") from exc
-        except BaseException:
-            await self._drop()
+            ready = await _receive(reader)
+        except BaseException as exc:
+            await _stop(writer, proc)
+            if isinstance(exc, OSError | asyncio.IncompleteReadError):
+                raise WriterGone(f"the CTI writer process did not start ({type(exc).__name__})") from exc
             raise
         if ready != _READY:
-            await self._drop()
+            await _stop(writer, proc)
             raise WriterGone(f"the CTI writer process could not open the store: {ready.decode(errors='replace')}")
+        self._proc, self._writer = proc, writer
+        self._reading = asyncio.create_task(self._read_answers(reader, writer, proc), name="cti-writer-answers")
 
     async def apply(self, posts: list[Post], audit: list[dict[str, Any]]) -> list[Outcome]:
         """Apply and commit one batch in the writer process; its outcomes, one per post.
@@ -112,43 +120,67 @@ class WriterProcess:
             BatchFailed: the batch was rolled back (the error is named).
             WriterGone: the process died; the next call starts another.
         """
-        async with self._lock:
+        if self._writer is None:
             await self.start()
-            assert self._reader is not None
-            assert self._writer is not None
-            data = pickle.dumps((posts, audit), protocol=pickle.HIGHEST_PROTOCOL)
-            try:
-                self._writer.write(_HEADER.pack(len(data)) + data)
-                (size,) = _HEADER.unpack(await self._reader.readexactly(_HEADER.size))
-                ok, result = pickle.loads(await self._reader.readexactly(size))
-            except (OSError, asyncio.IncompleteReadError) as exc:
-                await self._drop()
-                raise WriterGone(f"the CTI writer process ended ({type(exc).__name__})") from exc
-            except BaseException:  # cancelled half-way: the stream is out of step, start afresh
-                await self._drop()
-                raise
+        assert self._writer is not None
+        data = pickle.dumps((posts, audit), protocol=pickle.HIGHEST_PROTOCOL)
+        answer: asyncio.Future[tuple[bool, Any]] = asyncio.get_running_loop().create_future()
+        self._waiting.append(answer)
+        self._writer.write(_HEADER.pack(len(data)) + data)
+        ok, result = await answer
         if not ok:
             raise BatchFailed(result)
         return result  # type: ignore[no-any-return]
 
-    async def close(self) -> None:
-        """Close the socket (the process commits the batch it is on, then ends) and wait for the process."""
-        async with self._lock:
-            await self._drop()
+    async def _read_answers(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, proc: Any) -> None:
+        """Hand each answer to the batch that waits for it; when the process ends, fail the rest."""
+        try:
+            while True:
+                answer = pickle.loads(await _receive(reader))
+                waiter = self._waiting.popleft()
+                if not waiter.done():  # its sender may have stopped waiting; the batch is applied all the same
+                    waiter.set_result(answer)
+        except (OSError, asyncio.IncompleteReadError) as exc:
+            gone = WriterGone(f"the CTI writer process ended ({type(exc).__name__})")
+        if self._writer is writer:
+            self._proc = self._writer = self._reading = None
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_exception(gone)
+        await _stop(writer, proc)
 
-    async def _drop(self) -> None:
-        writer, proc = self._writer, self._proc
-        self._reader = self._writer = self._proc = None
-        if writer is not None:
-            writer.close()
-            with contextlib.suppress(OSError):
-                await writer.wait_closed()
-        if proc is not None:
-            await asyncio.to_thread(proc.join, _STOP_SECONDS)
-            if proc.is_alive():
-                log.warning("the CTI writer process did not stop; killing it")
-                proc.kill()
-                await asyncio.to_thread(proc.join)
+    async def close(self) -> None:
+        """End the process: it applies the batches already sent, then sees the end of its input."""
+        async with self._starting:
+            writer, reading = self._writer, self._reading
+            if writer is None or reading is None:
+                return
+            if writer.can_write_eof():
+                writer.write_eof()
+            try:
+                async with asyncio.timeout(_STOP_SECONDS):
+                    await asyncio.shield(reading)
+            except TimeoutError:
+                writer.close()  # the process is stuck: cut it off (its batches fail)
+                await reading
+
+
+async def _receive(reader: asyncio.StreamReader) -> bytes:
+    (size,) = _HEADER.unpack(await reader.readexactly(_HEADER.size))
+    return await reader.readexactly(size)
+
+
+async def _stop(writer: asyncio.StreamWriter, proc: Any) -> None:
+    """Close our end of the socket and wait for the process to end (killing it if it will not)."""
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    await asyncio.to_thread(proc.join, _STOP_SECONDS)
+    if proc.is_alive():
+        log.warning("the CTI writer process did not stop; killing it")
+        proc.kill()
+        await asyncio.to_thread(proc.join)
 
 
 def serve(sock: socket.socket, url: str) -> None:
@@ -157,8 +189,7 @@ def serve(sock: socket.socket, url: str) -> None:
     try:
         engine = sync_sqlite_engine(url)
         statements = SqliteStatements(engine.dialect)
-        with engine.connect():  # opened now (the pool keeps it), not on the first batch
-            pass
+        conn = engine.connect()  # the process's one connection, opened before the first batch
     except Exception as exc:
         _send(stream, f"{type(exc).__name__}: {exc}".encode())
         return
@@ -170,13 +201,14 @@ def serve(sock: socket.socket, url: str) -> None:
                 return
             posts, audit = pickle.loads(stream.read(_HEADER.unpack(header)[0]))
             try:
-                with engine.begin() as conn:
+                with conn.begin():
                     answer: tuple[bool, Any] = (True, apply_batch(
                         SqliteIO(conn, statements, owners=owners_sync, identify=identify_sync), posts, audit))
             except Exception as exc:  # rolled back; the app retries the posts one by one
                 answer = (False, f"{type(exc).__name__}: {exc}")
             _send(stream, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
     finally:
+        conn.close()
         engine.dispose()
 
 
