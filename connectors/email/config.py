@@ -13,6 +13,8 @@
     writer_process = true                # with parse_workers >= 1 and a SQLite store: max(2, parse_workers)
                                          # worker processes each parse and store batches in turn
                                          # (see connectors.email.workers)
+    worker_fetch = true                  # those workers fetch a bulk catch-up (more than one batch)
+                                         # themselves, each over its own IMAP session
 
     [[email.mailboxes]]
     name = "support"                     # the checkpoint key: keep it stable
@@ -101,6 +103,7 @@ class EmailConfig:
     ingest: bool = True
     parse_workers: int = 1
     writer_process: bool = True
+    worker_fetch: bool = True
 
 
 def _num(raw: Mapping[str, Any], key: str, default: float, where: str, *, integer: bool = False) -> Any:
@@ -193,4 +196,5 @@ def load_email_config(raw: Mapping[str, Any]) -> EmailConfig:
         ingest=_bool(raw.get("ingest", True), "email.ingest"),
         parse_workers=min(8, _num(raw, "parse_workers", 1, "email", integer=True)),
         writer_process=_bool(raw.get("writer_process", True), "email.writer_process"),
+        worker_fetch=_bool(raw.get("worker_fetch", True), "email.worker_fetch"),
     )

@@ -115,20 +115,27 @@ class MailboxIngest:
         try:
             return await self._fetch_and_store(session, uids, validity)
         finally:
-            self._pipeline.caught_up()
+            self._pipeline.caught_up(self.mailbox)
 
     async def _fetch_and_store(self, session: ImapSession, uids: list[int], validity: int) -> int:
         # Three stages overlap: fetching batch n+2, parsing n+1 (in the parser process, when
         # configured) and storing n (in the writer process or the database driver's thread).
-        queue: asyncio.Queue[tuple[list[int], asyncio.Future[Any]] | None] = asyncio.Queue(maxsize=2)
+        # In a bulk catch-up with ingest workers, each worker fetches and parses its own batches
+        # (the UIDs fetched come with the prepared batch: ``None`` below).
+        queue: asyncio.Queue[tuple[list[int] | None, asyncio.Future[Any]] | None] = asyncio.Queue(maxsize=2)
+        in_workers = self._pipeline.fetches(len(uids))
 
         async def produce() -> None:
             for chunk in batches(uids, self._config.batch_size):
                 if self._stopping.is_set():
                     break
-                fetched = await session.fetch(chunk)
-                got = [uid for uid, _ in fetched]
-                prepared = self._pipeline.prepare(self.mailbox, got, [raw for _, raw in fetched], validity)
+                got: list[int] | None = None
+                if in_workers:
+                    prepared = self._pipeline.fetch_and_prepare(self.mailbox, chunk, validity)
+                else:
+                    fetched = await session.fetch(chunk)
+                    got = [uid for uid, _ in fetched]
+                    prepared = self._pipeline.prepare(self.mailbox, got, [raw for _, raw in fetched], validity)
                 try:
                     await queue.put((got, prepared))
                 except asyncio.CancelledError:  # the consumer failed while this batch waited for room
@@ -141,7 +148,10 @@ class MailboxIngest:
         try:
             while (item := await queue.get()) is not None:
                 fetched_uids, preparing = item
-                new += await self._store(fetched_uids, await preparing, validity)
+                prepared = await preparing
+                if fetched_uids is None:
+                    fetched_uids, prepared = prepared
+                new += await self._store(fetched_uids, prepared, validity)
             await producer
         finally:
             producer.cancel()

@@ -8,7 +8,9 @@ Three set-ups, by configuration (``parse_workers``, ``writer_process``) and stor
 * ingest workers (a SQLite store): one-process pools taking batches in turn; the worker that
   parsed a batch keeps it and later stores it itself, with the checkpoint, in one transaction
   (:mod:`connectors.email.workers`), so the ~12 MB parsed batch never crosses a process
-  boundary. The loop only speaks IMAP, orders the stores and announces what was stored.
+  boundary. The loop only speaks IMAP, orders the stores and announces what was stored; in a
+  bulk catch-up the workers also fetch their batches themselves, each over its own IMAP
+  session (:meth:`BatchPipeline.fetch_and_prepare`), and the loop's session only searches.
 
 Every set-up stores the same rows in the same single transaction per batch, in batch order:
 the loop asks for batch *n*'s store only once batch *n-1* is committed.
@@ -27,7 +29,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.email.config import EmailConfig, MailboxConfig
-from connectors.email.workers import forget, inbound_batch, parse_and_keep, store_kept
+from connectors.email.workers import (
+    WorkerFetchFailed,
+    close_session,
+    fetch_and_keep,
+    forget,
+    inbound_batch,
+    parse_and_keep,
+    store_kept,
+)
 from contact_center.inbox.records import Checkpoint, InboundMessage, StoredMessage
 from contact_center.inbox.service import InboxService
 
@@ -84,11 +94,21 @@ class BatchPipeline:
             raise ValueError("ingest workers need the store's URL")
         self._inbox = inbox
         self._limit = config.max_attachment_bytes
+        self._batch_size = config.batch_size
+        self._worker_fetch = config.worker_fetch
+        self._fetching: set[str] = set()  # mailboxes the workers may hold sessions on
         self._parser = parser
         self._workers = list(workers)
         self._db_url = db_url
         self._turn = itertools.count()
         self._handed: dict[int, asyncio.Future[None]] = {}  # worker index -> its last batch handed over
+
+    def fetches(self, count: int) -> bool:
+        """Whether the ingest workers fetch a catch-up of *count* UIDs themselves, each batch over
+        its own IMAP session (:meth:`fetch_and_prepare`): a bulk catch-up (more than one batch) with
+        ``worker_fetch`` on. A few new mails after IDLE are fetched by the app's session, which
+        is already logged in."""
+        return bool(self._workers) and self._worker_fetch and count > self._batch_size
 
     def prepare(
         self, mailbox: MailboxConfig, uids: list[int], raws: list[bytes], validity: int
@@ -99,12 +119,8 @@ class BatchPipeline:
                                   "limit": self._limit}
         try:
             if self._workers and raws:  # (an empty batch is never stored: nothing to keep)
-                turn = next(self._turn)
-                index = turn % len(self._workers)
-                previous, handed = self._handed.get(index), loop.create_future()
-                self._handed[index] = handed
-                return asyncio.ensure_future(self._parse_on(
-                    self._workers[index], f"{mailbox.name}:{turn}", previous, handed, raws, uids, kwargs))
+                worker, key, previous, handed = self._next_turn(mailbox)
+                return asyncio.ensure_future(self._parse_on(worker, key, previous, handed, raws, uids, kwargs))
             if self._parser is not None:
                 return asyncio.ensure_future(loop.run_in_executor(self._parser, _call, inbound_batch, (raws, uids),
                                                                   kwargs))
@@ -115,24 +131,63 @@ class BatchPipeline:
         future.set_result(inbound_batch(raws, uids, **kwargs))
         return future
 
+    def fetch_and_prepare(
+        self, mailbox: MailboxConfig, uids: list[int], validity: int
+    ) -> asyncio.Future[tuple[list[int], Any]]:
+        """Have the next ingest worker fetch *uids* (UIDVALIDITY *validity*) over its own session
+        and parse them; the future's result is the UIDs fetched and what goes to :meth:`store`.
+
+        The future raises :class:`WorkerFetchFailed` when the worker's session failed (or the
+        worker died): nothing of the range is kept, and the caller's session ends and reconnects.
+        """
+        self._fetching.add(mailbox.name)
+        worker, key, previous, handed = self._next_turn(mailbox)
+        return asyncio.ensure_future(self._fetch_on(worker, key, previous, handed, mailbox, uids, validity))
+
+    def _next_turn(self, mailbox: MailboxConfig) -> tuple[Executor, str, asyncio.Future[None] | None,
+                                                           asyncio.Future[None]]:
+        """The worker whose turn it is, a key for the batch, and the futures that order its work."""
+        turn = next(self._turn)
+        index = turn % len(self._workers)
+        previous, handed = self._handed.get(index), asyncio.get_running_loop().create_future()
+        self._handed[index] = handed
+        return self._workers[index], f"{mailbox.name}:{turn}", previous, handed
+
     async def _parse_on(
         self, worker: Executor, key: str, previous: asyncio.Future[None] | None, handed: asyncio.Future[None],
         raws: list[bytes], uids: list[int], kwargs: dict[str, Any],
     ) -> KeptBatch | list[InboundMessage]:
         """Parse on *worker* once its previous batch's store is queued there; keep the result there."""
         try:
-            if previous is not None:
-                await asyncio.wait({previous}, timeout=HANDOVER_WAIT_SECONDS)
-            loop = asyncio.get_running_loop()
-            size = await loop.run_in_executor(worker, _call, parse_and_keep, (key, raws, uids), kwargs)
+            size = await _after(previous, worker, parse_and_keep, (key, raws, uids), kwargs)
         except BrokenProcessPool:
-            handed.set_result(None)
+            _resolve(handed)
             self._in_loop_from_now_on("an ingest worker process")
             return inbound_batch(raws, uids, **kwargs)
         except BaseException:
-            handed.set_result(None)  # nothing kept: the worker's next parse need not wait
+            _resolve(handed)  # nothing kept: the worker's next parse need not wait
             raise
         return KeptBatch(worker, key, size, handed)
+
+    async def _fetch_on(
+        self, worker: Executor, key: str, previous: asyncio.Future[None] | None, handed: asyncio.Future[None],
+        mailbox: MailboxConfig, uids: list[int], validity: int,
+    ) -> tuple[list[int], KeptBatch | list[InboundMessage]]:
+        """Fetch and parse on *worker* once its previous batch's store is queued there; keep the result there."""
+        try:
+            got, size = await _after(previous, worker, fetch_and_keep, (key, mailbox, validity, uids),
+                                     {"limit": self._limit})
+        except BrokenProcessPool:
+            _resolve(handed)
+            self._in_loop_from_now_on("an ingest worker process")
+            raise WorkerFetchFailed("an ingest worker process died") from None
+        except BaseException:
+            _resolve(handed)
+            raise
+        if not got:  # everything expunged meanwhile: nothing kept, nothing to store
+            _resolve(handed)
+            return got, []
+        return got, KeptBatch(worker, key, size, handed)
 
     def _in_loop_from_now_on(self, which: str) -> None:
         """A worker process died (killed, out of memory): keep mail flowing, parsed and stored here."""
@@ -140,8 +195,14 @@ class BatchPipeline:
         self._parser = None
         self._workers = []
 
-    def caught_up(self) -> None:
-        """The mailbox has nothing more to store for now: let the WAL checkpoint catch up too."""
+    def caught_up(self, mailbox: MailboxConfig | None = None) -> None:
+        """*mailbox* has nothing more to store for now (or its catch-up failed): the workers log
+        out of it, and the WAL checkpoint catches up too."""
+        if mailbox is not None and mailbox.name in self._fetching:
+            self._fetching.discard(mailbox.name)
+            for worker in self._workers:
+                with contextlib.suppress(BrokenProcessPool, RuntimeError):
+                    worker.submit(close_session, mailbox.name)
         wal = self._inbox.writer.wal
         if wal is not None:
             wal.flush()
@@ -174,8 +235,30 @@ def discard(prepared: asyncio.Future[Any]) -> None:
     """Free what a prepared batch that will not be stored holds (a worker's kept batch, if any)."""
     if not prepared.done():
         prepared.add_done_callback(discard)
-    elif not prepared.cancelled() and prepared.exception() is None and isinstance(prepared.result(), KeptBatch):
-        prepared.result().forget()
+        return
+    if prepared.cancelled() or prepared.exception() is not None:
+        return
+    result = prepared.result()
+    if isinstance(result, tuple):  # (the UIDs a worker fetched, what it prepared)
+        result = result[1]
+    if isinstance(result, KeptBatch):
+        result.forget()
+
+
+async def _after(
+    previous: asyncio.Future[None] | None, worker: Executor, function: Any, args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> Any:
+    """Run *function* on *worker* once *previous* (the worker's last kept batch handed to its store) is
+    done, or after :data:`HANDOVER_WAIT_SECONDS`."""
+    if previous is not None:
+        await asyncio.wait({previous}, timeout=HANDOVER_WAIT_SECONDS)
+    return await asyncio.get_running_loop().run_in_executor(worker, _call, function, args, kwargs)
+
+
+def _resolve(handed: asyncio.Future[None]) -> None:
+    if not handed.done():
+        handed.set_result(None)
 
 
 def _call(function: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -10,6 +10,14 @@ and a writer process, pickled every batch into shared memory and unpickled it ag
 fifth of the CPU the whole ingest spent per message. Parsing of one batch and storing of the
 previous one still run at the same time, in the two workers, beside the event loop's fetching.
 
+During a bulk catch-up a worker also fetches its batches itself (:func:`fetch_and_keep`), over
+an IMAP session of its own (``SELECT``, then ``BODY.PEEK`` as the app's session: no flag
+changes) that it keeps until the mailbox has caught up (:func:`close_session`): the app's
+session only searches and idles, the aioimaplib fetch of the mailbox runs in both workers at
+once, and the fetched bytes never cross a process boundary. The worker's session must see the
+app session's UIDVALIDITY, or it fetches nothing; a failed session raises
+:class:`WorkerFetchFailed`, and the app's session reconnects and reads on from the checkpoint.
+
 The kept batches live in :data:`_KEPT`, which only a worker process fills (the app process
 never calls these functions); a batch that will not be stored is dropped with :func:`forget`,
 and a worker that dies takes its batches with it (they are fetched again, and dedupe keeps
@@ -18,6 +26,12 @@ every message once).
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine
+from typing import Any
+
+from connectors.email.config import MailboxConfig
+from connectors.email.imap_session import ImapError, ImapSession, open_session
 from connectors.email.inbound import to_inbound
 from connectors.email.mime import parse_many
 from contact_center.inbox.records import Checkpoint, InboundMessage, StoredMessage
@@ -25,6 +39,15 @@ from contact_center.inbox.writer_process import write_batch
 
 #: Parsed batches waiting to be stored, by key: this worker process's own (see the module docstring).
 _KEPT: dict[str, list[InboundMessage]] = {}
+#: This worker's IMAP sessions by mailbox name, and the event loop they live on (made on first use;
+#: it runs only while a call of this module runs).
+_SESSIONS: dict[str, ImapSession] = {}
+_LOOP: list[asyncio.AbstractEventLoop] = []
+
+
+class WorkerFetchFailed(ImapError):
+    """A worker's own IMAP session failed (refused, dropped, another UIDVALIDITY): nothing of the
+    range is kept, and the app's session reconnects and reads on from the checkpoint."""
 
 
 def inbound_batch(
@@ -45,6 +68,50 @@ def parse_and_keep(
     _KEPT[key] = batch
     return sum(len(m.raw or b"") + len(m.body_text) + len(m.body_html or "") +
                sum(len(a.data) for a in m.attachments) for m in batch)
+
+
+def fetch_and_keep(
+    key: str, box: MailboxConfig, validity: int, uids: list[int], *, limit: int
+) -> tuple[list[int], int]:
+    """``UID FETCH`` *uids* of *box* over this worker's own session, then :func:`parse_and_keep`
+    what came back; returns the UIDs fetched (expunged ones are missing) and the batch's size.
+
+    Raises:
+        WorkerFetchFailed: the session failed or sees another UIDVALIDITY than *validity*.
+    """
+    fetched = _run(_fetch(box, validity, uids), box.name)
+    got = [uid for uid, _ in fetched]
+    if not got:
+        return got, 0
+    size = parse_and_keep(key, [raw for _, raw in fetched], got, mailbox=box.name, department=box.department,
+                          validity=validity, limit=limit)
+    return got, size
+
+
+async def _fetch(box: MailboxConfig, validity: int, uids: list[int]) -> list[tuple[int, bytes]]:
+    session = _SESSIONS.get(box.name)
+    if session is None or session.lost.is_set():
+        session = _SESSIONS[box.name] = await open_session(box)
+    if session.selected.uidvalidity != validity:
+        raise ImapError(f"UIDVALIDITY is {session.selected.uidvalidity}, the app's session read {validity}")
+    return await session.fetch(uids)
+
+
+def _run(fetching: Coroutine[Any, Any, list[tuple[int, bytes]]], name: str) -> list[tuple[int, bytes]]:
+    if not _LOOP:
+        _LOOP.append(asyncio.new_event_loop())
+    try:
+        return _LOOP[0].run_until_complete(fetching)
+    except Exception as exc:  # (aioimaplib's own errors hold unpicklable commands: name them only)
+        close_session(name)
+        raise WorkerFetchFailed(f"{type(exc).__name__}: {exc}") from None
+
+
+def close_session(name: str) -> None:
+    """Log out of this worker's session on mailbox *name*, if it has one (the mailbox caught up)."""
+    session = _SESSIONS.pop(name, None)
+    if session is not None:
+        _LOOP[0].run_until_complete(session.close())
 
 
 def store_kept(

@@ -242,7 +242,7 @@ async def test_batches_fetched_ahead_of_a_failed_store_are_dropped_by_the_worker
     async with store.session() as s:
         await s.execute(text("DROP TABLE mailbox_checkpoint"))  # every store now fails at its first statement
     workers = _workers()
-    config = load_email_config({"parse_workers": 1, "batch_size": 5, "mailboxes": [
+    config = load_email_config({"parse_workers": 1, "batch_size": 5, "worker_fetch": False, "mailboxes": [
         {"name": "support", "host": "127.0.0.1", "security": "none", "user": "u", "password": "p"}]})
     try:
         inbox = InboxService(db=store, bus=MemoryBus())

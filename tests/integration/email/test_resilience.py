@@ -38,18 +38,20 @@ async def test_connection_dropped_mid_idle_reconnects_and_reads_later_mail(
     assert event.subject == "After the drop"
 
 
-@pytest.mark.parametrize("parse_workers", [0, 1], ids=["in-loop", "parser-and-writer-processes"])
+@pytest.mark.parametrize(("parse_workers", "worker_fetch"), [(0, True), (1, True), (1, False)],
+                         ids=["in-loop", "workers-fetching", "workers-parsing-what-the-loop-fetched"])
 async def test_restart_mid_batch_loses_and_repeats_nothing(
-    dovecot: DovecotForTest, email_app: EmailAppStarter, parse_workers: int,
+    dovecot: DovecotForTest, email_app: EmailAppStarter, parse_workers: int, worker_fetch: bool,
 ):
     """Stop the app while it is still catching up in small batches, restart it, and rewind the
     checkpoint as a crash between store and checkpoint would: every mail is stored exactly once,
-    whether batches are parsed and stored in the loop or in the parser and writer processes
-    (pipelined). (A SIGKILL in the middle of a batch is measured by bench/email_ingest.py.)"""
+    whether batches are parsed and stored in the loop or in the ingest workers (pipelined), and
+    whether the workers fetch their ranges themselves or the app's session fetches them. (A
+    SIGKILL in the middle of a batch is measured by bench/email_ingest.py.)"""
     total = 400
     append_all(dovecot.host, dovecot.imap_port, dovecot.user, dovecot.password,
                [mail(f"Mail {i}", f"body {i}", msgid=f"<restart-{i}@example.org>") for i in range(total)])
-    section = email_section(dovecot, batch_size=2, parse_workers=parse_workers)
+    section = email_section(dovecot, batch_size=2, parse_workers=parse_workers, worker_fetch=worker_fetch)
     # The first batch's announcement asks the ingest to stop at its next safe point (what shutdown
     # does first), so the stop lands after a few of the 200 small transactions, however fast they run.
     first = await email_app(section, stop_on_first_mail=True)
