@@ -1,6 +1,6 @@
 """One group-commit batch of CTI posts, written with Core statements on a synchronous connection.
 
-:func:`apply_batch` runs inside the call writer's single thread hand-off (SQLite) or
+:func:`apply_batch` runs inside the call writer's own process (SQLite, :mod:`.writer_process`) or
 ``AsyncConnection.run_sync`` (PostgreSQL). It issues a constant number of statements per batch,
 whatever its size: four ``SELECT … IN`` (stored digests, the legs, their conversations, the
 callers' owners), then one multi-row ``INSERT`` per table and one ``executemany`` ``UPDATE`` per

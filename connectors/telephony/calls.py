@@ -131,7 +131,7 @@ class CallWriter:
             if self._queue.empty():
                 # A lone post: a short group-commit window lets the tasks it woke run and concurrent
                 # posts join. Posts already waiting (they came in during the previous commit) go at
-                # once, so the next batch is in the writer thread while the loop answers the last one.
+                # once, so the next batch is in the writer process while the loop answers the last one.
                 for _ in range(_YIELDS_BEFORE_COMMIT):
                     await asyncio.sleep(0)
             while len(items) < self._max_batch and not self._queue.empty():
