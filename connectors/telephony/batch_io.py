@@ -92,6 +92,9 @@ class SqliteStatements:
                                for name, t in TABLES.items()}
         self.insert_sql = {name: f'INSERT INTO "{name}" ({", ".join(cols)}) VALUES ({", ".join("?" * len(cols))})'
                            for name, cols in self.insert_columns.items()}
+        # Per table, per inserted column: (name, default, bind processor), looked up once here.
+        self.insert_plan = {name: tuple((col, self.defaults[(name, col)], self.bind[(name, col)]) for col in cols)
+                            for name, cols in self.insert_columns.items()}
 
     def to_db(self, table: str, name: str, value: Any) -> Any:
         convert = self.bind[(table, name)]
@@ -153,11 +156,9 @@ class SqliteIO(CoreIO):
         return out
 
     def _values(self, table: str, row: Row) -> list[Any]:
-        st = self._st
         values = []
-        for name in st.insert_columns[table]:
-            value = row[name] if name in row else st.defaults[(table, name)]()
-            convert = st.bind[(table, name)]
+        for name, default, convert in self._st.insert_plan[table]:
+            value = row[name] if name in row else default()
             values.append(convert(value) if convert is not None and value is not None else value)
         return values
 

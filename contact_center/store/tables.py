@@ -8,6 +8,7 @@ UTC and always come back timezone-aware.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import (
@@ -40,6 +41,15 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def _sqlite_utc_text(value: dt.datetime | None) -> str | None:
+    """*value* as SQLite ``DATETIME`` text in UTC (``YYYY-MM-DD HH:MM:SS.ffffff``, SQLAlchemy's format)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return value.astimezone(dt.UTC).isoformat(" ", "microseconds")[:26]
+
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """A timestamp stored as UTC and returned timezone-aware on every engine."""
 
@@ -52,6 +62,13 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
         return value.astimezone(dt.UTC)
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """On SQLite, the text SQLAlchemy's ``DATETIME`` stores, made in one step (the composed
+        processors cost ~5 µs a value, a measurable share of every batch the bulk writers insert)."""
+        if dialect.name == "sqlite":
+            return _sqlite_utc_text
+        return super().bind_processor(dialect)
 
     def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
