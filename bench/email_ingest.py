@@ -12,7 +12,10 @@ In one run, against a real Dovecot on 127.0.0.1 (started here with the tests' ow
 2. ingest: the product's :class:`MailboxIngest` reading the same mailbox into a fresh store
    (parse, thread, identify, store conversations + messages + checkpoint, publish events),
    messages/s and the ratio to the baseline (goal: at least 0.5), with the CPU the ingest spent
-   per message in the event loop, its other threads and the ingest worker processes;
+   per message in the event loop, its other threads and the ingest worker processes. Since
+   5d1cb48 the two ingest workers fetch their batches themselves, each over its own IMAP
+   session (the workers' CPU includes their aioimaplib fetch); the baseline stays one
+   aioimaplib session in one process;
 3. delivery-to-visible latency with IDLE: mails delivered one by one over LMTP while the ingest
    idles; the clock runs from the end of the LMTP delivery to the message being committed in the
    store and announced on the bus (p50/p99; goal: p99 under 2 s);
