@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
+import pytest
 from sqlalchemy import func, select
 
 from connectors.telephony.http import HOOK
@@ -83,3 +84,35 @@ async def test_writer_process_ends_with_the_app(
     async with asyncio.timeout(10):
         while Path(f"/proc/{pid}").exists():  # noqa: ASYNC110, ASYNC240 - another process's state, no event
             await asyncio.sleep(0.02)
+
+
+async def test_a_batch_the_store_refuses_fails_alone_and_the_process_stays(tmp_path: Path) -> None:
+    """A batch rolled back in the process (here: a store without tables) raises BatchFailed naming the error."""
+    from connectors.telephony.batch import Post
+    from connectors.telephony.parse import digest, parse_cti
+    from connectors.telephony.writer_process import BatchFailed, WriterProcess
+
+    (tmp_path / "empty.db").touch()
+    writer = WriterProcess(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    await writer.start()
+    try:
+        pid = writer.pid
+        event = parse_cti({"event": "newCall", "callId": "c1", "from": "+4930111", "to": "+4930222", "direction": "in"})
+        post = Post(pbx="main", event=event, digest=digest("main", event), reply={})
+        for _ in range(2):  # the process answers every batch, failed or not
+            with pytest.raises(BatchFailed, match="no such table"):
+                await writer.apply([post], [])
+        assert writer.pid == pid
+    finally:
+        await writer.close()
+    assert writer.pid is None
+
+
+async def test_a_store_that_cannot_be_opened_is_named_at_start(tmp_path: Path) -> None:
+    """The process reports a store it cannot open before any batch, and start() raises WriterGone with the reason."""
+    from connectors.telephony.writer_process import WriterGone, WriterProcess
+
+    writer = WriterProcess(f"sqlite+aiosqlite:///{tmp_path / 'no-such-dir' / 'cc.db'}")
+    with pytest.raises(WriterGone, match="could not open the store"):
+        await writer.start()
+    assert writer.pid is None
