@@ -123,7 +123,7 @@ class MailboxIngest:
         # In a bulk catch-up with ingest workers, each worker fetches and parses its own batches
         # (the UIDs fetched come with the prepared batch: ``None`` below).
         queue: asyncio.Queue[tuple[list[int] | None, asyncio.Future[Any]] | None] = asyncio.Queue(maxsize=2)
-        in_workers = self._pipeline.fetches(len(uids))
+        in_workers = self._pipeline.fetches(self.mailbox, len(uids))
 
         async def produce() -> None:
             for chunk in batches(uids, self._config.batch_size):

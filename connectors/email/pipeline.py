@@ -97,17 +97,23 @@ class BatchPipeline:
         self._batch_size = config.batch_size
         self._worker_fetch = config.worker_fetch
         self._fetching: set[str] = set()  # mailboxes the workers may hold sessions on
+        self._fetch_failed: set[str] = set()  # mailboxes whose next catch-up the app's session fetches
         self._parser = parser
         self._workers = list(workers)
         self._db_url = db_url
         self._turn = itertools.count()
         self._handed: dict[int, asyncio.Future[None]] = {}  # worker index -> its last batch handed over
 
-    def fetches(self, count: int) -> bool:
-        """Whether the ingest workers fetch a catch-up of *count* UIDs themselves, each batch over
-        its own IMAP session (:meth:`fetch_and_prepare`): a bulk catch-up (more than one batch) with
-        ``worker_fetch`` on. A few new mails after IDLE are fetched by the app's session, which
-        is already logged in."""
+    def fetches(self, mailbox: MailboxConfig, count: int) -> bool:
+        """Whether the ingest workers fetch a catch-up of *count* UIDs of *mailbox* themselves, each
+        batch over its own IMAP session (:meth:`fetch_and_prepare`): a bulk catch-up (more than one
+        batch) with ``worker_fetch`` on. A few new mails after IDLE are fetched by the app's
+        session, which is already logged in; so is the catch-up after a worker's session failed
+        (a server that allows one session per user still gets read), and the one after it tries
+        the workers again."""
+        if mailbox.name in self._fetch_failed:
+            self._fetch_failed.discard(mailbox.name)
+            return False
         return bool(self._workers) and self._worker_fetch and count > self._batch_size
 
     def prepare(
@@ -181,6 +187,10 @@ class BatchPipeline:
             _resolve(handed)
             self._in_loop_from_now_on("an ingest worker process")
             raise WorkerFetchFailed("an ingest worker process died") from None
+        except WorkerFetchFailed:
+            _resolve(handed)
+            self._fetch_failed.add(mailbox.name)
+            raise
         except BaseException:
             _resolve(handed)
             raise

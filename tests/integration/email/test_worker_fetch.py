@@ -47,12 +47,16 @@ def workers() -> Iterator[list[ProcessPoolExecutor]]:
 
 class CuttingProxy:
     """A TCP proxy to Dovecot that cuts its *victim*-th connection (1 = the first) once the server
-    has sent it *after* bytes: a session that fails in the middle of a FETCH response."""
+    has sent it *after* bytes: a session that fails in the middle of a FETCH response. With
+    *max_open*, a connection beyond that many open ones is greeted with ``BYE`` and closed, as a
+    server that limits sessions per user does."""
 
-    def __init__(self, host: str, port: int, *, victim: int, after: int) -> None:
+    def __init__(self, host: str, port: int, *, victim: int = 0, after: int = 0, max_open: int = 0) -> None:
         self._target = (host, port)
-        self._victim, self._after = victim, after
+        self._victim, self._after, self._max_open = victim, after, max_open
         self.connections = 0
+        self.open = 0
+        self.refused = 0
         self.cut = asyncio.Event()
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -74,6 +78,12 @@ class CuttingProxy:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        if self._max_open and self.open >= self._max_open:
+            self.refused += 1
+            writer.write(b"* BYE Maximum number of connections from user+IP exceeded\r\n")
+            writer.close()
+            return
+        self.open += 1
         limit = self._after if self.connections == self._victim else None
         up_reader, up_writer = await asyncio.open_connection(*self._target)
         pumps = [asyncio.create_task(self._pump(reader, up_writer, None)),
@@ -82,6 +92,7 @@ class CuttingProxy:
         try:
             await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            self.open -= 1
             for pump in pumps:
                 pump.cancel()
             for w in (writer, up_writer):
@@ -113,22 +124,15 @@ async def _stored(db: Database) -> tuple[list[str], int | None]:
     return ids, checkpoint
 
 
-async def test_a_worker_session_cut_mid_range_loses_and_repeats_nothing(
-    dovecot: DovecotForTest, store: Database, workers: list[ProcessPoolExecutor],
-) -> None:
-    """One worker's own IMAP session is cut in the middle of a FETCH response: the app's
-    session ends and reconnects, and every mail is stored exactly once, announced once, with the
-    checkpoint at the last UID and no batch left in a worker."""
-    total = 120
-    append_all(dovecot.host, dovecot.imap_port, dovecot.user, dovecot.password, _mails(total, "cut"))
-    # Connection 1 is the app's session, 2 and 3 the workers' sessions: cut 2 after 30 KB (its
-    # second batch; the first is ~20 KB).
-    proxy = CuttingProxy(dovecot.host, dovecot.imap_port, victim=2, after=30_000)
+async def _catch_up_through(
+    proxy: CuttingProxy, dovecot: DovecotForTest, store: Database, workers: list[ProcessPoolExecutor],
+) -> tuple[MailboxIngest, list[str]]:
+    """Run the ingest through *proxy* until it has caught up and idles; the ingest and what it announced."""
     port = await proxy.start()
     config = load_email_config({"parse_workers": 1, "batch_size": 10, "reconnect_min_seconds": 0.05,
                                 "reconnect_max_seconds": 0.2, "mailboxes": [
                                     {"name": "support", "host": "127.0.0.1", "port": port, "security": "none",
-                                     "user": dovecot.user, "password": dovecot.password, "timeout_seconds": 5}]})
+                                     "user": dovecot.user, "password": dovecot.password, "timeout_seconds": 2}]})
     bus = MemoryBus()
     inbox = InboxService(db=store, bus=bus)
     announced: list[Any] = []
@@ -143,12 +147,27 @@ async def test_a_worker_session_cut_mid_range_loses_and_repeats_nothing(
     try:
         async with asyncio.timeout(30):
             await ingest.wait_connected()
-        assert proxy.cut.is_set()
-        assert ingest.sessions >= 2  # the cut ended the first session
     finally:
         ingest.stop()
         await asyncio.wait_for(task, 10)
         await proxy.close()
+    return ingest, announced
+
+
+async def test_a_worker_session_cut_mid_range_loses_and_repeats_nothing(
+    dovecot: DovecotForTest, store: Database, workers: list[ProcessPoolExecutor],
+) -> None:
+    """One worker's own IMAP session is cut in the middle of a FETCH response: the app's
+    session ends and reconnects, and every mail is stored exactly once, announced once, with the
+    checkpoint at the last UID and no batch left in a worker."""
+    total = 120
+    append_all(dovecot.host, dovecot.imap_port, dovecot.user, dovecot.password, _mails(total, "cut"))
+    # Connection 1 is the app's session, 2 and 3 the workers' sessions: cut 2 after 30 KB (its
+    # second batch; the first is ~20 KB).
+    proxy = CuttingProxy(dovecot.host, dovecot.imap_port, victim=2, after=30_000)
+    ingest, announced = await _catch_up_through(proxy, dovecot, store, workers)
+    assert proxy.cut.is_set()
+    assert ingest.sessions >= 2  # the cut ended the first session
     ids, checkpoint = await _stored(store)
     expected = sorted(f"<cut-{i}@example.org>" for i in range(total))
     assert sorted(ids) == expected
@@ -159,6 +178,24 @@ async def test_a_worker_session_cut_mid_range_loses_and_repeats_nothing(
             break
         await asyncio.sleep(0.05)
     assert [w.submit(kept).result() for w in workers] == [0, 0]
+
+
+async def test_a_server_allowing_one_session_per_user_is_still_read(
+    dovecot: DovecotForTest, store: Database, workers: list[ProcessPoolExecutor],
+) -> None:
+    """The server refuses the workers' extra sessions: after that failed catch-up the app's own
+    session fetches the mailbox, and every mail is stored exactly once."""
+    total = 60
+    append_all(dovecot.host, dovecot.imap_port, dovecot.user, dovecot.password, _mails(total, "single"))
+    proxy = CuttingProxy(dovecot.host, dovecot.imap_port, max_open=1)
+    ingest, announced = await _catch_up_through(proxy, dovecot, store, workers)
+    assert proxy.refused >= 1
+    assert ingest.sessions >= 2
+    ids, checkpoint = await _stored(store)
+    expected = sorted(f"<single-{i}@example.org>" for i in range(total))
+    assert sorted(ids) == expected
+    assert sorted(announced) == expected
+    assert checkpoint == total
 
 
 async def test_a_worker_fetches_nothing_under_another_uidvalidity(
