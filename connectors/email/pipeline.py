@@ -98,6 +98,7 @@ class BatchPipeline:
         self._worker_fetch = config.worker_fetch
         self._fetching: set[str] = set()  # mailboxes the workers may hold sessions on
         self._fetch_failed: set[str] = set()  # mailboxes whose next catch-up the app's session fetches
+        self._catch_ups: dict[str, int] = {}  # mailbox -> catch-ups by the workers ended so far
         self._parser = parser
         self._workers = list(workers)
         self._db_url = db_url
@@ -148,7 +149,9 @@ class BatchPipeline:
         """
         self._fetching.add(mailbox.name)
         worker, key, previous, handed = self._next_turn(mailbox)
-        return asyncio.ensure_future(self._fetch_on(worker, key, previous, handed, mailbox, uids, validity))
+        catch_up = self._catch_ups.get(mailbox.name, 0)
+        return asyncio.ensure_future(self._fetch_on(worker, key, previous, handed, mailbox, uids, validity,
+                                                    catch_up))
 
     def _next_turn(self, mailbox: MailboxConfig) -> tuple[Executor, str, asyncio.Future[None] | None,
                                                            asyncio.Future[None]]:
@@ -177,11 +180,19 @@ class BatchPipeline:
 
     async def _fetch_on(
         self, worker: Executor, key: str, previous: asyncio.Future[None] | None, handed: asyncio.Future[None],
-        mailbox: MailboxConfig, uids: list[int], validity: int,
+        mailbox: MailboxConfig, uids: list[int], validity: int, catch_up: int,
     ) -> tuple[list[int], KeptBatch | list[InboundMessage]]:
-        """Fetch and parse on *worker* once its previous batch's store is queued there; keep the result there."""
+        """Fetch and parse on *worker* once its previous batch's store is queued there; keep the
+        result there. Nothing is fetched once the catch-up (number *catch_up*) has ended: the
+        worker already has the order to log out queued, and a fetch after it would open a session
+        that nobody closes (and that a server allowing one session per user counts)."""
         try:
-            got, size = await _after(previous, worker, fetch_and_keep, (key, mailbox, validity, uids),
+            if previous is not None:
+                await asyncio.wait({previous}, timeout=HANDOVER_WAIT_SECONDS)
+            if self._catch_ups.get(mailbox.name, 0) != catch_up:
+                _resolve(handed)
+                return [], []
+            got, size = await _after(None, worker, fetch_and_keep, (key, mailbox, validity, uids),
                                      {"limit": self._limit})
         except BrokenProcessPool:
             _resolve(handed)
@@ -210,6 +221,7 @@ class BatchPipeline:
         out of it, and the WAL checkpoint catches up too."""
         if mailbox is not None and mailbox.name in self._fetching:
             self._fetching.discard(mailbox.name)
+            self._catch_ups[mailbox.name] = self._catch_ups.get(mailbox.name, 0) + 1
             for worker in self._workers:
                 with contextlib.suppress(BrokenProcessPool, RuntimeError):
                     worker.submit(close_session, mailbox.name)
