@@ -22,6 +22,7 @@ from contact_center.app import create_app
 from contact_center.auth.passwords import hash_password
 from contact_center.auth.users import create_user
 from contact_center.settings import Settings
+from contact_center.store.migrate import upgrade
 from contact_center.store.session import Database
 from contact_center.store.tables import Department, Queue
 
@@ -84,6 +85,15 @@ class RunningApp:
 
 
 AppStarter = Callable[..., Awaitable[RunningApp]]
+
+
+@pytest.fixture
+async def sqlite_store(tmp_path: Path) -> AsyncIterator[Database]:
+    """A migrated SQLite store in a file under tmp_path (for code that opens the file itself)."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'store.db'}")
+    await upgrade(db)
+    yield db
+    await db.close()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import phonenumbers
@@ -15,7 +14,6 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from contact_center.demo.seed import SeedReport, seed_demo
 from contact_center.demo.sources import source_settings
-from contact_center.store.migrate import upgrade
 from contact_center.store.session import Database
 from contact_center.store.tables import Customer, Department, Identity, Queue, User
 from tests.component.cli.conftest import CliRunner
@@ -25,12 +23,9 @@ TODAY = dt.date(2026, 5, 4)
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
+def db(sqlite_store: Database) -> Database:
     """A migrated SQLite store in tmp_path."""
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'cc.db'}")
-    await upgrade(database)
-    yield database
-    await database.close()
+    return sqlite_store
 
 
 async def _seed(db: Database, tmp_path: Path) -> SeedReport:

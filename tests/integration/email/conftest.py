@@ -15,6 +15,7 @@ import connectors.email
 from connectors.email import EMAIL_INGESTS
 from contact_center import keys
 from contact_center.events import EmailReceived, Event
+from contact_center.store.session import Database
 from tests.conftest import AppStarter, RunningApp, seed_org
 from tests.servers import DovecotForTest, SmtpServer
 
@@ -99,3 +100,10 @@ def email_app(start_app: AppStarter, settings_factory: Callable[..., Any]) -> Em
         return pending
 
     return start
+
+
+
+@pytest.fixture
+def store(sqlite_store: Database) -> Database:
+    """A migrated SQLite store in a file (the ingest workers and the writer process open it themselves)."""
+    return sqlite_store

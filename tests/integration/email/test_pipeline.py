@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -24,19 +23,9 @@ from connectors.email.workers import kept
 from contact_center.bus.memory import MemoryBus
 from contact_center.inbox.records import Checkpoint
 from contact_center.inbox.service import InboxService
-from contact_center.store.migrate import upgrade
 from contact_center.store.session import Database
 from contact_center.store.tables import MailboxCheckpoint, Message
 from tests.integration.email.mails import mail
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Database]:
-    """A migrated SQLite store in a file (the writer process needs one)."""
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'pipe.db'}")
-    await upgrade(db)
-    yield db
-    await db.close()
 
 
 def _batch(first: int, count: int) -> tuple[list[bytes], list[int]]:

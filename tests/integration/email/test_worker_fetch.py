@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,20 +19,10 @@ from connectors.email.pipeline import BatchPipeline
 from connectors.email.workers import WorkerFetchFailed, close_session, fetch_and_keep, forget, kept
 from contact_center.bus.memory import MemoryBus
 from contact_center.inbox.service import InboxService
-from contact_center.store.migrate import upgrade
 from contact_center.store.session import Database
 from contact_center.store.tables import MailboxCheckpoint, Message
 from tests.integration.email.mails import append_all, mail
 from tests.servers import DovecotForTest
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Database]:
-    """A migrated SQLite store in a file (the ingest workers write it)."""
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'fetch.db'}")
-    await upgrade(db)
-    yield db
-    await db.close()
 
 
 @pytest.fixture
