@@ -43,7 +43,7 @@ async def _telephony_ctx(app: web.Application) -> AsyncIterator[None]:
     screenpop = app[keys.SCREENPOP]
     metrics = app[keys.METRICS]
     metrics.describe("cc_cti_events_total", "counter", "CTI events received by event and PBX")
-    writer = CallWriter(app[keys.DB], customers, audit_fallback=lambda row: screenpop.audit.record(**row))
+    writer = CallWriter(app[keys.DB], audit_fallback=lambda row: screenpop.audit.record(**row))
     await writer.start()
     directory = AgentDirectory(app[keys.DB])
     hook = CtiHook(

@@ -24,8 +24,7 @@ from sqlalchemy.engine import make_url
 from connectors.telephony.batch import Outcome, Post, apply_batch
 from connectors.telephony.batch_io import CoreIO
 from connectors.telephony.writer_process import WriterProcess
-from contact_center.customers.identity import Match
-from contact_center.customers.repository import CustomerRepository
+from contact_center.customers.repository import identify_sync, owners_sync
 from contact_center.store.session import Database
 from contact_center.store.tables import CtiEvent as CtiEventRow
 from contact_center.store.wal import WalCheckpointer
@@ -41,10 +40,9 @@ _YIELDS_BEFORE_COMMIT = 4
 class CallWriter:
     """Stores CTI posts with group commit; see the module docstring."""
 
-    def __init__(self, db: Database, customers: CustomerRepository, *, max_batch: int = 256,
+    def __init__(self, db: Database, *, max_batch: int = 256,
                  audit_fallback: Callable[[dict[str, Any]], None] | None = None) -> None:
         self._db = db
-        self._customers = customers
         self._max_batch = max_batch
         # None in the queue wakes the writer for audit rows alone.
         self._queue: asyncio.Queue[tuple[Post, asyncio.Future[Outcome]] | None] = asyncio.Queue()
@@ -169,11 +167,9 @@ class CallWriter:
         async with self._db.engine.begin() as conn:
             return await conn.run_sync(self._apply_all, posts, audit)
 
-    def _apply_all(self, conn: Connection, posts: list[Post], audit: list[dict[str, Any]]) -> list[Outcome]:
-        return apply_batch(CoreIO(conn, owners=self._customers.owners_sync, identify=self._identify), posts, audit)
-
-    def _identify(self, conn: Connection, kind: str, value: str) -> Match:
-        return self._customers.identify_sync(conn, kind, value)
+    @staticmethod
+    def _apply_all(conn: Connection, posts: list[Post], audit: list[dict[str, Any]]) -> list[Outcome]:
+        return apply_batch(CoreIO(conn, owners=owners_sync, identify=identify_sync), posts, audit)
 
 
 # A rough size of what one post or audit row adds to the WAL (the row and its index pages): it only

@@ -121,10 +121,6 @@ class CustomerRepository:
         async with self._use(session) as s:
             return _owners_from((await s.execute(_owners_query(kind, wanted))).all())
 
-    def owners_sync(self, s: Session | Connection, kind: str, values: Iterable[str]) -> dict[str, tuple[int, ...]]:
-        """:meth:`owners` inside a synchronous session (a batch writer running in one thread hop)."""
-        return owners_sync(s, kind, values)
-
     def identify_sync(self, s: Session | Connection, kind: str, value: str) -> Match:
         """:meth:`identify` of an already-normalised *value* inside a synchronous session."""
         return identify_sync(s, kind, value)

@@ -269,8 +269,7 @@ class ScreenPopService:
         ctx.answered_user_ids.add(user_id)
         sections = await self._sections(ctx)
         pop = self._compose(ctx, call_id, sections)
-        # The late sections' queries, taken with the pop (one may finish while the pop is sent).
-        key = ctx.customer_key
+        key = ctx.customer_key  # the late sections' queries are taken now: one may finish while the pop is sent
         late = [task for name, result in sections.items()
                 if key and result.status == TIMEOUT and (task := self._federation.pending(key, name)) is not None]
         await self._notify(user_id, pop)
