@@ -11,11 +11,13 @@ async def test_supervisor_gets_a_snapshot_then_coalesced_updates(start_routed):
     """/ws/supervisor opens with a queue_snapshot; a burst of contacts yields far fewer frames than events."""
     ra = await start_routed(snapshot_interval_seconds=0.25)
     rec = recorder(ra)
+    # Counted before the socket opens: a snapshot published just before the first frame was read
+    # can still reach the socket after it, so counting from there could miss a frame's event.
+    before = len(rec.of(SupervisorsNotified))
     async with agent_socket(ra, "supervisor", path="/ws/supervisor") as supervisor:
         first = await supervisor.next("queue_snapshot")
         assert {q["queue"] for q in first["queues"]} >= {"sales.email", "service.call", "complaints.chat"}
         assert first["totals"]["waiting"] == 0
-        before = len(rec.of(SupervisorsNotified))
         for n in range(12):
             await send_email(ra, f"Order number {n}", "I want to buy")
         await eventually(lambda: any(f["totals"]["waiting"] == 12 for f in supervisor.of("queue_snapshot")))
@@ -24,8 +26,8 @@ async def test_supervisor_gets_a_snapshot_then_coalesced_updates(start_routed):
         assert sales["waiting"] == 12
         assert sales["longest_wait"] >= 0
         published = len(rec.of(SupervisorsNotified)) - before
-        assert 1 <= published < 12  # coalesced: never one frame per event
-        assert len(frames) - 1 == published
+        assert published < 12  # coalesced: never one frame per event
+        assert 1 <= len(frames) - 1 <= published  # each frame after the first is one publication, none twice
 
 
 async def test_rest_stats_is_the_same_snapshot_for_supervisors_only(start_routed):
