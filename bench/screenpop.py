@@ -48,10 +48,10 @@ from typing import Any
 
 import aiohttp
 import websockets
-from aiohttp import web
 from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parent.parent
+BARE_SERVER = Path(__file__).resolve().with_name("screenpop_bare.py")  # the baseline, run as its own process
 sys.path.insert(0, str(ROOT))
 
 from contact_center.demo.config import render_demo_config  # noqa: E402
@@ -81,46 +81,6 @@ def pct(values: list[float], q: float) -> float:
 def summary(values_ms: list[float]) -> str:
     return (f"p50 {pct(values_ms, 50):6.2f} ms  p99 {pct(values_ms, 99):6.2f} ms  "
             f"mean {statistics.fmean(values_ms):6.2f} ms  (n={len(values_ms)})")
-
-
-# --------------------------------------------------------------------------- the bare baseline server
-
-
-def run_bare_server(port: int) -> None:
-    """A bare aiohttp app: /ws keeps one socket; POST /answer sends it the canned frame; POST /hook answers {}.
-
-    ``/ws?deflate=0`` opens the socket as the product's agent socket does (no per-message
-    deflate); ``/ws`` takes aiohttp's default (deflate when the client offers it).
-    """
-    state: dict[str, Any] = {"ws": None, "frame": "{}"}
-
-    async def ws_handler(request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse(compress=request.query.get("deflate") != "0")
-        await ws.prepare(request)
-        state["ws"] = ws
-        async for _ in ws:
-            pass
-        return ws
-
-    async def canned(request: web.Request) -> web.Response:
-        state["frame"] = await request.text()
-        return web.json_response({})
-
-    async def answer(request: web.Request) -> web.Response:
-        body = await request.json()
-        await state["ws"].send_str(state["frame"].replace("__CALL__", body["callId"]))
-        return web.json_response({})
-
-    async def hook(request: web.Request) -> web.Response:
-        await request.json()
-        return web.json_response({})
-
-    app = web.Application()
-    app.router.add_get("/ws", ws_handler)
-    app.router.add_post("/canned", canned)
-    app.router.add_post("/answer", answer)
-    app.router.add_post("/hook", hook)
-    web.run_app(app, host="127.0.0.1", port=port, print=lambda _m: None, access_log=None)
 
 
 # --------------------------------------------------------------------------- setup
@@ -304,7 +264,7 @@ async def main(args: argparse.Namespace) -> None:
     if args.profile:
         command = [sys.executable, "-m", "cProfile", "-o", os.path.abspath(args.profile), *command]  # noqa: ASYNC240
     server = subprocess.Popen(command, env=env, cwd=data_dir)  # noqa: ASYNC220
-    bare = subprocess.Popen([sys.executable, __file__, "--bare-server", str(bare_port)])  # noqa: ASYNC220
+    bare = subprocess.Popen([sys.executable, str(BARE_SERVER), str(bare_port)])  # noqa: ASYNC220
     base, bare_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}"
     try:
         await wait_http(f"{base}/healthz", server)
@@ -419,13 +379,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--data", help="data directory to seed (reused when already seeded)")
     parser.add_argument("--profile", help="run the server under cProfile, writing stats to this file")
     parser.add_argument("--only", choices=["pop", "ingest"], help="measure only this part")
-    parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
 if __name__ == "__main__":
-    arguments = parse_args()
-    if arguments.bare_server:
-        run_bare_server(arguments.bare_server)
-    else:
-        asyncio.run(main(arguments))
+    asyncio.run(main(parse_args()))
