@@ -19,7 +19,6 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.engine import make_url
 
 from connectors.telephony.batch import Outcome, Post, apply_batch
 from connectors.telephony.batch_io import CoreIO
@@ -27,7 +26,7 @@ from connectors.telephony.writer_process import WriterProcess
 from contact_center.customers.repository import identify_sync, owners_sync
 from contact_center.store.session import Database
 from contact_center.store.tables import CtiEvent as CtiEventRow
-from contact_center.store.wal import WalCheckpointer
+from contact_center.store.wal import WalCheckpointer, sqlite_file
 
 __all__ = ["CallWriter", "Outcome", "Post"]
 
@@ -59,11 +58,12 @@ class CallWriter:
 
     async def start(self) -> None:
         """Start the writer (on a SQLite file: its process, ready before the first post)."""
-        if self._db.dialect == "sqlite" and make_url(self._db.url).database not in (None, "", ":memory:"):
+        path = sqlite_file(self._db.url)
+        if path is not None:
             self._process = WriterProcess(self._db.url)
             await self._process.start()
             # Checkpoints every half second while posts come in, never inside a group commit.
-            self._wal = WalCheckpointer(str(make_url(self._db.url).database), interval=_CHECKPOINT_SECONDS)
+            self._wal = WalCheckpointer(path, interval=_CHECKPOINT_SECONDS)
             self._wal.start()
         self._task = asyncio.create_task(self._run(), name="cti-call-writer")
 

@@ -27,13 +27,12 @@ import socket
 import struct
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, event
 
 from connectors.telephony.batch import Outcome, Post, apply_batch
 from connectors.telephony.batch_io import SqliteIO, SqliteStatements
 from contact_center.customers.repository import identify_sync, owners_sync
-from contact_center.store.session import apply_sqlite_pragmas
+from contact_center.store.session import make_sync_sqlite_engine
 
 log = logging.getLogger(__name__)
 
@@ -220,8 +219,7 @@ def _send(stream: Any, data: bytes) -> None:
 def sync_sqlite_engine(url: str) -> Engine:
     """A synchronous engine on the store's SQLite file, with the store's pragmas (durability included);
     SQLite's automatic checkpoint is off (the app's ``WalCheckpointer`` runs it, outside the commits)."""
-    engine = create_engine(make_url(url).set(drivername="sqlite"), connect_args={"timeout": 30})
-    event.listen(engine, "connect", apply_sqlite_pragmas)
+    engine = make_sync_sqlite_engine(url)
     event.listen(engine, "connect", _writer_pragmas)
     return engine
 

@@ -16,14 +16,13 @@ import dataclasses
 import functools
 from collections.abc import Sequence
 
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contact_center.inbox.ingest import store_batch
 from contact_center.inbox.records import Checkpoint, InboundMessage, StoredMessage
-from contact_center.store.session import apply_sqlite_pragmas
+from contact_center.store.session import make_sync_sqlite_engine
 
 
 def for_announcement(m: InboundMessage, r: StoredMessage) -> InboundMessage:
@@ -56,10 +55,7 @@ def _engine(url: str) -> Engine:
     """The calling process's engine for *url*, kept for the process's life: one open connection
     (closing the last connection to a SQLite file checkpoints its WAL, inside the batch) and
     SQLAlchemy's compiled statements, instead of both anew for every batch."""
-    engine = create_engine(make_url(url).set(drivername="sqlite"), pool_size=1, max_overflow=0,
-                           connect_args={"timeout": 30})
-    event.listen(engine, "connect", apply_sqlite_pragmas)
-    return engine
+    return make_sync_sqlite_engine(url, pool_size=1, max_overflow=0)
 
 
 def _transaction(engine: Engine, batch: Sequence[InboundMessage], checkpoint: Checkpoint | None) -> list[StoredMessage]:

@@ -13,13 +13,13 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 
 from contact_center.customers.identity import Match
 from contact_center.customers.repository import CustomerRecord, CustomerRepository
 from contact_center.customers.timeline import recent_conversations_sync
-from contact_center.store.session import Database, apply_sqlite_pragmas
+from contact_center.store.session import Database, make_sync_sqlite_engine
+from contact_center.store.wal import sqlite_file
 
 Ahead = tuple[Match, CustomerRecord | None, list[dict[str, Any]]]
 
@@ -35,12 +35,9 @@ class AheadReader:
     @classmethod
     def for_store(cls, db: Database, customers: CustomerRepository) -> AheadReader | None:
         """A reader on *db*'s file when it is SQLite (``None`` otherwise: other drivers need no hop)."""
-        url = make_url(db.url)
-        if db.dialect != "sqlite" or url.database in (None, "", ":memory:"):
+        if sqlite_file(db.url) is None:
             return None
-        engine = create_engine(url.set(drivername="sqlite"), connect_args={"timeout": 30})
-        event.listen(engine, "connect", apply_sqlite_pragmas)
-        return cls(engine, customers)
+        return cls(make_sync_sqlite_engine(db.url), customers)
 
     async def look_ahead(self, kind: str, value: str, timeline_limit: int) -> Ahead:
         """Who has identity *value* (normalised), their record and their latest *timeline_limit* contacts."""

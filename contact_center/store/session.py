@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -46,6 +46,15 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
+
+
+def make_sync_sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    """A synchronous engine on the store's SQLite file *url* (any SQLite driver name), with the
+    store's pragmas: for work that runs outside the event loop (a reader thread, a writer process)."""
+    kwargs.setdefault("connect_args", {"timeout": 30})
+    engine = create_engine(make_url(url).set(drivername="sqlite"), **kwargs)
+    event.listen(engine, "connect", apply_sqlite_pragmas)
+    return engine
 
 
 class Database:
