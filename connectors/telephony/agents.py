@@ -30,7 +30,7 @@ class AgentDirectory:
         self._by_number: dict[str, int] = {}
         self._by_name: dict[str, int] = {}
         self._loaded_at: float | None = None
-        self._refresh: asyncio.Task[None] | None = None
+        self._loading: asyncio.Future[None] | None = None  # the running reload, shared
 
     async def load(self) -> None:
         """Read every active user (login, display name, extension)."""
@@ -48,18 +48,28 @@ class AgentDirectory:
         self._loaded_at = self._clock()
 
     async def close(self) -> None:
-        """Stop a background reload, if one is running."""
-        if self._refresh is not None and not self._refresh.done():
-            self._refresh.cancel()
-            await asyncio.gather(self._refresh, return_exceptions=True)
+        """Stop a reload, if one is running."""
+        if self._loading is not None and not self._loading.done():
+            self._loading.cancel()
+            await asyncio.gather(self._loading, return_exceptions=True)
 
     async def _fresh(self, miss: bool) -> None:
         age = self._clock() - self._loaded_at if self._loaded_at is not None else None
         if age is None or (miss and age > self._miss_reload_after):
-            await self.load()  # first use, or a name we do not know: read the users now
-        elif age > self._max_age and (self._refresh is None or self._refresh.done()):
+            await self._reload()  # first use, or a name we do not know: read the users now
+        elif age > self._max_age:
             # Merely old: answer from what we have and reload in the background (no wait on the hot path).
-            self._refresh = asyncio.create_task(self.load(), name="agent-directory-refresh")
+            self._start_reload()
+
+    def _start_reload(self) -> asyncio.Future[None]:
+        if self._loading is None or self._loading.done():
+            self._loading = asyncio.ensure_future(self.load())
+        return self._loading
+
+    async def _reload(self) -> None:
+        """One read of the users for every post that needs it at once: posts that miss together
+        (a PBX's lines naming an extension nobody has) share the read instead of each starting one."""
+        await asyncio.shield(self._start_reload())
 
     def _lookup(self, number: str | None, names: Iterable[str]) -> int | None:
         if number:
