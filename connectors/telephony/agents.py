@@ -30,7 +30,7 @@ class AgentDirectory:
         self._by_number: dict[str, int] = {}
         self._by_name: dict[str, int] = {}
         self._loaded_at: float | None = None
-        self._loading: asyncio.Future[None] | None = None  # the running reload, shared
+        self._loading: asyncio.Task[None] | None = None  # the running reload, shared
 
     async def load(self) -> None:
         """Read every active user (login, display name, extension)."""
@@ -61,9 +61,9 @@ class AgentDirectory:
             # Merely old: answer from what we have and reload in the background (no wait on the hot path).
             self._start_reload()
 
-    def _start_reload(self) -> asyncio.Future[None]:
+    def _start_reload(self) -> asyncio.Task[None]:
         if self._loading is None or self._loading.done():
-            self._loading = asyncio.ensure_future(self.load())
+            self._loading = asyncio.create_task(self.load(), name="agent-directory-load")
         return self._loading
 
     async def _reload(self) -> None:
