@@ -283,12 +283,12 @@ async def ingest_cases(args: argparse.Namespace, base: str, bare_base: str, numb
     bare_rates, hook_rates = [], []
     for round_no in range(1, args.rounds + 1):
         bare_rates.append(await _measure(f"bare ingest, {client} client, round {round_no}", lambda: ingest_rate(
-            f"{bare_base}/hook", numbers, events=args.events, workers=args.workers, client=client)))
+            f"{bare_base}/hook", numbers, events=args.events, workers=args.workers, agent=EXTENSION, client=client)))
         hook_rates.append(await _measure(f"hook ingest (hook only), {client} client, round {round_no}",
                                          lambda: ingest_rate(hook_url, strangers, events=args.events,
                                                              workers=args.workers, agent="999", client=client)))
     full_rate = await _measure(f"hook ingest (with prefetch and pops), {client} client", lambda: ingest_rate(
-        hook_url, numbers, events=args.events, workers=args.workers, client=client))
+        hook_url, numbers, events=args.events, workers=args.workers, agent=EXTENSION, client=client))
     return {"bare_rates": bare_rates, "hook_rates": hook_rates, "bare_rate": statistics.median(bare_rates),
             "hook_rate": statistics.median(hook_rates), "full_rate": full_rate}
 
