@@ -11,6 +11,7 @@ with a best-effort text, so the caller stores the raw bytes and an agent still s
 
 from __future__ import annotations
 
+import binascii
 import datetime as dt
 import email
 import email.errors
@@ -23,17 +24,16 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import nh3
+import pybase64
 
 from connectors.email.addresses import address_list, parse_address
 from connectors.email.automated import automated_reason
 from connectors.email.charsets import decode_bytes, decode_header_value
-from connectors.email.mime_fast import FastPart, decode_base64, fast_tree
 from connectors.email.mime_tree import parse_tree
 from connectors.email.threading import find_token, normalise_message_id, reply_targets
 from contact_center.inbox.sanitise import clean_html
 
 DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-Tree = Message | FastPart  # what the parse paths build; a FastPart answers like a compat32 Message
 _FATAL_DEFECTS = (
     email.errors.StartBoundaryNotFoundDefect,
     email.errors.MultipartInvariantViolationDefect,
@@ -91,12 +91,13 @@ def parse_email(
 ) -> ParsedEmail:
     """Parse *raw*; never raises (failures come back as ``parse_error`` with raw-derived text).
 
-    Well-formed mail is read by :func:`.mime_fast.fast_tree`, the rest by
-    :func:`.mime_tree.parse_tree` or the stdlib parser; *fast* ``False`` skips the first (the
-    tests compare both ways).
+    One parser: the stdlib's compat32 ``Message`` tree. Well-formed mail has its bodies cut at
+    their boundaries by :func:`.mime_tree.parse_tree` (the same tree, built without the feed
+    parser's line-by-line loop); everything else goes to ``email.message_from_bytes``. *fast*
+    ``False`` uses the stdlib parser for everything: the tests compare both ways field by field.
     """
     try:
-        msg: Tree = (fast_tree(raw) if fast else None) or parse_tree(raw) or email.message_from_bytes(raw)
+        msg = (parse_tree(raw) if fast else None) or email.message_from_bytes(raw)
         return _parse(msg, raw, max_attachment_bytes)
     except Exception as exc:  # the stdlib parser has many failure modes; none may lose mail
         return ParsedEmail(
@@ -110,13 +111,23 @@ def parse_many(raws: list[bytes], max_attachment_bytes: int = DEFAULT_MAX_ATTACH
     return [parse_email(raw, max_attachment_bytes=max_attachment_bytes) for raw in raws]
 
 
-def _first_values(msg: Tree) -> dict[str, Any]:
+def decode_base64(body: bytes) -> bytes | None:
+    """Well-formed base64 *body* (line breaks allowed) decoded; ``None`` when it is not well formed
+    (the stdlib then decodes it and notes its defects)."""
+    data = body.translate(None, b"\r\n")
+    if len(data) % 4 == 0:  # else the stdlib pads it and notes a defect
+        try:
+            return pybase64.b64decode(data, validate=True)
+        except binascii.Error:
+            pass
+    return None
+
+
+def _first_values(msg: Message) -> dict[str, Any]:
     """Each header field's first value by lower-case name, as ``msg.get(name)`` returns it.
 
     One pass over the fields instead of a scan of all of them per name asked for.
     """
-    if isinstance(msg, FastPart):
-        return msg.first
     found: dict[str, Any] = {}
     for name, value in msg.raw_items():
         key = name.lower()
@@ -125,7 +136,7 @@ def _first_values(msg: Tree) -> dict[str, Any]:
     return found
 
 
-def _parse(msg: Tree, raw: bytes, limit: int) -> ParsedEmail:
+def _parse(msg: Message, raw: bytes, limit: int) -> ParsedEmail:
     fields = _first_values(msg)
     headers = {name: decode_header_value(fields[name]) for name in _HEADERS_KEPT if name in fields}
     name, bare = parse_address(headers.get("from", ""))
@@ -173,7 +184,7 @@ class _Body:
         self.parts: list[Part] = []
         self.charsets: list[str] = []
 
-    def walk(self, msg: Tree) -> None:
+    def walk(self, msg: Message) -> None:
         for part in msg.walk():
             if part.is_multipart():
                 continue
@@ -188,7 +199,7 @@ class _Body:
                 self._keep(part, filename or _default_name(ctype), ctype, inline=disposition == "inline"
                            or (bool(part.get("content-id")) and ctype.startswith("image/")))
 
-    def _text(self, part: Tree, ctype: str) -> None:
+    def _text(self, part: Message, ctype: str) -> None:
         payload = _decoded(part)
         data = payload if isinstance(payload, bytes) else str(payload or "").encode("utf-8", "surrogateescape")
         text, codec = decode_bytes(data, part.get_content_charset())
@@ -200,7 +211,7 @@ class _Body:
         else:
             self.text = text
 
-    def _keep(self, part: Tree, filename: str, ctype: str, *, inline: bool) -> None:
+    def _keep(self, part: Message, filename: str, ctype: str, *, inline: bool) -> None:
         payload = _decoded(part)
         if payload is None and isinstance(part, Message):  # message/* parts: keep their serialised form
             inner = part.get_payload()
@@ -215,7 +226,7 @@ class _Body:
         ))
 
 
-def _decoded(part: Tree) -> Any:
+def _decoded(part: Message) -> Any:
     """``part.get_payload(decode=True)``, with well-formed base64 decoded in one SIMD call.
 
     The stdlib splits base64 bodies into lines and joins them again before decoding; deleting
@@ -225,8 +236,6 @@ def _decoded(part: Tree) -> Any:
     end) and decodes it the same, about 10x faster. Anything unusual goes to the stdlib, defects
     and all.
     """
-    if isinstance(part, FastPart):
-        return part.decoded()
     payload = part.get_payload()
     if isinstance(payload, str) and payload.isascii() and \
             str(part.get("content-transfer-encoding", "")).lower() == "base64":
@@ -236,7 +245,7 @@ def _decoded(part: Tree) -> Any:
     return part.get_payload(decode=True)
 
 
-def _filename(part: Tree) -> str | None:
+def _filename(part: Message) -> str | None:
     # ``filename`` (disposition) and ``name`` (type) are the only sources; most body parts have
     # neither word in those fields, and then parsing their parameters cannot find one.
     if not any("name" in str(part.get(field, "")).lower() for field in ("content-disposition", "content-type")):
@@ -254,12 +263,12 @@ def _default_name(ctype: str) -> str:
     return f"attachment.{re.sub(r'[^a-z0-9]+', '', sub)[:10] or 'bin'}"
 
 
-def _defects(msg: Tree) -> tuple[str, ...]:
+def _defects(msg: Message) -> tuple[str, ...]:
     found = [type(d).__name__ for part in msg.walk() for d in getattr(part, "defects", [])]
     return tuple(dict.fromkeys(found))
 
 
-def _structure_error(msg: Tree, headers: dict[str, Any], defects: tuple[str, ...]) -> str | None:
+def _structure_error(msg: Message, headers: dict[str, Any], defects: tuple[str, ...]) -> str | None:
     fatal = [type(d).__name__ for part in msg.walk() for d in getattr(part, "defects", [])
              if isinstance(d, _FATAL_DEFECTS)]
     if fatal:

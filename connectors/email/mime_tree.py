@@ -5,7 +5,7 @@ typical 30 KB message. Here only header blocks go through the stdlib (``BytesHea
 bodies are cut at their boundaries with ``bytes.find`` and left for ``get_payload(decode=True)``,
 whose base64 and quoted-printable decoders are in C. The result is the same tree of
 ``email.message.Message`` objects the stdlib builds. Anything unusual (a boundary that never
-closes, ``message/*`` parts, headers without a body separator, deep nesting) returns ``None`` and
+closes, ``message/*`` parts, digests, headers without a body separator, deep nesting) returns ``None`` and
 the caller uses the stdlib parser, which knows every repair.
 """
 
@@ -124,8 +124,8 @@ def parse_tree(raw: bytes, depth: int = 0) -> Message | None:
     if msg.defects:
         return None
     maintype = msg.get_content_maintype()
-    if maintype == "message":
-        return None
+    if maintype == "message" or msg.get_content_type() == "multipart/digest":
+        return None  # a digest's parts default to message/rfc822: only the stdlib knows that
     if maintype != "multipart":
         msg.set_payload(body.decode("ascii", "surrogateescape"))
         return msg
