@@ -16,6 +16,8 @@ from importlib.metadata import entry_points
 from aiohttp import web
 
 from contact_center import keys
+from contact_center.audit import http as audit_http
+from contact_center.audit.log import AuditLog
 from contact_center.auth.sessions import SessionRepository
 from contact_center.bus.memory import MemoryBus
 from contact_center.http import routes as core_routes
@@ -65,8 +67,10 @@ def create_app(
     app[keys.CALL_DIRECTOR] = None
     app[keys.SUPERVISOR_SNAPSHOT] = None
     app.cleanup_ctx.append(_store_ctx(migrate))
+    app.cleanup_ctx.append(_audit_ctx)
     app.cleanup_ctx.append(_redis_ctx)
     core_routes.register(app)
+    audit_http.register(app)
     screenpop_wiring.register(app)  # customers, source federation, screen pop (needs store and bus)
     inbox_http.register(app)
     for name, register in discover_plugins(settings.plugins) if plugins is None else plugins:
@@ -98,6 +102,15 @@ def _store_ctx(migrate: bool) -> Callable[[web.Application], AsyncIterator[None]
         await db.close()
 
     return ctx
+
+
+async def _audit_ctx(app: web.Application) -> AsyncIterator[None]:
+    timeout = float(app[keys.SETTINGS].section("audit").get("write_timeout_seconds", 5))
+    audit = AuditLog(app[keys.DB], write_timeout=timeout)
+    audit.start()
+    app[keys.AUDIT] = audit
+    yield
+    await audit.close()
 
 
 async def _purge_sessions(sessions: SessionRepository) -> None:

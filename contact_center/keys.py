@@ -24,12 +24,14 @@ from contact_center.store.session import Database
 if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
+    from contact_center.audit.log import AuditLog
     from contact_center.ports import AgentCommand, CallDirector, LocalDelivery
 
 SETTINGS = web.AppKey("settings", Settings)
 DB = web.AppKey("db", Database)
 BUS = web.AppKey("bus", Bus)
 REDIS: web.AppKey[aioredis.Redis | None] = web.AppKey("redis")
+AUDIT: web.AppKey[AuditLog] = web.AppKey("audit")  # see contact_center.audit
 SESSIONS = web.AppKey("sessions", SessionRepository)
 METRICS = web.AppKey("metrics", Metrics)
 API = web.AppKey("api", ApiDocument)

@@ -43,7 +43,7 @@ async def _telephony_ctx(app: web.Application) -> AsyncIterator[None]:
     screenpop = app[keys.SCREENPOP]
     metrics = app[keys.METRICS]
     metrics.describe("cc_cti_events_total", "counter", "CTI events received by event and PBX")
-    writer = CallWriter(app[keys.DB], audit_fallback=lambda row: screenpop.audit.record(**row))
+    writer = CallWriter(app[keys.DB], audit_fallback=lambda row: screenpop.audit.enqueue(**row))
     await writer.start()
     directory = AgentDirectory(app[keys.DB])
     hook = CtiHook(
@@ -51,7 +51,7 @@ async def _telephony_ctx(app: web.Application) -> AsyncIterator[None]:
         bus=app[keys.BUS], config=TelephonyConfig.from_settings(settings, lambda n: customers.normalise("phone", n)),
         metrics=metrics, director=lambda: app.get(keys.CALL_DIRECTOR), popper=screenpop.answered,
         pop_at_once=screenpop.pop_at_once,
-        audit=lambda row: screenpop.audit.record(**row))
+        audit=lambda row: screenpop.audit.enqueue(**row))
     app[HOOK] = hook
     yield
     await writer.close()

@@ -63,8 +63,8 @@ async def create_customer(request: web.Request) -> web.Response:
         require_str(body, "display_name", max_len=200), company=optional_str(body, "company", max_len=200),
         external_key=optional_str(body, "external_key", max_len=64), country=optional_str(body, "country", max_len=2),
         language=optional_str(body, "language", max_len=16), identities=idents)
-    app[keys.SCREENPOP].audit.record(user_id=principal.id, customer_id=record.id, action="customer_create",
-                                     detail={"conversation_id": conversation_id})
+    await app[keys.AUDIT].record(request, action="customer_create", customer_id=record.id, after=record.to_dict(),
+                                 detail={"conversation_id": conversation_id})
     if conversation_id is not None:
         await app[keys.SCREENPOP].assign_customer(principal, conversation_id, record.id)
     return web.json_response({"customer": record.to_dict()})
@@ -81,8 +81,8 @@ async def link_identity(request: web.Request) -> web.Response:
     identity = await app[keys.CUSTOMERS].link_identity(
         customer_id, require_str(body, "kind", max_len=16), require_str(body, "value", max_len=320),
         label=optional_str(body, "label", max_len=64))
-    app[keys.SCREENPOP].audit.record(user_id=principal.id, customer_id=customer_id, action="identity_link",
-                                     detail={"identity": identity.to_dict(), "conversation_id": conversation_id})
+    await app[keys.AUDIT].record(request, action="identity_link", customer_id=customer_id,
+                                 after=identity.to_dict(), detail={"conversation_id": conversation_id})
     if conversation_id is not None:
         await app[keys.SCREENPOP].assign_customer(principal, conversation_id, customer_id)
     record = await app[keys.CUSTOMERS].get(customer_id)

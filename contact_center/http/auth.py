@@ -26,6 +26,11 @@ async def current_user(request: web.Request, role: str = "agent") -> Principal:
     return principal
 
 
+def known_user(request: web.Request) -> Principal | None:
+    """The user :func:`current_user` already resolved for this request, if any (no store read)."""
+    return request.get(_PRINCIPAL)
+
+
 def remote_address(request: web.Request) -> str | None:
     """The client address; from a trusted proxy, the last ``X-Forwarded-For`` hop (the one it added).
 

@@ -66,9 +66,17 @@ async def list_conversations(request: web.Request) -> web.Response:
     return web.json_response({"conversations": items, "next_before_id": next_before})
 
 
-async def get_conversation(request: web.Request) -> web.Response:
+async def _audited_read(request: web.Request, action: str, **detail: Any) -> dict[str, Any]:
+    """The conversation of the path if the user may see it, its read recorded in the audit log."""
     principal = await current_user(request)
-    return web.json_response({"conversation": await request.app[INBOX].visible(principal, path_int(request))})
+    conv = await request.app[INBOX].visible(principal, path_int(request))
+    await request.app[keys.AUDIT].record(request, action=action, object_type="conversation", object_id=conv["id"],
+                                         customer_id=conv.get("customer_id"), detail=detail)
+    return conv
+
+
+async def get_conversation(request: web.Request) -> web.Response:
+    return web.json_response({"conversation": await _audited_read(request, "conversation_view")})
 
 
 async def change_conversation(request: web.Request) -> web.Response:
@@ -91,11 +99,8 @@ async def change_conversation(request: web.Request) -> web.Response:
 
 
 async def list_messages(request: web.Request) -> web.Response:
-    principal = await current_user(request)
-    inbox = request.app[INBOX]
-    conversation_id = path_int(request)
-    await inbox.visible(principal, conversation_id)
-    messages = await inbox.conversations.messages(
+    conversation_id = (await _audited_read(request, "messages_view"))["id"]
+    messages = await request.app[INBOX].conversations.messages(
         conversation_id, after_id=_int_param(request, "after_id", low=0),
         limit=_int_param(request, "limit", high=1000) or 200,
     )
@@ -115,22 +120,18 @@ async def post_message(request: web.Request) -> web.Response:
 
 
 async def get_raw(request: web.Request) -> web.Response:
-    principal = await current_user(request)
-    inbox = request.app[INBOX]
-    conversation_id = path_int(request)
-    await inbox.visible(principal, conversation_id)
-    raw = await inbox.conversations.raw(conversation_id, path_int(request, "message_id"))
+    message_id = path_int(request, "message_id")
+    conversation_id = (await _audited_read(request, "raw_mail_view", message_id=message_id))["id"]
+    raw = await request.app[INBOX].conversations.raw(conversation_id, message_id)
     return web.Response(body=raw, content_type="message/rfc822",
                         headers={"Content-Disposition": "attachment; filename=message.eml"})
 
 
 async def get_attachment(request: web.Request) -> web.Response:
-    principal = await current_user(request)
-    inbox = request.app[INBOX]
-    conversation_id = path_int(request)
-    await inbox.visible(principal, conversation_id)
-    filename, ctype, data = await inbox.conversations.attachment(
-        conversation_id, path_int(request, "message_id"), path_int(request, "position"))
+    message_id, position = path_int(request, "message_id"), path_int(request, "position")
+    conversation_id = (await _audited_read(request, "attachment_view", message_id=message_id,
+                                           position=position))["id"]
+    filename, ctype, data = await request.app[INBOX].conversations.attachment(conversation_id, message_id, position)
     safe = filename.replace('"', "").replace("\\", "").replace("\r", "").replace("\n", "")
     # Never render customer files inline in our origin: download, and no sniffing.
     return web.Response(body=data, headers={

@@ -18,7 +18,7 @@ from contact_center.sources.result import OK
 
 
 async def source_history(request: web.Request) -> web.Response:
-    principal = await current_user(request)
+    await current_user(request)
     customer_id = path_int(request)
     name = request.match_info["name"]
     customer = await request.app[keys.CUSTOMERS].get(customer_id)
@@ -29,8 +29,8 @@ async def source_history(request: web.Request) -> web.Response:
     result = await request.app[keys.FEDERATION].history(name, customer.external_key)
     if result.status != OK:
         raise Unavailable(f"source {name!r} is {result.status}")
-    request.app[keys.SCREENPOP].audit.record(user_id=principal.id, customer_id=customer.id, action="source_history",
-                                             detail={"source": name})
+    await request.app[keys.AUDIT].record(request, action="source_history", customer_id=customer.id,
+                                         detail={"source": name})
     return web.json_response({"customer_id": customer.id, "name": name, "section": section_view(result)})
 
 

@@ -33,7 +33,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -43,7 +43,6 @@ from contact_center.customers.repository import CustomerRecord, CustomerReposito
 from contact_center.errors import Forbidden, NotFound, ValidationError
 from contact_center.events import CallAnswered, CallEnded, CallRang, CustomersMerged, OfferAccepted, UserNotified
 from contact_center.ports import LocalDelivery, encode_frame
-from contact_center.screenpop.audit import AuditWriter
 from contact_center.screenpop.compose import compose_pop, ended_frame, ringing_frame, section_frame
 from contact_center.screenpop.config import OWNED_AUX, ScreenPopConfig
 from contact_center.screenpop.context import ContextCache, PopContext, attach
@@ -55,6 +54,9 @@ from contact_center.sources.result import OK, TIMEOUT, UNAVAILABLE, SectionResul
 from contact_center.store.session import Database
 from contact_center.store.tables import Conversation, Department
 
+if TYPE_CHECKING:
+    from contact_center.audit.log import AuditLog
+
 log = logging.getLogger(__name__)
 
 _MAX_PREPARED = 20_000
@@ -65,7 +67,7 @@ class ScreenPopService:
 
     def __init__(
         self, *, db: Database, bus: Bus, customers: CustomerRepository, federation: SourceFederation,
-        config: ScreenPopConfig, audit: AuditWriter,
+        config: ScreenPopConfig, audit: AuditLog,
         local: Callable[[], LocalDelivery | None] = lambda: None,
         clock: Callable[[], float] = time.monotonic, reader: AheadReader | None = None,
     ) -> None:
@@ -228,7 +230,7 @@ class ScreenPopService:
         A prepared, current pop is handed to the agent's sockets before this first awaits, and
         its audit row (``audit`` table columns) is returned: the caller writes it in the same
         transaction as the answer, so it is as durable as the event (and, should that write
-        fail, passes it to :meth:`AuditWriter.record`). Otherwise composing runs in its own task
+        fail, passes it to :meth:`AuditLog.enqueue`). Otherwise composing runs in its own task
         (with the caller's *address* and the hook's identification, a call never seen ringing
         here costs no conversation read), its audit row goes to *record* (the caller's own
         writer) or the audit writer, and this returns ``None``, as it does when the agent is unknown.
@@ -240,7 +242,7 @@ class ScreenPopService:
             await self._tell_others(shown.user_id, shown.frame, self._local())
             if shown.call_id == event.call_id and shown.user_id == event.user_id:
                 return shown.audit
-            (record or (lambda row: self.audit.record(**row)))(shown.audit)  # shown all the same: audited
+            (record or (lambda row: self.audit.enqueue(**row)))(shown.audit)  # shown all the same: audited
         if event.user_id is None:
             return None
         prepared = self._prepared.pop(event.conversation_id, None)
@@ -277,7 +279,7 @@ class ScreenPopService:
         if record is not None:
             record(row)
         else:
-            self.audit.record(**row)
+            self.audit.enqueue(**row)
         for task in late:
             self._spawn(self._follow_up(task, ctx, user_id, call_id))
         return pop
@@ -298,7 +300,7 @@ class ScreenPopService:
                               suggestions=self._suggest({result.name: result}) if feeds else None)
         await self._notify(user_id, frame)
         if result.status == OK:
-            self.audit.record(user_id=user_id, customer_id=ctx.customer.id if ctx.customer else None,
+            self.audit.enqueue(user_id=user_id, customer_id=ctx.customer.id if ctx.customer else None,
                               action="screen_pop_section",
                               detail={"conversation_id": ctx.conversation_id, "call_id": call_id,
                                       "section": result.name})

@@ -16,7 +16,6 @@ from contact_center import keys
 from contact_center.customers import http as customers_http
 from contact_center.customers.repository import CustomerRepository
 from contact_center.screenpop import http as screenpop_http
-from contact_center.screenpop.audit import AuditWriter
 from contact_center.screenpop.config import ScreenPopConfig
 from contact_center.screenpop.reader import AheadReader
 from contact_center.screenpop.service import ScreenPopService
@@ -40,11 +39,10 @@ async def screenpop_ctx(app: web.Application) -> AsyncIterator[None]:
     federation = SourceFederation(config.specs, ttl_seconds=config.cache_ttl_seconds,
                                   late_limit_seconds=config.late_result_seconds)
     await federation.start()
-    audit = AuditWriter(db)
-    audit.start()
     reader = AheadReader.for_store(db, customers)
     service = ScreenPopService(db=db, bus=app[keys.BUS], customers=customers, federation=federation,
-                               config=config, audit=audit, local=lambda: app.get(keys.LOCAL_DELIVERY), reader=reader)
+                               config=config, audit=app[keys.AUDIT], local=lambda: app.get(keys.LOCAL_DELIVERY),
+                               reader=reader)
     service.start()
     app[keys.CUSTOMERS] = customers
     app[keys.FEDERATION] = federation
@@ -54,5 +52,4 @@ async def screenpop_ctx(app: web.Application) -> AsyncIterator[None]:
     await service.close()
     if reader is not None:
         await reader.close()
-    await audit.close()
     await federation.close()

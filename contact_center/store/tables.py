@@ -344,10 +344,15 @@ class MailboxCheckpoint(Base):
 
 
 class Audit(Base):
-    """Who saw (or changed) which customer's data, and when."""
+    """Who saw (or changed) which data, when, from which address (see :mod:`contact_center.audit`)."""
 
     __tablename__ = "audit"
-    __table_args__ = (Index("ix_audit_customer_at", "customer_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_customer_at", "customer_id", "at"),
+        Index("ix_audit_at", "at"),
+        Index("ix_audit_user_at", "user_id", "at"),
+        Index("ix_audit_object", "object_type", "object_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -355,3 +360,8 @@ class Audit(Base):
     action: Mapped[str] = mapped_column(String(64))  # screen_pop | customer_view | merge | …
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    object_type: Mapped[str | None] = mapped_column(String(32))  # customer | conversation | message | user | …
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    before: Mapped[Any | None] = mapped_column(JSON)  # a change's old state
+    after: Mapped[Any | None] = mapped_column(JSON)  # … and its new one
