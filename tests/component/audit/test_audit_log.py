@@ -63,9 +63,11 @@ async def test_reads_are_recorded_and_admins_filter_and_export_them(start_app: A
                                                                    "object_id": str(cid)})).json()
         assert len(by_object["entries"]) == 3
         bad = await admin.get("/api/v1/audit", params={"since": "yesterday"})
-        assert bad.status == 422 and (await bad.json())["error"]["field"] == "since"
+        assert bad.status == 422
+        assert (await bad.json())["error"]["field"] == "since"
         export = await admin.get("/api/v1/audit/export", params={"user_id": app.users["agent_sales_1"]})
-        assert export.status == 200 and export.content_type == "text/csv"
+        assert export.status == 200
+        assert export.content_type == "text/csv"
         rows = list(csv.DictReader(io.StringIO(await export.text())))
         assert [r["action"] for r in rows] == actions
         assert rows[0]["ip"] == "127.0.0.1"
@@ -128,7 +130,8 @@ async def test_changes_keep_before_and_after(start_app: AppStarter) -> None:
         system = (await (await admin.get("/api/v1/audit", params={"action": "retention_run"})).json())["entries"]
     assert (got[0]["before"], got[0]["after"], got[0]["ip"]) == ({"role": "agent"}, {"role": "supervisor"},
                                                                   "192.0.2.7")
-    assert system[0]["user_id"] is None and system[0]["detail"]["at"] == "2026-01-01T00:00:00"
+    assert system[0]["user_id"] is None
+    assert system[0]["detail"]["at"] == "2026-01-01T00:00:00"
 
 
 @pytest.mark.parametrize("value", ["=HYPERLINK(\"x\")", "+1", "@cmd", "-2"])
@@ -136,5 +139,5 @@ def test_csv_cells_never_start_a_formula(value: str) -> None:
     """A cell that a spreadsheet would run as a formula is written as text."""
     from contact_center.audit.query import COLUMNS, csv_text
     row = dict.fromkeys(COLUMNS, "") | {"action": value}
-    line = list(csv.reader(io.StringIO(csv_text([row], header=False))))[0]
+    line = next(iter(csv.reader(io.StringIO(csv_text([row], header=False)))))
     assert line[COLUMNS.index("action")] == "'" + value
