@@ -151,6 +151,16 @@ class CustomersMerged:
     at: float = field(default_factory=_now)
 
 
+@dataclass(frozen=True)
+class CustomersUnmerged:
+    """A merge was undone: ``merged_id`` is a customer of its own again, apart from ``into_id``."""
+
+    merged_id: int
+    into_id: int
+    by_user_id: int | None = None
+    at: float = field(default_factory=_now)
+
+
 # --------------------------------------------------------------------------- routing
 
 
@@ -240,6 +250,7 @@ Event = Union[  # noqa: UP007 - a runtime union, iterated by get_args below
     ReplyDelivered,
     ConversationUpdated,
     CustomersMerged,
+    CustomersUnmerged,
     ContactRouted,
     OfferMade,
     OfferAccepted,

@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from contact_center import keys
+from contact_center.customers.access import require_customer_access
 from contact_center.customers.identity import CHANNEL_IDENTITY, KINDS
 from contact_center.errors import ValidationError
 from contact_center.http.auth import current_user
@@ -78,6 +79,8 @@ async def link_identity(request: web.Request) -> web.Response:
     conversation_id = optional_int(body, "conversation_id", low=1)
     if conversation_id is not None:
         await app[keys.SCREENPOP].check_access(principal, conversation_id)
+    else:
+        await require_customer_access(app[keys.DB], principal, customer_id)
     identity = await app[keys.CUSTOMERS].link_identity(
         customer_id, require_str(body, "kind", max_len=16), require_str(body, "value", max_len=320),
         label=optional_str(body, "label", max_len=64))

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from contact_center.customers.identity import KINDS, Candidate, Match, match, normalise
 from contact_center.errors import Conflict, NotFound, ValidationError
 from contact_center.store.session import Database
-from contact_center.store.tables import Call, Conversation, Customer, Identity
+from contact_center.store.tables import Call, Conversation, Customer, CustomerMerge, Identity, utcnow
 
 # A chain of merges longer than this is a data error, not something to follow forever.
 _MAX_MERGE_HOPS = 16
@@ -234,11 +234,14 @@ class CustomerRepository:
             record = await self.create(display_name or value, identities=[(kind, value, None)], session=s)
             return record.id, True
 
-    async def merge(self, merged_id: int, into_id: int, *, session: AsyncSession | None = None) -> None:
+    async def merge(self, merged_id: int, into_id: int, *, by_user_id: int | None = None,
+                    session: AsyncSession | None = None) -> int:
         """Fold customer *merged_id* into *into_id*: identities, conversations and calls move.
 
         The merged record stays (``merged_into_id`` points at the survivor) so old references
-        resolve. Publishing :class:`~contact_center.events.CustomersMerged` is the caller's job.
+        resolve, and what moved is kept in a ``customer_merge`` row so :meth:`unmerge` can put
+        it back. Returns that row's id. Publishing :class:`~contact_center.events.CustomersMerged`
+        is the caller's job.
 
         Raises:
             ValidationError: merging a customer into itself.
@@ -252,22 +255,76 @@ class CustomerRepository:
                 raise ValidationError("into_id", "cannot merge a customer into itself")
             have = set((await s.execute(
                 select(Identity.kind, Identity.value).where(Identity.customer_id == target.id))).all())
+            moved: dict[str, Any] = {"identities": [], "dropped": [], "external_key": None}
             for ident in (await s.execute(select(Identity).where(Identity.customer_id == source.id))).scalars():
                 if (ident.kind, ident.value) in have:
+                    moved["dropped"].append({"kind": ident.kind, "value": ident.value, "label": ident.label})
                     await s.delete(ident)
                 else:
+                    moved["identities"].append(ident.id)
                     ident.customer_id = target.id
-            await s.execute(update(Conversation).where(Conversation.customer_id == source.id)
-                            .values(customer_id=target.id))
-            await s.execute(update(Call).where(Call.customer_id == source.id).values(customer_id=target.id))
-            await s.execute(update(Customer).where(Customer.merged_into_id == source.id)
-                            .values(merged_into_id=target.id))
+            moved["conversations"] = list((await s.execute(update(Conversation).where(
+                Conversation.customer_id == source.id).values(customer_id=target.id)
+                .returning(Conversation.id))).scalars())
+            moved["calls"] = list((await s.execute(update(Call).where(Call.customer_id == source.id)
+                                                   .values(customer_id=target.id).returning(Call.id))).scalars())
+            moved["redirected"] = list((await s.execute(update(Customer).where(
+                Customer.merged_into_id == source.id).values(merged_into_id=target.id)
+                .returning(Customer.id))).scalars())
             if target.external_key is None and source.external_key is not None:
                 key, source.external_key = source.external_key, None
                 await s.flush()
                 target.external_key = key
+                moved["external_key"] = key
             source.merged_into_id = target.id
+            record = CustomerMerge(merged_id=source.id, into_id=target.id, by_user_id=by_user_id, moved=moved)
+            s.add(record)
             await s.flush()
+            return record.id
+
+    async def unmerge(self, merged_id: int, *, session: AsyncSession | None = None) -> CustomerMerge:
+        """Undo the last merge of customer *merged_id*: its record lives again with the identities,
+        conversations, calls and external key that moved (those still on the survivor).
+
+        Conversations the survivor gained after the merge stay with it. Returns the merge undone.
+
+        Raises:
+            NotFound: *merged_id* is not a merged customer.
+            Conflict: the survivor was itself merged away since (undo that first).
+        """
+        async with self._use(session) as s:
+            source = await s.get(Customer, merged_id)
+            record = (await s.execute(select(CustomerMerge).where(
+                CustomerMerge.merged_id == merged_id, CustomerMerge.undone_at.is_(None))
+                .order_by(CustomerMerge.id.desc()).limit(1))).scalar_one_or_none()
+            if source is None or source.merged_into_id is None or record is None:
+                raise NotFound(f"customer {merged_id} is not a merged customer")
+            target = await s.get(Customer, record.into_id)
+            if target is None or target.merged_into_id is not None:
+                raise Conflict(f"customer {record.into_id} was merged again since; unmerge that first")
+            moved = record.moved
+            if moved.get("identities"):
+                await s.execute(update(Identity).where(Identity.id.in_(moved["identities"]),
+                                                       Identity.customer_id == target.id)
+                                .values(customer_id=source.id))
+            for ident in moved.get("dropped", ()):
+                s.add(Identity(customer_id=source.id, kind=ident["kind"], value=ident["value"], label=ident["label"]))
+            for table, ids in ((Conversation, moved.get("conversations")), (Call, moved.get("calls"))):
+                if ids:
+                    await s.execute(update(table).where(table.id.in_(ids), table.customer_id == target.id)
+                                    .values(customer_id=source.id))
+            if moved.get("redirected"):
+                await s.execute(update(Customer).where(Customer.id.in_(moved["redirected"]),
+                                                       Customer.merged_into_id == target.id)
+                                .values(merged_into_id=source.id))
+            if moved.get("external_key") and target.external_key == moved["external_key"]:
+                target.external_key = None
+                await s.flush()
+                source.external_key = moved["external_key"]
+            source.merged_into_id = None
+            record.undone_at = utcnow()
+            await s.flush()
+            return record
 
 
 async def _live(s: AsyncSession, customer_id: int) -> Customer | None:

@@ -2,6 +2,7 @@
 
 The pop carries each source's short query (recent purchases); an agent who wants more asks for
 the source's ``history_query`` (full purchase history), which is never cached and is audited.
+Agents read it only for a customer they reach through a conversation they may see.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from contact_center import keys
+from contact_center.customers.access import require_customer_access
 from contact_center.errors import NotFound, Unavailable
 from contact_center.http.auth import current_user
 from contact_center.http.bodies import path_int
@@ -18,12 +20,13 @@ from contact_center.sources.result import OK
 
 
 async def source_history(request: web.Request) -> web.Response:
-    await current_user(request)
+    principal = await current_user(request)
     customer_id = path_int(request)
     name = request.match_info["name"]
     customer = await request.app[keys.CUSTOMERS].get(customer_id)
     if customer is None:
         raise NotFound(f"customer {customer_id} does not exist")
+    await require_customer_access(request.app[keys.DB], principal, customer.id)
     if customer.external_key is None:
         raise NotFound("this customer is not known to the source databases")
     result = await request.app[keys.FEDERATION].history(name, customer.external_key)

@@ -7,7 +7,7 @@ Listens on the bus:
   compose and encode the call's pop ahead (*prepared*), so the answer only has to send it.
 * ``OfferAccepted`` for an email or chat: the pop (``call_id`` null) to the agent.
 * ``CallEnded``: ``call_ended`` to the agents who were rung or answered.
-* ``CustomersMerged``: forget cached contexts and prepared pops.
+* ``CustomersMerged`` / ``CustomersUnmerged``: forget cached contexts and prepared pops.
 
 The answer itself does not come through the bus: the connector that stored it calls
 :meth:`ScreenPopService.answered` on its own instance, so exactly one instance pops (every
@@ -41,7 +41,15 @@ from contact_center.auth.roles import Principal
 from contact_center.bus.base import Bus
 from contact_center.customers.repository import CustomerRecord, CustomerRepository
 from contact_center.errors import Forbidden, NotFound, ValidationError
-from contact_center.events import CallAnswered, CallEnded, CallRang, CustomersMerged, OfferAccepted, UserNotified
+from contact_center.events import (
+    CallAnswered,
+    CallEnded,
+    CallRang,
+    CustomersMerged,
+    CustomersUnmerged,
+    OfferAccepted,
+    UserNotified,
+)
 from contact_center.ports import LocalDelivery, encode_frame
 from contact_center.screenpop.compose import compose_pop, ended_frame, ringing_frame, section_frame
 from contact_center.screenpop.config import OWNED_AUX, ScreenPopConfig
@@ -91,7 +99,7 @@ class ScreenPopService:
     def start(self) -> None:
         """Subscribe to the bus and start refreshing the co-purchase table."""
         self._unsubscribe = self._bus.subscribe(
-            self._on_event, CallRang, CallEnded, OfferAccepted, CustomersMerged)
+            self._on_event, CallRang, CallEnded, OfferAccepted, CustomersMerged, CustomersUnmerged)
         self._unexpect = self._customers.on_expected(self.contexts.anticipate)
         if self._config.suggestions is not None:
             self._spawn(self._refresh_pairs())
@@ -129,7 +137,7 @@ class ScreenPopService:
         elif isinstance(event, CallEnded):
             if self._ended_users(event):
                 self._spawn(self._ended(event))
-        elif isinstance(event, CustomersMerged):
+        elif isinstance(event, CustomersMerged | CustomersUnmerged):
             self.contexts.clear()
             self._prepared.clear()
 

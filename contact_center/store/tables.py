@@ -100,6 +100,21 @@ class Customer(Base):
     )
 
 
+class CustomerMerge(Base):
+    """One merge of customer ``merged_id`` into ``into_id``, with what moved, so it can be undone."""
+
+    __tablename__ = "customer_merge"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    merged_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    into_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # identities (moved ids, dropped duplicates), conversations, calls, redirected customers, external_key
+    moved: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    undone_at: Mapped[dt.datetime | None] = mapped_column()
+
+
 class Identity(Base):
     """One way to recognise a customer: a normalised phone (E.164), email or chat visitor id.
 

@@ -118,7 +118,7 @@ async def test_transitions_and_routing_events(inbox_app: RunningApp):
 
 
 async def test_customer_view_is_audited_and_merge_publishes(inbox_app: RunningApp):
-    """The customer view lists every channel and writes an audit row; merging moves conversations."""
+    """The customer view lists every channel and writes an audit row; a supervisor's merge moves conversations."""
     events = await _events(inbox_app)
     first = await _mail(inbox_app, 1, department="sales", sender="ann@example.org")
     second = await _mail(inbox_app, 2, department="complaints", sender="ann.private@example.org")
@@ -127,19 +127,24 @@ async def test_customer_view_is_audited_and_merge_publishes(inbox_app: RunningAp
         view = await (await agent.get(f"/api/v1/customers/{first.customer_id}")).json()
         assert view["customer"]["identities"] == [{"kind": "email", "value": "ann@example.org", "label": None}]
         assert [t["conversation_id"] for t in view["timeline"]] == [first.conversation_id]
-        merged = await agent.post(f"/api/v1/customers/{first.customer_id}/merge",
-                                  json={"duplicate_id": second.customer_id})
+        refused = await agent.post(f"/api/v1/customers/{first.customer_id}/merge",
+                                   json={"duplicate_id": second.customer_id})
+        assert refused.status == 403  # merging is for supervisors and admins
+    boss = await inbox_app.login("supervisor")
+    async with boss:
+        merged = await boss.post(f"/api/v1/customers/{first.customer_id}/merge",
+                                 json={"duplicate_id": second.customer_id})
         assert merged.status == 200
+        full = await (await boss.get(f"/api/v1/customers/{first.customer_id}")).json()
+    async with await inbox_app.login("agent_sales_1") as agent:
         after = await (await agent.get(f"/api/v1/customers/{second.customer_id}")).json()
         assert after["customer"]["id"] == first.customer_id
         assert (await agent.get("/api/v1/customers/999999")).status == 404
-    boss = await inbox_app.login("supervisor")
-    async with boss:
-        full = await (await boss.get(f"/api/v1/customers/{first.customer_id}")).json()
     assert {t["conversation_id"] for t in full["timeline"]} == {first.conversation_id, second.conversation_id}
+    await inbox_app.app[keys.AUDIT].flush()
     async with inbox_app.db.session() as s:
         actions = [a for (a,) in (await s.execute(select(Audit.action).order_by(Audit.id))).all()]
-    assert actions == ["customer_view", "merge", "customer_view", "customer_view"]
+    assert actions == ["customer_view", "customer_merge", "customer_view", "customer_view"]
     await asyncio.wait_for(inbox_app.app[keys.BUS].settle(), 5)
     [event] = [e for e in events if isinstance(e, CustomersMerged)]
     assert (event.merged_id, event.into_id) == (second.customer_id, first.customer_id)

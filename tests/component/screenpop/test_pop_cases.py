@@ -11,7 +11,7 @@ from sqlalchemy import select
 from contact_center import keys
 from contact_center.events import OfferAccepted
 from contact_center.settings import Settings
-from contact_center.store.tables import Audit, Call, Conversation
+from contact_center.store.tables import Audit, Call, Conversation, Department
 from tests.component.telephony.env import AgentSocket, Pbx, start_world, world_settings
 
 
@@ -174,10 +174,17 @@ async def test_email_conversation_pops_when_its_offer_is_accepted(
 async def test_source_history_on_demand(
     start_app: Callable, settings_factory: Callable[..., Settings], tmp_path: Path,
 ) -> None:
-    """The full history of a source is fetched on request and audited; unknown sources are 404."""
+    """The full history of a source is fetched on request and audited; unknown sources are 404.
+
+    An agent reads it only through a conversation they may see (none yet: 404, like a missing customer).
+    """
     app, users = await start_world(start_app, world_settings(settings_factory, tmp_path))
     client = await app.login("agent_sales_1")
     ann = users["customer:ann"]
+    assert (await client.get(f"/api/v1/customers/{ann}/sources/sales/history")).status == 404
+    async with app.db.session() as s:
+        sales = (await s.execute(select(Department.id).where(Department.slug == "sales"))).scalar_one()
+        s.add(Conversation(channel="email", customer_id=ann, department_id=sales, status="closed", subject="Hi"))
     resp = await client.get(f"/api/v1/customers/{ann}/sources/sales/history")
     doc = await resp.json()
     missing = await client.get(f"/api/v1/customers/{ann}/sources/credit/history")
