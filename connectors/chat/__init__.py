@@ -12,8 +12,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from connectors.chat.appkeys import CHAT_BATCHER, CHAT_CONFIG, CHAT_HUB, CHAT_LIMITS
-from connectors.chat.batcher import ChatBatcher
+from connectors.chat.appkeys import CHAT_CONFIG, CHAT_HUB, CHAT_LIMITS
 from connectors.chat.commands import chat_reply_command
 from connectors.chat.config import load_chat_config
 from connectors.chat.hub import ChatHub
@@ -31,12 +30,8 @@ async def _chat_ctx(app: web.Application) -> AsyncIterator[None]:
     hub = ChatHub(inbox=app[INBOX], bus=app[keys.BUS])
     hub.subscribe()
     app[CHAT_HUB] = hub
-    batcher = ChatBatcher(app[INBOX])
-    batcher.start()
-    app[CHAT_BATCHER] = batcher
     yield
     await hub.close()
-    await batcher.stop()
 
 
 async def _close_visitors(app: web.Application) -> None:

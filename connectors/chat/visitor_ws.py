@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from connectors.chat.appkeys import CHAT_BATCHER, CHAT_CONFIG, CHAT_HUB, CHAT_LIMITS
+from connectors.chat.appkeys import CHAT_CONFIG, CHAT_HUB, CHAT_LIMITS
 from connectors.chat.config import ChatConfig
 from connectors.chat.hub import VisitorSocket
 from connectors.chat.protocol import (
@@ -82,7 +82,7 @@ class VisitorSession:
         if wait is not None:
             raise ProtocolError("rate_limited", f"too many messages; wait {wait:.1f} s",
                                 client_id=frame.client_id, retry_after=wait)
-        stored = await self.app[CHAT_BATCHER].store(InboundMessage(
+        stored = await self.app[INBOX].receive_one(InboundMessage(
             channel="chat", external_id=external_id(self.visitor_id, frame.client_id),
             identity=("chat", self.visitor_id), sender=self.email or self.name or "visitor",
             sender_name=self.name, department=self.app[CHAT_CONFIG].department,

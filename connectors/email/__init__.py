@@ -26,7 +26,7 @@ from connectors.email.smtp_outbox import SmtpSender
 from connectors.email.workers import ready
 from contact_center import keys
 from contact_center.inbox import INBOX
-from contact_center.store.wal import sqlite_file
+from contact_center.ingest.writer_process import writes_in_process
 
 EMAIL_CONFIG = web.AppKey("email.config", EmailConfig)
 EMAIL_INGESTS = web.AppKey("email.ingests", list)  # list[MailboxIngest], for tests and health
@@ -83,7 +83,7 @@ def ingest_workers(config: EmailConfig, db_url: str) -> list[ProcessPoolExecutor
     """For a store in a SQLite file: one-process pools that parse batches in turn and store the
     batches they parsed (``max(2, parse_workers)`` of them, so that one parses while another
     stores; see :mod:`.workers`). None when ``writer_process`` is off or ``parse_workers`` is 0."""
-    if not config.writer_process or config.parse_workers < 1 or sqlite_file(db_url) is None:
+    if not config.writer_process or config.parse_workers < 1 or not writes_in_process(db_url):
         return []
     pools = []
     for _ in range(max(2, config.parse_workers)):

@@ -27,7 +27,6 @@ from contact_center.errors import NotFound
 from contact_center.events import ReplyDelivered, ReplyQueued
 from contact_center.inbox.records import OutboundDue
 from contact_center.inbox.service import InboxService
-from contact_center.store.tables import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +148,7 @@ class SmtpSender:
             log.warning("reply %s failed for good after %d attempts: %s", due.message_id, due.attempts, error)
             await self._finish(due, ok=False, error=error)
             return
-        retry_at = utcnow() + dt.timedelta(seconds=backoff(due.attempts, self._config))
+        retry_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=backoff(due.attempts, self._config))
         log.info("reply %s: attempt %d failed (%s); retrying at %s", due.message_id, due.attempts, error, retry_at)
         await self._inbox.outbound.record_delivery(due.message_id, ok=False, error=error, retry_at=retry_at)
 

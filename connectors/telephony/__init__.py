@@ -1,8 +1,7 @@
 """Telephony connector: the generic CTI hook that PBXs post call events to.
 
-* :mod:`.parse` (pure): CTI body -> :class:`~.parse.CtiEvent`; digests; PBX replies.
-* :mod:`.callstate` (pure): events folded into a call leg's facts, in any order.
-* :mod:`.calls`: the group-committing call store.
+* :mod:`.parse` (pure): CTI body -> the core's :class:`~contact_center.ingest.signals.CallSignal`;
+  digests; PBX replies.
 * :mod:`.agents`: PBX user names / extensions -> user ids.
 * :mod:`.hook` + :mod:`.http`: ``POST /api/v1/cti/{token}``.
 * :mod:`.simulator`: ``contact-center simulate`` plays a PBX against a running server.
@@ -20,11 +19,10 @@ if TYPE_CHECKING:
 def register(app: web.Application) -> None:
     """Plugin entry point: the CTI route and the call store's services.
 
-    The package itself imports nothing heavy: the call writer's process imports only the store
-    modules it runs (:mod:`.writer_process`), not the web app.
+    The calls are stored by the core's ingest spine (:mod:`contact_center.ingest.calls`).
     """
     from connectors.telephony.http import register_routes
-    from connectors.telephony.writer_process import preload
+    from contact_center.ingest.writer_process import preload
 
     preload()
     register_routes(app)
@@ -33,10 +31,11 @@ def register(app: web.Application) -> None:
 
 async def _telephony_ctx(app: web.Application) -> AsyncIterator[None]:
     from connectors.telephony.agents import AgentDirectory
-    from connectors.telephony.calls import CallWriter
     from connectors.telephony.hook import CtiHook, TelephonyConfig
     from connectors.telephony.http import HOOK
     from contact_center import keys
+    from contact_center.auth.users import UserDirectory
+    from contact_center.ingest.calls import CallWriter
 
     settings = app[keys.SETTINGS]
     customers = app[keys.CUSTOMERS]
@@ -45,7 +44,7 @@ async def _telephony_ctx(app: web.Application) -> AsyncIterator[None]:
     metrics.describe("cc_cti_events_total", "counter", "CTI events received by event and PBX")
     writer = CallWriter(app[keys.DB], audit_fallback=lambda row: screenpop.audit.enqueue(**row))
     await writer.start()
-    directory = AgentDirectory(app[keys.DB])
+    directory = AgentDirectory(UserDirectory(app[keys.DB]))
     hook = CtiHook(
         pbxs=settings.pbx, writer=writer, directory=directory, customers=customers,
         bus=app[keys.BUS], config=TelephonyConfig.from_settings(settings, lambda n: customers.normalise("phone", n)),

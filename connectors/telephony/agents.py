@@ -12,18 +12,15 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable
 
-from sqlalchemy import select
-
-from contact_center.store.session import Database
-from contact_center.store.tables import User
+from contact_center.auth.users import UserDirectory
 
 
 class AgentDirectory:
     """Maps PBX names and numbers to user ids."""
 
-    def __init__(self, db: Database, *, max_age: float = 60.0, miss_reload_after: float = 5.0,
+    def __init__(self, users: UserDirectory, *, max_age: float = 60.0, miss_reload_after: float = 5.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self._db = db
+        self._users = users
         self._max_age = max_age
         self._miss_reload_after = miss_reload_after
         self._clock = clock
@@ -34,16 +31,13 @@ class AgentDirectory:
 
     async def load(self) -> None:
         """Read every active user (login, display name, extension)."""
-        async with self._db.session() as s:
-            rows = (await s.execute(select(User.id, User.username, User.display_name, User.extension)
-                                    .where(User.active.is_(True)).order_by(User.id))).all()
         by_number: dict[str, int] = {}
         by_name: dict[str, int] = {}
-        for user_id, username, display_name, extension in rows:
-            if extension:
-                by_number[extension.strip()] = user_id
-            by_name.setdefault(username.lower(), user_id)
-            by_name.setdefault(display_name.strip().lower(), user_id)
+        for user in await self._users.active():
+            if user.extension:
+                by_number[user.extension.strip()] = user.id
+            by_name.setdefault(user.username.lower(), user.id)
+            by_name.setdefault(user.display_name.strip().lower(), user.id)
         self._by_number, self._by_name = by_number, by_name
         self._loaded_at = self._clock()
 

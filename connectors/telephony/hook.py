@@ -34,14 +34,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.telephony.agents import AgentDirectory
-from connectors.telephony.calls import CallWriter, Outcome, Post
-from connectors.telephony.callstate import CallFacts, apply, events_for
 from connectors.telephony.parse import CtiEvent, digest, director_reply, is_blocked
 from contact_center.bus.base import Bus
 from contact_center.customers.repository import CustomerRepository
 from contact_center.errors import AuthError, ConfigError
 from contact_center.events import CallAnswered, CallRang, Event
 from contact_center.http.metrics import Metrics
+from contact_center.ingest.calls import CallWriter, Outcome, Post
+from contact_center.ingest.callstate import CallFacts, apply, events_for
 from contact_center.screenpop.prepared import ShownPop
 from contact_center.settings import PbxSettings, Settings
 

@@ -17,12 +17,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from typing import Any
 
 import orjson
 
 from contact_center.errors import ValidationError
+from contact_center.ingest.signals import CallSignal
 
 EVENTS = ("newCall", "answer", "hangup", "dtmf")
 DIRECTIONS = ("in", "out")
@@ -46,26 +47,8 @@ _FIELD_OF = {**{name: name for name in _OPTIONAL},
              **{alias: name for name, aliases in _ALIASES.items() for alias in aliases}}
 
 
-@dataclass(frozen=True)
-class CtiEvent:
-    """One CTI push, validated; absent optional fields are ``None`` (``users`` empty)."""
-
-    event: str
-    call_id: str
-    direction: str | None = None
-    from_raw: str | None = None
-    to_raw: str | None = None
-    users: tuple[str, ...] = ()
-    queue: str | None = None
-    diversion: str | None = None
-    orig_call_id: str | None = None
-    answering_number: str | None = None
-    cause: str | None = None
-    dtmf: str | None = None
-
-    def customer_raw(self) -> str | None:
-        """The customer's side of the call: the caller inbound, the callee outbound."""
-        return self.to_raw if self.direction == "out" else self.from_raw
+# The core's call signal: what this connector hands over for each parsed post.
+CtiEvent = CallSignal
 
 
 _CTI_FIELDS = fields(CtiEvent)

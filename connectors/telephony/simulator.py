@@ -20,11 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
-from sqlalchemy import func, select
 
+from contact_center.customers.repository import known_phone_numbers
 from contact_center.settings import Settings
-from contact_center.store.session import Database
-from contact_center.store.tables import Identity
 
 
 @dataclass(frozen=True)
@@ -81,20 +79,6 @@ class PbxClient:
         return f"{call.from_number}: answered by {agent}" + (f", {reply}" if reply else "")
 
 
-async def known_numbers(settings: Settings, limit: int = 200) -> list[str]:
-    """Phone numbers of existing customers, read from the store."""
-    db = Database(settings.database_url)
-    try:
-        async with db.session() as s:
-            rows = await s.execute(select(Identity.value).where(Identity.kind == "phone")
-                                   .order_by(func.random()).limit(limit))
-            return [r[0] for r in rows]
-    except Exception:
-        return []
-    finally:
-        await db.close()
-
-
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     """The ``simulate`` command."""
     token = args.token or (settings.pbx[0].token.reveal() if settings.pbx else None)
@@ -102,7 +86,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
         print("simulate: no PBX token (give --token or configure [[pbx]])")
         return 2
     url = (args.url or settings.public_url).rstrip("/") + f"/api/v1/cti/{token}"
-    calls = plan_calls(await known_numbers(settings), args.calls, unknown_share=args.unknown,
+    calls = plan_calls(await known_phone_numbers(settings.database_url), args.calls, unknown_share=args.unknown,
                        missed_share=args.missed, to_number=args.to, rng=random.Random(args.seed))
     async with aiohttp.ClientSession() as session:
         client = PbxClient(session, url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -67,3 +68,27 @@ async def create_user(
         except IntegrityError as exc:
             raise Conflict(f"username {username!r} or extension {extension!r} is already taken") from exc
         return user.id
+
+
+@dataclass(frozen=True)
+class AgentEntry:
+    """An active user as a PBX may name them: login, display name, extension."""
+
+    id: int
+    username: str
+    display_name: str
+    extension: str | None
+
+
+class UserDirectory:
+    """Read-only view of the active users for connectors (the PBX's agent directory)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def active(self) -> list[AgentEntry]:
+        """Every active user, by id."""
+        async with self._db.session() as s:
+            rows = (await s.execute(select(User.id, User.username, User.display_name, User.extension)
+                                    .where(User.active.is_(True)).order_by(User.id))).all()
+        return [AgentEntry(*row) for row in rows]

@@ -407,3 +407,18 @@ def identify_sync(s: Session | Connection, kind: str, value: str) -> Match:
         return match(value, [Candidate(customer_id=r[0], display_name=r[1], company=r[2], label=r[3])
                              for r in rows])
     return match(value, _ranked(rows, s.execute(_stats_query([r[0] for r in rows])).all()))
+
+
+async def known_phone_numbers(database_url: str, limit: int = 200) -> list[str]:
+    """Up to *limit* phone numbers of existing customers, at random (the PBX simulator calls them);
+    empty when the store cannot be read."""
+    db = Database(database_url)
+    try:
+        async with db.session() as s:
+            rows = await s.execute(select(Identity.value).where(Identity.kind == "phone")
+                                   .order_by(func.random()).limit(limit))
+            return [r[0] for r in rows]
+    except Exception:  # a simulator against a store it cannot read still plays unknown callers
+        return []
+    finally:
+        await db.close()

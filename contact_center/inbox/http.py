@@ -148,6 +148,7 @@ def _inbox_ctx(app: web.Application) -> Any:
         app[INBOX] = inbox
         RoutingListener(inbox=inbox, bus=app[keys.BUS]).subscribe()
         yield
+        await inbox.close()
 
     return ctx
 

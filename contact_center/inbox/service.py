@@ -1,6 +1,9 @@
 """The inbox service: stores what channels receive and agents write, and tells the bus.
 
-Channels call :meth:`InboxService.receive` with batches of inbound messages; agents' replies and
+Channels call :meth:`InboxService.receive` with batches of inbound messages, or
+:meth:`InboxService.receive_one` with one message at a time (chat, the API channel): those are
+group-committed (:class:`~contact_center.ingest.group_commit.GroupCommit`) into the same batch
+transaction. Agents' replies and
 notes (REST and the agent websocket) go through :meth:`InboxService.reply`; routing and agents
 change conversation state through :meth:`InboxService.apply`. Every change is published:
 
@@ -25,6 +28,7 @@ from contact_center.inbox.ingest import InboundWriter
 from contact_center.inbox.outbound import OutboundRepository
 from contact_center.inbox.records import Checkpoint, InboundMessage, StoredMessage
 from contact_center.inbox.repository import ConversationRepository, Transitioned
+from contact_center.ingest.group_commit import GroupCommit
 from contact_center.store.session import Database
 
 MAX_REPLY_CHARS = 100_000
@@ -39,6 +43,17 @@ class InboxService:
         self.writer = InboundWriter(db)
         self.outbound = OutboundRepository(db)
         self._bus = bus
+        self._one_by_one: GroupCommit[InboundMessage, StoredMessage] = GroupCommit(
+            self.receive, name="inbox-group-commit", max_batch=200)
+
+    async def receive_one(self, message: InboundMessage) -> StoredMessage:
+        """Store one message (in a batch with whatever else is waiting), then publish it if new."""
+        self._one_by_one.start()
+        return await self._one_by_one.submit(message)
+
+    async def close(self) -> None:
+        """Write what :meth:`receive_one` has queued, then stop its writer."""
+        await self._one_by_one.close()
 
     async def receive(
         self, batch: Sequence[InboundMessage], *, checkpoint: Checkpoint | None = None

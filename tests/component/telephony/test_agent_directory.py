@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from connectors.telephony.agents import AgentDirectory
+from contact_center.auth.users import UserDirectory
 from contact_center.store.session import Database
 from contact_center.store.tables import User
 
@@ -32,7 +33,7 @@ async def add_user(db: Database, username: str, extension: str | None) -> int:
 async def test_misses_at_once_share_one_read_and_see_a_new_agent(sqlite_store: Database) -> None:
     anna = await add_user(sqlite_store, "anna", "201")
     now = [0.0]
-    directory = CountingDirectory(sqlite_store, miss_reload_after=5.0, clock=lambda: now[0])
+    directory = CountingDirectory(UserDirectory(sqlite_store), miss_reload_after=5.0, clock=lambda: now[0])
     assert await directory.answering("201", []) == anna
     assert directory.loads == 1
 
@@ -53,7 +54,7 @@ async def test_misses_at_once_share_one_read_and_see_a_new_agent(sqlite_store: D
 async def test_an_old_directory_answers_at_once_and_reloads_in_the_background(sqlite_store: Database) -> None:
     anna = await add_user(sqlite_store, "anna", "201")
     now = [0.0]
-    directory = CountingDirectory(sqlite_store, max_age=60.0, clock=lambda: now[0])
+    directory = CountingDirectory(UserDirectory(sqlite_store), max_age=60.0, clock=lambda: now[0])
     await directory.load()
     now[0] = 61.0
     assert await asyncio.gather(*(directory.answering("201", []) for _ in range(8))) == [anna] * 8

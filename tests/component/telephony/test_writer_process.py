@@ -88,9 +88,9 @@ async def test_writer_process_ends_with_the_app(
 
 async def test_a_batch_the_store_refuses_fails_alone_and_the_process_stays(tmp_path: Path) -> None:
     """A batch rolled back in the process (here: a store without tables) raises BatchFailed naming the error."""
-    from connectors.telephony.batch import Post
     from connectors.telephony.parse import digest, parse_cti
-    from connectors.telephony.writer_process import BatchFailed, WriterProcess
+    from contact_center.ingest.call_batch import Post
+    from contact_center.ingest.writer_process import BatchFailed, WriterProcess
 
     (tmp_path / "empty.db").touch()
     writer = WriterProcess(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
@@ -110,7 +110,7 @@ async def test_a_batch_the_store_refuses_fails_alone_and_the_process_stays(tmp_p
 
 async def test_a_store_that_cannot_be_opened_is_named_at_start(tmp_path: Path) -> None:
     """The process reports a store it cannot open before any batch, and start() raises WriterGone with the reason."""
-    from connectors.telephony.writer_process import WriterGone, WriterProcess
+    from contact_center.ingest.writer_process import WriterGone, WriterProcess
 
     writer = WriterProcess(f"sqlite+aiosqlite:///{tmp_path / 'no-such-dir' / 'cc.db'}")
     with pytest.raises(WriterGone, match="could not open the store"):

@@ -22,9 +22,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.telephony.batch_io import CoreIO
-from connectors.telephony.callstate import CallFacts, apply
-from connectors.telephony.parse import CtiEvent
+from contact_center.ingest.call_io import CoreIO
+from contact_center.ingest.callstate import CallFacts, apply
+from contact_center.ingest.signals import CallSignal
 from contact_center.store.tables import utcnow
 
 _FACT_FIELDS = tuple(f.name for f in dataclasses.fields(CallFacts) if f.name not in ("call_id", "seen_new_call"))
@@ -40,7 +40,7 @@ class Post:
     """One CTI post on its way into the store."""
 
     pbx: str
-    event: CtiEvent
+    event: CallSignal
     digest: str
     reply: dict[str, Any]
     user_id: int | None = None

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from connectors.telephony.callstate import CallFacts, apply, events_for
-from connectors.telephony.parse import CtiEvent
 from contact_center.events import CallAnswered, CallEnded, CallRang, DtmfReceived
+from contact_center.ingest.callstate import CallFacts, apply, events_for
+from contact_center.ingest.signals import CallSignal as CtiEvent
 
 T0 = dt.datetime(2024, 6, 1, 12, 0, tzinfo=dt.UTC)
 NEW = CtiEvent(event="newCall", call_id="c", direction="in", from_raw="030 1111111", to_raw="+4930123",

@@ -1,6 +1,6 @@
 """The CTI call writer's own process, for a store in a SQLite file.
 
-A group-commit batch (:func:`.batch.apply_batch`) used to run in a thread of the app process. That
+A group-commit batch (:func:`.call_batch.apply_batch`) used to run in a thread of the app process. That
 thread and the event loop share one interpreter lock: every ``sqlite3`` call releases it and must
 win it back from a loop busy with HTTP, and with the lock's 5 ms switch interval a batch of a
 millisecond's work took several. :class:`WriterProcess` runs the same batch, in the same single
@@ -29,10 +29,11 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
-from connectors.telephony.batch import Outcome, Post, apply_batch
-from connectors.telephony.batch_io import SqliteIO, SqliteStatements
 from contact_center.customers.repository import identify_sync, owners_sync
+from contact_center.ingest.call_batch import Outcome, Post, apply_batch
+from contact_center.ingest.call_io import SqliteIO, SqliteStatements
 from contact_center.store.session import make_sync_sqlite_engine
+from contact_center.store.wal import sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,13 @@ _READY = b"ready"
 # indexes take random keys (call ids, digests), so a store with a few hundred thousand events misses
 # SQLite's default 2 MB cache on most inserts.
 _WRITER_CACHE_KIB = 64 * 1024
+
+
+def writes_in_process(url: str) -> bool:
+    """Whether the spine writes batches for the store at *url* from helper processes: a SQLite file
+    (whose single writer would otherwise share the event loop's interpreter lock). PostgreSQL
+    (and SQLite in memory) is written from the event loop."""
+    return sqlite_file(url) is not None
 
 
 def preload() -> None:

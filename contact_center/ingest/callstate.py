@@ -14,8 +14,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.telephony.parse import CtiEvent
 from contact_center.events import CallAnswered, CallEnded, CallRang, DtmfReceived, Event
+from contact_center.ingest.signals import CallSignal
 
 _RANK = {"ringing": 0, "answered": 1, "ended": 2}
 _MAX_DTMF = 64
@@ -70,7 +70,7 @@ class CallFacts:
         return None
 
 
-def _numbers(f: dict[str, Any], ev: CtiEvent, from_number: str | None, to_number: str | None) -> None:
+def _numbers(f: dict[str, Any], ev: CallSignal, from_number: str | None, to_number: str | None) -> None:
     # newCall is authoritative for the numbers; other events only fill gaps.
     authoritative = ev.event == "newCall"
     for name, new in (("direction", ev.direction), ("from_raw", ev.from_raw), ("to_raw", ev.to_raw),
@@ -88,7 +88,7 @@ def _ordered_times(f: dict[str, Any]) -> None:
     f["answered_at"] = answered
 
 
-def _event(f: dict[str, Any], ev: CtiEvent, at: dt.datetime, user_id: int | None) -> None:
+def _event(f: dict[str, Any], ev: CallSignal, at: dt.datetime, user_id: int | None) -> None:
     if ev.event == "newCall":
         f.update(users=ev.users or f["users"], queue=ev.queue or f["queue"], diversion=ev.diversion or f["diversion"],
                  orig_call_id=ev.orig_call_id or f["orig_call_id"],
@@ -106,7 +106,7 @@ def _event(f: dict[str, Any], ev: CtiEvent, at: dt.datetime, user_id: int | None
 
 
 def apply(
-    current: CallFacts | None, ev: CtiEvent, *, pbx: str, at: dt.datetime,
+    current: CallFacts | None, ev: CallSignal, *, pbx: str, at: dt.datetime,
     from_number: str | None = None, to_number: str | None = None, user_id: int | None = None,
 ) -> CallFacts:
     """The call's facts after *ev* (received at *at*); *current* is ``None`` for a new leg.
@@ -123,7 +123,7 @@ def apply(
 
 
 def events_for(
-    before: CallFacts | None, after: CallFacts, ev: CtiEvent, *, conversation_id: int,
+    before: CallFacts | None, after: CallFacts, ev: CallSignal, *, conversation_id: int,
     customer_id: int | None = None, candidate_ids: tuple[int, ...] = (), ringing_user_ids: tuple[int, ...] = (),
 ) -> list[Event]:
     """What to publish after *ev* turned *before* into *after* (nothing for a no-op)."""
