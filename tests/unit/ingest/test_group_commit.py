@@ -43,7 +43,8 @@ async def test_a_failed_batch_is_retried_item_by_item_so_a_bad_item_fails_alone(
     commit.start()
     outcomes = await asyncio.gather(*(commit.submit(i) for i in (1, -2, 3)), return_exceptions=True)
     await commit.close()
-    assert outcomes[0] == 10 and outcomes[2] == 30
+    assert outcomes[0] == 10
+    assert outcomes[2] == 30
     assert isinstance(outcomes[1], ValueError)
     assert store.rows == [1, 3]
     assert store.batches == [[1, -2, 3], [1], [-2], [3]]
