@@ -17,7 +17,7 @@ from contact_center import keys
 from contact_center.errors import ValidationError
 from contact_center.http.auth import current_user
 from contact_center.http.bodies import optional_int, optional_str, path_int, read_body, require_str
-from contact_center.inbox import INBOX
+from contact_center.inbox import INBOX, search_http
 from contact_center.inbox.conversations import CONVERSATION_ACTIONS, STATUSES, Action
 from contact_center.inbox.customers_http import register_customer_routes
 from contact_center.inbox.listeners import RoutingListener
@@ -192,6 +192,7 @@ def register(app: web.Application) -> None:
             summary="Download one kept attachment", tag="inbox",
             parameters=[cid, mid, path_param("position", "Attachment position")], errors=(401, 404))
     register_customer_routes(app)
+    search_http.register(app)
 
 
 __all__ = ["INBOX", "InboxService", "register"]

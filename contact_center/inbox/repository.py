@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from contact_center.errors import NotFound
 from contact_center.inbox.conversations import Action, ConversationState, transition
@@ -34,6 +35,9 @@ from contact_center.store.tables import (
 )
 
 _TRANSITION_RETRIES = 5
+PREVIEW_CHARS = 140
+# The conversation's owner, joined beside the message authors' User rows.
+Owner = aliased(User, name="owner")
 
 
 @dataclass(frozen=True)
@@ -69,9 +73,9 @@ class ConversationRepository:
     async def search(self, f: ConversationFilter) -> list[dict[str, Any]]:
         """Conversations matching *f*, newest first (keyset paginated by ``before_id``)."""
         async with self._db.session() as s:
-            query = _filtered(select(Conversation, Department.slug, Customer.display_name), f)
+            query = _filtered(named_conversations(), f)
             rows = (await s.execute(query.order_by(Conversation.id.desc()).limit(f.limit))).all()
-            return [conversation_view(c, slug, name) for c, slug, name in rows]
+            return [conversation_view(*row) for row in rows]
 
     async def messages(
         self, conversation_id: int, *, after_id: int | None = None, limit: int = 200, include_notes: bool = True
@@ -251,13 +255,42 @@ async def _view(s: AsyncSession, conv: Conversation) -> dict[str, Any]:
     slugs = await department_slugs(s, {conv.department_id} if conv.department_id else set())
     name = (await s.execute(select(Customer.display_name).where(Customer.id == conv.customer_id))).scalar() \
         if conv.customer_id else None
-    return conversation_view(conv, slugs.get(conv.department_id or -1), name)
+    owner = (await s.execute(select(User.display_name).where(User.id == conv.assigned_user_id))).scalar() \
+        if conv.assigned_user_id else None
+    return conversation_view(conv, slugs.get(conv.department_id or -1), name, owner)
+
+
+def with_names(query: Any) -> Any:
+    """*query* over conversations joined to what their views name: department, customer, owner."""
+    return query.outerjoin(Department, Department.id == Conversation.department_id) \
+        .outerjoin(Customer, Customer.id == Conversation.customer_id) \
+        .outerjoin(Owner, Owner.id == Conversation.assigned_user_id)
+
+
+def named_conversations() -> Any:
+    """``SELECT conversation, department slug, customer name, owner name, preview`` with the joins made
+    (the preview: the start of the latest message that is not an internal note)."""
+    latest = select(func.substr(Message.body_text, 1, PREVIEW_CHARS)) \
+        .where(Message.conversation_id == Conversation.id, Message.direction != "note") \
+        .order_by(Message.id.desc()).limit(1).scalar_subquery()
+    return with_names(select(Conversation, Department.slug, Customer.display_name, Owner.display_name, latest))
+
+
+def visibility(departments: tuple[str, ...] | None, owner: int | None) -> Any:
+    """The condition a user's conversations meet: their departments', unrouted ones and their own.
+
+    ``None`` for *departments* (supervisors and admins) sees everything. Needs :func:`with_names`.
+    """
+    if departments is None:
+        return true()
+    visible: list[Any] = [Conversation.department_id.is_(None), Department.slug.in_(departments)]
+    if owner is not None:
+        visible.append(Conversation.assigned_user_id == owner)
+    return or_(*visible)
 
 
 def _filtered(query: Any, f: ConversationFilter) -> Any:
-    query = query.outerjoin(Department, Department.id == Conversation.department_id) \
-        .outerjoin(Customer, Customer.id == Conversation.customer_id)
-    conditions: list[Any] = []
+    conditions: list[Any] = [visibility(f.visible_departments, f.visible_owner)]
     for column, value in ((Conversation.channel, f.channel), (Conversation.status, f.status),
                           (Department.slug, f.department), (Conversation.assigned_user_id, f.assigned_user_id),
                           (Conversation.customer_id, f.customer_id)):
@@ -265,12 +298,7 @@ def _filtered(query: Any, f: ConversationFilter) -> Any:
             conditions.append(column == value)
     if f.before_id is not None:
         conditions.append(Conversation.id < f.before_id)
-    if f.visible_departments is not None:
-        visible: list[Any] = [Conversation.department_id.is_(None), Department.slug.in_(f.visible_departments)]
-        if f.visible_owner is not None:
-            visible.append(Conversation.assigned_user_id == f.visible_owner)
-        conditions.append(or_(*visible))
-    return query.where(and_(*conditions)) if conditions else query
+    return query.where(and_(*conditions))
 
 
 __all__: Sequence[str] = ("ConversationRepository", "Transitioned")

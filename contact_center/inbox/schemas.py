@@ -18,8 +18,8 @@ CONVERSATION: dict[str, Any] = {
     "properties": {
         "id": _INT, "channel": {"type": "string", "enum": list(CHANNELS)},
         "status": {"type": "string", "enum": list(STATUSES)}, "department": _NSTR,
-        "assigned_user_id": _NINT, "customer_id": _NINT, "customer_name": _NSTR, "subject": _NSTR,
-        "contact_address": _NSTR, "priority": _INT, "route_reason": _NSTR, "created_at": _STR,
+        "assigned_user_id": _NINT, "owner_name": _NSTR, "customer_id": _NINT, "customer_name": _NSTR, "subject": _NSTR,
+        "contact_address": _NSTR, "preview": _STR, "priority": _INT, "route_reason": _NSTR, "created_at": _STR,
         "updated_at": _STR, "first_response_at": _NSTR, "closed_at": _NSTR,
     },
 }

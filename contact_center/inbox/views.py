@@ -12,14 +12,19 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def conversation_view(c: Conversation, department: str | None, customer_name: str | None = None) -> dict[str, Any]:
-    """``{"id", "channel", "status", "department", "assigned_user_id", "customer_id", ...}``."""
-    return {
+def conversation_view(
+    c: Conversation, department: str | None, customer_name: str | None = None, owner_name: str | None = None,
+    preview: str | None = None,
+) -> dict[str, Any]:
+    """``{"id", "channel", "status", "department", "assigned_user_id", "owner_name", "customer_id", ...}``;
+    lists add ``preview``, the start of the latest message (notes left out)."""
+    view = {
         "id": c.id,
         "channel": c.channel,
         "status": c.status,
         "department": department,
         "assigned_user_id": c.assigned_user_id,
+        "owner_name": owner_name,
         "customer_id": c.customer_id,
         "customer_name": customer_name,
         "subject": c.subject,
@@ -32,6 +37,9 @@ def conversation_view(c: Conversation, department: str | None, customer_name: st
         "first_response_at": _iso(c.first_response_at),
         "closed_at": _iso(c.closed_at),
     }
+    if preview is not None:
+        view["preview"] = " ".join(preview.split())
+    return view
 
 
 def message_view(m: Message, attachments: list[dict[str, Any]] | None = None) -> dict[str, Any]:

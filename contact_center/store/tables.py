@@ -292,6 +292,29 @@ class Attachment(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class SearchEntry(Base):
+    """One searchable thing in folded text (:mod:`contact_center.inbox.search_text`).
+
+    ``kind`` names what ``ref_id`` points at: ``customer`` (name, company, customer number),
+    ``identity`` (a phone number or address), ``conversation`` (subject and contact address) or
+    ``message`` (subject, sender and text, notes included). The search joins back to those rows
+    for everything else (who the customer is now, which department may see the conversation).
+    SQLite indexes ``text`` with FTS5 (the ``search_fts`` table the migration keeps in step by
+    triggers), PostgreSQL with a GIN full-text index (``ix_search_entry_text_fts``); neither is
+    modelled here (:data:`contact_center.store.migrate.UNMODELLED`).
+    """
+
+    __tablename__ = "search_entry"
+    __table_args__ = (
+        UniqueConstraint("kind", "ref_id", name="uq_search_entry_kind_ref"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    ref_id: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text, default="")
+
+
 class Call(Base):
     """One call leg as the PBX reported it; a transfer links to the original by ``orig_call_id``."""
 

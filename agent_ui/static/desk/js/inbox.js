@@ -1,5 +1,7 @@
-// The unified inbox: conversations on every channel, filtered by channel, status and owner,
-// searched by customer, address or subject. J/K (or the arrow keys in the list) move through it.
+// The unified inbox: conversations on every channel, filtered by channel, status and owner.
+// The search box asks the server (GET /api/v1/search: names with any accents, customer numbers,
+// companies, phone numbers in any format, email addresses, subjects, message and note text);
+// a customer it finds filters the list to their conversations. J/K (or the arrow keys) move through it.
 
 import { api } from "./api.js";
 import { h, replace } from "./dom.js";
@@ -10,6 +12,30 @@ const CHANNELS = [["", "All"], ["call", "Calls"], ["email", "Email"], ["chat", "
 const STATUSES = [["open", "Open"], ["queued", "Queued"], ["offered", "Offered"], ["assigned", "Assigned"],
   ["wrap_up", "Wrap-up"], ["closed", "Closed"], ["", "All"]];
 const REFRESH_MS = 15_000;
+const SEARCH_DELAY_MS = 250;
+const SEARCH_MIN_CHARS = 2;
+const SEARCH_PAGE = 50;
+// Every string this module adds for search, in one place (for the message catalogs).
+const TEXT = {
+  placeholder: "Search name, number, phone, email, text",
+  customers: "Customers",
+  customerFilter: (name) => `Customer: ${name}`,
+  clearCustomer: "Show all customers again",
+  showCustomer: (name) => `Show the conversations of ${name}`,
+  customerNumber: (key) => `Customer ${key}`,
+  searching: "Searching…",
+  found: (shown, total) => `${shown} of ${total} matching conversation${total === 1 ? "" : "s"}`,
+  more: "Show more",
+  failed: (message) => `The search failed: ${message}`,
+};
+
+/** The second line of a list entry: chats show what was said last, emails their subject. */
+function subjectLine(c) {
+  if (c.channel === "chat" && c.preview) return c.preview;
+  if (c.subject) return c.subject;
+  if (c.channel === "call") return `Call ${c.contact_address || ""}`;
+  return c.preview || "(no subject)";
+}
 
 export class Inbox {
   /**
@@ -19,7 +45,8 @@ export class Inbox {
   constructor(root, open) {
     this.root = root;
     this.open = open;
-    this.filter = { channel: "", status: "open", mine: false, q: "" };
+    this.filter = { channel: "", status: "open", mine: false, q: "", customer: null };
+    this.found = null; // server search results while a query is typed: {customers, conversations, total}
     this.items = [];
     this.unread = new Set();
     this.activeId = null;
@@ -29,14 +56,17 @@ export class Inbox {
 
   build() {
     this.search = h("input", {
-      id: "inbox-search", type: "search", placeholder: "Search name, address, subject", autocomplete: "off",
-      "aria-keyshortcuts": "/", oninput: () => { this.filter.q = this.search.value.trim().toLowerCase(); this.render(); },
+      id: "inbox-search", type: "search", placeholder: TEXT.placeholder, autocomplete: "off",
+      "aria-keyshortcuts": "/", "aria-controls": "inbox-list",
+      oninput: () => this.queryChanged(),
     });
+    this.customerHits = h("ul", { id: "inbox-customers", class: "customer-hits", "aria-label": TEXT.customers, hidden: true });
+    this.customerChip = h("div", { class: "customer-filter", hidden: true });
     this.channelButtons = CHANNELS.map(([value, text]) => h("button", {
       type: "button", class: "seg", "aria-pressed": String(value === this.filter.channel), dataset: { channel: value },
-      onclick: () => { this.filter.channel = value; this.syncButtons(); this.refresh(); },
+      onclick: () => { this.filter.channel = value; this.syncButtons(); this.filtersChanged(); },
     }, value ? channelIcon(value, { size: 14 }) : null, text));
-    this.status = h("select", { id: "inbox-status", onchange: () => { this.filter.status = this.status.value; this.refresh(); } },
+    this.status = h("select", { id: "inbox-status", onchange: () => { this.filter.status = this.status.value; this.filtersChanged(); } },
       STATUSES.map(([value, text]) => h("option", { value }, text)));
     this.status.value = this.filter.status;
     this.mine = h("input", { id: "inbox-mine", type: "checkbox", onchange: () => { this.filter.mine = this.mine.checked; this.refresh(); } });
@@ -54,8 +84,9 @@ export class Inbox {
         h("div", { class: "segmented", role: "group", "aria-label": "Channel" }, this.channelButtons),
         h("div", { class: "filter-row" },
           h("label", { for: "inbox-status" }, "Status"), this.status,
-          h("label", { class: "check" }, this.mine, " Mine only"))),
-      this.error, this.list, this.count);
+          h("label", { class: "check" }, this.mine, " Mine only")),
+        this.customerChip),
+      this.error, this.customerHits, this.list, this.count);
   }
 
   syncButtons() {
@@ -67,10 +98,64 @@ export class Inbox {
     this.search.select();
   }
 
+  filtersChanged() {
+    if (this.found) this.runSearch(0);
+    else this.refresh();
+  }
+
+  /** The search box changed: ask the server after a short pause (or go back to the plain list). */
+  queryChanged() {
+    this.filter.q = this.search.value.trim();
+    clearTimeout(this.searchTimer);
+    if (this.filter.q.replace(/[^\p{L}\p{N}]/gu, "").length < SEARCH_MIN_CHARS) {
+      this.found = null;
+      this.render();
+      return;
+    }
+    this.searchTimer = setTimeout(() => this.runSearch(0), SEARCH_DELAY_MS);
+  }
+
+  async runSearch(offset) {
+    const q = this.filter.q;
+    const f = this.filter;
+    const request = api("/api/v1/search", { query: { q, offset, limit: SEARCH_PAGE, channel: f.channel, status: f.status } });
+    this.searching = request;
+    if (!offset) replace(this.count, TEXT.searching);
+    try {
+      const data = await request;
+      if (this.searching !== request || this.filter.q !== q) return; // typed on since
+      const before = offset && this.found ? this.found.conversations : [];
+      this.found = { customers: data.customers, conversations: [...before, ...data.conversations],
+        total: data.conversations_total };
+      this.error.hidden = true;
+      this.render();
+    } catch (err) {
+      if (err.status === 401) return;
+      this.error.textContent = TEXT.failed(err.message);
+      this.error.hidden = false;
+    }
+  }
+
+  /** Filter the list to one customer's conversations (from a search hit), or back to all (null). */
+  showCustomer(customer) {
+    this.filter.customer = customer;
+    if (customer) {
+      this.search.value = "";
+      this.filter.q = "";
+      this.found = null;
+      replace(this.customerChip, h("span", { class: "chip" }, TEXT.customerFilter(customer.display_name)),
+        h("button", { type: "button", class: "btn icon", "aria-label": TEXT.clearCustomer, title: TEXT.clearCustomer,
+          onclick: () => { this.showCustomer(null); this.search.focus(); } }, "×"));
+    }
+    this.customerChip.hidden = !customer;
+    this.refresh();
+  }
+
   async refresh() {
     const f = this.filter;
     const query = {
       channel: f.channel, status: f.status === "open" ? "" : f.status, assigned_user_id: f.mine ? "me" : "", limit: 200,
+      customer_id: f.customer ? f.customer.id : "",
     };
     const request = api("/api/v1/conversations", { query });
     this.loading = request;
@@ -89,25 +174,44 @@ export class Inbox {
 
   startPolling() {
     clearInterval(this.poll);
-    this.poll = setInterval(() => { if (!document.hidden) this.refresh(); }, REFRESH_MS);
+    this.poll = setInterval(() => {
+      if (document.hidden) return;
+      if (this.found) this.runSearch(0);
+      else this.refresh();
+    }, REFRESH_MS);
   }
 
   visibleItems() {
     const f = this.filter;
-    return this.items.filter((c) => {
-      if (f.status === "open" && c.status === "closed") return false;
-      if (!f.q) return true;
-      return [c.customer_name, c.contact_address, c.subject, c.department, String(c.id)]
-        .some((v) => v && String(v).toLowerCase().includes(f.q));
-    });
+    if (this.found) return this.found.conversations;
+    return this.items.filter((c) => !(f.status === "open" && c.status === "closed"));
+  }
+
+  renderCustomers() {
+    const hits = this.found ? this.found.customers : [];
+    this.customerHits.hidden = !hits.length;
+    replace(this.customerHits, hits.map((c) => h("li", {},
+      h("button", { type: "button", class: "customer-hit", "aria-label": TEXT.showCustomer(c.display_name),
+        dataset: { customerId: c.id }, onclick: () => this.showCustomer(c) },
+      h("span", { class: "conv-title", dir: "auto" }, c.display_name),
+      h("span", { class: "conv-meta muted", dir: "auto" },
+        [c.company, c.external_key ? TEXT.customerNumber(c.external_key) : null,
+          ...(c.identities || []).slice(0, 2).map((i) => i.value)].filter(Boolean).join(" · "))))));
   }
 
   render() {
+    this.renderCustomers();
     const items = this.visibleItems();
     const focusedId = document.activeElement && document.activeElement.closest && document.activeElement.closest(".conv-item")
       ? document.activeElement.closest(".conv-item").dataset.id : null;
     replace(this.list, items.length ? items.map((c) => this.item(c)) : h("li", { class: "empty muted" }, "No conversations match."));
-    this.count.textContent = `${items.length} of ${this.items.length} conversation${this.items.length === 1 ? "" : "s"}`;
+    if (this.found) {
+      replace(this.count, TEXT.found(items.length, this.found.total),
+        items.length < this.found.total
+          ? h("button", { type: "button", class: "btn link", onclick: () => this.runSearch(items.length) }, TEXT.more) : null);
+    } else {
+      this.count.textContent = `${items.length} of ${this.items.length} conversation${this.items.length === 1 ? "" : "s"}`;
+    }
     if (focusedId) {
       const again = this.list.querySelector(`.conv-item[data-id="${CSS.escape(focusedId)}"]`);
       if (again) again.focus();
@@ -125,11 +229,12 @@ export class Inbox {
       },
       h("span", { class: `ch-icon ch-${c.channel}` }, channelIcon(c.channel, { label: CHANNEL_NAME[c.channel] || c.channel })),
       h("span", { class: "conv-main" },
-        h("span", { class: "conv-title" }, title, unread ? h("span", { class: "dot", "aria-label": "new messages" }) : null),
-        h("span", { class: "conv-subject" }, c.subject || (c.channel === "call" ? `Call ${c.contact_address || ""}` : "(no subject)")),
+        h("span", { class: "conv-title", dir: "auto" }, title, unread ? h("span", { class: "dot", "aria-label": "new messages" }) : null),
+        h("span", { class: "conv-subject", dir: "auto" }, subjectLine(c)),
         h("span", { class: "conv-meta" },
           h("span", { class: `pill st-${c.status}` }, label(c.status)),
           c.department ? ` ${label(c.department)}` : "",
+          c.owner_name ? h("span", { class: "owner" }, ` · ${c.owner_name}`) : "",
           h("span", { class: "age", "data-at": c.updated_at || c.created_at }, ago(c.updated_at || c.created_at))))));
   }
 

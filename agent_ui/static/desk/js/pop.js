@@ -9,6 +9,18 @@ import { renderSection } from "./sections.js";
 
 const IDENTITY_KIND = { call: "phone", email: "email", chat: "chat" };
 const HISTORY_SOURCES = new Set(["sales", "accounting"]);
+// The strings of the link form, in one place (for the message catalogs).
+const LINK_TEXT = {
+  form: "Link to an existing customer",
+  heading: "…or link to an existing customer",
+  label: "Customer number, phone, email or name",
+  find: "Find",
+  results: "Matching customers",
+  none: "No customer matches.",
+  contact: "contact",
+  link: (address) => `Link ${address}`,
+  linked: "Contact linked; the pop refreshes",
+};
 
 function initials(name) {
   const parts = String(name || "?").trim().split(/\s+/);
@@ -215,35 +227,56 @@ export class PopView {
     return form;
   }
 
+  /**
+   * Link the contact to an existing customer found by what the agent sees: the customer number
+   * ("C00001472"), a phone number in any format, an email address or a name (GET /api/v1/search).
+   */
   linkForm(pop) {
     const error = h("p", { class: "form-error", role: "alert", hidden: true });
-    const id = h("input", { id: "link-customer-id", name: "customer_id", inputmode: "numeric", required: true, autocomplete: "off" });
+    const query = h("input", { id: "link-customer-query", name: "q", required: true, autocomplete: "off", type: "search" });
+    const results = h("ul", { class: "candidates link-results", "aria-label": LINK_TEXT.results, "aria-live": "polite" });
     const contact = pop.contact || {};
-    const form = h("form", { class: "link-customer", "aria-label": "Link to an existing customer" },
-      h("h4", {}, "…or link to an existing customer"),
-      error,
-      h("div", { class: "field" }, h("label", { for: "link-customer-id" }, "Customer number"), id),
-      h("button", { type: "submit", class: "btn" }, `Link ${contact.address || "contact"}`));
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
+    const link = async (customer) => {
       error.hidden = true;
-      const customerId = Number.parseInt(id.value, 10);
-      if (!Number.isInteger(customerId) || customerId < 1) {
-        error.textContent = "Enter the customer's number (a whole number).";
-        error.hidden = false;
-        id.focus();
-        return;
-      }
       try {
-        await api(`/api/v1/customers/${customerId}/identities`, {
+        await api(`/api/v1/customers/${customer.id}/identities`, {
           method: "POST",
           body: { kind: IDENTITY_KIND[contact.channel] || "phone", value: contact.address, conversation_id: pop.conversation_id },
         });
-        announce("Contact linked; the pop refreshes");
+        announce(LINK_TEXT.linked);
       } catch (err) {
         error.textContent = err.message;
         error.hidden = false;
-        id.focus();
+        query.focus();
+      }
+    };
+    const form = h("form", { class: "link-customer", "aria-label": LINK_TEXT.form },
+      h("h4", {}, LINK_TEXT.heading),
+      error,
+      h("div", { class: "field" }, h("label", { for: "link-customer-query" }, LINK_TEXT.label), query),
+      h("button", { type: "submit", class: "btn" }, LINK_TEXT.find),
+      results);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.hidden = true;
+      replace(results);
+      try {
+        const found = await api("/api/v1/search", { query: { q: query.value.trim(), kind: "customers", limit: 10 } });
+        if (!found.customers.length) {
+          replace(results, h("li", { class: "muted" }, LINK_TEXT.none));
+          return;
+        }
+        replace(results, found.customers.map((c) => h("li", {},
+          h("button", { type: "button", class: "candidate", onclick: () => link(c) },
+            h("strong", { dir: "auto" }, c.display_name),
+            h("span", { class: "muted", dir: "auto" }, [c.company, c.external_key ? `Customer ${c.external_key}` : null,
+              ...(c.identities || []).slice(0, 2).map((i) => i.value)].filter(Boolean).join(" · ")),
+            h("span", { class: "link-action" }, LINK_TEXT.link(contact.address || LINK_TEXT.contact))))));
+        results.querySelector("button").focus();
+      } catch (err) {
+        error.textContent = err.message;
+        error.hidden = false;
+        query.focus();
       }
     });
     return form;
