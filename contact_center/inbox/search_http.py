@@ -57,8 +57,8 @@ async def search(request: web.Request) -> web.Response:
         limit=optional_int(request.query, "limit", low=1, high=MAX_LIMIT) or 20, channel=channel, status=status)
     shown = [c["id"] for c in page.customers] + [c["customer_id"] for c in page.conversations if c["customer_id"]]
     if shown:
-        request.app[keys.SCREENPOP].audit.record(user_id=principal.id, customer_id=None, action="customer_search",
-                                                 detail={"query": query, "customers": sorted(set(shown))})
+        await request.app[keys.AUDIT].record(request, action="customer_search", object_type="search",
+                                             detail={"query": query, "customers": sorted(set(shown))})
     return web.json_response({"query": query, "tokens": tokens, **page.to_dict()})
 
 
