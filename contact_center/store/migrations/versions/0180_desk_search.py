@@ -1,7 +1,7 @@
 """inbox search: the folded search entries, FTS5 on SQLite, a GIN full-text index on PostgreSQL
 
 Revision ID: 0180_desk_search
-Revises: 0100_audit_log
+Revises: 0101_customer_merge
 """
 
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = "0180_desk_search"
-down_revision = "0100_audit_log"
+down_revision = "0101_customer_merge"
 branch_labels = None
 depends_on = None
 
