@@ -1,8 +1,9 @@
 """The conversation state machine: pure, no I/O.
 
 A conversation moves through ``queued → offered → assigned → wrap_up → closed``. Routing events
-(offers, accepts, declines), agents (assign, wrap up, close, requeue) and customers (a new inbound
-message) drive it. :func:`transition` decides the next state or raises :class:`Conflict`;
+(offers, accepts, declines), agents (assign, wrap up, close, requeue), customers (a new inbound
+message) and the PBX (a call answered or hung up) drive it; every channel's conversations,
+calls included, change status only here. :func:`transition` decides the next state or raises :class:`Conflict`;
 the repository applies the result with a conditional update, so a transition applied twice, or on
 two instances at once, changes the row once.
 
@@ -17,6 +18,8 @@ two instances at once, changes the row once.
     wrap_up   assigned → wrap_up                     wrap_up → unchanged
     close     any open → closed                      closed → unchanged
     reopen    closed → queued                        open → unchanged
+    answer    any open → assigned(user, or the owner so far)        closed → unchanged (a late answer)
+    hang_up   any open → closed (owner kept, else the user)         closed → unchanged
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ class Action(StrEnum):
     WRAP_UP = "wrap_up"
     CLOSE = "close"
     REOPEN = "reopen"
+    ANSWER = "answer"  # the PBX: someone picked the call up
+    HANG_UP = "hang_up"  # the PBX: the call ended (not handed on to another leg)
 
 
 # Actions an agent or supervisor may ask for through the REST API (the others come from routing).
@@ -122,6 +127,16 @@ def _reopen(s: ConversationState, _u: int | None) -> ConversationState:
     return ConversationState("queued", None) if s.status == "closed" else s
 
 
+def _answer(s: ConversationState, u: int | None) -> ConversationState:
+    if s.status == "closed":
+        return s
+    return ConversationState("assigned", u if u is not None else s.user_id)
+
+
+def _hang_up(s: ConversationState, u: int | None) -> ConversationState:
+    return s if s.status == "closed" else ConversationState("closed", s.user_id if s.user_id is not None else u)
+
+
 _RULES = {
     Action.INBOUND: _inbound,
     Action.OFFER: _offer,
@@ -132,4 +147,6 @@ _RULES = {
     Action.WRAP_UP: _wrap_up,
     Action.CLOSE: _close,
     Action.REOPEN: _reopen,
+    Action.ANSWER: _answer,
+    Action.HANG_UP: _hang_up,
 }

@@ -11,7 +11,9 @@ batch did not touch survives, as it did with the ORM).
 Per post: the ``cti_event`` digest makes a repeat a no-op that returns the first reply; the leg's
 facts go through :func:`callstate.apply`; a new leg gets a conversation (channel ``call``,
 ``external_ref`` = call id) — a transferred/forwarded leg (``origCallId``) joins its original
-leg's conversation — with the caller identified by E.164 number.
+leg's conversation — with the caller identified by E.164 number. Its status and owner change only through the
+conversation state machine (:func:`~contact_center.inbox.conversations.transition`: ``answer``,
+``hang_up``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contact_center.ingest.call_io import CoreIO
+from contact_center.inbox.conversations import Action, ConversationState, transition
 from contact_center.ingest.callstate import CallFacts, apply
 from contact_center.ingest.signals import CallSignal
 from contact_center.store.tables import utcnow
@@ -228,12 +231,17 @@ def update_conversation(conv: dict[str, Any], facts: CallFacts, customer_id: int
     if conv["subject"] is None and facts.direction:
         other = facts.customer_number or "unknown number"
         conv["subject"] = f"Call from {other}" if facts.direction == "in" else f"Call to {other}"
-    if facts.state == "answered" and conv["status"] != "closed":
-        conv["status"] = "assigned"
-        conv["assigned_user_id"] = facts.user_id or conv["assigned_user_id"]
-        conv["first_response_at"] = conv["first_response_at"] or facts.answered_at
+    if facts.state == "answered":
+        _move(conv, Action.ANSWER, facts.user_id)
+        if conv["status"] == "assigned":
+            conv["first_response_at"] = conv["first_response_at"] or facts.answered_at
     elif facts.state == "ended" and facts.cause != "forwarded":
-        conv["status"] = "closed"
+        _move(conv, Action.HANG_UP, facts.user_id)
         conv["closed_at"] = conv["closed_at"] or facts.ended_at
-        conv["assigned_user_id"] = conv["assigned_user_id"] or facts.user_id
         conv["disposition"] = "missed" if facts.missed else "answered"
+
+
+def _move(conv: dict[str, Any], action: Action, user_id: int | None) -> None:
+    """Change *conv*'s status and owner through the conversation state machine (the only way)."""
+    state = transition(ConversationState(conv["status"], conv["assigned_user_id"]), action, user_id)
+    conv["status"], conv["assigned_user_id"] = state.status, state.user_id
