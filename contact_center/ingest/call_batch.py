@@ -24,8 +24,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from contact_center.ingest.call_io import CoreIO
 from contact_center.inbox.conversations import Action, ConversationState, transition
+from contact_center.ingest.call_io import CoreIO
 from contact_center.ingest.callstate import CallFacts, apply
 from contact_center.ingest.signals import CallSignal
 from contact_center.store.tables import utcnow
