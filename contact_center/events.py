@@ -94,12 +94,17 @@ class EmailReceived:
 
 
 @dataclass(frozen=True)
-class ChatMessageReceived:
-    """A chat visitor's message was stored."""
+class MessageReceived:
+    """An inbound message on a messaging channel (web chat, a messaging bridge) was stored.
+
+    ``sender_id`` is the sender's identity value on that channel (the chat visitor id, the
+    bridge's phone number or messenger id).
+    """
 
     conversation_id: int
     message_id: int
-    visitor_id: str
+    channel: str
+    sender_id: str
     text: str
     customer_id: int | None = None
     topic: str | None = None
@@ -245,7 +250,7 @@ Event = Union[  # noqa: UP007 - a runtime union, iterated by get_args below
     CallEnded,
     DtmfReceived,
     EmailReceived,
-    ChatMessageReceived,
+    MessageReceived,
     ReplyQueued,
     ReplyDelivered,
     ConversationUpdated,

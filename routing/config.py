@@ -12,12 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from contact_center.channels import CHANNELS as REGISTERED
+from contact_center.channels import NAMES
 from contact_center.errors import ConfigError
 from routing.defaults import DEFAULT_DEPARTMENTS, DEFAULT_RULES
 from routing.rules import Rule, parse_rules
 from routing.selection import STRATEGIES
 
-CHANNELS = ("call", "email", "chat")
+CHANNELS = NAMES  # the channel registry's
 # key in the config -> QueuePolicy attribute
 _POLICY_KEYS = {
     "strategy": "strategy",
@@ -29,7 +31,7 @@ _POLICY_KEYS = {
     "widen_after_seconds": "widen_after",
     "aging_seconds": "aging",
 }
-_BUILTIN_WRAP_UP = {"call": 10.0, "email": 0.0, "chat": 0.0}
+_BUILTIN_WRAP_UP = {c.name: c.wrap_up_seconds for c in REGISTERED}
 
 
 @dataclass(frozen=True)

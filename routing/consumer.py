@@ -17,11 +17,11 @@ from contact_center.events import (
     CallAnswered,
     CallEnded,
     CallRang,
-    ChatMessageReceived,
     ContactRouted,
     ConversationUpdated,
     DtmfReceived,
     EmailReceived,
+    MessageReceived,
     OfferAccepted,
     OfferDeclined,
     OfferMade,
@@ -50,7 +50,7 @@ class RoutingConsumer:
     def subscribe(self, bus: Bus) -> None:
         """Register the handlers (before the bus starts)."""
         bus.subscribe(self.on_contact_event, CallRang, CallAnswered, CallEnded, DtmfReceived, EmailReceived,
-                      ChatMessageReceived, ConversationUpdated)
+                      MessageReceived, ConversationUpdated)
         bus.subscribe(self.on_agent_event, OfferMade, OfferAccepted, OfferDeclined, AgentPresenceChanged,
                       ContactRouted)
 
@@ -81,7 +81,7 @@ class RoutingConsumer:
         """Dispatch one contact event to its handler."""
         handlers = {
             CallRang: self.on_call_rang, CallAnswered: self.on_call_answered, CallEnded: self.on_call_ended,
-            DtmfReceived: self.on_dtmf, EmailReceived: self.on_email, ChatMessageReceived: self.on_chat,
+            DtmfReceived: self.on_dtmf, EmailReceived: self.on_email, MessageReceived: self.on_message,
             ConversationUpdated: self.on_conversation_updated,
         }
         await handlers[type(event)](event)  # type: ignore[operator]
@@ -124,10 +124,12 @@ class RoutingConsumer:
         if info is not None:
             await self._route(info, await self._facts.email(event, info), suggested=event.department, since=event.at)
 
-    async def on_chat(self, event: ChatMessageReceived) -> None:
-        info = await self._routable(event.conversation_id, "chat")
+    async def on_message(self, event: MessageReceived) -> None:
+        """A message on a messaging channel (chat, a messaging bridge): route its conversation."""
+        info = await self._routable(event.conversation_id, event.channel)
         if info is not None:
-            await self._route(info, await self._facts.chat(event, info), suggested=None, since=event.at)
+            await self._route(info, await self._facts.message(event, info), suggested=info.department,
+                              since=event.at)
 
     async def on_dtmf(self, event: DtmfReceived) -> None:
         """IVR digits: route the waiting call again with the digits known."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from contact_center.events import CallRang, ChatMessageReceived, EmailReceived
+from contact_center.events import CallRang, EmailReceived, MessageReceived
 from routing.customer_data import CustomerDataReader
 from routing.rules import Facts
 from routing.store import ConversationInfo, RoutingRepository
@@ -37,13 +37,14 @@ class FactsBuilder:
             "automated": event.automated,
         })
 
-    async def chat(self, event: ChatMessageReceived, info: ConversationInfo) -> Facts:
+    async def message(self, event: MessageReceived, info: ConversationInfo) -> Facts:
+        """Facts of a message on a messaging channel (web chat, a messaging bridge)."""
         return await self._with_customer(info, {
-            "channel": "chat",
+            "channel": event.channel,
             "chat_topic": event.topic,
             "body": event.text[:MAX_BODY_CHARS],
             "subject": info.subject,
-            "from": info.contact_address or event.visitor_id,
+            "from": info.contact_address or event.sender_id,
         })
 
     async def call(self, event: CallRang, info: ConversationInfo, dtmf: str | None = None) -> Facts:

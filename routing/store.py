@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from contact_center.channels import default_capacity
 from contact_center.errors import Conflict, NotFound
 from contact_center.inbox.conversations import Action
 from contact_center.inbox.service import InboxService
@@ -147,7 +148,7 @@ def _agent(user: User) -> AgentState:
         extension=user.extension,
         departments=tuple(sorted(d.slug for d in user.departments)),
         skills={str(k): int(v) for k, v in (user.skills or {}).items()},
-        capacity={str(k): int(v) for k, v in (user.capacity or {}).items()},
+        capacity={**default_capacity(), **{str(k): int(v) for k, v in (user.capacity or {}).items()}},
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from contact_center.auth.passwords import MIN_PASSWORD_LENGTH, hash_password
 from contact_center.auth.roles import RANK
+from contact_center.channels import default_capacity
 from contact_center.errors import Conflict, ValidationError
 from contact_center.store.session import Database
 from contact_center.store.tables import Department, User
@@ -59,7 +60,7 @@ async def create_user(
             role=role,
             extension=extension or None,
             skills=dict(skills or {}),
-            capacity=dict(capacity or {"call": 1, "chat": 3, "email": 5}),
+            capacity=dict(capacity or default_capacity()),
             departments=list(found),
         )
         s.add(user)

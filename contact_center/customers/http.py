@@ -15,7 +15,7 @@ from aiohttp import web
 
 from contact_center import keys
 from contact_center.customers.access import require_customer_access
-from contact_center.customers.identity import CHANNEL_IDENTITY, KINDS
+from contact_center.customers.identity import KINDS, contact_identity
 from contact_center.errors import ValidationError
 from contact_center.http.auth import current_user
 from contact_center.http.bodies import optional_int, optional_str, path_int, read_body, require_str
@@ -57,9 +57,9 @@ async def create_customer(request: web.Request) -> web.Response:
     conversation_id = optional_int(body, "conversation_id", low=1)
     if conversation_id is not None:
         conv = await app[keys.SCREENPOP].check_access(principal, conversation_id)
-        kind = CHANNEL_IDENTITY.get(conv.channel)
-        if kind and conv.contact_address and app[keys.CUSTOMERS].normalise(kind, conv.contact_address):
-            idents.append((kind, conv.contact_address, None))
+        found = contact_identity(conv.channel, conv.contact_address, app[keys.CUSTOMERS].default_region)
+        if found is not None and conv.contact_address:
+            idents.append((found[0], conv.contact_address, None))
     record = await app[keys.CUSTOMERS].create(
         require_str(body, "display_name", max_len=200), company=optional_str(body, "company", max_len=200),
         external_key=optional_str(body, "external_key", max_len=64), country=optional_str(body, "country", max_len=2),

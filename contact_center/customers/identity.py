@@ -20,9 +20,9 @@ from email.utils import parseaddr
 
 import phonenumbers
 
-KINDS = ("phone", "email", "chat")
-# The identity kind a conversation's contact address has, by channel.
-CHANNEL_IDENTITY = {"call": "phone", "email": "email", "chat": "chat"}
+from contact_center.channels import IDENTITY_KINDS, channel
+
+KINDS = IDENTITY_KINDS  # from the channel registry: phone, email, chat, messenger
 # What PBXs send when the caller withheld the number.
 _WITHHELD = {"", "anonymous", "unknown", "private", "restricted", "unavailable", "withheld", "clip_no_screening"}
 _SEPARATORS = re.compile(r"[\s\-./()]+")
@@ -78,14 +78,15 @@ def normalise_email(raw: str | None) -> str | None:
     return address if _EMAIL.match(address) else None
 
 
-def normalise_chat(raw: str | None) -> str | None:
-    """A chat visitor id as given (trimmed); ``None`` when empty."""
+def normalise_opaque(raw: str | None) -> str | None:
+    """An opaque id (a chat visitor's, a messenger user's) as given (trimmed); ``None`` when empty."""
     value = (raw or "").strip()
     return value[:320] or None
 
 
 def normalise(kind: str, raw: str | None, default_region: str) -> str | None:
-    """Normalise *raw* as an identity of *kind* (``phone``, ``email`` or ``chat``).
+    """Normalise *raw* as an identity of *kind*: phones to E.164, emails lower-cased, every other
+    kind the registry names (chat visitor ids, messenger ids) as an opaque trimmed id.
 
     Raises:
         ValueError: unknown kind.
@@ -94,9 +95,26 @@ def normalise(kind: str, raw: str | None, default_region: str) -> str | None:
         return normalise_phone(raw, default_region)
     if kind == "email":
         return normalise_email(raw)
-    if kind == "chat":
-        return normalise_chat(raw)
+    if kind in KINDS:
+        return normalise_opaque(raw)
     raise ValueError(f"unknown identity kind {kind!r}; expected one of {', '.join(KINDS)}")
+
+
+def contact_identity(channel_name: str, address: str | None, default_region: str) -> tuple[str, str] | None:
+    """The identity ``(kind, normalised value)`` a conversation's contact *address* has on its
+    channel: the first of the channel's identity kinds the address normalises under; ``None``
+    for no address, an unknown channel or an address that fits none."""
+    if not address:
+        return None
+    try:
+        kinds = channel(channel_name).identity_kinds
+    except KeyError:
+        return None
+    for kind in kinds:
+        value = normalise(kind, address, default_region)
+        if value is not None:
+            return kind, value
+    return None
 
 
 @dataclass(frozen=True)

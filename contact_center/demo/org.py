@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from contact_center.auth.passwords import hash_password
 from contact_center.auth.users import create_user
+from contact_center.channels import CHANNELS as REGISTERED
 from contact_center.store.session import Database
 from contact_center.store.tables import CHANNELS, Department, Queue, User
 
@@ -32,8 +33,8 @@ DEPARTMENTS: tuple[DemoDepartment, ...] = (
     DemoDepartment("account_changes", "Account changes", "+493012045050", "accounts@example.com"),
 )
 
-# Queue timing per channel: (service level seconds, offer timeout seconds).
-QUEUE_TIMING = {"call": (20, 20), "chat": (60, 30), "email": (4 * 3600, 120)}
+# Queue timing per channel: (service level seconds, offer timeout seconds), from the registry.
+QUEUE_TIMING = {c.name: (c.service_level_seconds, c.offer_timeout_seconds) for c in REGISTERED}
 # Calls waiting too long in these queues overflow to the service desk.
 OVERFLOW = {"sales.call": ("service.call", 90), "technical_support.call": ("service.call", 120)}
 

@@ -54,6 +54,8 @@ class ApiDocument:
             }
         if auth == "session":
             op["security"] = [{"session": []}]
+        elif auth == "bearer":
+            op["security"] = [{"bearer": []}]
         elif auth == "none":
             op["security"] = []
         if parameters:
@@ -67,7 +69,8 @@ class ApiDocument:
             "paths": dict(sorted(self._paths.items())),
             "components": {
                 "schemas": {"Error": ERROR_SCHEMA},
-                "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "cc_session"}},
+                "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "cc_session"},
+                                    "bearer": {"type": "http", "scheme": "bearer"}},
             },
         }
 

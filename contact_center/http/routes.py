@@ -1,10 +1,10 @@
-"""The core's own routes: login, logout, me, health, metrics and the OpenAPI document."""
+"""The core's own routes: login, logout, me, the channel registry, health, metrics and the OpenAPI document."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from contact_center import keys
+from contact_center import channels, keys
 from contact_center.auth.sessions import COOKIE_NAME
 from contact_center.errors import Unavailable
 from contact_center.http.auth import current_user, remote_address
@@ -48,6 +48,22 @@ async def me(request: web.Request) -> web.Response:
     return web.json_response({"user": user.to_dict()})
 
 
+CHANNEL_SCHEMA = obj(
+    ("name", "label", "identity_kinds", "default_capacity", "event", "reply", "presentation", "can_reply"),
+    name={"type": "string"}, label={"type": "string"},
+    identity_kinds={"type": "array", "items": {"type": "string"}}, default_capacity={"type": "integer"},
+    event={"type": "string"}, reply={"type": "string", "enum": [r.value for r in channels.Reply]},
+    presentation={"type": "string", "enum": [p.value for p in channels.Presentation]},
+    can_reply={"type": "boolean"},
+)
+
+
+async def list_channels(request: web.Request) -> web.Response:
+    """The channel registry, for the desk's and the wallboard's channel lists."""
+    await current_user(request)
+    return web.json_response({"channels": [c.to_dict() for c in channels.CHANNELS]})
+
+
 async def healthz(request: web.Request) -> web.Response:
     checks: dict[str, str] = {}
     ok = True
@@ -81,6 +97,10 @@ def register(app: web.Application) -> None:
     api.add("POST", "/api/v1/auth/logout", summary="End the session", tag="auth")
     app.router.add_get("/api/v1/me", me)
     api.add("GET", "/api/v1/me", summary="The logged-in user", tag="auth", response=obj(("user",), user=USER_SCHEMA),
+            errors=(401,))
+    app.router.add_get("/api/v1/channels", list_channels)
+    api.add("GET", "/api/v1/channels", summary="The registered channels (name, identity kinds, capacity, replies)",
+            tag="channels", response=obj(("channels",), channels={"type": "array", "items": CHANNEL_SCHEMA}),
             errors=(401,))
     app.router.add_get("/healthz", healthz)
     api.add("GET", "/healthz", summary="Store, bus and Redis health", tag="ops", errors=(503,), auth="none")

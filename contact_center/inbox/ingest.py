@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from contact_center import channels
 from contact_center.inbox.conversations import Action, ConversationState, transition
 from contact_center.inbox.placement import Identity as IdentityKey
 from contact_center.inbox.placement import Known, Placement, place
@@ -265,7 +266,7 @@ def _open_conversations(
             continue
         row = {
             "channel": m.channel,
-            "external_ref": m.conversation_ref or (new_token() if m.channel == "email" else None),
+            "external_ref": m.conversation_ref or (new_token() if _threads_by_token(m.channel) else None),
             "customer_id": _customer(p, customers),
             "department_id": departments.get(m.department or ""),
             "status": "queued",
@@ -283,6 +284,11 @@ def _open_conversations(
                                         department_id=row["department_id"]), m)
         for (index, m, row), conv_id in zip(firsts, ids, strict=True)
     }
+
+
+def _threads_by_token(name: str) -> bool:
+    """Mail conversations get a random key that replies carry in their subject."""
+    return channels.channel(name).presentation is channels.Presentation.MAIL
 
 
 def _touch_existing(

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from contact_center.channels import NAMES, is_channel
 from contact_center.inbox.placement import Identity, Incoming
 
 
@@ -18,7 +19,7 @@ class InboundMessage:
     already be sanitised (:func:`contact_center.inbox.sanitise.clean_html`).
     """
 
-    channel: str  # "email" | "chat"
+    channel: str  # a registered channel (contact_center.channels): "email", "chat", "api"
     external_id: str
     identity: Identity | None  # ("email", "ann@example.org"), ("chat", visitor id); None: no customer
     sender: str | None = None
@@ -38,6 +39,10 @@ class InboundMessage:
     conversation_ref: str | None = None  # chat: the visitor's conversation key
     source: str | None = None  # which mailbox / chat endpoint it came from
     attachments: tuple[AttachmentData, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not is_channel(self.channel):
+            raise ValueError(f"unknown channel {self.channel!r}; known: {', '.join(NAMES)}")
 
     def incoming(self, valid_token: bool) -> Incoming:
         """The threading facts :func:`contact_center.inbox.placement.place` works on."""

@@ -7,7 +7,8 @@ transaction. Agents' replies and
 notes (REST and the agent websocket) go through :meth:`InboxService.reply`; routing and agents
 change conversation state through :meth:`InboxService.apply`. Every change is published:
 
-* ``EmailReceived`` / ``ChatMessageReceived`` for each newly stored inbound message,
+* the event its channel announces (:mod:`contact_center.channels`: ``EmailReceived`` or
+  ``MessageReceived``) for each newly stored inbound message,
 * ``ReplyQueued`` for a reply the channel's sender must deliver,
 * ``ConversationUpdated`` when status, owner or department changed,
 * ``UserNotified(user, {"type": "message", "conversation_id", "message"})`` to the agent a
@@ -21,8 +22,9 @@ from typing import Any
 
 from contact_center.auth.roles import Principal
 from contact_center.bus.base import Bus
+from contact_center.channels import Announcement, channel
 from contact_center.errors import Forbidden, NotFound, ValidationError
-from contact_center.events import ChatMessageReceived, ConversationUpdated, EmailReceived, ReplyQueued, UserNotified
+from contact_center.events import ConversationUpdated, EmailReceived, MessageReceived, ReplyQueued, UserNotified
 from contact_center.inbox.conversations import Action
 from contact_center.inbox.ingest import InboundWriter
 from contact_center.inbox.outbound import OutboundRepository
@@ -72,16 +74,16 @@ class InboxService:
     async def _announce(self, m: InboundMessage, r: StoredMessage) -> None:
         assert r.conversation_id is not None
         assert r.message_id is not None
-        if m.channel == "email":
+        if channel(m.channel).event is Announcement.EMAIL_RECEIVED:
             await self._bus.publish(EmailReceived(
                 conversation_id=r.conversation_id, message_id=r.message_id, mailbox=m.source or "",
                 customer_id=r.customer_id, department=r.department, subject=m.subject or "",
                 new_conversation=r.new_conversation or r.reopened, automated=m.automated,
             ))
         else:
-            await self._bus.publish(ChatMessageReceived(
-                conversation_id=r.conversation_id, message_id=r.message_id,
-                visitor_id=m.identity[1] if m.identity else "",
+            await self._bus.publish(MessageReceived(
+                conversation_id=r.conversation_id, message_id=r.message_id, channel=m.channel,
+                sender_id=m.identity[1] if m.identity else "",
                 text=m.body_text, customer_id=r.customer_id, topic=m.meta.get("topic"),
                 new_conversation=r.new_conversation or r.reopened,
             ))
@@ -122,7 +124,7 @@ class InboxService:
         if len(text) > MAX_REPLY_CHARS:
             raise ValidationError("text", f"'text' is longer than {MAX_REPLY_CHARS} characters")
         conv = await self.visible(principal, conversation_id)
-        if direction == "out" and conv["channel"] == "call":
+        if direction == "out" and not channel(conv["channel"]).can_reply:
             raise Forbidden("a call cannot be answered in writing; add a note instead")
         meta = {"client_id": client_id} if client_id else {}
         message, conv = await self.conversations.add_message(

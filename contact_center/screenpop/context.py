@@ -21,7 +21,8 @@ from typing import Any
 
 from sqlalchemy import update
 
-from contact_center.customers.identity import CHANNEL_IDENTITY, Candidate, Match
+from contact_center import channels
+from contact_center.customers.identity import Candidate, Match, contact_identity
 from contact_center.customers.repository import CustomerRecord, CustomerRepository
 from contact_center.customers.timeline import recent_conversations
 from contact_center.errors import NotFound
@@ -178,7 +179,7 @@ class ContextCache:
 
     async def _load_call(self, conversation_id: int, address: str | None, customer_id: int | None,
                          ambiguous: bool) -> PopContext:
-        kind = CHANNEL_IDENTITY.get("call")
+        kind = channels.channel("call").identity_kind
         if self._reader is not None and kind and address:
             self.anticipate(kind, address)  # one reader hop; _build takes it when it is the same customer
         async with self._db.session() as s:
@@ -194,7 +195,8 @@ class ContextCache:
 
     async def _build(self, s: Any, conversation_id: int, channel: str, address: str | None,
                      customer_id: int | None, department: int | None, *, attach_found: bool) -> PopContext:
-        kind = CHANNEL_IDENTITY.get(channel)
+        found_kind = contact_identity(channel, address, self._customers.default_region)
+        kind = found_kind[0] if found_kind else None
         ahead_task = self._fresh_ahead((kind, address)) if kind and address else None
         if ahead_task is not None:
             ahead = await ahead_task

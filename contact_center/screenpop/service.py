@@ -39,6 +39,7 @@ from sqlalchemy import select
 
 from contact_center.auth.roles import Principal
 from contact_center.bus.base import Bus
+from contact_center.channels import pops_at_accept
 from contact_center.customers.repository import CustomerRecord, CustomerRepository
 from contact_center.errors import Forbidden, NotFound, ValidationError
 from contact_center.events import (
@@ -331,7 +332,7 @@ class ScreenPopService:
         async with self._db.session() as s:
             channel = (await s.execute(select(Conversation.channel).where(
                 Conversation.id == event.conversation_id))).scalar_one_or_none()
-        if channel in ("email", "chat"):
+        if channel is not None and pops_at_accept(channel):
             await self.deliver(event.conversation_id, event.user_id, call_id=None)
 
     # ------------------------------------------------------------------ agents choosing a customer

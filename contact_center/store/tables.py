@@ -26,10 +26,12 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from contact_center import channels
 
 ROLES = ("agent", "supervisor", "admin")
-CHANNELS = ("call", "email", "chat")
+CHANNELS = channels.NAMES  # the registry's; not a database constraint, so a new channel needs no migration
 CONVERSATION_STATUSES = ("queued", "offered", "assigned", "wrap_up", "closed")
 DIRECTIONS = ("in", "out", "note")
 
@@ -78,6 +80,16 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 class Base(DeclarativeBase):
     type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class _OnChannel:
+    """Rows that belong to one channel: the ORM refuses a channel the registry does not know."""
+
+    @validates("channel")
+    def _registered_channel(self, key: str, value: str) -> str:
+        if not channels.is_channel(value):
+            raise ValueError(f"{key} {value!r} is not a registered channel; known: {', '.join(channels.NAMES)}")
+        return value
 
 
 class Customer(Base):
@@ -148,7 +160,7 @@ class Department(Base):
     email_address: Mapped[str | None] = mapped_column(String(320))  # From: of replies
 
 
-class Queue(Base):
+class Queue(_OnChannel, Base):
     """A waiting line per department and channel."""
 
     __tablename__ = "queue"
@@ -184,7 +196,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))  # agent | supervisor | admin
     extension: Mapped[str | None] = mapped_column(String(32), unique=True)
     skills: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"lang:de": 5, "product:router": 3}
-    capacity: Mapped[dict[str, Any]] = mapped_column(default=lambda: {"call": 1, "chat": 3, "email": 5})
+    capacity: Mapped[dict[str, Any]] = mapped_column(default=channels.default_capacity)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -214,7 +226,7 @@ class LoginFailure(Base):
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class Conversation(Base):
+class Conversation(_OnChannel, Base):
     """One contact thread on one channel: a call, an email thread or a chat."""
 
     __tablename__ = "conversation"
@@ -244,7 +256,7 @@ class Conversation(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column()
 
 
-class Message(Base):
+class Message(_OnChannel, Base):
     """One message on a conversation. ``external_id`` is unique per channel (idempotent ingest)."""
 
     __tablename__ = "message"

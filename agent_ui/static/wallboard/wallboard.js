@@ -2,13 +2,13 @@
 // all from routing's "queue_snapshot" frames on /ws/supervisor. Colours flag breaches.
 
 import { api } from "/ui/desk/js/api.js";
+import { channelList, loadChannels } from "/ui/desk/js/channels.js";
 import { announce, byId, h, replace } from "/ui/desk/js/dom.js";
 import { CHANNEL_NAME, duration, label } from "/ui/desk/js/format.js";
 import { channelIcon } from "/ui/desk/js/icons.js";
 import { FrameSocket } from "/ui/desk/js/socket.js";
 import { WaitingChart } from "./chart.js";
 
-const CHANNELS = ["call", "email", "chat"];
 const STATE_ORDER = ["busy", "wrap_up", "available", "away", "offline"];
 const STATE_TEXT = { available: "Available", busy: "Busy", wrap_up: "Wrap-up", away: "Away", offline: "Offline" };
 
@@ -98,7 +98,7 @@ class Wallboard {
         h("header", { class: "dept-head" },
           h("h3", { id: `dept-${dept}` }, label(dept)),
           h("span", { class: "muted" }, `${available} available`)),
-        h("div", { class: "tiles" }, CHANNELS.filter((c) => channels.has(c)).map((c) => {
+        h("div", { class: "tiles" }, channelList().map((c) => c.name).filter((c) => channels.has(c)).map((c) => {
           const q = channels.get(c);
           const state = tileState(q, this.target);
           if (state === "breach") breaches.add(q.queue);
@@ -174,6 +174,7 @@ async function boot() {
     byId("wb-message").hidden = false;
     return;
   }
+  await loadChannels();
   const board = new Wallboard(user);
   window.ccWallboard = board;
   await board.start();

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from contact_center.customers.repository import CustomerRepository
-from contact_center.events import ChatMessageReceived, CustomersMerged, ReplyDelivered
+from contact_center.events import CustomersMerged, MessageReceived, ReplyDelivered
 from contact_center.inbox import INBOX
 from contact_center.store.tables import Message
 from tests.component.chat.conftest import ChatAppStarter, recv_type
@@ -22,8 +22,8 @@ async def test_message_is_acked_and_stored_once_even_when_resent(chat_app: ChatA
     assert not ack["duplicate"]
     again = await visitor.say("c-1", "Hello, is anyone there?")
     assert again["duplicate"]
-    [event] = await app.wait_for(ChatMessageReceived)
-    assert event.visitor_id == welcome["visitor_id"]
+    [event] = await app.wait_for(MessageReceived)
+    assert (event.channel, event.sender_id) == ("chat", welcome["visitor_id"])
     assert event.topic == "billing"
     assert event.new_conversation
     messages = await app.running.app[INBOX].conversations.messages(ack["conversation_id"])

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from contact_center.demo.seed import SeedReport, seed_demo
 from contact_center.demo.sources import source_settings
 from contact_center.store.session import Database
-from contact_center.store.tables import Customer, Department, Identity, Queue, User
+from contact_center.store.tables import CHANNELS, Customer, Department, Identity, Queue, User
 from tests.component.cli.conftest import CliRunner
 
 SLUGS = {"sales", "technical_support", "service", "complaints", "account_changes"}
@@ -50,7 +50,7 @@ async def test_seed_creates_the_organisation(db: Database, tmp_path: Path) -> No
     assert {d.slug for d in deps} == SLUGS
     assert {d.name for d in deps} == {"Sales", "Technical support", "Service", "Complaints", "Account changes"}
     assert all(d.phone_number and d.email_address and d.email_address.endswith("@example.com") for d in deps)
-    assert queues == {f"{d}.{c}" for d in SLUGS for c in ("call", "email", "chat")}
+    assert queues == {f"{d}.{c}" for d in SLUGS for c in CHANNELS}  # a queue per registered channel
     roles = {u.username: u.role for u in users}
     assert roles["supervisor"] == "supervisor"
     assert roles["admin"] == "admin"

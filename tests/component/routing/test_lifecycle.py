@@ -89,10 +89,11 @@ async def test_chat_closed_while_offered_cancels_the_offer(start_routed):
     async with agent_socket(ra, "agent_sales_1") as agent:
         await agent.next("presence", presence="available")
         cid = await add_conversation(ra.db, channel="chat", body="I'd like to order", contact_address="v-1")
-        from contact_center.events import ChatMessageReceived
+        from contact_center.events import MessageReceived
 
-        await ra.app[keys.BUS].publish(ChatMessageReceived(conversation_id=cid, message_id=cid, visitor_id="v-1",
-                                                           text="I'd like to order", new_conversation=True))
+        await ra.app[keys.BUS].publish(MessageReceived(conversation_id=cid, message_id=cid, channel="chat",
+                                                       sender_id="v-1", text="I'd like to order",
+                                                       new_conversation=True))
         offer = await agent.next("offer", conversation_id=cid)
         supervisor = await ra.login("supervisor")
         try:

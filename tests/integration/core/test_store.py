@@ -197,7 +197,7 @@ async def test_user_departments_relationship(db: Database) -> None:
         assert user is not None
         assert sorted(d.slug for d in user.departments) == ["sales", "service"]
         assert user.skills == {"lang:de": 5}
-        assert user.capacity == {"call": 1, "chat": 3, "email": 5}
+        assert user.capacity == {"call": 1, "email": 5, "chat": 3, "api": 3}  # the registry's defaults
         principal = principal_of(user)
         user.departments.append((await s.execute(select(Department).where(Department.slug == "complaints")))
                                 .scalar_one())

@@ -2,6 +2,7 @@
 // on the conversation's channel, internal notes, canned responses and wrap-up with a disposition.
 
 import { api } from "./api.js";
+import { canReply, isMail } from "./channels.js";
 import { announce, h, replace } from "./dom.js";
 import { CHANNEL_NAME, dateTime, label } from "./format.js";
 import { channelIcon, icon } from "./icons.js";
@@ -97,14 +98,14 @@ export class ConversationView {
     const who = m.direction === "in" ? this.conv.customer_name || m.sender || "Customer"
       : m.direction === "note" ? `Note by ${mine ? "you" : `agent #${m.author_user_id}`}`
         : mine ? "You" : `Agent #${m.author_user_id ?? "?"}`;
-    const body = m.channel === "email" && m.body_html && m.direction === "in"
+    const body = isMail(m.channel) && m.body_html && m.direction === "in"
       ? emailFrame(m.body_html, `Email from ${who}`)
       : h("div", { class: "msg-text" }, m.body_text || "");
     return h("li", { class: ["msg", `dir-${m.direction}`, m.automated ? "automated" : ""], dataset: { id: m.id } },
       h("div", { class: "msg-meta" },
         h("span", { class: "msg-who" }, who),
         m.direction === "in" && m.sender && m.sender !== who ? h("span", { class: "msg-from" }, m.sender) : null,
-        m.subject && m.channel === "email" && m.direction === "in" ? h("span", { class: "msg-subject" }, m.subject) : null,
+        m.subject && isMail(m.channel) && m.direction === "in" ? h("span", { class: "msg-subject" }, m.subject) : null,
         h("time", { datetime: m.created_at || "" }, dateTime(m.created_at)),
         m.automated ? h("span", { class: "pill warn" }, "Auto-reply") : null,
         m.direction === "out" && m.delivery_status ? this.delivery(m) : null),
@@ -139,12 +140,12 @@ export class ConversationView {
   }
 
   composer(c) {
-    const canReply = c.channel !== "call";
+    const replies = canReply(c.channel);
     const error = h("p", { class: "form-error", role: "alert", hidden: true });
     const text = h("textarea", { id: "composer-text", name: "text", rows: 4, required: true, "aria-keyshortcuts": "Control+Enter" });
     const label_ = h("label", { for: "composer-text", id: "composer-label" });
     const send = h("button", { type: "submit", class: "btn primary", id: "composer-send" });
-    const radios = [["out", canReply ? SEND_TEXT[c.channel] ? `Reply by ${c.channel}` : "Reply" : null], ["note", "Internal note"]]
+    const radios = [["out", replies ? SEND_TEXT[c.channel] ? `Reply by ${c.channel}` : "Reply" : null], ["note", "Internal note"]]
       .filter(([, t]) => t)
       .map(([value, t], i) => h("label", { class: "seg-radio" },
         h("input", { type: "radio", name: "composer-mode", value, checked: i === 0 }), ` ${t}`));

@@ -66,4 +66,4 @@ export function label(code) {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-export const CHANNEL_NAME = { call: "Call", email: "Email", chat: "Chat" };
+export { CHANNEL_NAME } from "./channels.js";

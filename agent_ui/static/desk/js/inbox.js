@@ -4,11 +4,12 @@
 // a customer it finds filters the list to their conversations. J/K (or the arrow keys) move through it.
 
 import { api } from "./api.js";
+import { channelList, isMessaging, isVoice } from "./channels.js";
 import { h, replace } from "./dom.js";
 import { CHANNEL_NAME, ago, label } from "./format.js";
 import { channelIcon, icon } from "./icons.js";
 
-const CHANNELS = [["", "All"], ["call", "Calls"], ["email", "Email"], ["chat", "Chat"]];
+const CHANNEL_FILTER_TEXT = { call: "Calls" }; // the filter's words where they differ from the channel's name
 const STATUSES = [["open", "Open"], ["queued", "Queued"], ["offered", "Offered"], ["assigned", "Assigned"],
   ["wrap_up", "Wrap-up"], ["closed", "Closed"], ["", "All"]];
 const REFRESH_MS = 15_000;
@@ -31,9 +32,9 @@ const TEXT = {
 
 /** The second line of a list entry: chats show what was said last, emails their subject. */
 function subjectLine(c) {
-  if (c.channel === "chat" && c.preview) return c.preview;
+  if (isMessaging(c.channel) && c.preview) return c.preview;
   if (c.subject) return c.subject;
-  if (c.channel === "call") return `Call ${c.contact_address || ""}`;
+  if (isVoice(c.channel)) return `Call ${c.contact_address || ""}`;
   return c.preview || "(no subject)";
 }
 
@@ -62,7 +63,8 @@ export class Inbox {
     });
     this.customerHits = h("ul", { id: "inbox-customers", class: "customer-hits", "aria-label": TEXT.customers, hidden: true });
     this.customerChip = h("div", { class: "customer-filter", hidden: true });
-    this.channelButtons = CHANNELS.map(([value, text]) => h("button", {
+    const filters = [["", "All"], ...channelList().map((c) => [c.name, CHANNEL_FILTER_TEXT[c.name] || c.label])];
+    this.channelButtons = filters.map(([value, text]) => h("button", {
       type: "button", class: "seg", "aria-pressed": String(value === this.filter.channel), dataset: { channel: value },
       onclick: () => { this.filter.channel = value; this.syncButtons(); this.filtersChanged(); },
     }, value ? channelIcon(value, { size: 14 }) : null, text));

@@ -3,6 +3,7 @@
 
 import { Alerts } from "./alerts.js";
 import { api, onUnauthorized } from "./api.js";
+import { isVoice, loadChannels } from "./channels.js";
 import { ConversationView } from "./conversation.js";
 import { announce, byId, h, replace, typingIn } from "./dom.js";
 import { ago, label } from "./format.js";
@@ -55,7 +56,7 @@ class Desk {
     s.on("assigned", (f) => {
       this.alerts.assigned(f);
       this.inbox.refresh();
-      if (f.channel !== "call") this.open(f.conversation_id);
+      if (!isVoice(f.channel)) this.open(f.conversation_id);
     });
     s.on("call_ringing", (f) => { this.alerts.ringingCall(f); this.inbox.refresh(); });
     s.on("screen_pop", (f) => {
@@ -106,7 +107,7 @@ class Desk {
   /** Calls lead with the pop (the agent is talking); emails and chats with the thread. */
   layout() {
     const channel = this.conversation.conv ? this.conversation.conv.channel : null;
-    byId("workspace").dataset.lead = channel && channel !== "call" ? "thread" : "pop";
+    byId("workspace").dataset.lead = channel && !isVoice(channel) ? "thread" : "pop";
   }
 
   /** A pop arrived: make its conversation the open one (without moving keyboard focus away). */
@@ -199,6 +200,7 @@ async function startDesk(user) {
   byId("login-view").hidden = true;
   byId("desk-view").hidden = false;
   document.title = `Desk · ${user.display_name || user.username}`;
+  await loadChannels();
   const desk = new Desk(user);
   window.ccDesk = desk; // handy in the browser console; nothing depends on it
   await desk.start();

@@ -2,12 +2,12 @@
 // side, suggestions and their recent contacts on every channel.
 
 import { api } from "./api.js";
+import { identityKind } from "./channels.js";
 import { announce, h, replace } from "./dom.js";
 import { CHANNEL_NAME, ago, dateTime, duration, label } from "./format.js";
 import { channelIcon } from "./icons.js";
 import { renderSection } from "./sections.js";
 
-const IDENTITY_KIND = { call: "phone", email: "email", chat: "chat" };
 const HISTORY_SOURCES = new Set(["sales", "accounting"]);
 // The strings of the link form, in one place (for the message catalogs).
 const LINK_TEXT = {
@@ -241,7 +241,7 @@ export class PopView {
       try {
         await api(`/api/v1/customers/${customer.id}/identities`, {
           method: "POST",
-          body: { kind: IDENTITY_KIND[contact.channel] || "phone", value: contact.address, conversation_id: pop.conversation_id },
+          body: { kind: identityKind(contact.channel, contact.address), value: contact.address, conversation_id: pop.conversation_id },
         });
         announce(LINK_TEXT.linked);
       } catch (err) {

@@ -1,0 +1,69 @@
+// The channel registry as the server describes it (GET /api/v1/channels): the desk's and the
+// wallboard's channel lists, names, identity kinds and reply boxes all come from here, so a new
+// channel needs no edit in the browser code.
+
+import { api } from "./api.js";
+
+const byName = new Map();
+let ordered = [];
+
+/** Names by channel ("call" -> "Call"), filled by loadChannels(); unknown channels fall back to their code. */
+export const CHANNEL_NAME = {};
+
+/** Fetch the registry once (after login); later calls reuse it. */
+export async function loadChannels() {
+  if (ordered.length) return ordered;
+  const { channels } = await api("/api/v1/channels");
+  ordered = channels;
+  for (const c of channels) {
+    byName.set(c.name, c);
+    CHANNEL_NAME[c.name] = c.label;
+  }
+  return ordered;
+}
+
+/** Every registered channel, in registry order. */
+export function channelList() {
+  return ordered;
+}
+
+function info(name) {
+  return byName.get(name) || null;
+}
+
+/** Agents can answer this channel in writing (calls have notes only). */
+export function canReply(name) {
+  const c = info(name);
+  return Boolean(c && c.can_reply);
+}
+
+/** Conversations on this channel are mail: subjects, HTML in a sandboxed frame. */
+export function isMail(name) {
+  const c = info(name);
+  return Boolean(c && c.presentation === "mail");
+}
+
+/** The channel is a phone call: the screen pop leads, not the thread. */
+export function isVoice(name) {
+  const c = info(name);
+  return Boolean(c && c.presentation === "voice");
+}
+
+const PHONE_LIKE = /^\+?[\d\s().\/-]{7,}$/;
+
+/** The channel is a live thread of short messages (web chat, a messaging bridge). */
+export function isMessaging(name) {
+  const c = info(name);
+  return Boolean(c && c.presentation === "messaging");
+}
+
+/** The identity kind a contact address on this channel names a customer by: a channel with
+ * several kinds (a messaging bridge: phone numbers or messenger ids) takes "phone" for what
+ * looks like a number and its other kind otherwise (the server normalises and checks). */
+export function identityKind(name, address = "") {
+  const c = info(name);
+  if (!c) return "phone";
+  const kinds = c.identity_kinds;
+  if (kinds.length > 1 && kinds[0] === "phone" && !PHONE_LIKE.test(address || "")) return kinds[1];
+  return kinds[0];
+}
