@@ -7,11 +7,8 @@ on each target socket's own bounded queue, from which that socket's sender task 
 socket whose queue is full (its browser stopped reading) is closed and dropped, never waited
 for.
 
-A socket with nothing queued, nothing being sent and nothing left in its transport's buffer
-gets the frame written at once instead (:meth:`Connection.offer`): that cannot wait either
-(the kernel takes the bytes or the transport buffers them, far below its high-water mark), it
-keeps the order (nothing is ahead of it), and it saves the hop through the sender task, about a
-tenth of a millisecond on the path from a PBX's ``answer`` to the agent's screen pop.
+Writes go through aiohttp's public API only (``WebSocketResponse.send_frame``, awaited by the
+socket's sender task); the transport is kept only to cut off a peer that reads nothing at all.
 """
 
 from __future__ import annotations
@@ -20,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Coroutine, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -32,9 +29,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE_SIZE = 256
 _SEND_TIMEOUT = 10.0
-# Frames up to this size may be written at once (see the module docstring); far below the 64 KiB
-# at which a transport pauses its writers, so such a write never has to wait.
-DIRECT_WRITE_MAX = 32 * 1024
 
 
 __all__ = ["DEFAULT_QUEUE_SIZE", "Connection", "Hub", "encode_frame"]
@@ -51,71 +45,23 @@ class Connection:
         self.supervisor = supervisor
         self.queue: asyncio.Queue[bytes] = asyncio.Queue(queue_size)
         self.sender: asyncio.Task[None] | None = None
-        self.sending = False  # the sender took a frame and has not finished writing it
-        self.unfinished: asyncio.Task[None] | None = None  # a direct write that had to wait (see _write_now)
         self.dropped = False
 
     def offer(self, text: bytes) -> bool:
-        """Write encoded *text* now when the socket is idle, else queue it; False when the queue is full."""
-        if self._write_now(text):
-            return True
+        """Queue encoded *text* for the sender; False when the queue is full (the reader is too slow)."""
         try:
             self.queue.put_nowait(text)
         except asyncio.QueueFull:
             return False
         return True
 
-    def _write_now(self, text: bytes) -> bool:
-        """Write *text* to an idle, uncompressed socket without waiting; False to leave it to the sender."""
-        transport = self.transport
-        if (self.sending or not self.queue.empty() or len(text) > DIRECT_WRITE_MAX or transport is None
-                or (self.unfinished is not None and not self.unfinished.done()) or transport.is_closing()
-                or transport.get_write_buffer_size() or self.ws.closed or self.ws.compress):
-            return False
-        # aiohttp writes an uncompressed frame before send_frame's first await, which only waits
-        # when the transport paused its writers: the checks above rule that out, so this normally
-        # runs to the end here. Should it wait all the same, a task finishes it, and the sender
-        # waits for that task before its next frame.
-        step = self.ws.send_frame(text, WSMsgType.TEXT)
-        try:
-            waiting = step.send(None)
-        except StopIteration:
-            return True
-        except Exception:  # the socket broke: the sender meets the same error and drops it
-            log.debug("direct websocket write failed; queueing", exc_info=True)
-            return False
-        self.unfinished = asyncio.get_running_loop().create_task(_finish(step, waiting))
-        return True
-
     async def run_sender(self) -> None:
+        """Write queued frames one by one through aiohttp's public ``send_frame`` (a TEXT frame of the
+        already encoded UTF-8 bytes), each within the send timeout."""
         while True:
             text = await self.queue.get()
-            self.sending = True
-            if self.unfinished is not None:
-                await self.unfinished  # a direct write still going on: it goes first
             async with asyncio.timeout(_SEND_TIMEOUT):
                 await self.ws.send_frame(text, WSMsgType.TEXT)
-            self.sending = False
-
-
-async def _finish(step: Coroutine[Any, Any, None], waiting: Any) -> None:
-    """Drive a started ``send_frame`` coroutine to its end, as a task would have.
-
-    *waiting* is what it yielded: an asyncio future it awaits (or ``None`` for a bare yield).
-    The coroutine reads the future's outcome itself when resumed.
-    """
-    try:
-        while True:
-            if waiting is None:
-                await asyncio.sleep(0)
-            else:
-                await asyncio.wait([waiting])
-            waiting = step.send(None)
-    except StopIteration:
-        return
-    except asyncio.CancelledError:
-        step.close()
-        raise
 
 
 class Hub:
