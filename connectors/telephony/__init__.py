@@ -42,15 +42,13 @@ async def _telephony_ctx(app: web.Application) -> AsyncIterator[None]:
     screenpop = app[keys.SCREENPOP]
     metrics = app[keys.METRICS]
     metrics.describe("cc_cti_events_total", "counter", "CTI events received by event and PBX")
-    writer = CallWriter(app[keys.DB], audit_fallback=lambda row: screenpop.audit.enqueue(**row))
+    writer = CallWriter(app[keys.DB], audit_fallback=screenpop.record)
     await writer.start()
     directory = AgentDirectory(UserDirectory(app[keys.DB]))
     hook = CtiHook(
         pbxs=settings.pbx, writer=writer, directory=directory, customers=customers,
         bus=app[keys.BUS], config=TelephonyConfig.from_settings(settings, lambda n: customers.normalise("phone", n)),
-        metrics=metrics, director=lambda: app.get(keys.CALL_DIRECTOR), popper=screenpop.answered,
-        pop_at_once=screenpop.pop_at_once,
-        audit=lambda row: screenpop.audit.enqueue(**row))
+        metrics=metrics, director=lambda: app.get(keys.CALL_DIRECTOR), pops=screenpop)
     app[HOOK] = hook
     yield
     await writer.close()

@@ -12,15 +12,15 @@ bus and answers the PBX:
 For an ``answer``/``hangup``/``dtmf`` on a leg this instance has seen, the event is announced
 *before* the store write completes (the write is still awaited before the PBX gets its reply,
 so nothing acknowledged is lost): an answer's screen pop, prepared at ring, is handed to the
-agent's socket first (``Popper``, the screen-pop service's ``answered``, called here rather than
-through the bus so that exactly one instance pops), then the event is published and stored.
+agent's socket first (through the :class:`~contact_center.ports.PopHandOff` port, called here
+rather than through the bus so that exactly one instance pops), then the event is published
+and stored.
 
 The pop is the point of the product, so an ``answer`` to a call ringing here (and not answered
 yet) by an agent the directory knows is popped before anything else is done with it
-(``PopAtOnce``, the service's ``pop_at_once``): before the digest, the call-state step and the
-bus. What decides that is exactly what makes the call-state step announce a ``CallAnswered``
-for that agent, and nothing awaits between the two; a repeated ``answer`` finds the call
-answered and pops nothing.
+(:meth:`PopHandOff.pop_now`): before the digest, the call-state step and the bus. What decides
+that is exactly what makes the call-state step announce a ``CallAnswered`` for that agent, and
+nothing awaits between the two; a repeated ``answer`` finds the call answered and pops nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import asyncio
 import hmac
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,18 +42,12 @@ from contact_center.events import CallAnswered, CallRang, Event
 from contact_center.http.metrics import Metrics
 from contact_center.ingest.calls import CallWriter, Outcome, Post
 from contact_center.ingest.callstate import CallFacts, apply, events_for
-from contact_center.screenpop.prepared import ShownPop
+from contact_center.ports import CallDirector, PopHandOff, ShownPop
 from contact_center.settings import PbxSettings, Settings
 
 log = logging.getLogger(__name__)
 
 _FAST_EVENTS = ("answer", "hangup", "dtmf")
-
-# The screen pop for an answered call: (event, address=the customer's number, ambiguous=several candidates)
-# -> the audit row of a pop shown now, to store with the answer (see ScreenPopService.answered).
-Popper = Callable[..., Awaitable[dict[str, Any] | None]]
-# (call_id=, conversation_id=, user_id=) -> the pop shown, for the Popper's ``shown``; or None.
-PopAtOnce = Callable[..., ShownPop | None]
 
 
 @dataclass(frozen=True)
@@ -90,8 +84,7 @@ class CtiHook:
     def __init__(
         self, *, pbxs: Iterable[PbxSettings], writer: CallWriter, directory: AgentDirectory,
         customers: CustomerRepository, bus: Bus, config: TelephonyConfig, metrics: Metrics,
-        director: Callable[[], Any], popper: Popper | None = None, pop_at_once: PopAtOnce | None = None,
-        audit: Callable[[dict[str, Any]], None] | None = None, max_memo: int = 50_000,
+        director: Callable[[], CallDirector | None], pops: PopHandOff | None = None, max_memo: int = 50_000,
     ) -> None:
         self._pbxs = [(p.token.reveal().encode(), p) for p in pbxs]
         self._writer = writer
@@ -101,9 +94,7 @@ class CtiHook:
         self._config = config
         self._metrics = metrics
         self._director = director
-        self._popper = popper
-        self._pop_at_once = pop_at_once if popper is not None else None
-        self._audit = audit  # records an audit row on its own (when it cannot go with the post)
+        self._pops = pops
         self._max_memo = max_memo
         self._seen: OrderedDict[str, asyncio.Future[dict[str, Any]]] = OrderedDict()
         self._calls: OrderedDict[str, _Memo] = OrderedDict()
@@ -130,7 +121,7 @@ class CtiHook:
 
     async def handle(self, pbx: PbxSettings, event: CtiEvent) -> dict[str, Any]:
         """Store and announce *event*; return the reply for the PBX (the same for a repeat)."""
-        shown = self._pop_first(event) if event.event == "answer" and self._pop_at_once is not None else None
+        shown = self._pop_first(event) if event.event == "answer" and self._pops is not None else None
         self._metrics.inc("cc_cti_events_total", event=event.event, pbx=pbx.name)
         key = digest(pbx.name, event)
         earlier = self._seen.get(key)
@@ -156,8 +147,8 @@ class CtiHook:
         user_id = self._directory.known(event.answering_number, event.users)
         if user_id is None:
             return None
-        assert self._pop_at_once is not None
-        return self._pop_at_once(call_id=event.call_id, conversation_id=memo.conversation_id, user_id=user_id)
+        assert self._pops is not None
+        return self._pops.pop_now(call_id=event.call_id, conversation_id=memo.conversation_id, user_id=user_id)
 
     async def _process(self, pbx: PbxSettings, ev: CtiEvent, key: str,
                        shown: ShownPop | None = None) -> dict[str, Any]:
@@ -173,10 +164,10 @@ class CtiHook:
         memo = self._calls.get(ev.call_id)
         if memo is not None and ev.event in _FAST_EVENTS:
             return await self._process_known(memo, post, shown)
-        if memo is None and ev.event == "answer" and not blocked:
+        if memo is None and ev.event == "answer" and not blocked and customer_number and self._pops is not None:
             # Answered, never seen ringing here: let the pop identify the caller and start its
             # source reads now, while the write below runs (a cold pop waits for both, not the sum).
-            self._customers.expect("phone", customer_number)
+            self._pops.anticipate(customer_number)
         outcome = await self._writer.store(post)
         if outcome.duplicate or outcome.after is None or outcome.conversation_id is None:
             return outcome.reply
@@ -223,9 +214,9 @@ class CtiHook:
         *shown*: the pop :meth:`_pop_first` already showed for this answer.
         """
         row = None
-        if isinstance(event, CallAnswered) and self._popper is not None:
-            row = await self._popper(event, address=address, ambiguous=ambiguous, record=self._writer.audit,
-                                     shown=shown)
+        if isinstance(event, CallAnswered) and self._pops is not None:
+            row = await self._pops.answered(event, address=address, ambiguous=ambiguous, record=self._writer.audit,
+                                            shown=shown)
         await self._bus.publish(event)
         return row
 
@@ -234,9 +225,9 @@ class CtiHook:
         try:
             return await self._writer.store(post)
         except BaseException:
-            if self._audit is not None:
+            if self._pops is not None:
                 for row in post.audit:
-                    self._audit(row)
+                    self._pops.record(row)
             raise
 
     async def _direct(self, rang: CallRang) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,26 +67,9 @@ class CustomerRepository:
     def __init__(self, db: Database, *, default_region: str) -> None:
         self._db = db
         self.default_region = default_region
-        self._expect_listeners: list[Callable[[str, str], None]] = []
         # Parsing with phonenumbers costs tens of microseconds; the CTI hook normalises two numbers a post.
         self._normalised = functools.lru_cache(maxsize=65_536)(
             lambda kind, raw: normalise(kind, raw, default_region))
-
-    def on_expected(self, listener: Callable[[str, str], None]) -> Callable[[], None]:
-        """Call ``listener(kind, value)`` for every :meth:`expect`; returns the function that stops it."""
-        self._expect_listeners.append(listener)
-        return lambda: self._expect_listeners.remove(listener) if listener in self._expect_listeners else None
-
-    def expect(self, kind: str, value: str | None) -> None:
-        """Announce that a contact from the normalised identity *value* is about to need its customer.
-
-        A connector calls this before its own store write (an ``answer`` for a call it never saw
-        ring) so the services that will show the customer can identify them and start their reads
-        at once, in parallel with the write. Returns at once; listeners must not block.
-        """
-        if value:
-            for listener in list(self._expect_listeners):
-                listener(kind, value)
 
     @contextlib.asynccontextmanager
     async def _use(self, session: AsyncSession | None) -> AsyncIterator[AsyncSession]:

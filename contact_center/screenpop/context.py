@@ -3,7 +3,7 @@
 Loaded once per conversation (at ring for calls) and kept for the pop cache's TTL, so the
 ``answer`` finds it ready; an in-flight load is shared by everyone who asks for it.
 
-A contact announced before its conversation exists (:meth:`CustomerRepository.expect`, an
+A contact announced before its conversation exists (:meth:`.PopHandOff.anticipate`, an
 ``answer`` for a call that never rang here) is looked up ahead by its identity value: customer,
 candidates and timeline are read (and the source fetch started) while the connector's store
 write runs; the conversation's context then only adds the conversation itself.

@@ -1,22 +1,15 @@
-"""A screen pop composed ahead of the answer, and one shown to an agent (see :mod:`.service`)."""
+"""A screen pop composed ahead of the answer (see :mod:`.service`); :class:`ShownPop` is the port's value."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from contact_center.ports import ShownPop
 from contact_center.screenpop.context import PopContext
 from contact_center.store.tables import utcnow
 
-
-@dataclass(frozen=True)
-class ShownPop:
-    """A prepared pop :meth:`ScreenPopService.pop_at_once` handed to an agent's sockets here."""
-
-    call_id: str
-    user_id: int
-    frame: dict[str, Any]
-    audit: dict[str, Any]  # its ``audit`` row, stamped when it was shown
+__all__ = ["Prepared", "ShownPop", "pop_audit"]
 
 
 @dataclass(frozen=True)

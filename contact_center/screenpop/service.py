@@ -9,13 +9,13 @@ Listens on the bus:
 * ``CallEnded``: ``call_ended`` to the agents who were rung or answered.
 * ``CustomersMerged`` / ``CustomersUnmerged``: forget cached contexts and prepared pops.
 
-The answer itself does not come through the bus: the connector that stored it calls
-:meth:`ScreenPopService.answered` on its own instance, so exactly one instance pops (every
-instance sees a ``CallAnswered`` on a shared bus). A connector that knows, before doing anything
-else with an answer, that it answers a call ringing here, may first call
-:meth:`ScreenPopService.pop_at_once`, which hands a prepared pop to the agent's sockets on this
-instance synchronously, and pass what it returns to :meth:`answered` (which then only tells the
-other instances and returns the audit row). A prepared, still valid pop goes out at once;
+The answer itself does not come through the bus: the service is the
+:class:`~contact_center.ports.PopHandOff` port, which the CTI hook drives on its own instance,
+so exactly one instance pops (every instance sees a ``CallAnswered`` on a shared bus). A hook
+that knows, before doing anything else with an answer, that it answers a call ringing here,
+first calls :meth:`ScreenPopService.pop_now`, which hands a prepared pop to the agent's sockets
+on this instance synchronously, and passes what it returns to :meth:`answered` (which then only
+tells the other instances and returns the audit row). A prepared, still valid pop goes out at once;
 otherwise the pop is composed in its own task (a slow source never holds up another pop), and a
 ``screen_pop_section`` follows for every section that answers after its deadline. Every pop
 delivered is audited.
@@ -95,20 +95,17 @@ class ScreenPopService:
         self.pairs_loaded = asyncio.Event()  # set once the co-purchase table has been read
         self._tasks: set[asyncio.Task[Any]] = set()
         self._unsubscribe: Any = None
-        self._unexpect: Any = None
 
     def start(self) -> None:
         """Subscribe to the bus and start refreshing the co-purchase table."""
         self._unsubscribe = self._bus.subscribe(
             self._on_event, CallRang, CallEnded, OfferAccepted, CustomersMerged, CustomersUnmerged)
-        self._unexpect = self._customers.on_expected(self.contexts.anticipate)
         if self._config.suggestions is not None:
             self._spawn(self._refresh_pairs())
 
     async def close(self) -> None:
         if self._unsubscribe:
             self._unsubscribe()
-            self._unexpect()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -212,7 +209,15 @@ class ScreenPopService:
                 and (key is None or (self._federation.ready(key)
                                      and self._federation.generation(key) == prepared.generation)))
 
-    def pop_at_once(self, *, call_id: str, conversation_id: int, user_id: int) -> ShownPop | None:
+    def anticipate(self, address: str) -> None:
+        """The port's ``anticipate``: start reading who is behind phone *address* (see :mod:`.context`)."""
+        self.contexts.anticipate("phone", address)
+
+    def record(self, row: dict[str, Any]) -> None:
+        """The port's ``record``: *row* goes to the durable audit log."""
+        self.audit.enqueue(**row)
+
+    def pop_now(self, *, call_id: str, conversation_id: int, user_id: int) -> ShownPop | None:
         """Hand ringing call *call_id*'s prepared pop to *user_id*'s sockets here, without awaiting.
 
         For a connector that has just read an answer by *user_id* to a call ringing here and has
@@ -244,7 +249,7 @@ class ScreenPopService:
         here costs no conversation read), its audit row goes to *record* (the caller's own
         writer) or the audit writer, and this returns ``None``, as it does when the agent is unknown.
 
-        *shown*: what :meth:`pop_at_once` returned for this answer; the pop then only goes to the
+        *shown*: what :meth:`pop_now` returned for this answer; the pop then only goes to the
         agent's sockets on the other instances, and its audit row is returned.
         """
         if shown is not None:
