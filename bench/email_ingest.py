@@ -4,6 +4,7 @@ Run by hand (not part of the test suite)::
 
     .venv/bin/python bench/email_ingest.py                    # 5,000 messages, 200 latency samples
     .venv/bin/python bench/email_ingest.py --messages 1000    # quicker
+    .venv/bin/python bench/email_ingest.py --postgres         # PostgreSQL and the Redis bus
 
 In one run, against a real Dovecot on 127.0.0.1 (started here with the tests' own server code):
 
@@ -48,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import aioimaplib
+import redis.asyncio as aioredis
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -60,9 +62,11 @@ from connectors.email.mime import parse_many  # noqa: E402
 from connectors.email.pipeline import BatchPipeline  # noqa: E402
 from connectors.email.workers import ready as worker_ready  # noqa: E402
 from contact_center.bus.memory import MemoryBus  # noqa: E402
+from contact_center.bus.redis import RedisBus  # noqa: E402
 from contact_center.inbox.service import InboxService  # noqa: E402
 from contact_center.store.migrate import upgrade  # noqa: E402
 from contact_center.store.session import Database  # noqa: E402
+from tests.dbservers import PostgresServer, RedisServer  # noqa: E402
 from tests.mailservers import DovecotServer  # noqa: E402
 
 TEXTS = [
@@ -154,13 +158,20 @@ def mailbox_section(server: DovecotServer, user: Any, name: str = "bench") -> di
 
 
 async def ingest_run(
-    server: DovecotServer, user: Any, workdir: Path, count: int, samples: int, parse_workers: int
+    server: DovecotServer, user: Any, workdir: Path, count: int, samples: int, parse_workers: int,
+    store: Any = None, redis_url: str | None = None,
 ) -> dict[str, Any]:
-    """Catch up the mailbox with the product's ingest, then measure IDLE latency on new mail."""
+    """Catch up the mailbox with the product's ingest, then measure IDLE latency on new mail.
+
+    *store*: a PostgreSQL server (a fresh database per run), else a SQLite file in *workdir*;
+    *redis_url*: announce on the Redis bus there instead of the in-process bus.
+    """
     os.makedirs(workdir, exist_ok=True)
-    db = Database(f"sqlite+aiosqlite:///{workdir / 'ingest.db'}")
+    db = Database(store.url(store.create_database()) if store is not None
+                  else f"sqlite+aiosqlite:///{workdir / 'ingest.db'}")
     await upgrade(db)
-    bus = MemoryBus()
+    redis_client = aioredis.from_url(redis_url) if redis_url else None
+    bus: Any = RedisBus(redis_client) if redis_client is not None else MemoryBus()
     await bus.start()
     inbox = InboxService(db=db, bus=bus)
     config = load_email_config({**mailbox_section(server, user), "parse_workers": parse_workers})
@@ -214,7 +225,13 @@ async def ingest_run(
             pool.shutdown()
     await bus.close()
     await db.close()
+    await _close_redis(redis_client)
     return {"count": count, "elapsed": elapsed, "latencies": latencies, "cpu": cpu}
+
+
+async def _close_redis(client: Any) -> None:
+    if client is not None:
+        await client.aclose()
 
 
 def _stat_cpu(path: str) -> float:
@@ -306,12 +323,22 @@ async def main() -> None:
     parser.add_argument("--parse-workers", type=int, default=1,
                         help="email.parse_workers for the ingest (with SQLite: max(2, n) ingest workers)")
     parser.add_argument("--skip-crash", action="store_true")
+    parser.add_argument("--postgres", action="store_true",
+                        help="store in PostgreSQL (a fresh database per round) and announce on the Redis bus, both "
+                             "started here with the tests' server code; the SIGKILL check stays on SQLite")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="cc-bench-email-"))
     os.chmod(root, 0o755)  # Dovecot's services run as other users below it
     server = DovecotServer(root)
     server.launch()
+    store, redis = (PostgresServer(root), RedisServer(root)) if args.postgres else (None, None)
+    for extra in (store, redis):
+        if extra is not None:
+            extra.launch()
     server.wait_ready()
+    for extra in (store, redis):
+        if extra is not None:
+            extra.wait_ready()
     try:
         user, crash_user = server.new_user("bench"), server.new_user("crash")
         t0 = time.perf_counter()
@@ -324,7 +351,8 @@ async def main() -> None:
             got, bare = await bare_fetch(server, user)
             bare_rates.append(got / bare)
             samples = args.latency_samples if n == args.rounds - 1 else 0
-            result = await ingest_run(server, user, root / f"round{n}", args.messages, samples, args.parse_workers)
+            result = await ingest_run(server, user, root / f"round{n}", args.messages, samples, args.parse_workers,
+                                      store=store, redis_url=redis.url if redis is not None else None)
             rates.append(result["count"] / result["elapsed"])
             lat = result["latencies"] or lat
             per = {k: v / args.messages * 1000 for k, v in result["cpu"].items()}
@@ -345,6 +373,9 @@ async def main() -> None:
             print(f"crash     SIGKILL at {crash['killed_at']} stored, restarted: stored {crash['stored']}, "
                   f"duplicates {crash['duplicates']}, lost {crash['lost']} (goal 0 and 0)")
     finally:
+        for extra in (redis, store):
+            if extra is not None:
+                extra.stop()
         server.stop()
 
 

@@ -4,6 +4,8 @@ Run by hand (not part of the test suite)::
 
     .venv/bin/python bench/screenpop.py                      # 10,000 customers, 200,000 orders, 1,000 calls
     .venv/bin/python bench/screenpop.py --data /tmp/sp-bench # keep (and reuse) the seeded data
+    .venv/bin/python bench/screenpop.py --data /tmp/sp-pg --database-url postgresql+asyncpg://… \
+        --redis-url redis://…                                # PostgreSQL and the Redis bus (bench/pg_redis.py)
 
 In one run, against real servers on 127.0.0.1 (each its own process; this process is the client,
 the agent's websocket is the independent ``websockets`` client):
@@ -91,8 +93,13 @@ def summary(values_ms: list[float]) -> str:
 # --------------------------------------------------------------------------- setup
 
 
-async def prepare_data(data_dir: Path, customers: int, orders: int) -> None:
-    db = Database(f"sqlite+aiosqlite:///{data_dir / 'contact_center.db'}")
+def store_url(args: argparse.Namespace, data_dir: Path) -> str:
+    """The core store: ``--database-url`` (PostgreSQL, see bench/pg_redis.py), else a SQLite file in *data_dir*."""
+    return args.database_url or f"sqlite+aiosqlite:///{data_dir / 'contact_center.db'}"
+
+
+async def prepare_data(url: str, data_dir: Path, customers: int, orders: int) -> None:
+    db = Database(url)
     try:
         await upgrade(db)
         if not await is_seeded(db, data_dir):
@@ -103,9 +110,9 @@ async def prepare_data(data_dir: Path, customers: int, orders: int) -> None:
         await db.close()
 
 
-async def caller_numbers(data_dir: Path, count: int) -> list[str]:
+async def caller_numbers(url: str, count: int) -> list[str]:
     """Numbers that belong to exactly one customer with a source key (unambiguous callers)."""
-    db = Database(f"sqlite+aiosqlite:///{data_dir / 'contact_center.db'}")
+    db = Database(url)
     try:
         async with db.session() as s:
             rows = await s.execute(
@@ -233,13 +240,16 @@ async def main(args: argparse.Namespace) -> None:
     print(f"load average (1/5/15 min) at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     data_dir = Path(args.data or tempfile.mkdtemp(prefix="screenpop-bench-")).resolve()  # noqa: ASYNC240
     data_dir.mkdir(parents=True, exist_ok=True)
-    await prepare_data(data_dir, args.customers, args.orders)
-    numbers = await caller_numbers(data_dir, args.calls * 2 + 100)
+    url = store_url(args, data_dir)
+    await prepare_data(url, data_dir, args.customers, args.orders)
+    numbers = await caller_numbers(url, args.calls * 2 + 100)
     if len(numbers) < args.calls * 2:
         raise SystemExit(f"only {len(numbers)} unambiguous caller numbers; seed more customers")
     port, bare_port = free_port(), free_port()
     cfg = write_config(data_dir, port)
-    env = {**os.environ, "CC_CONFIG": str(cfg)}
+    env = {**os.environ, "CC_CONFIG": str(cfg), "CC_DATABASE_URL": url}
+    if args.redis_url:
+        env["CC_REDIS_URL"] = args.redis_url
     command = [str(ROOT / ".venv/bin/contact-center"), "serve"]
     if args.profile:
         command = [sys.executable, "-m", "cProfile", "-o", os.path.abspath(args.profile), *command]  # noqa: ASYNC240
@@ -369,6 +379,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--data", help="data directory to seed (reused when already seeded)")
     parser.add_argument("--profile", help="run the server under cProfile, writing stats to this file")
     parser.add_argument("--only", choices=["pop", "ingest"], help="measure only this part")
+    parser.add_argument("--database-url", help="core store URL (PostgreSQL: postgresql+asyncpg://…; bench/pg_redis.py "
+                        "starts one); default a SQLite file in the data directory")
+    parser.add_argument("--redis-url", help="run the server with the Redis bus at this URL (CC_REDIS_URL)")
     return parser.parse_args()
 
 
