@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contact_center.store.tables import Conversation, Department
+from contact_center.auth.roles import Principal
+from contact_center.store.tables import Conversation, Department, User
 
 DEFAULT_LIMIT = 10
 
@@ -24,8 +25,13 @@ def timeline_entry(
     disposition: str | None,
     created_at: dt.datetime,
     closed_at: dt.datetime | None,
+    owner_id: int | None = None,
+    owner_name: str | None = None,
 ) -> dict[str, Any]:
-    """One timeline row as it travels in the screen pop and the customer view (JSON-ready)."""
+    """One timeline row as it travels in the screen pop and the customer view (JSON-ready).
+
+    ``owner_id``/``owner_name``: the agent the conversation is (or was last) assigned to.
+    """
     return {
         "conversation_id": conversation_id,
         "channel": channel,
@@ -36,15 +42,24 @@ def timeline_entry(
         "disposition": disposition,
         "created_at": created_at.isoformat(),
         "closed_at": closed_at.isoformat() if closed_at else None,
+        "owner_id": owner_id,
+        "owner_name": owner_name,
     }
+
+
+def visible_entries(entries: list[dict[str, Any]], principal: Principal) -> list[dict[str, Any]]:
+    """The entries *principal* may see: their departments' (all for supervisors), unrouted ones,
+    and every contact they handled themselves, wherever it was routed."""
+    return [t for t in entries if principal.sees_department(t["department"]) or t.get("owner_id") == principal.id]
 
 
 def _recent_query(customer_id: int, limit: int, exclude: int | None) -> Any:
     query = (
         select(Conversation.id, Conversation.channel, Conversation.status, Conversation.subject,
                Conversation.contact_address, Department.slug, Conversation.disposition,
-               Conversation.created_at, Conversation.closed_at)
+               Conversation.created_at, Conversation.closed_at, Conversation.assigned_user_id, User.display_name)
         .outerjoin(Department, Department.id == Conversation.department_id)
+        .outerjoin(User, User.id == Conversation.assigned_user_id)
         .where(Conversation.customer_id == customer_id)
         .order_by(Conversation.created_at.desc(), Conversation.id.desc())
         .limit(limit)
@@ -55,7 +70,8 @@ def _recent_query(customer_id: int, limit: int, exclude: int | None) -> Any:
 def _entries(rows: Any) -> list[dict[str, Any]]:
     return [
         timeline_entry(conversation_id=r[0], channel=r[1], status=r[2], subject=r[3], contact_address=r[4],
-                       department=r[5], disposition=r[6], created_at=r[7], closed_at=r[8])
+                       department=r[5], disposition=r[6], created_at=r[7], closed_at=r[8], owner_id=r[9],
+                       owner_name=r[10])
         for r in rows
     ]
 

@@ -14,7 +14,7 @@ from aiohttp import web
 from contact_center import keys
 from contact_center.customers.access import require_customer_access
 from contact_center.customers.repository import CustomerRepository
-from contact_center.customers.timeline import recent_conversations
+from contact_center.customers.timeline import recent_conversations, visible_entries
 from contact_center.errors import NotFound, ValidationError
 from contact_center.events import CustomersMerged, CustomersUnmerged
 from contact_center.http.auth import current_user
@@ -39,7 +39,7 @@ async def get_customer(request: web.Request) -> web.Response:
         timeline = await recent_conversations(s, record.id, limit=TIMELINE_LIMIT)
     await request.app[keys.AUDIT].record(request, action="customer_view", customer_id=record.id,
                                          detail={"via": "api", "requested_id": customer_id})
-    visible = [t for t in timeline if principal.sees_department(t["department"])]
+    visible = visible_entries(timeline, principal)
     return web.json_response({"customer": record.to_dict(), "timeline": visible})
 
 

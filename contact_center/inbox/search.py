@@ -27,7 +27,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contact_center.inbox.repository import named_conversations, visibility
+from contact_center.auth.roles import Principal
+from contact_center.customers.access import visible_conversation
+from contact_center.inbox.repository import named_conversations
 from contact_center.inbox.search_text import (
     address_text,
     customer_text,
@@ -182,16 +184,18 @@ class Search:
         return query_tokens(query, self._region)
 
     async def find(
-        self, query: str, *, departments: tuple[str, ...] | None, owner: int | None,
+        self, query: str, *, principal: Principal,
         kinds: tuple[str, ...] = ("customers", "conversations"), offset: int = 0, limit: int = 20,
         channel: str | None = None, status: str | None = None,
     ) -> SearchPage:
-        """Customers and conversations matching *query*.
+        """Customers and conversations matching *query*, as *principal* may see them.
 
         Customers are ordered by id, conversations newest first; both are paged by *offset* and
-        *limit*. Conversations outside *departments* (and not unrouted, and not *owner*'s) are
-        left out; ``None`` for *departments* sees all. *channel* and *status* narrow the
-        conversations (status ``open``: any but closed).
+        *limit*. An agent gets only the conversations they may see
+        (:func:`~contact_center.customers.access.visible_conversation`); a customer they may not
+        read (no conversation of theirs is visible to the agent) is listed with its name and
+        customer number only (``restricted``), enough to link a caller who gives that number.
+        *channel* and *status* narrow the conversations (status ``open``: any but closed).
         """
         tokens = self.tokens(query)
         if not tokens:
@@ -201,10 +205,11 @@ class Search:
             entries = _matching(self._db.dialect, tokens).subquery()
             customers = _customer_ids(entries)
             page = SearchPage([], 0, [], 0)
+            everything = principal.at_least("supervisor")
             if "customers" in kinds:
-                page = await _customers(s, customers, offset, limit)
+                page = await _customers(s, customers, offset, limit, None if everything else principal)
             if "conversations" in kinds:
-                narrow = [visibility(departments, owner)]
+                narrow = [] if everything else [visible_conversation(principal)]
                 if channel is not None:
                     narrow.append(Conversation.channel == channel)
                 if status is not None:
@@ -240,19 +245,32 @@ def _customer_ids(entries: Any) -> Any:
     return select(Customer.id).where(Customer.id.in_(select(named.c[0])), Customer.merged_into_id.is_(None))
 
 
-async def _customers(s: AsyncSession, ids: Any, offset: int, limit: int) -> SearchPage:
+async def _customers(s: AsyncSession, ids: Any, offset: int, limit: int, agent: Principal | None) -> SearchPage:
+    """A page of customers; for an *agent*, those they may not read carry only name and number."""
     total = (await s.execute(select(func.count()).select_from(ids.subquery()))).scalar_one()
     rows = (await s.execute(select(Customer).where(Customer.id.in_(ids))
                             .order_by(Customer.id).offset(offset).limit(limit))).scalars().all()
-    idents: dict[int, list[dict[str, Any]]] = {r.id: [] for r in rows}
-    if rows:
+    page_ids = [r.id for r in rows]
+    readable = set(page_ids) if agent is None else set((await s.execute(
+        select(Conversation.customer_id).where(Conversation.customer_id.in_(page_ids),
+                                               visible_conversation(agent)).distinct())).scalars())
+    idents: dict[int, list[dict[str, Any]]] = {cid: [] for cid in readable}
+    if readable:
         for cid, kind, value, label in (await s.execute(
                 select(Identity.customer_id, Identity.kind, Identity.value, Identity.label)
-                .where(Identity.customer_id.in_(list(idents)), Identity.kind != "chat").order_by(Identity.id))).all():
+                .where(Identity.customer_id.in_(sorted(readable)), Identity.kind != "chat")
+                .order_by(Identity.id))).all():
             idents[cid].append({"kind": kind, "value": value, "label": label})
-    found = [{"id": c.id, "display_name": c.display_name, "company": c.company, "external_key": c.external_key,
-              "identities": idents[c.id]} for c in rows]
+    found = [_customer_hit(c, idents.get(c.id)) for c in rows]
     return SearchPage(found, total, [], 0)
+
+
+def _customer_hit(c: Customer, identities: list[dict[str, Any]] | None) -> dict[str, Any]:
+    hit: dict[str, Any] = {"id": c.id, "display_name": c.display_name, "external_key": c.external_key,
+                           "restricted": identities is None}
+    if identities is not None:
+        hit.update(company=c.company, identities=identities)
+    return hit
 
 
 async def _conversations(

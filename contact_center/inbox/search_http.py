@@ -30,6 +30,7 @@ DEFAULT_INTERVAL = 2.0
 _CUSTOMER_HIT = {"type": "object", "required": ["id", "display_name"], "properties": {
     "id": {"type": "integer"}, "display_name": {"type": "string"}, "company": {"type": ["string", "null"]},
     "external_key": {"type": ["string", "null"]},
+    "restricted": {"type": "boolean", "description": "only name and number: the user may not read this customer"},
     "identities": {"type": "array", "items": {"type": "object"}}}}
 
 
@@ -52,8 +53,7 @@ async def search(request: web.Request) -> web.Response:
     if status is not None and status not in (OPEN, *STATUSES):
         raise ValidationError("status", f"'status' must be one of {', '.join((OPEN, *STATUSES))}")
     page = await finder.find(
-        query, departments=None if principal.at_least("supervisor") else principal.departments, owner=principal.id,
-        kinds=KINDS[kind], offset=optional_int(request.query, "offset", low=0) or 0,
+        query, principal=principal, kinds=KINDS[kind], offset=optional_int(request.query, "offset", low=0) or 0,
         limit=optional_int(request.query, "limit", low=1, high=MAX_LIMIT) or 20, channel=channel, status=status)
     shown = [c["id"] for c in page.customers] + [c["customer_id"] for c in page.conversations if c["customer_id"]]
     if shown:

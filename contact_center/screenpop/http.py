@@ -1,4 +1,9 @@
-"""``GET /api/v1/customers/{id}/sources/{name}/history``: a source's full history on demand.
+"""``GET /api/v1/conversations/{id}/pop``: the customer panel of any conversation, on request;
+``GET /api/v1/customers/{id}/sources/{name}/history``: a source's full history on demand.
+
+The panel is the pop's frame (customer or candidates, every source's section with its status
+and age, suggestions, the cross-channel timeline the user may see), for an email or chat opened
+from the inbox or a call after a reload; it is audited before it is answered.
 
 The pop carries each source's short query (recent purchases); an agent who wants more asks for
 the source's ``history_query`` (full purchase history), which is never cached and is audited.
@@ -11,7 +16,7 @@ from aiohttp import web
 
 from contact_center import keys
 from contact_center.customers.access import require_customer_access
-from contact_center.errors import NotFound, Unavailable
+from contact_center.errors import Forbidden, NotFound, Unavailable
 from contact_center.http.auth import current_user
 from contact_center.http.bodies import path_int
 from contact_center.http.openapi import obj
@@ -37,8 +42,26 @@ async def source_history(request: web.Request) -> web.Response:
     return web.json_response({"customer_id": customer.id, "name": name, "section": section_view(result)})
 
 
+async def conversation_pop(request: web.Request) -> web.Response:
+    principal = await current_user(request)
+    conversation_id = path_int(request)
+    try:
+        pop = await request.app[keys.SCREENPOP].pop_for(principal, conversation_id, audit_as=request)
+    except Forbidden as exc:  # another department's conversation looks like a missing one
+        raise NotFound(f"conversation {conversation_id} does not exist") from exc
+    return web.json_response({"pop": pop})
+
+
 def register(app: web.Application) -> None:
-    """Add the history route and document it."""
+    """Add the panel and history routes and document them."""
+    app.router.add_get("/api/v1/conversations/{id}/pop", conversation_pop)
+    app[keys.API].add(
+        "GET", "/api/v1/conversations/{id}/pop", tag="customers",
+        summary="The customer panel of a conversation: the pop's customer, source sections (status and age), "
+                "suggestions and timeline, on request (audited)",
+        parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        response=obj(("pop",), pop=obj(("conversation_id", "contact", "sections", "timeline"))),
+        errors=(401, 404, 503))
     app.router.add_get("/api/v1/customers/{id}/sources/{name}/history", source_history)
     app[keys.API].add(
         "GET", "/api/v1/customers/{id}/sources/{name}/history", tag="customers",

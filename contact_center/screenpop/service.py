@@ -5,6 +5,8 @@ Listens on the bus:
 * ``CallRang``: load who is calling, start fetching every source for them, show the caller to
   the agents the PBX named as ringing (``call_ringing``), and once every source has answered,
   compose and encode the call's pop ahead (*prepared*), so the answer only has to send it.
+* ``OfferMade``: load the contact's context and start fetching its sources (the panel is ready
+  when the agent opens the conversation, :meth:`ScreenPopService.pop_for`).
 * ``OfferAccepted`` for an email or chat: the pop (``call_id`` null) to the agent.
 * ``CallEnded``: ``call_ended`` to the agents who were rung or answered.
 * ``CustomersMerged`` / ``CustomersUnmerged``: forget cached contexts and prepared pops.
@@ -41,6 +43,7 @@ from contact_center.auth.roles import Principal
 from contact_center.bus.base import Bus
 from contact_center.channels import pops_at_accept
 from contact_center.customers.repository import CustomerRecord, CustomerRepository
+from contact_center.customers.timeline import visible_entries
 from contact_center.errors import Forbidden, NotFound, ValidationError
 from contact_center.events import (
     CallAnswered,
@@ -49,6 +52,7 @@ from contact_center.events import (
     CustomersMerged,
     CustomersUnmerged,
     OfferAccepted,
+    OfferMade,
     UserNotified,
 )
 from contact_center.ports import LocalDelivery, encode_frame
@@ -59,7 +63,7 @@ from contact_center.screenpop.prepared import Prepared, ShownPop, pop_audit
 from contact_center.screenpop.reader import AheadReader
 from contact_center.screenpop.suggestions import Pairs, co_purchase_pairs, owned_from_rows, pairs_from_rows, suggest
 from contact_center.sources.federation import SourceFederation
-from contact_center.sources.result import OK, TIMEOUT, UNAVAILABLE, SectionResult
+from contact_center.sources.result import NO_RECORD, OK, TIMEOUT, SectionResult
 from contact_center.store.session import Database
 from contact_center.store.tables import Conversation, Department
 
@@ -99,7 +103,7 @@ class ScreenPopService:
     def start(self) -> None:
         """Subscribe to the bus and start refreshing the co-purchase table."""
         self._unsubscribe = self._bus.subscribe(
-            self._on_event, CallRang, CallEnded, OfferAccepted, CustomersMerged, CustomersUnmerged)
+            self._on_event, CallRang, CallEnded, OfferMade, OfferAccepted, CustomersMerged, CustomersUnmerged)
         if self._config.suggestions is not None:
             self._spawn(self._refresh_pairs())
 
@@ -132,6 +136,8 @@ class ScreenPopService:
                 self._spawn(self._ring(event, pending))
         elif isinstance(event, OfferAccepted):
             self._spawn(self._offer_accepted(event))
+        elif isinstance(event, OfferMade):
+            self.offered(event.conversation_id)
         elif isinstance(event, CallEnded):
             if self._ended_users(event):
                 self._spawn(self._ended(event))
@@ -281,13 +287,7 @@ class ScreenPopService:
     async def deliver(self, conversation_id: int, user_id: int, *, call_id: str | None,
                       record: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
         """Compose the pop for *conversation_id*, push it to *user_id*, audit it (through *record*); returns it."""
-        ctx = await self.contexts.get(conversation_id)
-        ctx.answered_user_ids.add(user_id)
-        sections = await self._sections(ctx)
-        pop = self._compose(ctx, call_id, sections)
-        key = ctx.customer_key  # the late sections' queries are taken now: one may finish while the pop is sent
-        late = [task for name, result in sections.items()
-                if key and result.status == TIMEOUT and (task := self._federation.pending(key, name)) is not None]
+        ctx, sections, pop, late = await self._pop(conversation_id, user_id, call_id)
         await self._notify(user_id, pop)
         row = pop_audit(user_id, ctx, call_id, {n: r.status for n, r in sections.items()})
         if record is not None:
@@ -298,11 +298,49 @@ class ScreenPopService:
             self._spawn(self._follow_up(task, ctx, user_id, call_id))
         return pop
 
+    async def _pop(self, conversation_id: int, user_id: int, call_id: str | None) -> tuple[
+            PopContext, dict[str, SectionResult], dict[str, Any], list[asyncio.Task[SectionResult]]]:
+        """The context, sections and composed pop of *conversation_id*, and the late sections' tasks."""
+        ctx = await self.contexts.get(conversation_id)
+        ctx.answered_user_ids.add(user_id)
+        sections = await self._sections(ctx)
+        pop = self._compose(ctx, call_id, sections)
+        key = ctx.customer_key  # the late sections' queries are taken now: one may finish while the pop is sent
+        late = [task for name, result in sections.items()
+                if key and result.status == TIMEOUT and (task := self._federation.pending(key, name)) is not None]
+        return ctx, sections, pop, late
+
+    async def pop_for(self, principal: Principal, conversation_id: int, *, audit_as: Any) -> dict[str, Any]:
+        """The customer panel of any conversation the user may see, on request (an email or chat
+        opened from the inbox, a call after a reload): the same frame as a pop, with the timeline
+        cut to what *principal* may see. Recorded in the audit log (as *audit_as*, the request)
+        before it is returned; sections that answer late follow over the user's sockets.
+
+        Raises:
+            NotFound: no such conversation.
+            Forbidden: another department's conversation.
+        """
+        conv = await self.check_access(principal, conversation_id)
+        call_id = conv.external_ref if conv.channel == "call" else None
+        ctx, sections, pop, late = await self._pop(conversation_id, principal.id, call_id)
+        pop["timeline"] = visible_entries(pop["timeline"], principal)
+        await self.audit.record(audit_as, action="customer_panel", object_type="conversation",
+                                object_id=conversation_id, customer_id=ctx.customer.id if ctx.customer else None,
+                                detail={"sections": {n: r.status for n, r in sections.items()}})
+        for task in late:
+            self._spawn(self._follow_up(task, ctx, principal.id, call_id))
+        return pop
+
+    def offered(self, conversation_id: int) -> None:
+        """A contact was offered: load who it is with and start fetching their sources now, so the
+        panel is ready when the agent opens it."""
+        self.contexts.get(conversation_id)
+
     async def _sections(self, ctx: PopContext) -> dict[str, SectionResult]:
         if ctx.customer is None:
             return {}
         if ctx.customer_key is None:
-            return {n: SectionResult(name=n, title=s.title, status=UNAVAILABLE, error="no customer key")
+            return {n: SectionResult(name=n, title=s.title, status=NO_RECORD)
                     for n, s in self._federation.specs.items()}
         return await self._federation.sections(ctx.customer_key)
 

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-OK, TIMEOUT, UNAVAILABLE, LOADING = "ok", "timeout", "unavailable", "loading"
-STATUSES = (OK, TIMEOUT, UNAVAILABLE, LOADING)
+OK, TIMEOUT, UNAVAILABLE, LOADING, NO_RECORD = "ok", "timeout", "unavailable", "loading", "no_record"
+STATUSES = (OK, TIMEOUT, UNAVAILABLE, LOADING, NO_RECORD)
 
 
 @dataclass(frozen=True)
@@ -15,8 +15,10 @@ class SectionResult:
     """One source's answer for one customer, or why there is none.
 
     ``status``: ``ok`` (``data`` holds the rows or the row), ``timeout`` (no answer by the
-    deadline; the query may still finish), ``unavailable`` (the source failed) or ``loading``
-    (asked without waiting). ``aux`` holds the rows of the source's extra queries.
+    deadline; the query may still finish), ``unavailable`` (the source failed), ``loading``
+    (asked without waiting) or ``no_record`` (the customer has no key the sources know them by,
+    e.g. a new customer or a chat visitor: nothing failed, there is nothing to ask). ``aux``
+    holds the rows of the source's extra queries.
     """
 
     name: str

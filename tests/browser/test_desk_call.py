@@ -61,8 +61,9 @@ def test_call_rings_then_answer_pops_all_three_sections(world: World, new_page: 
     conversation = page.locator("section.conversation")
     expect(conversation.locator("#conv-title")).to_contain_text("Question about invoice INV-2025-0512")
     expect(conversation.locator(".closed-note")).to_be_visible()
-    card = page.locator("article.pop.compact")  # no pop for an old thread: the customer and their contacts
+    card = page.locator("article.pop")  # an old thread gets the full customer panel too
     expect(card.locator("#pop-title")).to_have_text(MARIA["name"])
+    expect(card.locator('.pop-section[data-status="ok"]')).to_have_count(3)
     # Agents see their own departments' contacts: here the call that is still going on.
     expect(card.locator(".timeline-item")).to_have_count(1)
     expect(card.locator(".timeline-item")).to_contain_text("Call from +49305550123")

@@ -115,7 +115,8 @@ async def test_dead_source_is_unavailable_and_breaks_nothing(
 async def test_customer_without_source_key(
     start_app: Callable, settings_factory: Callable[..., Settings], tmp_path: Path,
 ) -> None:
-    """A customer the source databases do not know gets every section 'unavailable', not an error."""
+    """A customer the source databases do not know gets every section 'no_record' (a neutral state,
+    not 'unavailable': nothing failed), not an error."""
     app, users = await start_world(start_app, world_settings(settings_factory, tmp_path))
     agent = await AgentSocket.open(app, "agent_sales_1")
     async with app.session() as http:
@@ -124,7 +125,7 @@ async def test_customer_without_source_key(
         await pbx.answer("nokey-1", "201")
         pop = await agent.next("screen_pop")
     assert pop["customer"]["id"] == users["customer:dan"]
-    assert {s["status"] for s in pop["sections"].values()} == {"unavailable"}
+    assert {s["status"] for s in pop["sections"].values()} == {"no_record"}
     await agent.close()
 
 

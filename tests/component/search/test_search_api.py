@@ -84,6 +84,23 @@ async def test_customers_are_found_by_name_number_company_phone_and_email(search
     assert answers == dict(FINDS)
 
 
+async def test_agents_get_only_name_and_number_of_customers_they_may_not_read(search_app: RunningApp) -> None:
+    """An agent sees full hits for customers with a conversation they may see, name and number only
+    for the others (enough to link a caller); a supervisor sees every hit in full."""
+    async with await search_app.login("agent_sales_1") as agent:
+        [anna] = (await _search(agent, "zielinska", kind="customers"))["customers"]
+        [giorgos] = (await _search(agent, "papadopoulos", kind="customers"))["customers"]
+    assert anna["restricted"] is False
+    assert anna["company"] == "Młyn Sp. z o.o."
+    assert [i["value"] for i in anna["identities"]] == ["+48601234567", "anna.z@mlyn.example"]
+    assert giorgos == {"id": giorgos["id"], "display_name": "Γιώργος Παπαδόπουλος", "external_key": "C00000007",
+                       "restricted": True}
+    async with await search_app.login("supervisor") as boss:
+        [full] = (await _search(boss, "papadopoulos", kind="customers"))["customers"]
+    assert full["restricted"] is False
+    assert [i["value"] for i in full["identities"]] == ["+302101234567"]
+
+
 async def test_message_text_and_subject_find_conversations_within_the_departments_the_user_sees(
     search_app: RunningApp,
 ) -> None:

@@ -94,10 +94,11 @@ class Desk {
     await this.conversation.open(id);
     this.layout();
     const conv = this.conversation.conv;
-    if (!this.pop.has(id) && conv && conv.id === id && conv.customer_id) {
+    if (!this.pop.has(id) && conv && conv.id === id) {
+      // Every conversation of every channel gets the customer panel, also after a reload.
       try {
-        const { customer, timeline } = await api(`/api/v1/customers/${conv.customer_id}`);
-        if (this.conversation.id === id && !this.pop.has(id)) this.pop.showCustomer(conv, customer, timeline || []);
+        const { pop } = await api(`/api/v1/conversations/${id}/pop`);
+        if (this.conversation.id === id && !this.pop.has(id)) this.pop.showRequested(pop, conv);
       } catch (err) {
         if (err.status !== 401) announce(`Customer details unavailable: ${err.message}`);
       }

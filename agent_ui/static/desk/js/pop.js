@@ -54,6 +54,26 @@ export class PopView {
     }
     this.pops.set(pop.conversation_id, pop);
     this.render(pop.conversation_id);
+    this.announceWho(pop);
+  }
+
+  /**
+   * The panel of a conversation opened from the inbox or after a reload (GET .../pop): shown
+   * without an announcement; a call's badge follows the conversation's status.
+   */
+  showRequested(pop, conversation) {
+    if (pop.call_id && !this.callState.has(pop.conversation_id)) {
+      const over = ["wrap_up", "closed"].includes(conversation.status);
+      const since = Date.parse(conversation.created_at) || Date.now();
+      this.callState.set(pop.conversation_id, over
+        ? { state: "ended", since, ended: Date.parse(conversation.updated_at) || Date.now() }
+        : { state: "talking", since });
+    }
+    this.pops.set(pop.conversation_id, pop);
+    this.render(pop.conversation_id);
+  }
+
+  announceWho(pop) {
     const who = pop.customer ? pop.customer.display_name
       : pop.candidates && pop.candidates.length ? `${pop.candidates.length} possible customers` : "an unknown contact";
     announce(`Screen pop: ${who}`);
@@ -84,22 +104,6 @@ export class PopView {
   clear() {
     this.current = null;
     replace(this.root);
-  }
-
-  /**
-   * A conversation opened from the inbox (no pop for it): the customer and their recent contacts,
-   * from GET /api/v1/customers/{id}. The source sections come with a pop only.
-   */
-  showCustomer(conversation, customer, timeline) {
-    this.current = null;
-    const contact = { channel: conversation.channel, address: conversation.contact_address };
-    const view = { conversation_id: conversation.id, call_id: null, contact, customer, candidates: [], timeline,
-      suggestions: [], sections: {} };
-    const card = h("article", { class: "pop card compact", "aria-labelledby": "pop-title", dataset: { conversationId: conversation.id } },
-      this.head(view),
-      h("div", { class: "pop-lower single" },
-        this.timeline({ ...view, timeline: timeline.filter((t) => t.conversation_id !== conversation.id) })));
-    replace(this.root, card);
   }
 
   ctx(pop) {

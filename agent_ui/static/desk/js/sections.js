@@ -9,7 +9,10 @@ const STATUS_TEXT = {
   loading: "Loading…",
   timeout: "Slow source — still loading",
   unavailable: "Unavailable",
+  no_record: "No record",
 };
+// "No record" is a neutral answer (a new customer, a chat visitor): nothing failed.
+const NO_RECORD_TEXT = (title) => `No record for this customer in ${title}.`;
 
 /** The status line of a section: a pill plus the age of the data ("fetched 3 s ago"). */
 export function statusLine(section) {
@@ -52,8 +55,8 @@ function body(name, section, ctx) {
       "This source cannot be reached right now. The other sections are not affected.");
   }
   const data = section.data;
-  if (data === null || data === undefined || (Array.isArray(data) && data.length === 0)) {
-    return h("div", { class: "section-body empty" }, "No records for this customer.");
+  if (status === "no_record" || data === null || data === undefined || (Array.isArray(data) && data.length === 0)) {
+    return h("div", { class: "section-body empty no-record" }, NO_RECORD_TEXT(section.title || label(name)));
   }
   const view = VIEWS[name] || generic;
   return h("div", { class: "section-body" }, view(data, ctx, name));
