@@ -251,9 +251,9 @@ async def _customers(s: AsyncSession, ids: Any, offset: int, limit: int, agent: 
     rows = (await s.execute(select(Customer).where(Customer.id.in_(ids))
                             .order_by(Customer.id).offset(offset).limit(limit))).scalars().all()
     page_ids = [r.id for r in rows]
-    readable = set(page_ids) if agent is None else set((await s.execute(
+    readable: set[int] = set(page_ids) if agent is None else {cid for cid in (await s.execute(
         select(Conversation.customer_id).where(Conversation.customer_id.in_(page_ids),
-                                               visible_conversation(agent)).distinct())).scalars())
+                                               visible_conversation(agent)).distinct())).scalars() if cid is not None}
     idents: dict[int, list[dict[str, Any]]] = {cid: [] for cid in readable}
     if readable:
         for cid, kind, value, label in (await s.execute(
