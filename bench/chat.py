@@ -175,11 +175,13 @@ async def product_run(args: argparse.Namespace, workdir: Path) -> list[float]:
             conversation_ids.append(ack["conversation_id"])
             visitors.append(ws)
         agents = []
-        async with aiohttp.ClientSession(base, cookie_jar=aiohttp.CookieJar(unsafe=True)) as boss:
+        async with aiohttp.ClientSession(base, cookie_jar=aiohttp.CookieJar(unsafe=True),
+                                         headers={"Origin": base}) as boss:
             await boss.post("/api/v1/auth/login", json={"username": "supervisor", "password": PASSWORD})
             ids = {}
             for name in AGENTS:
-                async with aiohttp.ClientSession(base, cookie_jar=aiohttp.CookieJar(unsafe=True)) as login:
+                async with aiohttp.ClientSession(base, cookie_jar=aiohttp.CookieJar(unsafe=True),
+                                                 headers={"Origin": base}) as login:
                     resp = await login.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})
                     ids[name] = (await resp.json())["user"]["id"]
                     cookie = "; ".join(f"{c.key}={c.value}" for c in login.cookie_jar)

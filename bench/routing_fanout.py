@@ -199,8 +199,8 @@ async def fanout_section(args: Any, folder: Path) -> dict[str, float]:
     try:
         async with aiohttp.ClientSession() as http:
             base = f"http://127.0.0.1:{app_port}"
-            async with http.post(base + "/api/v1/auth/login", json={"username": "supervisor",
-                                                                  "password": PASSWORD}) as resp:
+            async with http.post(base + "/api/v1/auth/login", headers={"Origin": base},
+                                 json={"username": "supervisor", "password": PASSWORD}) as resp:
                 cookie = "; ".join(f"{k}={v.value}" for k, v in resp.cookies.items())
             viewers = Viewers()
             await viewers.open(f"ws://127.0.0.1:{app_port}/ws/supervisor", args.viewers, {"Cookie": cookie})

@@ -225,7 +225,7 @@ async def baseline_latency(bare: str, waiter: FrameWaiter, http: aiohttp.ClientS
 
 
 async def agent_socket(base: str, ws_url: str) -> Any:
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), headers={"Origin": base}) as http:
         async with http.post(f"{base}/api/v1/auth/login", json={"username": AGENT, "password": DEMO_PASSWORD}) as r:
             if r.status != 200:
                 raise RuntimeError(f"login failed: {r.status} {await r.text()}")

@@ -24,6 +24,7 @@ from contact_center.http import routes as core_routes
 from contact_center.http.metrics import Metrics
 from contact_center.http.middleware import error_middleware
 from contact_center.http.openapi import ApiDocument
+from contact_center.http.origin import origin_middleware
 from contact_center.inbox import http as inbox_http
 from contact_center.screenpop import wiring as screenpop_wiring
 from contact_center.settings import Settings
@@ -59,7 +60,8 @@ def create_app(
     metrics = Metrics()
     metrics.describe("cc_http_requests_total", "counter", "HTTP requests by route and status")
     metrics.describe("cc_http_request_seconds", "histogram", "HTTP request latency by route")
-    app = web.Application(middlewares=[error_middleware(metrics)], client_max_size=settings.max_body_bytes)
+    app = web.Application(middlewares=[error_middleware(metrics), origin_middleware()],
+                          client_max_size=settings.max_body_bytes)
     app[keys.SETTINGS] = settings
     app[keys.METRICS] = metrics
     app[keys.API] = ApiDocument(title="Contact Center API", version="1")

@@ -13,6 +13,7 @@ shape as an ``{"type": "error", ...}`` frame.
     ├── BadRequest (400, bad_request)                the client sent something unusable
     │   ├── MalformedBody (400, malformed_body)      not JSON / not form data
     │   ├── PayloadTooLarge (413, payload_too_large)
+    │   ├── UnsupportedMediaType (415, unsupported_media_type)  a JSON endpoint got another type
     │   └── ValidationError (422, validation_error)  names the offending ``field``
     ├── AuthError (401, unauthenticated)             no or bad credentials / session / token
     │   └── LoginThrottled (429, login_throttled)    too many failed logins
@@ -66,6 +67,11 @@ class MalformedBody(BadRequest):
 class PayloadTooLarge(BadRequest):
     status = 413
     code = "payload_too_large"
+
+
+class UnsupportedMediaType(BadRequest):
+    status = 415
+    code = "unsupported_media_type"
 
 
 class ValidationError(BadRequest):

@@ -9,10 +9,12 @@ from connectors.telephony.parse import CAUSES, DIRECTIONS, EVENTS, parse_cti
 from contact_center import keys
 from contact_center.http.bodies import read_body
 from contact_center.http.openapi import obj
+from contact_center.http.origin import csrf_exempt
 
 HOOK = web.AppKey("telephony.hook", CtiHook)
 
 
+@csrf_exempt  # the PBX authenticates with the token in the URL; no browser session involved
 async def cti_post(request: web.Request) -> web.Response:
     """Accept one CTI push; see :mod:`connectors.telephony.hook`."""
     hook = request.app[HOOK]

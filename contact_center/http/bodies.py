@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 import orjson
 from aiohttp import web
 
-from contact_center.errors import MalformedBody, PayloadTooLarge, ValidationError
+from contact_center.errors import MalformedBody, PayloadTooLarge, UnsupportedMediaType, ValidationError
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -22,7 +22,8 @@ async def read_body(request: web.Request, *, allow_form: bool = False) -> dict[s
 
     Raises:
         PayloadTooLarge: over the application's ``client_max_size``.
-        MalformedBody: not valid JSON, not an object, or an unsupported content type.
+        UnsupportedMediaType: not ``application/json`` (415) where forms are not allowed.
+        MalformedBody: not valid JSON, not an object, or (forms allowed) an unsupported content type.
     """
     try:
         raw = await request.read()
@@ -31,8 +32,12 @@ async def read_body(request: web.Request, *, allow_form: bool = False) -> dict[s
     ctype = request.content_type
     if allow_form and ctype in FORM_TYPES:
         return _form(await request.post()) if ctype == "multipart/form-data" else _form_from_bytes(raw)
-    if ctype not in ("application/json", "application/octet-stream", "") and not ctype.endswith("+json"):
-        raise MalformedBody(f"expected application/json, got {ctype}")
+    if allow_form and ctype not in ("application/json", "application/octet-stream", "") \
+            and not ctype.endswith("+json"):
+        raise MalformedBody(f"expected application/json or form data, got {ctype}")
+    if not allow_form and ctype != "application/json" and not ctype.endswith("+json"):
+        # Only JSON: a form or text/plain body is what a cross-site page can send without asking.
+        raise UnsupportedMediaType(f"expected Content-Type application/json, got {ctype or 'none'}")
     if not raw:
         raise MalformedBody("empty body; expected a JSON object")
     try:

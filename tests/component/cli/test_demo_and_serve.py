@@ -76,7 +76,8 @@ async def test_demo_serves_and_a_demo_agent_logs_in(cli_env: dict[str, str], tmp
         config = tmp_path / "contact-center.toml"
         token = Settings.load(config, environ={}).pbx[0].token.reveal()
         assert _field(banner, "CTI hook") == f"{url}/api/v1/cti/{token}"
-        async with aiohttp.ClientSession(base_url=url, cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
+        async with aiohttp.ClientSession(base_url=url, cookie_jar=aiohttp.CookieJar(unsafe=True),
+                                         headers={"Origin": url}) as client:
             health = await client.get("/healthz")
             assert health.status == 200
             assert (await health.json())["status"] == "ok"

@@ -54,7 +54,6 @@ async def _error(resp: aiohttp.ClientResponse, status: int, code: str) -> dict[s
         (b"[1, 2]", "application/json", "JSON object"),
         (b'"text"', "application/json", "JSON object"),
         (b"", "application/json", "empty body"),
-        (b"username=a&password=b", "text/plain", "expected application/json"),
     ],
 )
 async def test_malformed_login_body_is_400_naming_the_problem(app: RunningApp, data: bytes, ctype: str,
@@ -64,6 +63,17 @@ async def test_malformed_login_body_is_400_naming_the_problem(app: RunningApp, d
         resp = await client.post("/api/v1/auth/login", data=data, headers={"Content-Type": ctype})
         error = await _error(resp, 400, "malformed_body")
     assert needle in error["message"]
+
+
+@pytest.mark.parametrize("ctype", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data",
+                                   "application/octet-stream", None])
+async def test_json_endpoints_refuse_other_content_types(app: RunningApp, ctype: str | None) -> None:
+    """A JSON endpoint answers 415 to a body of another type (what a cross-site form can send), or none."""
+    async with app.session() as client:
+        headers = {"Content-Type": ctype} if ctype else {}
+        resp = await client.post("/api/v1/auth/login", data=b'{"username": "a", "password": "b"}', headers=headers)
+        error = await _error(resp, 415, "unsupported_media_type")
+    assert "application/json" in error["message"]
 
 
 @pytest.mark.parametrize(

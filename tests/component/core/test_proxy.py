@@ -18,7 +18,7 @@ FORWARDED = "203.0.113.66, 198.51.100.7"  # a forged first hop, then the one the
 async def _session_remote(ra: RunningApp, source: str) -> str | None:
     """Log in from local address *source* with an X-Forwarded-For header; the address the session recorded."""
     connector = aiohttp.TCPConnector(local_addr=(source, 0))
-    async with aiohttp.ClientSession(base_url=ra.url, connector=connector) as client:
+    async with aiohttp.ClientSession(base_url=ra.url, connector=connector, headers={"Origin": ra.url}) as client:
         resp = await client.post("/api/v1/auth/login", json={"username": "admin", "password": PASSWORD},
                                  headers={"X-Forwarded-For": FORWARDED})
         assert resp.status == 200

@@ -132,7 +132,7 @@ class SimAgent:
 
     async def run(self, home: Instance, stop: asyncio.Event) -> None:
         async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-            resp = await http.post(home.url + "/api/v1/auth/login",
+            resp = await http.post(home.url + "/api/v1/auth/login", headers={"Origin": home.url},
                                    json={"username": self.username, "password": PASSWORD})
             assert resp.status == 200, await resp.text()
             cookie = "; ".join(f"{c.key}={c.value}" for c in http.cookie_jar)
@@ -169,7 +169,8 @@ class SimAgent:
     async def _close(self, http: aiohttp.ClientSession, cid: int) -> None:
         await asyncio.sleep(self.rng.uniform(0, 0.05))
         target = self.rng.choice(self.instances)  # the session works on every instance
-        resp = await http.patch(f"{target.url}/api/v1/conversations/{cid}", json={"action": "close"})
+        resp = await http.patch(f"{target.url}/api/v1/conversations/{cid}", json={"action": "close"},
+                                headers={"Origin": target.url})
         assert resp.status == 200, await resp.text()
         self.load -= 1  # only after the server closed it: the client's count never undercounts
         self.closed.append(cid)

@@ -153,7 +153,8 @@ async def test_offer_from_a_killed_instance_still_times_out_to_the_next_agent(tm
 async def _connect_silently(agent: SimAgent, home, stop: asyncio.Event) -> None:
     """An agent who is available but never answers offers (the socket dies with instance A)."""
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
-        await http.post(home.url + "/api/v1/auth/login", json={"username": agent.username, "password": PASSWORD})
+        await http.post(home.url + "/api/v1/auth/login", json={"username": agent.username, "password": PASSWORD},
+                        headers={"Origin": home.url})
         cookie = "; ".join(f"{c.key}={c.value}" for c in http.cookie_jar)
         try:
             async with websockets.connect(home.url.replace("http", "ws") + "/ws/agent",

@@ -13,6 +13,7 @@ TREE = [
     (errors.BadRequest, errors.ContactCenterError, 400, "bad_request"),
     (errors.MalformedBody, errors.BadRequest, 400, "malformed_body"),
     (errors.PayloadTooLarge, errors.BadRequest, 413, "payload_too_large"),
+    (errors.UnsupportedMediaType, errors.BadRequest, 415, "unsupported_media_type"),
     (errors.AuthError, errors.ContactCenterError, 401, "unauthenticated"),
     (errors.Forbidden, errors.ContactCenterError, 403, "forbidden"),
     (errors.NotFound, errors.ContactCenterError, 404, "not_found"),
