@@ -1,0 +1,73 @@
+"""THE route x role authorisation matrix: every route the application serves, and who may call it.
+
+``tests/component/core/test_authz_matrix.py`` starts the app with every plugin, lists its routes
+and fails when a route is missing here (or listed here but gone), then calls each one
+unauthenticated and as every role: a role below the route's minimum must get 401 (no session) or
+403; the minimum role and above must get past the check (any status but 401/403; an object-level
+404 or a 422 for the empty body is fine).
+
+Adding a route? Add one line: ``("METHOD", "/path/{param}"): ROLE``. Roles:
+
+* ``"agent"``, ``"supervisor"``, ``"admin"``: the least role with a session that may call it;
+* ``"public"``: anyone, no session (login, health, the OpenAPI document, static files);
+* ``"token"``: machine-to-machine, authenticated by a token of its own (not a session);
+* ``"page"``: an HTML page or a websocket that itself sends anonymous visitors to log in.
+"""
+
+from __future__ import annotations
+
+MATRIX: dict[tuple[str, str], str] = {
+    # core: sessions, health, the API document
+    ("POST", "/api/v1/auth/login"): "public",
+    ("POST", "/api/v1/auth/logout"): "public",  # ends the session it is sent with, if any
+    ("GET", "/api/v1/me"): "agent",
+    ("GET", "/healthz"): "public",
+    ("GET", "/metrics"): "public",
+    ("GET", "/api/openapi.json"): "public",
+    ("GET", "/api/v1/channels"): "agent",
+    # audit
+    ("GET", "/api/v1/audit"): "admin",
+    ("GET", "/api/v1/audit/export"): "admin",
+    # customers
+    ("POST", "/api/v1/customers"): "agent",
+    ("GET", "/api/v1/customers/{id}"): "agent",
+    ("POST", "/api/v1/customers/{id}/identities"): "agent",
+    ("POST", "/api/v1/customers/{id}/merge"): "supervisor",
+    ("POST", "/api/v1/customers/{id}/unmerge"): "supervisor",
+    ("GET", "/api/v1/customers/{id}/sources/{name}/history"): "agent",
+    # inbox
+    ("GET", "/api/v1/conversations"): "agent",
+    ("GET", "/api/v1/conversations/{id}"): "agent",
+    ("PATCH", "/api/v1/conversations/{id}"): "agent",
+    ("GET", "/api/v1/conversations/{id}/pop"): "agent",
+    ("GET", "/api/v1/conversations/{id}/messages"): "agent",
+    ("POST", "/api/v1/conversations/{id}/messages"): "agent",
+    ("GET", "/api/v1/conversations/{id}/messages/{message_id}/raw"): "agent",
+    ("GET", "/api/v1/conversations/{id}/messages/{message_id}/attachments/{position}"): "agent",
+    ("POST", "/api/v1/conversations/{id}/wrap-up"): "agent",
+    ("GET", "/api/v1/search"): "agent",
+    # desk, wallboard and their helpers
+    ("GET", "/"): "page",
+    ("GET", "/desk"): "page",
+    ("GET", "/wallboard"): "page",
+    ("GET", "/agent"): "page",
+    ("GET", "/agent/static"): "public",
+    ("GET", "/ui/desk"): "public",
+    ("GET", "/ui/wallboard"): "public",
+    ("GET", "/ws/agent"): "agent",
+    ("GET", "/ws/supervisor"): "supervisor",
+    ("GET", "/api/v1/desk/config"): "agent",
+    ("GET", "/api/v1/desk/wallboard/history"): "supervisor",
+    # routing
+    ("GET", "/api/v1/stats/queues"): "supervisor",
+    ("GET", "/api/v1/routing/presence"): "agent",
+    ("PUT", "/api/v1/routing/presence"): "agent",
+    ("PUT", "/api/v1/routing/agents/{id}/presence"): "supervisor",
+    ("POST", "/api/v1/routing/offers/{offer_id}/accept"): "agent",
+    ("POST", "/api/v1/routing/offers/{offer_id}/reject"): "agent",
+    # channels
+    ("GET", "/chat/ws"): "public",  # the visitor's socket ([chat] allowed_origins)
+    ("GET", "/chat/widget.js"): "public",
+    ("GET", "/chat/demo"): "public",
+    ("POST", "/api/v1/cti/{token}"): "token",
+}
