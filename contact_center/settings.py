@@ -123,6 +123,7 @@ class Settings:
     sources: tuple[SourceSettings, ...] = ()
     plugins: tuple[str, ...] = ()
     sections: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+    arrays: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -144,6 +145,10 @@ class Settings:
     def section(self, name: str) -> Mapping[str, Any]:
         """Return a plugin's own raw section (``[email]``, ``[routing]`` …), empty when absent."""
         return self.sections.get(name, MappingProxyType({}))
+
+    def array(self, name: str) -> tuple[Mapping[str, Any], ...]:
+        """Return a plugin's own array of tables (``[[api_channels]]`` …), empty when absent."""
+        return self.arrays.get(name, ())
 
     @classmethod
     def load(
@@ -264,6 +269,9 @@ def _from_raw(raw: dict[str, Any], *, base: Path, overrides: Mapping[str, Any]) 
         "sources": _source_list(raw.get("sources"), data_dir),
         "plugins": tuple(raw.get("server", {}).get("plugins", ())),
         "sections": MappingProxyType({k: MappingProxyType(v) for k, v in raw.items() if isinstance(v, dict)}),
+        "arrays": MappingProxyType({k: tuple(MappingProxyType(t) for t in v) for k, v in raw.items()
+                                    if k not in ("pbx", "sources") and isinstance(v, list)
+                                    and all(isinstance(t, dict) for t in v)}),
     }
     values.update(overrides)
     return Settings(**values)

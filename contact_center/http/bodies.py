@@ -35,9 +35,28 @@ async def read_body(request: web.Request, *, allow_form: bool = False) -> dict[s
     if allow_form and ctype not in ("application/json", "application/octet-stream", "") \
             and not ctype.endswith("+json"):
         raise MalformedBody(f"expected application/json or form data, got {ctype}")
-    if not allow_form and ctype != "application/json" and not ctype.endswith("+json"):
+    if not allow_form:
+        require_json(ctype)
+    return json_object(raw)
+
+
+def require_json(ctype: str) -> None:
+    """Refuse a body that is not sent as JSON.
+
+    Raises:
+        UnsupportedMediaType: *ctype* is not ``application/json`` (or ``…+json``).
+    """
+    if ctype != "application/json" and not ctype.endswith("+json"):
         # Only JSON: a form or text/plain body is what a cross-site page can send without asking.
         raise UnsupportedMediaType(f"expected Content-Type application/json, got {ctype or 'none'}")
+
+
+def json_object(raw: bytes) -> dict[str, Any]:
+    """Parse *raw* as one JSON object.
+
+    Raises:
+        MalformedBody: empty, not valid JSON, or not an object.
+    """
     if not raw:
         raise MalformedBody("empty body; expected a JSON object")
     try:

@@ -98,6 +98,14 @@ class ConversationRepository:
             return (await s.execute(select(Conversation.id).where(
                 Conversation.channel == channel, Conversation.external_ref == ref))).scalar()
 
+    async def find_message(self, channel: str, external_id: str) -> tuple[int, int] | None:
+        """``(message id, conversation id)`` of the *channel* message stored under *external_id*
+        (what a channel answers when a sender repeats a message it stored before)."""
+        async with self._db.session() as s:
+            row = (await s.execute(select(Message.id, Message.conversation_id).where(
+                Message.channel == channel, Message.external_id == external_id))).first()
+            return (row[0], row[1]) if row else None
+
     async def message(self, message_id: int) -> dict[str, Any]:
         """One message with the fields channel senders need (``meta`` and ``raw`` included).
 

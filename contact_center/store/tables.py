@@ -415,3 +415,44 @@ class Audit(Base):
     object_id: Mapped[str | None] = mapped_column(String(64))
     before: Mapped[Any | None] = mapped_column(JSON)  # a change's old state
     after: Mapped[Any | None] = mapped_column(JSON)  # … and its new one
+
+
+class ChannelInstance(_OnChannel, Base):
+    """One configured instance of a channel that has several (a messaging bridge of the API channel).
+
+    Only the SHA-256 of the inbound token is kept (the token is shown once, at creation or
+    rotation); the HMAC secret that signs outbound webhooks is kept as is, since signing needs it.
+    """
+
+    __tablename__ = "channel_instance"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="SET NULL"))
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    token_hint: Mapped[str] = mapped_column(String(8))  # the token's last characters, to tell tokens apart
+    webhook_url: Mapped[str | None] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(String(128))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class DeliveryAttempt(Base):
+    """One attempt to deliver an outbound message through a channel instance (the delivery log)."""
+
+    __tablename__ = "delivery_attempt"
+    __table_args__ = (Index("ix_delivery_attempt_instance_id", "instance_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("channel_instance.id", ondelete="CASCADE"))
+    message_id: Mapped[int] = mapped_column(ForeignKey("message.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    url: Mapped[str] = mapped_column(Text)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    outcome: Mapped[str] = mapped_column(String(16))  # sent | retry | failed
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
