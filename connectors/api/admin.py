@@ -26,6 +26,7 @@ from contact_center.http.bodies import optional_int, path_int, read_body, requir
 from contact_center.http.openapi import obj
 
 BASE = "/api/v1/admin/api-channels"
+ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}, "description": "the bridge"}
 OBJECT_TYPE = "api_channel"
 
 INSTANCE = obj(
@@ -120,15 +121,15 @@ def register_admin(app: web.Application) -> None:
     api.add("PATCH", one, tag="channels", summary="Change a bridge's name, department, webhook URL or state",
             request=obj((), name={"type": "string"}, department={"type": ["string", "null"]},
                         webhook_url={"type": ["string", "null"]}, active={"type": "boolean"}),
-            response=obj(("channel",), channel=INSTANCE), errors=(400, 401, 403, 404, 409, 422))
+            response=obj(("channel",), channel=INSTANCE), errors=(400, 401, 403, 404, 409, 422), parameters=[ID])
     for suffix, handler, what in (("/token", rotate_token, "inbound token"), ("/secret", rotate_secret,
                                                                               "signing secret")):
         app.router.add_post(one + suffix, handler)
         api.add("POST", one + suffix, tag="channels", summary=f"Replace the bridge's {what} (shown once)",
-                response=CREDENTIALS, errors=(401, 403, 404))
+                response=CREDENTIALS, errors=(401, 403, 404), parameters=[ID])
     app.router.add_get(one + "/deliveries", deliveries)
     api.add("GET", one + "/deliveries", tag="channels", summary="The bridge's webhook delivery log, newest first",
             response=obj(("deliveries",), deliveries={"type": "array", "items": ATTEMPT}),
             errors=(401, 403, 404, 422),
-            parameters=[{"name": n, "in": "query", "schema": {"type": "integer", "minimum": 1}}
-                        for n in ("message_id", "before_id", "limit")])
+            parameters=[ID, *({"name": n, "in": "query", "schema": {"type": "integer", "minimum": 1}}
+                                  for n in ("message_id", "before_id", "limit"))])

@@ -78,4 +78,6 @@ def register_inbound(app: web.Application) -> None:
     app.router.add_post(PATH, post_message)
     app[keys.API].add("POST", PATH, tag="channels", auth="bearer", request=MESSAGE_REQUEST,
                       response=MESSAGE_RESPONSE, errors=(400, 401, 413, 422),
+                      parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"},
+                                   "description": "the bridge (its id in /api/v1/admin/api-channels)"}],
                       summary="A messaging bridge delivers one inbound message (idempotent by message_id)")

@@ -29,7 +29,6 @@ from contact_center.errors import NotFound
 from contact_center.events import ReplyDelivered, ReplyQueued
 from contact_center.inbox.records import OutboundDue
 from contact_center.inbox.service import InboxService
-from contact_center.store.tables import utcnow
 
 log = logging.getLogger(__name__)
 MAX_ERROR_BODY = 300
@@ -124,7 +123,7 @@ class WebhookSender:
             log.info("api reply %s: attempt %d failed (%s); retrying in %.1f s", due.message_id, due.attempts,
                      error, delay)
             await self._inbox.outbound.record_delivery(due.message_id, ok=False, error=error,
-                                                       retry_at=utcnow() + dt.timedelta(seconds=delay))
+                                                       retry_at=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay))
             return
         if result == FAILED:
             log.warning("api reply %s failed for good after %d attempts: %s", due.message_id, due.attempts, error)
