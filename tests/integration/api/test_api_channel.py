@@ -7,6 +7,7 @@ import base64
 from collections.abc import Callable
 from types import MappingProxyType
 
+import aiohttp
 from sqlalchemy import func, select
 
 from contact_center.customers.repository import CustomerRepository
@@ -258,3 +259,15 @@ async def test_bridges_declared_in_the_configuration_are_made_once(
         assert resp.status == 401  # the rotated token stays; the configuration only makes what is missing
     async with again.db.session() as s:
         assert await s.scalar(select(func.count()).select_from(Message)) == 1
+
+
+async def test_bridges_post_without_a_browser_origin(api_app: RunningApp) -> None:
+    """The inbound endpoint is for machines: no Origin header is needed (the token authenticates),
+    and a non-JSON content type is refused with 415."""
+    bridge = await make_bridge(api_app, "whatsapp", None)
+    async with aiohttp.ClientSession() as bare:  # no Origin, no cookies: a bridge's own HTTP client
+        resp = await bare.post(api_app.url + bridge.path, json=WA_MESSAGE, headers=bridge.auth())
+        assert resp.status == 200
+        resp = await bare.post(api_app.url + bridge.path, data="text=hi", headers={
+            **bridge.auth(), "Content-Type": "application/x-www-form-urlencoded"})
+        assert resp.status == 415
