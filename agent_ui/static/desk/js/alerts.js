@@ -18,10 +18,12 @@ export class Alerts {
   /**
    * @param {HTMLElement} root the aria-live region that holds the cards
    * @param {(frame: object) => void} send sends an agent websocket frame
+   * @param {import("./notify.js").Notifier} notifier sound, desktop notification, tab title
    */
-  constructor(root, send) {
+  constructor(root, send, notifier) {
     this.root = root;
     this.send = send;
+    this.notifier = notifier;
     this.offers = new Map(); // offer id -> {frame, deadline, el}
     this.ringing = new Map(); // call id -> {el, frame, who}
     this.timer = setInterval(() => this.tick(), 250);
@@ -65,6 +67,12 @@ export class Alerts {
     this.root.prepend(el);
     this.tick();
     announce(`New ${frame.channel || "contact"} offer: ${what}. Press A to accept or R to reject.`);
+    this.notifier.alert({
+      tag: `offer-${frame.offer_id}`, title: el.querySelector("h2").textContent,
+      body: [what, label(frame.department)].filter(Boolean).join(" · "),
+      onClick: () => { if (!accept.disabled) accept.focus(); },
+    });
+    this.counted();
   }
 
   oldestOffer() {
@@ -77,6 +85,8 @@ export class Alerts {
     const o = this.offers.get(offerId);
     if (!o || o.done) return;
     o.done = true;
+    this.notifier.close(`offer-${offerId}`);
+    this.counted();
     o.accept.disabled = o.reject.disabled = true;
     o.el.classList.add("pending");
     replace(o.count, "Accepting…");
@@ -112,10 +122,18 @@ export class Alerts {
     }
   }
 
+  /** The number of contacts waiting for the agent (open offers and ringing calls) goes to the tab title. */
+  counted() {
+    const open = [...this.offers.values()].filter((o) => !o.done).length;
+    this.notifier.setCount(open + this.ringing.size);
+  }
+
   dismiss(offerId, message) {
     const o = this.offers.get(offerId);
     if (!o) return;
     this.offers.delete(offerId);
+    this.notifier.close(`offer-${offerId}`);
+    this.counted();
     if (message) {
       o.el.classList.add("gone");
       replace(o.el, h("p", { class: "alert-gone" }, message));
@@ -137,6 +155,8 @@ export class Alerts {
       if (left <= 0) {
         o.done = true;
         o.accept.disabled = o.reject.disabled = true;
+        this.notifier.close(`offer-${o.frame.offer_id}`);
+        this.counted();
       }
     }
   }
@@ -177,6 +197,8 @@ export class Alerts {
     this.ringing.set(frame.call_id, { el, frame, who });
     this.root.prepend(el);
     announce(`Incoming call from ${who}${frame.from ? `, ${frame.from}` : ""}`);
+    this.notifier.alert({ tag: `call-${frame.call_id}`, title: "Incoming call", body: [who, frame.from].filter(Boolean).join(" · ") });
+    this.counted();
   }
 
   /** The call was answered (the pop arrived) or ended: the ringing card goes. */
@@ -185,6 +207,8 @@ export class Alerts {
     if (!entry) return;
     this.ringing.delete(callId);
     entry.el.remove();
+    this.notifier.close(`call-${callId}`);
+    this.counted();
   }
 
   remove(entry) {

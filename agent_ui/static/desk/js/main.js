@@ -8,6 +8,7 @@ import { ConversationView } from "./conversation.js";
 import { announce, byId, h, replace, typingIn } from "./dom.js";
 import { ago, label } from "./format.js";
 import { Inbox } from "./inbox.js";
+import { Notifier } from "./notify.js";
 import { showLogin } from "./login.js";
 import { PopView } from "./pop.js";
 import { Presence } from "./presence.js";
@@ -22,7 +23,8 @@ class Desk {
     this.socket = new FrameSocket("/ws/agent", (state) => this.connection(state));
     const send = (frame) => this.socket.send(frame);
     this.presence = new Presence(byId("presence"), send);
-    this.alerts = new Alerts(byId("alerts"), send);
+    this.notifier = new Notifier();
+    this.alerts = new Alerts(byId("alerts"), send, this.notifier);
     this.pop = new PopView({ root: byId("pop-region"), send, openConversation: (id) => this.open(id) });
     this.conversation = new ConversationView({
       root: byId("conversation-region"), user, config: () => this.config, changed: () => this.inbox.refresh(),
@@ -35,6 +37,8 @@ class Desk {
     replace(byId("whoami"), h("span", { class: "who-name" }, this.user.display_name || this.user.username),
       h("span", { class: "muted" }, ` · ${label(this.user.role)}${this.user.extension ? ` · ext. ${this.user.extension}` : ""}`));
     byId("wallboard-link").hidden = !["supervisor", "admin"].includes(this.user.role);
+    byId("alert-menu").replaceChildren(this.notifier.controls());
+    this.notifier.offerPermission(byId("alerts"));
     this.showEmpty();
     this.socket.connect();
     this.inbox.refresh();
@@ -128,7 +132,9 @@ class Desk {
     el.textContent = CONNECTION_TEXT[state] || state;
     if (state === "open") {
       // The presence frame also comes over the socket; this covers a reconnect with no change.
-      api("/api/v1/routing/presence").then((f) => this.presence.update(f)).catch(() => {});
+      api("/api/v1/routing/presence").then((f) => this.presence.update(f)).catch((err) => {
+        if (err.status === 404) this.presence.unrouted();
+      });
       return;
     }
     this.presence.disconnected();

@@ -82,8 +82,18 @@ export class Presence {
     this.badge.textContent = this.text();
   }
 
+  /**
+   * The user takes no routed contacts (a supervisor or admin routing does not know: the presence
+   * request answered 404): no switch, no state, nothing that could look like a lost connection.
+   */
+  unrouted() {
+    this.none = true;
+    this.root.hidden = true;
+  }
+
   /** The websocket went away: we cannot know our state. */
   disconnected() {
+    if (this.none) return;
     this.badge.dataset.state = "offline";
     this.badge.textContent = "Reconnecting…";
   }
