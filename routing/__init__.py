@@ -7,7 +7,7 @@
 * :mod:`.reservations` / :mod:`.redis_reservations` — the state and its atomic steps, in memory
   or in Redis (Lua), so several instances never give one contact to two agents.
 * :mod:`.stats` (pure) and :mod:`.supervisor` — the live queue view, coalesced.
-* :mod:`.http` — REST and the agent websocket commands.
+* :mod:`.http` — REST and the agent websocket commands; :mod:`.transfer` — handing a conversation on.
 
 The plugin's entry point is :func:`register` (group ``contact_center.plugins``, name ``routing``).
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from contact_center import keys
-from routing import http
+from routing import http, transfer
 from routing.config import load_config
 from routing.services import routing_ctx
 
@@ -26,4 +26,5 @@ def register(app: web.Application) -> None:
     """Validate ``[routing]`` (a bad rule table stops the start-up here), add routes and services."""
     config = load_config(app[keys.SETTINGS].section("routing"))
     http.register(app)
+    transfer.register(app)
     app.cleanup_ctx.append(routing_ctx(config))

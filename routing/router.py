@@ -28,7 +28,7 @@ from routing.model import ASSIGNED, OFFERED, WAITING, AgentState, ContactState
 from routing.notifier import RoutingNotifier
 from routing.reservations import Outcome, Reservations
 from routing.rules import Decision
-from routing.selection import Need, choose, need_of, plan, queue_rank
+from routing.selection import Need, choose, eligible, need_of, plan, queue_rank
 from routing.store import ConversationInfo, ConversationStatus, Org, RoutingRepository
 
 log = logging.getLogger(__name__)
@@ -323,6 +323,79 @@ class Router:
         if out.agent is not None:
             await self.notifier.presence(out.agent, now)
         return True
+
+    async def transfer(self, conversation_id: int, *, department: str | None = None, user_id: int | None = None,
+                       why: str) -> ContactState:
+        """Hand an assigned or waiting contact on: to *department* (it waits in that queue) or to
+        agent *user_id* (who gets an offer at once; should they let it pass, it waits in the queue
+        of the department it now belongs to). The agent who had it is free again, without wrap-up.
+
+        Raises:
+            NotFound: routing does not track the conversation (closed, or never routed).
+            Conflict: it is on offer right now, or the target agent cannot take it now.
+        """
+        contact = await self.reservations.contact(conversation_id)
+        if contact is None:
+            raise NotFound(f"conversation {conversation_id} is not waiting or assigned")
+        target = await self._transfer_target(contact, user_id)
+        dept = department or (contact.department if target is None or contact.department in target.departments
+                              else target.departments[0])
+        now = self.clock()
+        was_assigned, owner = contact.status == ASSIGNED, contact.user_id
+        async with self._locks.hold(conversation_id):
+            if was_assigned:
+                out = await self.reservations.finish(conversation_id, now, 0.0)
+                self.update(out.agent)
+                if not out.ok:
+                    raise Conflict("the conversation changed meanwhile; try again")
+                contact = out.contact or contact
+                await self.conversations.apply(conversation_id, Action.REQUEUE)
+                if out.agent is not None:
+                    await self.notifier.presence(out.agent, now)
+            elif contact.status != WAITING:
+                raise Conflict("the conversation is on offer right now; try again in a moment")
+        queue = self.queue_slug(dept, contact.channel)
+        aging = self.policy(queue, contact.channel).aging
+        moved = replace(contact, status=WAITING, user_id=None, department=dept, queue=queue, enqueued_at=now,
+                        declined=self._held_back(owner, dept, target, now),
+                        rank=queue_rank(contact.priority, now, aging), reason=f"{contact.reason}; {why}")
+        if was_assigned:
+            moved = await self.enqueue(moved)
+        elif contact.queue != queue:
+            async with self._locks.hold(conversation_id):
+                moved_ok = await self.reservations.move(moved, from_queue=contact.queue)
+            if not moved_ok:
+                raise Conflict("the conversation changed meanwhile; try again")
+            await self.notifier.routed(moved)
+        if target is not None:
+            await self.offer(moved, target.user_id, now=now)
+        self.kick()
+        return moved
+
+    def _held_back(self, owner: int | None, department: str, target: AgentState | None,
+                   now: float) -> dict[str, float]:
+        """Who must not be offered a transferred contact for ``reoffer_after`` seconds: the agent who
+        handed it on and, for a transfer to one agent, everyone else in the department (so the
+        dispatcher does not give it to another agent first; should the target let it pass, the
+        others get it after that time)."""
+        held = {str(owner): now} if owner is not None else {}
+        if target is not None:
+            held.update({str(a.user_id): now for a in self.agents.values()
+                         if department in a.departments and a.user_id != target.user_id})
+        return held
+
+    async def _transfer_target(self, contact: ContactState, user_id: int | None) -> AgentState | None:
+        if user_id is None:
+            return None
+        agent = await self.reservations.agent(user_id)
+        if agent is None:
+            raise Conflict("that user takes no routed contacts")
+        if agent.user_id == contact.user_id:
+            raise Conflict("the conversation is theirs already")
+        if not eligible(agent, Need(contact.channel, contact.department), self.clock()):
+            raise Conflict(f"{agent.display_name or agent.username} cannot take a {contact.channel} now "
+                           f"({agent.state(self.clock())})")
+        return agent
 
     async def abandon(self, conversation_id: int) -> bool:
         """The customer left (hung up, closed the chat) before an agent took the contact."""

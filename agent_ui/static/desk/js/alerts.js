@@ -3,7 +3,7 @@
 // oldest offer.
 
 import { announce, h, replace } from "./dom.js";
-import { CHANNEL_NAME, label } from "./format.js";
+import { CHANNEL_NAME, label, plainReason } from "./format.js";
 import { channelIcon } from "./icons.js";
 
 const CANCEL_TEXT = {
@@ -60,7 +60,7 @@ export class Alerts {
         h("h2", { id: `${id}-title` }, ring ? "Incoming call" : `New ${(CHANNEL_NAME[frame.channel] || frame.channel || "contact").toLowerCase()}`),
         h("p", { class: ["alert-what", ring ? "caller" : ""] }, what),
         h("p", { class: "muted" }, [frame.contact_address && frame.subject ? frame.contact_address : null,
-          label(frame.department), frame.reason].filter(Boolean).join(" · ")),
+          label(frame.department), plainReason(frame.reason)].filter(Boolean).join(" · ")),
         h("div", { class: "countdown", role: "timer", "aria-label": "Time left to accept" }, bar, count)),
       h("div", { class: "alert-actions" }, accept, reject));
     this.offers.set(frame.offer_id, { frame, deadline, seconds: Math.max(remaining, 1), el, bar, count, accept, reject });

@@ -4,9 +4,10 @@
 import { api } from "./api.js";
 import { canReply, isMail } from "./channels.js";
 import { announce, h, replace } from "./dom.js";
-import { CHANNEL_NAME, dateTime, label } from "./format.js";
+import { CHANNEL_NAME, dateTime, label, plainReason } from "./format.js";
 import { channelIcon, icon } from "./icons.js";
 import { emailFrame } from "./mailframe.js";
+import { transferButton } from "./transfer.js";
 
 const SEND_TEXT = { email: "Send email", chat: "Send chat message" };
 const FINAL = new Set(["sent", "failed"]);
@@ -82,9 +83,14 @@ export class ConversationView {
           c.subject || `${CHANNEL_NAME[c.channel] || c.channel} with ${c.customer_name || c.contact_address || "a customer"}`),
         h("p", { class: "muted" }, [c.customer_name, c.contact_address, label(c.department), `opened ${dateTime(c.created_at)}`]
           .filter(Boolean).join(" · ")),
-        c.route_reason ? h("p", { class: "route-reason small" }, h("span", { class: "muted" }, "Routed: "), c.route_reason) : null),
+        c.route_reason ? h("p", { class: "route-reason small", title: c.route_reason }, h("span", { class: "muted" }, "Why here: "), plainReason(c.route_reason)) : null),
       h("div", { class: "conv-state" },
         h("span", { class: `pill st-${c.status}`, id: "conv-status" }, label(c.status)),
+        h("span", { class: "owner-name", id: "conv-owner" },
+          c.owner_name ? (mine ? "Yours" : `Owner: ${c.owner_name}`) : "Unassigned"),
+        c.status !== "closed" && (mine || this.user.role !== "agent" || !c.assigned_user_id)
+          ? transferButton(c, () => this.open(c.id).then(() => this.changed(this.conv)))
+          : null,
         !mine && c.status !== "closed"
           ? h("button", { type: "button", class: "btn", onclick: () => this.transition("assign") }, "Assign to me")
           : null,
@@ -96,8 +102,8 @@ export class ConversationView {
   message(m) {
     const mine = m.author_user_id === this.user.id;
     const who = m.direction === "in" ? this.conv.customer_name || m.sender || "Customer"
-      : m.direction === "note" ? `Note by ${mine ? "you" : `agent #${m.author_user_id}`}`
-        : mine ? "You" : `Agent #${m.author_user_id ?? "?"}`;
+      : m.direction === "note" ? `Note by ${mine ? "you" : m.author_name || "a colleague"}`
+        : mine ? "You" : m.author_name || "A colleague";
     const body = isMail(m.channel) && m.body_html && m.direction === "in"
       ? emailFrame(m.body_html, `Email from ${who}`)
       : h("div", { class: "msg-text" }, m.body_text || "");

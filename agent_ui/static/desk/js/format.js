@@ -67,3 +67,26 @@ export function label(code) {
 }
 
 export { CHANNEL_NAME } from "./channels.js";
+
+// Routing's reasons ("rule 15 'overdue balance': balance > 100 -> priority +10; …") in plain words.
+const REASON_TEXT = {
+  usual: (dept) => `Sent to ${dept}, the usual department for this channel`,
+  fallback: (dept) => `Sent to ${dept}, the default department`,
+  to: (why, dept) => `${why}: sent to ${dept}`,
+  up: (why) => `${why}: more urgent`,
+  down: (why) => `${why}: less urgent`,
+};
+
+/** One routing reason as an agent reads it (the rule's name, or its evidence, and what it did). */
+export function plainReason(reason) {
+  if (!reason) return "";
+  return String(reason).replace(/^no rule matched; /, "no rule matched: ").split("; ").map((part) => {
+    let m = /^no rule matched: (channel default|default) -> (.+)$/.exec(part);
+    if (m) return (m[1] === "default" ? REASON_TEXT.fallback : REASON_TEXT.usual)(label(m[2]));
+    m = /^rule \d+(?: '(.+?)')?: (.+) -> priority ([+-]\d+)$/.exec(part);
+    if (m) return (Number(m[3]) >= 0 ? REASON_TEXT.up : REASON_TEXT.down)(label(m[1] || m[2]));
+    m = /^rule \d+(?: '(.+?)')?: (.+) -> (\S+)$/.exec(part);
+    if (m) return REASON_TEXT.to(label(m[1] || m[2]), label(m[3]));
+    return part;
+  }).join("; ");
+}
