@@ -11,9 +11,8 @@ from playwright.sync_api import Browser, BrowserContext, expect
 
 from contact_center.inbox import INBOX
 from contact_center.inbox.records import InboundMessage
-from contact_center.settings import Settings
 from tests.browser.conftest import VIEWPORT, login
-from tests.browser.world import MARIA, AppThread, World, write_config
+from tests.browser.world import MARIA, AppThread, World, served_world
 
 # Records each notification the page creates (the real one is still shown): the test reads them back.
 RECORD_NOTIFICATIONS = """
@@ -33,11 +32,8 @@ RECORD_NOTIFICATIONS = """
 @pytest.fixture(scope="module")
 def alert_world(app_thread: AppThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """The browser tests' app, one for the module."""
-    world = World(thread=app_thread, settings=Settings.load(write_config(tmp_path_factory.mktemp("alerts")),
-                                                            environ={}))
-    app_thread.call(world.start())
-    yield world
-    app_thread.call(world.close())
+    with served_world(app_thread, tmp_path_factory.mktemp("alerts")) as world:
+        yield world
 
 
 @pytest.fixture

@@ -11,9 +11,8 @@ from playwright.sync_api import expect
 from contact_center import keys
 from contact_center.inbox import INBOX
 from contact_center.inbox.records import InboundMessage
-from contact_center.settings import Settings
 from tests.browser.conftest import PageFactory, login, screenshot
-from tests.browser.world import JONAS, MARIA, AppThread, World, write_config
+from tests.browser.world import JONAS, MARIA, AppThread, World, served_world
 
 AGENT = "agent_sales_1"
 
@@ -22,29 +21,27 @@ AGENT = "agent_sales_1"
 def panel_world(app_thread: AppThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """The app with an email from Maria, a chat from Jonas (a known chat visitor) and an email from a
     new customer, all to sales."""
-    world = World(thread=app_thread, settings=Settings.load(write_config(tmp_path_factory.mktemp("panel")),
-                                                            environ={}))
-    app_thread.call(world.start())
+    with served_world(app_thread, tmp_path_factory.mktemp("panel")) as world:
 
-    async def contacts() -> None:
-        await world.app[keys.CUSTOMERS].link_identity(world.customers[JONAS["name"]], "chat", "visitor-jonas")
-        await world.app[keys.CUSTOMERS].create("Nina Neu", identities=[("email", "nina@neu.example", None)])
-        await world.app[INBOX].receive([
-            InboundMessage(channel="email", external_id="<maria-9@example.org>", identity=("email", MARIA["email"]),
-                           sender=MARIA["email"], department="sales", subject="Second router for the office?",
-                           body_text="Do you have the RT-300 in stock?"),
-            InboundMessage(channel="chat", external_id="jonas-chat-1", identity=("chat", "visitor-jonas"),
-                           sender="visitor-jonas", department="sales", subject="Chat: sales",
-                           body_text="Is my repair done yet?", conversation_ref="visitor-jonas-1",
-                           meta={"topic": "sales"}),
-            InboundMessage(channel="email", external_id="<nina-1@neu.example>", identity=("email", "nina@neu.example"),
-                           sender="nina@neu.example", department="sales", subject="First order",
-                           body_text="I would like to order."),
-        ])
+        async def contacts() -> None:
+            await world.app[keys.CUSTOMERS].link_identity(world.customers[JONAS["name"]], "chat", "visitor-jonas")
+            await world.app[keys.CUSTOMERS].create("Nina Neu", identities=[("email", "nina@neu.example", None)])
+            await world.app[INBOX].receive([
+                InboundMessage(channel="email", external_id="<maria-9@example.org>", identity=("email", MARIA["email"]),
+                               sender=MARIA["email"], department="sales", subject="Second router for the office?",
+                               body_text="Do you have the RT-300 in stock?"),
+                InboundMessage(channel="chat", external_id="jonas-chat-1", identity=("chat", "visitor-jonas"),
+                               sender="visitor-jonas", department="sales", subject="Chat: sales",
+                               body_text="Is my repair done yet?", conversation_ref="visitor-jonas-1",
+                               meta={"topic": "sales"}),
+                InboundMessage(channel="email", external_id="<nina-1@neu.example>",
+                               identity=("email", "nina@neu.example"),
+                               sender="nina@neu.example", department="sales", subject="First order",
+                               body_text="I would like to order."),
+            ])
 
-    app_thread.call(contacts())
-    yield world
-    app_thread.call(world.close())
+        app_thread.call(contacts())
+        yield world
 
 
 def test_email_and_chat_from_known_customers_show_the_panel_also_after_a_reload(

@@ -13,29 +13,25 @@ from playwright.sync_api import expect
 from contact_center import keys
 from contact_center.inbox import INBOX
 from contact_center.inbox.records import InboundMessage
-from contact_center.settings import Settings
 from tests.browser.conftest import PageFactory, login, screenshot
-from tests.browser.world import JONAS, MARIA, SERVICE_LINE, AppThread, World, write_config
+from tests.browser.world import JONAS, MARIA, SERVICE_LINE, AppThread, World, served_world
 
 
 @pytest.fixture(scope="module")
 def search_world(app_thread: AppThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """The app with the browser organisation, plus Anna Zielińska, who wrote to sales."""
-    world = World(thread=app_thread, settings=Settings.load(write_config(tmp_path_factory.mktemp("search")),
-                                                            environ={}))
-    app_thread.call(world.start())
+    with served_world(app_thread, tmp_path_factory.mktemp("search")) as world:
 
-    async def anna() -> None:
-        await world.app[keys.CUSTOMERS].create("Anna Zielińska", company="Młyn", external_key="K-20001",
-                                               identities=[("email", "anna@mlyn.example", None)])
-        await world.app[INBOX].receive([InboundMessage(
-            channel="email", external_id="<anna-1@mlyn.example>", identity=("email", "anna@mlyn.example"),
-            sender="anna@mlyn.example", department="sales", subject="Grinder invoice",
-            body_text="The grinder invoice looks wrong.")])
+        async def anna() -> None:
+            await world.app[keys.CUSTOMERS].create("Anna Zielińska", company="Młyn", external_key="K-20001",
+                                                   identities=[("email", "anna@mlyn.example", None)])
+            await world.app[INBOX].receive([InboundMessage(
+                channel="email", external_id="<anna-1@mlyn.example>", identity=("email", "anna@mlyn.example"),
+                sender="anna@mlyn.example", department="sales", subject="Grinder invoice",
+                body_text="The grinder invoice looks wrong.")])
 
-    app_thread.call(anna())
-    yield world
-    app_thread.call(world.close())
+        app_thread.call(anna())
+        yield world
 
 
 def test_search_finds_zielinska_without_accents_and_a_customer_number(

@@ -9,19 +9,15 @@ from playwright.sync_api import expect
 
 from contact_center.inbox import INBOX
 from contact_center.inbox.records import InboundMessage
-from contact_center.settings import Settings
 from tests.browser.conftest import PageFactory, login, screenshot
-from tests.browser.world import MARIA, AppThread, World, write_config
+from tests.browser.world import MARIA, AppThread, World, served_world
 
 
 @pytest.fixture(scope="module")
 def transfer_world(app_thread: AppThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """The browser tests' app, one for the module."""
-    world = World(thread=app_thread, settings=Settings.load(write_config(tmp_path_factory.mktemp("transfer")),
-                                                            environ={}))
-    app_thread.call(world.start())
-    yield world
-    app_thread.call(world.close())
+    with served_world(app_thread, tmp_path_factory.mktemp("transfer")) as world:
+        yield world
 
 
 def test_an_agent_transfers_an_email_to_a_colleague_with_a_note(transfer_world: World, new_page: PageFactory) -> None:

@@ -9,12 +9,13 @@ there and waits for its result. Everything listens on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import sqlite3
 import threading
 import urllib.request
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -247,3 +248,14 @@ class World:
         status, reply = self.post_json(f"/api/v1/cti/{PBX_TOKEN}", {"event": event, **fields})
         assert status == 200, f"CTI {event} answered {status}: {reply}"
         return reply
+
+
+@contextlib.contextmanager
+def served_world(thread: AppThread, folder: Path) -> Iterator[World]:
+    """The browser tests' world started in *folder* (for one app per test module), closed after."""
+    world = World(thread=thread, settings=Settings.load(write_config(folder), environ={}))
+    thread.call(world.start())
+    try:
+        yield world
+    finally:
+        thread.call(world.close())
