@@ -2,7 +2,7 @@
 // truth; the switch shows what was asked for until the server confirms it.
 
 import { announce, h, replace } from "./dom.js";
-import { duration, label } from "./format.js";
+import { CHANNEL_NAME, duration, label } from "./format.js";
 
 const STATE_TEXT = { available: "Available", busy: "Busy", wrap_up: "Wrap-up", away: "Away", offline: "Offline" };
 
@@ -67,7 +67,7 @@ export class Presence {
     let text = STATE_TEXT[state] || label(state);
     if (state === "away" && f.reason) text += ` — ${f.reason}`;
     if (state === "busy") {
-      const load = Object.entries(f.load || {}).filter(([, n]) => n > 0).map(([ch, n]) => `${n} ${ch}`);
+      const load = Object.entries(f.load || {}).filter(([, n]) => n > 0).map(([ch, n]) => `${n} ${(CHANNEL_NAME[ch] || ch).toLowerCase()}`);
       if (load.length) text += ` · ${load.join(", ")}`;
     }
     if (state === "wrap_up" && f.wrap_up_until) {
