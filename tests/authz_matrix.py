@@ -70,4 +70,11 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/chat/widget.js"): "public",
     ("GET", "/chat/demo"): "public",
     ("POST", "/api/v1/cti/{token}"): "token",
+    ("POST", "/api/v1/channels/{id}/messages"): "token",  # the bridge's bearer token
+    ("GET", "/api/v1/admin/api-channels"): "admin",
+    ("POST", "/api/v1/admin/api-channels"): "admin",
+    ("PATCH", "/api/v1/admin/api-channels/{id}"): "admin",
+    ("POST", "/api/v1/admin/api-channels/{id}/token"): "admin",
+    ("POST", "/api/v1/admin/api-channels/{id}/secret"): "admin",
+    ("GET", "/api/v1/admin/api-channels/{id}/deliveries"): "admin",
 }
