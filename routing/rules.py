@@ -22,7 +22,6 @@ from typing import Any
 
 from contact_center.errors import ConfigError
 from routing.keywords import FieldIndex, Keywords, fold, words
-from routing.rule_plan import Plan, compile_plan, first_hits
 
 TEXT_FIELDS = ("subject", "body", "text", "chat_topic", "mailbox", "email_to", "to", "from", "dtmf", "channel",
                "language")
@@ -159,7 +158,6 @@ class RuleTable(tuple[Rule, ...]):
     """The validated rules in order, with the keyword rules indexed per field for speed."""
 
     keyword_index: dict[str, FieldIndex]
-    plan: Plan
 
     def __new__(cls, rules: Iterable[Rule]) -> RuleTable:
         table = super().__new__(cls, tuple(rules))
@@ -167,7 +165,6 @@ class RuleTable(tuple[Rule, ...]):
         for rule in table:
             if rule.operator == "contains_any":
                 table.keyword_index.setdefault(rule.field, FieldIndex()).add(rule.number, rule.value)
-        table.plan = compile_plan(table, table.keyword_index)
         return table
 
 
@@ -204,36 +201,14 @@ def decide(rules: Sequence[Rule], facts: Facts, *, default: str, suggested: str 
            base_priority: int = 0) -> Decision:
     """Apply the table to *facts*: the first department rule that matches wins; modifiers add up.
 
-    Runs the table's compiled plan (:mod:`routing.rule_plan`); :func:`decide_rule_by_rule` is the
-    same decision taken one rule at a time, in table order.
+    Every rule in table order (one implementation: a compiled plan of the table decided about twice
+    as fast, 13 against 27 µs, which the ~0.3 ms of a whole routing decision with its Redis claim
+    does not feel; it was removed).
 
     Args:
         default: the configured default department.
         suggested: the channel's own idea (mailbox or PBX default department), used before *default*.
     """
-    plan = rules.plan if isinstance(rules, RuleTable) else RuleTable(rules).plan
-    hits, winner = first_hits(plan, facts)
-    priority, reasons, fired = base_priority, [], []
-    skills: dict[str, int] = {}
-    says = plan.says
-    for rule, evidence in hits:
-        fired.append(rule.number)
-        before, after = says[rule.number]
-        reasons.append(before + evidence + after)
-        priority += rule.priority
-        for skill, level in rule.skills.items():
-            skills[skill] = max(skills.get(skill, 0), level)
-    if winner is None:
-        department = suggested or default
-        reasons.insert(0, f"no rule matched; {'channel default' if suggested else 'default'} -> {department}")
-    else:
-        department = winner.department
-    return Decision(department, priority, skills, "; ".join(reasons), tuple(fired))
-
-
-def decide_rule_by_rule(rules: Sequence[Rule], facts: Facts, *, default: str, suggested: str | None = None,
-                        base_priority: int = 0) -> Decision:
-    """:func:`decide` without the compiled plan: every rule in table order (the reference the plan must match)."""
     department: str | None = None
     priority, reasons, fired = base_priority, [], []
     skills: dict[str, int] = {}

@@ -7,7 +7,7 @@ import pytest
 from contact_center.errors import ConfigError
 from routing.config import load_config
 from routing.defaults import DEFAULT_DEPARTMENTS, DEFAULT_RULES
-from routing.rules import Facts, decide, decide_rule_by_rule, parse_rules
+from routing.rules import Facts, decide, parse_rules
 
 RULES = parse_rules(DEFAULT_RULES, departments=DEFAULT_DEPARTMENTS)
 
@@ -151,18 +151,23 @@ MIXED = parse_rules([
 ], departments=DEFAULT_DEPARTMENTS)
 
 
-@pytest.mark.parametrize("values", [
-    {"channel": "call", "dtmf": "1", "language": "de"},
-    {"channel": "call", "dtmf": "2", "customer.lifetime_value": 5000},
-    {"channel": "chat", "chat_topic": "VIP", "subject": "Re: broken refund", "language": "de"},
-    {"channel": "email", "chat_topic": "vip", "subject": "Re: refund please", "customer.known": True},
-    {"channel": "email", "subject": "broken, refunds", "body": "hello", "customer.lifetime_value": 1000},
-    {"channel": "email", "subject": "hello there", "language": "fr", "customer.known": True},
-    {"channel": "email", "language": "fr"},
-    {"channel": "call"},
+
+
+@pytest.mark.parametrize(("values", "department", "priority", "skills", "fired"), [
+    ({"channel": "call", "dtmf": "1", "language": "de"}, "sales", 0, {"lang:de": 3}, (1, 3)),
+    ({"channel": "call", "dtmf": "2", "customer.lifetime_value": 5000}, "service", 2, {"vip": 1}, (2, 8)),
+    ({"channel": "chat", "chat_topic": "VIP", "subject": "Re: broken refund", "language": "de"}, "complaints", 1,
+     {"lang:de": 3}, (3, 4, 7)),
+    ({"channel": "email", "chat_topic": "vip", "subject": "Re: refund please", "customer.known": True},
+     "account_changes", 1, {}, (5, 7)),
+    ({"channel": "email", "subject": "broken, refunds", "body": "hello", "customer.lifetime_value": 1000},
+     "account_changes", 2, {"vip": 1}, (5, 8)),
+    ({"channel": "email", "language": "fr"}, "service", 0, {"lang:de": 0}, (10, 11)),
 ])
-@pytest.mark.parametrize("table", [MIXED, RULES])
-def test_compiled_plan_decides_as_rule_by_rule(table, values):
-    """The compiled plan gives the same department, priority, skills, rules and reason as walking every rule."""
-    assert decide(table, Facts(values), default="service", suggested=None) == \
-        decide_rule_by_rule(table, Facts(values), default="service")
+def test_mixed_table_first_department_wins_and_modifiers_add_up(values, department, priority, skills, fired):
+    """In a table mixing look-ups, keyword groups and modifiers, the first matching department rule
+    wins (channel-limited rules only on their channel), and every matching modifier adds its
+    priority and skills."""
+    decision = decide(MIXED, Facts(values), default="service")
+    assert (decision.department, decision.priority, dict(decision.skills), decision.rules) == \
+        (department, priority, skills, fired)
