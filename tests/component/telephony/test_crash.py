@@ -6,12 +6,16 @@ import asyncio
 import os
 import signal
 import socket
-import sqlite3
 import sys
 import uuid
 from pathlib import Path
 
 import aiohttp
+import pytest
+from sqlalchemy import select
+
+from contact_center.store.session import Database
+from contact_center.store.tables import Call, CtiEvent
 
 CLI = Path(sys.executable).with_name("contact-center")
 TOKEN = "crash-test-token-0123456789"
@@ -55,15 +59,36 @@ async def _started(proc: asyncio.subprocess.Process) -> None:
             assert line, "the server exited before it listened"
 
 
-async def test_sigkill_mid_batch_loses_no_acknowledged_event(tmp_path: Path) -> None:
-    """Eight PBX lines post until the server is killed; every event answered 200 is in cti_event afterwards."""
+async def _stored(url: str) -> tuple[set[tuple[str, str]], list[str]]:
+    """The (call id, event) pairs in cti_event, and the call ids of every stored call leg (a list: repeats show)."""
+    db = Database(url)
+    try:
+        async with db.session() as s:
+            events = {(r[0], r[1]) for r in await s.execute(select(CtiEvent.call_id, CtiEvent.event))}
+            legs = [r[0] for r in await s.execute(select(Call.call_id))]
+    finally:
+        await db.close()
+    return events, legs
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The server's store: a SQLite file, or a migrated PostgreSQL database (a real server)."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'cc.db'}"
+    return str(request.getfixturevalue("postgres_migrated_url"))
+
+
+async def test_sigkill_mid_batch_loses_no_acknowledged_event(tmp_path: Path, store_url: str) -> None:
+    """Eight PBX lines post until the server is killed; every event answered 200 is in cti_event afterwards,
+    and every call leg is stored once (on SQLite and on PostgreSQL)."""
     port = _free_port()
     config = tmp_path / "cc.toml"
     config.write_text(f'[server]\nplugins = ["telephony"]\nlog_level = "WARNING"\n\n'
                       f'[[pbx]]\nname = "main"\ntoken = "{TOKEN}"\n', encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CC_")}
     env.update(CC_CONFIG=str(config), CC_DATA_DIR=str(tmp_path), CC_PORT=str(port),
-               CC_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'cc.db'}")
+               CC_DATABASE_URL=store_url)
     with (tmp_path / "serve.log").open("wb") as log:
         proc = await asyncio.create_subprocess_exec(str(CLI), "serve", env=env, stdout=asyncio.subprocess.PIPE,
                                                     stderr=log)
@@ -90,7 +115,7 @@ async def test_sigkill_mid_batch_loses_no_acknowledged_event(tmp_path: Path) -> 
                 lines = [asyncio.create_task(line(http, n)) for n in range(8)]
                 async with asyncio.timeout(50):
                     await enough.wait()
-                helpers = _descendants(proc.pid)  # the forkserver and the CTI writer process
+                helpers = _descendants(proc.pid)  # whatever helper processes the server started
                 proc.send_signal(signal.SIGKILL)  # posts are in flight: some batches are mid-way
                 await proc.wait()
                 answered = list(acknowledged)
@@ -100,12 +125,11 @@ async def test_sigkill_mid_batch_loses_no_acknowledged_event(tmp_path: Path) -> 
                 proc.kill()
                 await proc.wait()
     assert all(isinstance(r, aiohttp.ClientError) for r in results)  # every line was cut off by the kill
-    assert helpers, "the server runs its CTI writer in a process of its own"
-    async with asyncio.timeout(20):  # they end with the server, however it ended
+    async with asyncio.timeout(20):  # helper processes (if any) end with the server, however it ended
         while any(_running(pid) for pid in helpers):  # noqa: ASYNC110 - other processes' state, no event
             await asyncio.sleep(0.05)
-    with sqlite3.connect(tmp_path / "cc.db") as db:
-        stored = set(db.execute("SELECT call_id, event FROM cti_event").fetchall())
-    db.close()
+    stored, legs = await _stored(store_url)
     assert len(answered) >= 600
     assert set(answered) <= stored
+    assert len(legs) == len(set(legs))
+    assert {call_id for call_id, _ in answered} <= set(legs)
