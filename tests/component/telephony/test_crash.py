@@ -5,26 +5,21 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
-import sys
 import uuid
 from pathlib import Path
 
 import aiohttp
-import pytest
 from sqlalchemy import select
 
 from contact_center.store.session import Database
 from contact_center.store.tables import Call, CtiEvent
+from tests.serving import crash_store_url, serving
 
-CLI = Path(sys.executable).with_name("contact-center")
+__all__ = ["crash_store_url"]  # the fixture, imported for pytest
+
 TOKEN = "crash-test-token-0123456789"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+CONFIG = (f'[server]\nplugins = ["telephony"]\nlog_level = "WARNING"\n\n'
+          f'[[pbx]]\nname = "main"\ntoken = "{TOKEN}"\n')
 
 
 def _descendants(pid: int) -> list[int]:
@@ -52,13 +47,6 @@ def _running(pid: int) -> bool:
         return False
 
 
-async def _started(proc: asyncio.subprocess.Process) -> None:
-    assert proc.stdout is not None
-    async with asyncio.timeout(45):
-        while b"listening on" not in (line := await proc.stdout.readline()):
-            assert line, "the server exited before it listened"
-
-
 async def _stored(url: str) -> tuple[set[tuple[str, str]], list[str]]:
     """The (call id, event) pairs in cti_event, and the call ids of every stored call leg (a list: repeats show)."""
     db = Database(url)
@@ -71,64 +59,41 @@ async def _stored(url: str) -> tuple[set[tuple[str, str]], list[str]]:
     return events, legs
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The server's store: a SQLite file, or a migrated PostgreSQL database (a real server)."""
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'cc.db'}"
-    return str(request.getfixturevalue("postgres_migrated_url"))
-
-
-async def test_sigkill_mid_batch_loses_no_acknowledged_event(tmp_path: Path, store_url: str) -> None:
+async def test_sigkill_mid_batch_loses_no_acknowledged_event(tmp_path: Path, crash_store_url: str) -> None:
     """Eight PBX lines post until the server is killed; every event answered 200 is in cti_event afterwards,
     and every call leg is stored once (on SQLite and on PostgreSQL)."""
-    port = _free_port()
-    config = tmp_path / "cc.toml"
-    config.write_text(f'[server]\nplugins = ["telephony"]\nlog_level = "WARNING"\n\n'
-                      f'[[pbx]]\nname = "main"\ntoken = "{TOKEN}"\n', encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CC_")}
-    env.update(CC_CONFIG=str(config), CC_DATA_DIR=str(tmp_path), CC_PORT=str(port),
-               CC_DATABASE_URL=store_url)
-    with (tmp_path / "serve.log").open("wb") as log:
-        proc = await asyncio.create_subprocess_exec(str(CLI), "serve", env=env, stdout=asyncio.subprocess.PIPE,
-                                                    stderr=log)
-        try:
-            await _started(proc)
-            acknowledged: list[tuple[str, str]] = []
-            enough = asyncio.Event()
+    acknowledged: list[tuple[str, str]] = []
+    enough = asyncio.Event()
+    async with serving(tmp_path, CONFIG, crash_store_url) as (proc, port):
 
-            async def line(http: aiohttp.ClientSession, n: int) -> None:
-                while True:
-                    call_id = uuid.uuid4().hex
-                    fields = {"callId": call_id, "from": f"+4930{n:03d}{len(acknowledged):06d}", "to": "+4940111",
-                              "direction": "in"}
-                    for body in ({"event": "newCall", **fields}, {"event": "answer", **fields, "user": "nobody"},
-                                 {"event": "hangup", **fields, "cause": "normalClearing"}):
-                        async with http.post(f"http://127.0.0.1:{port}/api/v1/cti/{TOKEN}", json=body) as resp:
-                            await resp.read()
-                            assert resp.status == 200
-                        acknowledged.append((call_id, body["event"]))
-                        if len(acknowledged) >= 600:
-                            enough.set()
+        async def line(http: aiohttp.ClientSession, n: int) -> None:
+            while True:
+                call_id = uuid.uuid4().hex
+                fields = {"callId": call_id, "from": f"+4930{n:03d}{len(acknowledged):06d}", "to": "+4940111",
+                          "direction": "in"}
+                for body in ({"event": "newCall", **fields}, {"event": "answer", **fields, "user": "nobody"},
+                             {"event": "hangup", **fields, "cause": "normalClearing"}):
+                    async with http.post(f"http://127.0.0.1:{port}/api/v1/cti/{TOKEN}", json=body) as resp:
+                        await resp.read()
+                        assert resp.status == 200
+                    acknowledged.append((call_id, body["event"]))
+                    if len(acknowledged) >= 600:
+                        enough.set()
 
-            async with aiohttp.ClientSession() as http:
-                lines = [asyncio.create_task(line(http, n)) for n in range(8)]
-                async with asyncio.timeout(50):
-                    await enough.wait()
-                helpers = _descendants(proc.pid)  # whatever helper processes the server started
-                proc.send_signal(signal.SIGKILL)  # posts are in flight: some batches are mid-way
-                await proc.wait()
-                answered = list(acknowledged)
-                results = await asyncio.gather(*lines, return_exceptions=True)
-        finally:
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
+        async with aiohttp.ClientSession() as http:
+            lines = [asyncio.create_task(line(http, n)) for n in range(8)]
+            async with asyncio.timeout(50):
+                await enough.wait()
+            helpers = _descendants(proc.pid)
+            proc.send_signal(signal.SIGKILL)  # posts are in flight: some batches are mid-way
+            await proc.wait()
+            answered = list(acknowledged)
+            results = await asyncio.gather(*lines, return_exceptions=True)
     assert all(isinstance(r, aiohttp.ClientError) for r in results)  # every line was cut off by the kill
     async with asyncio.timeout(20):  # helper processes (if any) end with the server, however it ended
         while any(_running(pid) for pid in helpers):  # noqa: ASYNC110 - other processes' state, no event
             await asyncio.sleep(0.05)
-    stored, legs = await _stored(store_url)
+    stored, legs = await _stored(crash_store_url)
     assert len(answered) >= 600
     assert set(answered) <= stored
     assert len(legs) == len(set(legs))
