@@ -44,7 +44,7 @@ async def _stored(url: str) -> tuple[int, int]:
 async def _until(url: str, count: int, within: float) -> int:
     async with asyncio.timeout(within):
         while (stored := (await _stored(url))[0]) < count:
-            await asyncio.sleep(0.05)  # noqa: ASYNC110 - another process's store, no event to wait on
+            await asyncio.sleep(0.05)
     return stored
 
 
