@@ -43,7 +43,7 @@ async def _stored(url: str) -> tuple[int, int]:
 
 async def _until(url: str, count: int, within: float) -> int:
     async with asyncio.timeout(within):
-        while (stored := (await _stored(url))[0]) < count:
+        while (stored := (await _stored(url))[0]) < count:  # noqa: ASYNC110 - another process writes the store
             await asyncio.sleep(0.05)
     return stored
 
