@@ -29,7 +29,6 @@ from contact_center.inbox.conversations import Action, ConversationState, transi
 from contact_center.inbox.placement import Identity as IdentityKey
 from contact_center.inbox.placement import Known, Placement, place
 from contact_center.inbox.records import Checkpoint, InboundMessage, StoredMessage
-from contact_center.inbox.sqlite_rows import driver_sqlite, insert_numbered
 from contact_center.store.session import Database
 from contact_center.store.tables import (
     Attachment,
@@ -361,9 +360,6 @@ def _insert_rows(s: Session, model: type[Any], rows: list[dict[str, Any]]) -> li
     if not rows:
         return []
     table: Table = model.__table__
-    raw = driver_sqlite(s)
-    if raw is not None:  # the writer process: fixed statements straight on sqlite3
-        return insert_numbered(raw, s.get_bind().dialect, table, rows)
     if s.get_bind().dialect.name == "sqlite":
         start = (s.execute(select(func.coalesce(func.max(table.c.id), 0)))).scalar_one() + 1
         ids = list(range(start, start + len(rows)))

@@ -1,4 +1,4 @@
-"""The writer process's sqlite3 inserts store exactly the rows the in-process Core path stores."""
+"""A batch stored by an ingest worker process stores exactly the rows the event loop's path stores."""
 
 from __future__ import annotations
 
@@ -69,9 +69,9 @@ async def stores(tmp_path: Path) -> AsyncIterator[tuple[Database, Database]]:
         await db.close()
 
 
-async def test_writer_process_rows_read_back_like_the_core_path(stores: tuple[Database, Database]) -> None:
+async def test_writer_process_rows_read_back_like_the_loop_path(stores: tuple[Database, Database]) -> None:
     """Customers, identities, conversations, messages (meta, raw), attachments and the checkpoint
-    stored by write_batch's sqlite3 statements equal, column by column, what Core stores."""
+    stored by write_batch in a worker process equal, column by column, what the event loop's path stores."""
     core, raw = stores
     inbox = InboxService(db=core, bus=MemoryBus())
     kwargs = {"mailbox": "support", "department": "service", "validity": 9, "limit": 5_000}
