@@ -22,7 +22,7 @@ from agent_ui.hub import Hub
 from agent_ui.pages import register_pages
 from agent_ui.supervisor_ws import supervisor_ws
 from contact_center import keys
-from contact_center.events import SupervisorsNotified, UserNotified
+from contact_center.events import SessionsEnded, SupervisorsNotified, UserNotified
 
 
 def register(app: web.Application) -> None:
@@ -58,8 +58,12 @@ async def _hub_ctx(app: web.Application) -> AsyncIterator[None]:
     async def to_supervisors(event: SupervisorsNotified) -> None:
         hub.send_to_supervisors(event.frame)
 
+    async def sessions_ended(event: SessionsEnded) -> None:
+        hub.end_sessions(event.user_id, event.session)
+
     bus = app[keys.BUS]
-    unsubscribe = [bus.subscribe(to_user, UserNotified), bus.subscribe(to_supervisors, SupervisorsNotified)]
+    unsubscribe = [bus.subscribe(to_user, UserNotified), bus.subscribe(to_supervisors, SupervisorsNotified),
+                   bus.subscribe(sessions_ended, SessionsEnded)]
     yield
     for stop in unsubscribe:
         stop()

@@ -10,8 +10,11 @@ with the request's ``id`` echoed. Errors come back as ``{"type": "error", "code"
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -19,8 +22,9 @@ from aiohttp import WSMsgType, web
 from agent_ui.hub import Connection, Hub
 from contact_center import keys
 from contact_center.auth.roles import Principal
-from contact_center.errors import ContactCenterError
-from contact_center.http.auth import current_user
+from contact_center.auth.sessions import COOKIE_NAME
+from contact_center.errors import AuthError, ContactCenterError
+from contact_center.http.auth import current_user, request_session
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +93,35 @@ async def dispatch(app: web.Application, conn: Connection, text: str) -> None:
         hub.send(conn, {**reply, "id": request_id} if request_id is not None else reply)
 
 
+async def watch_session(request: web.Request, conn: Connection) -> None:
+    """Re-check the socket's login session every ``auth.session_check_seconds`` (an open socket counts as
+    activity); close the socket once the session is over (expired, idle, logged out elsewhere, the user
+    deactivated). Logout and deactivation close it at once through ``SessionsEnded``; this catches expiry."""
+    app = request.app
+    token = request.cookies.get(COOKIE_NAME)
+    while True:
+        await asyncio.sleep(app[keys.SETTINGS].session_check_seconds)
+        try:
+            await app[keys.SESSIONS].resolve(token)
+        except AuthError:
+            app[HUB].end_sessions(conn.principal.id, conn.session)
+            return
+        except Exception:  # the store is down for a moment: keep the socket, check again later
+            log.warning("cannot check the session of %s's socket", conn.principal.username, exc_info=True)
+
+
+@contextlib.asynccontextmanager
+async def session_watched(request: web.Request, conn: Connection) -> AsyncIterator[None]:
+    """Run :func:`watch_session` for *conn* while the block runs."""
+    watch = asyncio.create_task(watch_session(request, conn), name=f"ws-session-{conn.principal.username}")
+    try:
+        yield
+    finally:
+        watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watch
+
+
 async def agent_ws(request: web.Request) -> web.StreamResponse:
     """Authenticate (401/403 before the upgrade), then serve the agent's socket."""
     principal = await current_user(request, role="agent")
@@ -98,15 +131,18 @@ async def agent_ws(request: web.Request) -> web.StreamResponse:
     await ws.prepare(request)
     app = request.app
     hub = app[HUB]
-    conn = hub.attach(ws, principal, transport=request.transport)
+    conn = hub.attach(ws, principal, transport=request.transport, session=request_session(request))
     hub.send(conn, {"type": "hello", "user": principal.to_dict()})
     await notify_presence(app, principal, "_connected", conn)
     try:
-        async for msg in ws:
-            if msg.type == WSMsgType.TEXT:
-                await dispatch(app, conn, msg.data)
-            elif msg.type == WSMsgType.BINARY:
-                hub.send(conn, error_frame("malformed_frame", "binary frames are not accepted"))
+        async with session_watched(request, conn):
+            async for msg in ws:
+                if conn.dropped:  # the session ended: no command runs after that
+                    break
+                if msg.type == WSMsgType.TEXT:
+                    await dispatch(app, conn, msg.data)
+                elif msg.type == WSMsgType.BINARY:
+                    hub.send(conn, error_frame("malformed_frame", "binary frames are not accepted"))
     finally:
         await hub.detach(conn)
         await notify_presence(app, principal, "_disconnected")

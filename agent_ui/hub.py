@@ -28,18 +28,20 @@ from contact_center.ports import encode_frame
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE_SIZE = 256
+SESSION_ENDED = 4401  # close code: the login session ended (logout, expiry, deactivation); log in again
 _SEND_TIMEOUT = 10.0
 
 
-__all__ = ["DEFAULT_QUEUE_SIZE", "Connection", "Hub", "encode_frame"]
+__all__ = ["DEFAULT_QUEUE_SIZE", "SESSION_ENDED", "Connection", "Hub", "encode_frame"]
 
 
 class Connection:
     """One open websocket: its user, its bounded send queue and its sender task."""
 
     def __init__(self, ws: web.WebSocketResponse, principal: Principal, *, supervisor: bool, queue_size: int,
-                 transport: asyncio.Transport | None = None) -> None:
+                 transport: asyncio.Transport | None = None, session: str | None = None) -> None:
         self.ws = ws
+        self.session = session  # the login session it was opened with (closed when that ends)
         self.transport = transport
         self.principal = principal
         self.supervisor = supervisor
@@ -80,12 +82,14 @@ class Hub:
         self.dropped_total = 0
 
     def attach(self, ws: web.WebSocketResponse, principal: Principal, *, supervisor: bool = False,
-               transport: asyncio.Transport | None = None) -> Connection:
+               transport: asyncio.Transport | None = None, session: str | None = None) -> Connection:
         """Register an open socket and start its sender; returns the connection.
 
-        *transport* (the request's) lets a peer that reads nothing at all be cut off.
+        *transport* (the request's) lets a peer that reads nothing at all be cut off; *session*
+        (the login session's id) lets :meth:`end_sessions` close it when the session ends.
         """
-        conn = Connection(ws, principal, supervisor=supervisor, queue_size=self._queue_size, transport=transport)
+        conn = Connection(ws, principal, supervisor=supervisor, queue_size=self._queue_size, transport=transport,
+                          session=session)
         conn.sender = asyncio.create_task(self._send_loop(conn), name=f"ws-sender-{principal.username}")
         if supervisor:
             self._supervisors.add(conn)
@@ -154,7 +158,8 @@ class Hub:
                 self._drop(conn, "send queue full")
         return sent
 
-    def _drop(self, conn: Connection, reason: str) -> None:
+    def _drop(self, conn: Connection, reason: str, *, code: int = WSCloseCode.POLICY_VIOLATION,
+              message: bytes = b"too slow") -> None:
         if conn.dropped:
             return
         conn.dropped = True
@@ -163,12 +168,12 @@ class Hub:
         self._forget(conn)
         if conn.sender is not None:
             conn.sender.cancel()
-        asyncio.get_running_loop().create_task(self._close(conn))
+        asyncio.get_running_loop().create_task(self._close(conn, code, message))
 
-    async def _close(self, conn: Connection) -> None:
+    async def _close(self, conn: Connection, code: int, message: bytes) -> None:
         with contextlib.suppress(Exception):
             async with asyncio.timeout(2):
-                await conn.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too slow")
+                await conn.ws.close(code=code, message=message)
         if conn.transport is not None and not conn.transport.is_closing():  # a peer that reads nothing at all
             conn.transport.abort()  # type: ignore[attr-defined]
 
@@ -179,6 +184,15 @@ class Hub:
             raise
         except Exception as exc:  # the socket broke or a send timed out: drop it
             self._drop(conn, type(exc).__name__)
+
+    def end_sessions(self, user_id: int, session: str | None) -> int:
+        """Close *user_id*'s sockets opened with login session *session* (``None``: all of them) at once,
+        with close code 4401; returns how many. Nothing more is sent to them."""
+        conns = [c for c in (*self._by_user.get(user_id, ()), *self._supervisors)
+                 if c.principal.id == user_id and (session is None or c.session == session)]
+        for conn in conns:
+            self._drop(conn, "session ended", code=SESSION_ENDED, message=b"session ended")
+        return len(conns)
 
     async def close(self) -> None:
         """Close every socket (shutdown)."""

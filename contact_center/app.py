@@ -95,6 +95,7 @@ def _store_ctx(migrate: bool) -> Callable[[web.Application], AsyncIterator[None]
             ttl_seconds=settings.session_ttl_seconds,
             max_failures=settings.login_max_failures,
             window_seconds=settings.login_window_seconds,
+            idle_seconds=settings.session_idle_seconds,
         )
         purge = asyncio.create_task(_purge_sessions(app[keys.SESSIONS]), name="session-purge")
         yield

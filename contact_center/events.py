@@ -166,6 +166,17 @@ class CustomersUnmerged:
     at: float = field(default_factory=_now)
 
 
+@dataclass(frozen=True)
+class SessionsEnded:
+    """A user's login session ended (logout, expiry) or all of them did (``session`` None: deactivation,
+    password change): every instance closes the websockets opened with it at once."""
+
+    user_id: int
+    session: str | None  # the session's id (hex SHA-256 of its token); None: every session of the user
+    reason: str  # logout | expired | deactivated | revoked
+    at: float = field(default_factory=_now)
+
+
 # --------------------------------------------------------------------------- routing
 
 
@@ -256,6 +267,7 @@ Event = Union[  # noqa: UP007 - a runtime union, iterated by get_args below
     ConversationUpdated,
     CustomersMerged,
     CustomersUnmerged,
+    SessionsEnded,
     ContactRouted,
     OfferMade,
     OfferAccepted,

@@ -113,7 +113,9 @@ class Settings:
     database_url: str = ""
     redis_url: str = ""
     default_region: str = "DE"
-    session_ttl_seconds: int = 12 * 3600
+    session_ttl_seconds: int = 12 * 3600  # absolute lifetime of a login session
+    session_idle_seconds: int = 2 * 3600  # … and how long it lives without a request or an open desk socket
+    session_check_seconds: int = 30  # how often an open websocket re-checks its session
     cookie_secure: bool = False
     login_max_failures: int = 5
     login_window_seconds: int = 300
@@ -137,6 +139,11 @@ class Settings:
             f"Settings(host={self.host!r}, port={self.port}, database_url={mask_url(self.database_url)!r}, "
             f"redis_url={mask_url(self.redis_url)!r}, pbx={list(self.pbx)!r}, sources={list(self.sources)!r})"
         )
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry ``Secure``: configured so, or whenever the public URL is https."""
+        return self.cookie_secure or self.public_url.lower().startswith("https://")
 
     @property
     def uses_sqlite(self) -> bool:
@@ -259,6 +266,8 @@ def _from_raw(raw: dict[str, Any], *, base: Path, overrides: Mapping[str, Any]) 
         "redis_url": str(raw.get("redis", {}).get("url", "")),
         "default_region": str(raw.get("phone", {}).get("default_region", "DE")).upper(),
         "session_ttl_seconds": _int(auth.get("session_ttl_seconds", 12 * 3600), "auth.session_ttl_seconds"),
+        "session_idle_seconds": _int(auth.get("session_idle_seconds", 2 * 3600), "auth.session_idle_seconds"),
+        "session_check_seconds": _int(auth.get("session_check_seconds", 30), "auth.session_check_seconds"),
         "cookie_secure": _bool(auth.get("cookie_secure", False), "auth.cookie_secure"),
         "login_max_failures": _int(auth.get("login_max_failures", 5), "auth.login_max_failures"),
         "login_window_seconds": _int(auth.get("login_window_seconds", 300), "auth.login_window_seconds"),

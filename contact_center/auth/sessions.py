@@ -23,6 +23,17 @@ def _digest(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
+def session_id(token: str) -> str:
+    """The id a session goes by outside the store (hex SHA-256 of its token; never the token)."""
+    return _digest(token).hex()
+
+
+def session_alive(*, now: dt.datetime, expires_at: dt.datetime, last_seen_at: dt.datetime | None,
+                  idle: dt.timedelta) -> bool:
+    """Whether a session is still valid: before its absolute end and not idle for longer than *idle*."""
+    return now < expires_at and (last_seen_at is None or now - last_seen_at < idle)
+
+
 def principal_of(user: User) -> Principal:
     return Principal(
         id=user.id,
@@ -37,9 +48,13 @@ def principal_of(user: User) -> Principal:
 class SessionRepository:
     """Creates, resolves and ends login sessions; throttles repeated failures."""
 
-    def __init__(self, db: Database, *, ttl_seconds: int, max_failures: int, window_seconds: int) -> None:
+    def __init__(self, db: Database, *, ttl_seconds: int, max_failures: int, window_seconds: int,
+                 idle_seconds: int = 2 * 3600) -> None:
         self._db = db
         self._ttl = dt.timedelta(seconds=ttl_seconds)
+        self._idle = dt.timedelta(seconds=idle_seconds)
+        # Activity is written at most this often per session (not on every request).
+        self._touch_every = min(dt.timedelta(seconds=60), self._idle / 4)
         self._max_failures = max_failures
         self._window = dt.timedelta(seconds=window_seconds)
 
@@ -61,7 +76,7 @@ class SessionRepository:
                     user.password_hash = hash_password(password)
                 await s.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
                 token = secrets.token_urlsafe(32)
-                s.add(AuthSession(token_hash=_digest(token), user_id=user.id,
+                s.add(AuthSession(token_hash=_digest(token), user_id=user.id, last_seen_at=utcnow(),
                                   expires_at=utcnow() + self._ttl, remote=remote))
                 return token, principal_of(user)
         # Recorded in a transaction of its own: raising inside the one above would roll it back.
@@ -79,31 +94,47 @@ class SessionRepository:
                 retry = int((oldest + self._window - utcnow()).total_seconds()) + 1 if oldest else 1
                 raise LoginThrottled("too many failed logins; try again later", retry_after=max(retry, 1))
 
-    async def resolve(self, token: str | None) -> Principal:
-        """The user behind a session cookie.
+    async def resolve(self, token: str | None, *, touch: bool = True) -> Principal:
+        """The user behind a session cookie; with *touch*, this counts as activity (idle timeout).
 
         Raises:
-            AuthError: no cookie, unknown or expired session, or a deactivated user.
+            AuthError: no cookie, unknown, expired or idle session, or a deactivated user.
         """
         if not token:
             raise AuthError("not logged in")
+        now = utcnow()
         async with self._db.session() as s:
             row = (await s.execute(
                 select(AuthSession, User).join(User, User.id == AuthSession.user_id)
                 .where(AuthSession.token_hash == _digest(token))
             )).one_or_none()
-            if row is None or row[0].expires_at <= utcnow() or not row[1].active:
+            if row is None or not row[1].active or not session_alive(
+                    now=now, expires_at=row[0].expires_at, last_seen_at=row[0].last_seen_at, idle=self._idle):
                 raise AuthError("session expired or unknown; log in again")
+            if touch and (row[0].last_seen_at is None or now - row[0].last_seen_at >= self._touch_every):
+                row[0].last_seen_at = now
             return principal_of(row[1])
 
-    async def logout(self, token: str | None) -> None:
-        if token:
-            async with self._db.session() as s:
-                await s.execute(delete(AuthSession).where(AuthSession.token_hash == _digest(token)))
+    async def logout(self, token: str | None) -> int | None:
+        """End the session of *token*; returns its user's id (``None``: there was no such session)."""
+        if not token:
+            return None
+        async with self._db.session() as s:
+            res = await s.execute(delete(AuthSession).where(AuthSession.token_hash == _digest(token))
+                                  .returning(AuthSession.user_id))
+            return res.scalar_one_or_none()
+
+    async def revoke_user(self, user_id: int) -> int:
+        """End every session of *user_id* (deactivation, password change); returns how many."""
+        async with self._db.session() as s:
+            res = await s.execute(delete(AuthSession).where(AuthSession.user_id == user_id))
+            return res.rowcount or 0  # type: ignore[attr-defined]
 
     async def purge_expired(self) -> int:
-        """Delete expired sessions and old failures; returns how many sessions went."""
+        """Delete expired and idle sessions and old failures; returns how many sessions went."""
+        now = utcnow()
         async with self._db.session() as s:
-            res = await s.execute(delete(AuthSession).where(AuthSession.expires_at <= utcnow()))
+            res = await s.execute(delete(AuthSession).where(
+                (AuthSession.expires_at <= now) | (AuthSession.last_seen_at <= now - self._idle)))
             await s.execute(delete(LoginFailure).where(LoginFailure.at <= utcnow() - self._window))
             return res.rowcount or 0  # type: ignore[attr-defined]

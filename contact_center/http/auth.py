@@ -6,7 +6,8 @@ from aiohttp import web
 
 from contact_center import keys
 from contact_center.auth.roles import Principal
-from contact_center.auth.sessions import COOKIE_NAME
+from contact_center.auth.sessions import COOKIE_NAME, session_id
+from contact_center.events import SessionsEnded
 
 _PRINCIPAL = web.RequestKey("cc.principal", Principal)
 
@@ -24,6 +25,19 @@ async def current_user(request: web.Request, role: str = "agent") -> Principal:
         request[_PRINCIPAL] = principal
     principal.require(role)
     return principal
+
+
+def request_session(request: web.Request) -> str | None:
+    """The id of the session this request's cookie names (see :func:`session_id`), if any."""
+    token = request.cookies.get(COOKIE_NAME)
+    return session_id(token) if token else None
+
+
+async def end_sessions(app: web.Application, user_id: int, *, reason: str, session: str | None = None) -> None:
+    """Tell every instance that *user_id*'s session *session* (``None``: all of them) ended, so the
+    websockets opened with it close at once. The caller has already removed the sessions from the store
+    (``SessionRepository.logout`` / ``revoke_user``)."""
+    await app[keys.BUS].publish(SessionsEnded(user_id=user_id, session=session, reason=reason))
 
 
 def known_user(request: web.Request) -> Principal | None:

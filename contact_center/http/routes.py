@@ -7,7 +7,7 @@ from aiohttp import web
 from contact_center import channels, keys
 from contact_center.auth.sessions import COOKIE_NAME
 from contact_center.errors import Unavailable
-from contact_center.http.auth import current_user, remote_address
+from contact_center.http.auth import current_user, end_sessions, remote_address, request_session
 from contact_center.http.bodies import read_body, require_str
 from contact_center.http.openapi import obj
 
@@ -30,14 +30,16 @@ async def login(request: web.Request) -> web.Response:
     token, principal = await request.app[keys.SESSIONS].login(username, password, remote=remote_address(request))
     resp = web.json_response({"user": principal.to_dict()})
     resp.set_cookie(
-        COOKIE_NAME, token, httponly=True, samesite="Strict", secure=settings.cookie_secure,
+        COOKIE_NAME, token, httponly=True, samesite="Strict", secure=settings.secure_cookies,
         max_age=settings.session_ttl_seconds, path="/",
     )
     return resp
 
 
 async def logout(request: web.Request) -> web.Response:
-    await request.app[keys.SESSIONS].logout(request.cookies.get(COOKIE_NAME))
+    user_id = await request.app[keys.SESSIONS].logout(request.cookies.get(COOKIE_NAME))
+    if user_id is not None:  # this session's sockets close on every instance
+        await end_sessions(request.app, user_id, reason="logout", session=request_session(request))
     resp = web.json_response({})
     resp.del_cookie(COOKIE_NAME, path="/")
     return resp
