@@ -96,6 +96,8 @@ def _store_ctx(migrate: bool) -> Callable[[web.Application], AsyncIterator[None]
             max_failures=settings.login_max_failures,
             window_seconds=settings.login_window_seconds,
             idle_seconds=settings.session_idle_seconds,
+            backoff_seconds=settings.login_backoff_seconds,
+            backoff_max_seconds=settings.login_backoff_max_seconds,
         )
         purge = asyncio.create_task(_purge_sessions(app[keys.SESSIONS]), name="session-purge")
         yield

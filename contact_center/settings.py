@@ -118,7 +118,9 @@ class Settings:
     session_check_seconds: int = 30  # how often an open websocket re-checks its session
     cookie_secure: bool = False
     login_max_failures: int = 5
-    login_window_seconds: int = 300
+    login_window_seconds: int = 900
+    login_backoff_seconds: int = 30
+    login_backoff_max_seconds: int = 900
     max_body_bytes: int = 1024 * 1024
     popcache_ttl_seconds: int = 60
     pbx: tuple[PbxSettings, ...] = ()
@@ -270,7 +272,10 @@ def _from_raw(raw: dict[str, Any], *, base: Path, overrides: Mapping[str, Any]) 
         "session_check_seconds": _int(auth.get("session_check_seconds", 30), "auth.session_check_seconds"),
         "cookie_secure": _bool(auth.get("cookie_secure", False), "auth.cookie_secure"),
         "login_max_failures": _int(auth.get("login_max_failures", 5), "auth.login_max_failures"),
-        "login_window_seconds": _int(auth.get("login_window_seconds", 300), "auth.login_window_seconds"),
+        "login_window_seconds": _int(auth.get("login_window_seconds", 900), "auth.login_window_seconds"),
+        "login_backoff_seconds": _int(auth.get("login_backoff_seconds", 30), "auth.login_backoff_seconds"),
+        "login_backoff_max_seconds": _int(auth.get("login_backoff_max_seconds", 900),
+                                          "auth.login_backoff_max_seconds"),
         "popcache_ttl_seconds": _int(
             raw.get("screenpop", {}).get("cache_ttl_seconds", 60), "screenpop.cache_ttl_seconds"
         ),

@@ -1,4 +1,4 @@
-"""Login sessions and the failed-login throttle, both kept in the store so every instance agrees."""
+"""Login sessions and the login throttle (:mod:`.throttle`), both kept in the store so every instance agrees."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, select
 
 from contact_center.auth.passwords import hash_password, needs_rehash, verify_password
 from contact_center.auth.roles import Principal
-from contact_center.errors import AuthError, LoginThrottled
+from contact_center.auth.throttle import LoginThrottle
+from contact_center.errors import AuthError
 from contact_center.store.session import Database
-from contact_center.store.tables import AuthSession, LoginFailure, User, utcnow
+from contact_center.store.tables import AuthSession, User, utcnow
 
 COOKIE_NAME = "cc_session"
 
@@ -49,50 +49,41 @@ class SessionRepository:
     """Creates, resolves and ends login sessions; throttles repeated failures."""
 
     def __init__(self, db: Database, *, ttl_seconds: int, max_failures: int, window_seconds: int,
-                 idle_seconds: int = 2 * 3600) -> None:
+                 idle_seconds: int = 2 * 3600, backoff_seconds: float = 30, backoff_max_seconds: float = 900) -> None:
         self._db = db
+        self._throttle = LoginThrottle(free=max_failures, window_seconds=window_seconds,
+                                       base_seconds=backoff_seconds, cap_seconds=backoff_max_seconds)
         self._ttl = dt.timedelta(seconds=ttl_seconds)
         self._idle = dt.timedelta(seconds=idle_seconds)
         # Activity is written at most this often per session (not on every request).
         self._touch_every = min(dt.timedelta(seconds=60), self._idle / 4)
-        self._max_failures = max_failures
-        self._window = dt.timedelta(seconds=window_seconds)
 
     async def login(self, username: str, password: str, *, remote: str | None) -> tuple[str, Principal]:
         """Check credentials and open a session. Returns the cookie token and the user.
 
+        Every attempt is recorded (see :mod:`contact_center.auth.throttle`).
+
         Raises:
-            LoginThrottled: too many failures for this username or address in the window.
+            LoginThrottled: too many recent failures in one of the throttle's scopes; wait ``retry_after``.
             AuthError: wrong username or password (the same answer for both).
         """
-        keys = [f"user:{username.lower()}"] + ([f"addr:{remote}"] if remote else [])
         async with self._db.session() as s:
-            await self._check_throttle(s, keys)
+            await self._throttle.check(s, username, remote)
             user = (await s.execute(select(User).where(User.username == username))).scalar_one_or_none()
             # argon2 takes tens of milliseconds: verify off the event loop (it releases the GIL).
             ok = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
             if ok and user is not None and user.active:
                 if needs_rehash(user.password_hash):
                     user.password_hash = hash_password(password)
-                await s.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
+                self._throttle.record(s, username, remote, ok=True)
                 token = secrets.token_urlsafe(32)
                 s.add(AuthSession(token_hash=_digest(token), user_id=user.id, last_seen_at=utcnow(),
                                   expires_at=utcnow() + self._ttl, remote=remote))
                 return token, principal_of(user)
         # Recorded in a transaction of its own: raising inside the one above would roll it back.
         async with self._db.session() as s:
-            s.add_all(LoginFailure(key=k) for k in keys)
+            self._throttle.record(s, username, remote, ok=False)
         raise AuthError("wrong username or password")
-
-    async def _check_throttle(self, s: AsyncSession, keys: list[str]) -> None:
-        since = utcnow() - self._window
-        for key in keys:
-            limit = self._max_failures if key.startswith("user:") else self._max_failures * 4
-            q = select(func.count(), func.min(LoginFailure.at)).where(LoginFailure.key == key, LoginFailure.at > since)
-            count, oldest = (await s.execute(q)).one()
-            if count >= limit:
-                retry = int((oldest + self._window - utcnow()).total_seconds()) + 1 if oldest else 1
-                raise LoginThrottled("too many failed logins; try again later", retry_after=max(retry, 1))
 
     async def resolve(self, token: str | None, *, touch: bool = True) -> Principal:
         """The user behind a session cookie; with *touch*, this counts as activity (idle timeout).
@@ -136,5 +127,5 @@ class SessionRepository:
         async with self._db.session() as s:
             res = await s.execute(delete(AuthSession).where(
                 (AuthSession.expires_at <= now) | (AuthSession.last_seen_at <= now - self._idle)))
-            await s.execute(delete(LoginFailure).where(LoginFailure.at <= utcnow() - self._window))
+            await self._throttle.purge(s)
             return res.rowcount or 0  # type: ignore[attr-defined]

@@ -6,9 +6,10 @@ from aiohttp import web
 
 from contact_center import channels, keys
 from contact_center.auth.sessions import COOKIE_NAME
-from contact_center.errors import Unavailable
+from contact_center.auth.throttle import recent_attempts
+from contact_center.errors import Unavailable, ValidationError
 from contact_center.http.auth import current_user, end_sessions, remote_address, request_session
-from contact_center.http.bodies import read_body, require_str
+from contact_center.http.bodies import optional_int, read_body, require_str
 from contact_center.http.openapi import obj
 
 USER_SCHEMA = obj(
@@ -43,6 +44,22 @@ async def logout(request: web.Request) -> web.Response:
     resp = web.json_response({})
     resp.del_cookie(COOKIE_NAME, path="/")
     return resp
+
+
+async def login_attempts(request: web.Request) -> web.Response:
+    await current_user(request, "admin")
+    q = request.query
+    ok = q.get("ok")
+    if ok not in (None, "", "true", "false"):
+        raise ValidationError("ok", "'ok' must be true or false")
+    async with request.app[keys.DB].session() as s:
+        items = await recent_attempts(
+            s, username=q.get("username") or None, remote=q.get("remote") or None,
+            ok=None if not ok else ok == "true", before_id=optional_int(q, "before_id", low=1, high=2**63 - 1),
+            limit=optional_int(q, "limit", low=1, high=1000) or 100)
+    await request.app[keys.AUDIT].record(request, action="login_attempts_read", object_type="login_attempt",
+                                         detail={k: v for k, v in q.items()})
+    return web.json_response({"attempts": items})
 
 
 async def me(request: web.Request) -> web.Response:
@@ -97,6 +114,16 @@ def register(app: web.Application) -> None:
             response=obj(("user",), user=USER_SCHEMA), errors=(400, 401, 422, 429), auth="none")
     app.router.add_post("/api/v1/auth/logout", logout)
     api.add("POST", "/api/v1/auth/logout", summary="End the session", tag="auth")
+    app.router.add_get("/api/v1/auth/login-attempts", login_attempts)
+    api.add("GET", "/api/v1/auth/login-attempts", summary="Recent login attempts, newest first (admins)", tag="auth",
+            parameters=[{"name": n, "in": "query", "schema": schema} for n, schema in (
+                ("username", {"type": "string", "maxLength": 64}), ("remote", {"type": "string", "maxLength": 64}),
+                ("ok", {"type": "string", "enum": ["true", "false"]}), ("before_id", {"type": "integer"}),
+                ("limit", {"type": "integer", "minimum": 1, "maximum": 1000}))],
+            response=obj(("attempts",), attempts={"type": "array", "items": obj(
+                ("id", "username", "ok", "at"), id={"type": "integer"}, username={"type": "string"},
+                remote={"type": ["string", "null"]}, ok={"type": "boolean"}, at={"type": "string"})}),
+            errors=(401, 403, 422))
     app.router.add_get("/api/v1/me", me)
     api.add("GET", "/api/v1/me", summary="The logged-in user", tag="auth", response=obj(("user",), user=USER_SCHEMA),
             errors=(401,))

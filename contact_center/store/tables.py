@@ -216,14 +216,17 @@ class AuthSession(Base):
     last_seen_at: Mapped[dt.datetime | None] = mapped_column(default=utcnow)  # for the idle timeout
 
 
-class LoginFailure(Base):
-    """Failed logins, for throttling across every instance that shares the store."""
+class LoginAttempt(Base):
+    """One login attempt (failed or not): for throttling across instances and for admins to read."""
 
-    __tablename__ = "login_failure"
-    __table_args__ = (Index("ix_login_failure_key_at", "key", "at"),)
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_username_at", "username", "at"),
+                      Index("ix_login_attempt_remote_at", "remote", "at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    key: Mapped[str] = mapped_column(String(200))
+    username: Mapped[str] = mapped_column(String(64))  # as typed, lower-cased (also names that do not exist)
+    remote: Mapped[str | None] = mapped_column(String(64))
+    ok: Mapped[bool] = mapped_column(default=False)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
