@@ -69,7 +69,8 @@ def test_example_config_documents_every_core_section_and_loads() -> None:
     for key in ("host", "port", "public_url", "data_dir", "log_level", "max_body_bytes", "plugins", "url",
                 "default_region", "session_ttl_seconds", "cookie_secure", "login_max_failures",
                 "login_window_seconds", "cache_ttl_seconds", "token", "default_department", "title", "query",
-                "timeout_ms", "kind", "history_query"):
+                "timeout_ms", "kind", "history_query", "session_idle_seconds", "session_check_seconds",
+                "login_backoff_seconds", "login_backoff_max_seconds", "allowed_origins", "write_timeout_seconds"):
         assert f"\n{key} = " in text, key
     settings = Settings.load(EXAMPLE, environ={})
     assert settings.port == 8080
