@@ -1,7 +1,7 @@
 """login attempts (failed and successful) replace login failures: throttling with back-off
 
-Revision ID: 0191_login_attempts
-Revises: 0190_session_idle
+Revision ID: 0193_login_attempts
+Revises: 0192_session_idle
 """
 
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import contact_center.store.tables
 
 
-revision = '0191_login_attempts'
-down_revision = '0190_session_idle'
+revision = '0193_login_attempts'
+down_revision = '0192_session_idle'
 branch_labels = None
 depends_on = None
 

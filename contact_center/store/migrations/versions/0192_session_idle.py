@@ -1,7 +1,7 @@
 """sessions: last activity, for the idle timeout
 
-Revision ID: 0190_session_idle
-Revises: 0180_desk_search
+Revision ID: 0192_session_idle
+Revises: 0190_channel_instances
 """
 
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import contact_center.store.tables
 
 
-revision = '0190_session_idle'
-down_revision = '0180_desk_search'
+revision = '0192_session_idle'
+down_revision = '0190_channel_instances'
 branch_labels = None
 depends_on = None
 
