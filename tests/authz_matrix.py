@@ -45,6 +45,8 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/conversations/{id}/messages/{message_id}/raw"): "agent",
     ("GET", "/api/v1/conversations/{id}/messages/{message_id}/attachments/{position}"): "agent",
     ("POST", "/api/v1/conversations/{id}/wrap-up"): "agent",
+    ("GET", "/api/v1/conversations/{id}/transfer"): "agent",  # who it can go to
+    ("POST", "/api/v1/conversations/{id}/transfer"): "agent",
     ("GET", "/api/v1/search"): "agent",
     # desk, wallboard and their helpers
     ("GET", "/"): "page",
