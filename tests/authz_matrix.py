@@ -21,6 +21,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/auth/login"): "public",
     ("POST", "/api/v1/auth/logout"): "public",  # ends the session it is sent with, if any
     ("GET", "/api/v1/me"): "agent",
+    ("GET", "/api/v1/auth/login-attempts"): "admin",
     ("GET", "/healthz"): "public",
     ("GET", "/metrics"): "public",
     ("GET", "/api/openapi.json"): "public",
