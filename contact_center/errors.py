@@ -3,8 +3,10 @@
 Every error the product raises on purpose derives from :class:`ContactCenterError`, carries a
 stable machine-readable ``code`` and a human ``message``, and knows the HTTP status it maps to.
 One middleware (:mod:`contact_center.http.middleware`) turns them into JSON bodies
-``{"error": {"code": ..., "message": ..., "field": ...}}``; websocket handlers send the same
-shape as an ``{"type": "error", ...}`` frame.
+``{"error": "<message>", "code": ..., "message": ..., "field": ...}`` (:meth:`~ContactCenterError.http_body`):
+``error`` is the human text, where Zammad's clients (and PBX scripts written for them) read it,
+and ``code`` the stable machine-readable name. Websocket handlers send the same fields as an
+``{"type": "error", "code": ..., "message": ...}`` frame.
 
 ::
 
@@ -42,13 +44,17 @@ class ContactCenterError(Exception):
         self.detail = detail or {}
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON body the API answers with."""
+        """``code``, ``message`` and, when set, ``field`` and ``detail`` (a websocket error frame's fields)."""
         body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.field is not None:
             body["field"] = self.field
         if self.detail:
             body["detail"] = self.detail
         return body
+
+    def http_body(self) -> dict[str, Any]:
+        """The JSON body an HTTP error answers with: ``{"error": message, **to_dict()}``."""
+        return {"error": self.message, **self.to_dict()}
 
 
 class ConfigError(ContactCenterError):

@@ -74,12 +74,35 @@ def mask_url(url: str) -> str:
 
 
 @dataclass(frozen=True)
+class CallerIdRoute:
+    """One row of a PBX's outbound caller-id table (Zammad's ``routing_table``).
+
+    ``dest`` is matched against the whole dialled number as the PBX sends it; ``*`` stands for
+    one or more characters (``49*``, ``4930*99``). The first matching row gives ``caller_id``.
+    """
+
+    dest: str
+    caller_id: str
+
+
+@dataclass(frozen=True)
 class PbxSettings:
-    """One telephone system allowed to post CTI events, identified by its URL token."""
+    """One telephone system allowed to post CTI events, identified by its URL token.
+
+    ``route_inbound``: answer an inbound ``newCall`` with a ``dial`` to the agent (or the
+    department's hunt group) the router picked, for PBXs that act on it; off by default, when the
+    reply is ``{}`` as Zammad's. ``caller_id_routes`` and ``default_caller_id``: the caller id an
+    outbound ``newCall`` should show (Zammad's outbound routing). ``voicemail_names``: ``user``
+    names or answering numbers that mean the voicemail answered (lower-case; the call stays missed).
+    """
 
     name: str
     token: Secret
     default_department: str | None = None
+    route_inbound: bool = False
+    caller_id_routes: tuple[CallerIdRoute, ...] = ()
+    default_caller_id: str | None = None
+    voicemail_names: frozenset[str] = frozenset({"voicemail"})
 
     def __repr__(self) -> str:
         return f"PbxSettings(name={self.name!r}, token=***)"
@@ -220,14 +243,39 @@ def _pbx_list(raw: Any) -> tuple[PbxSettings, ...]:
     for i, item in enumerate(items):
         if not item.get("token"):
             raise ConfigError(f"pbx[{i}].token is required")
+        default_caller_id = item.get("default_caller_id")
         out.append(
             PbxSettings(
                 name=str(item.get("name", f"pbx{i}")),
                 token=Secret(str(item["token"])),
                 default_department=item.get("default_department"),
+                route_inbound=_bool(item.get("route_inbound", False), f"pbx[{i}].route_inbound"),
+                caller_id_routes=_caller_id_routes(item.get("caller_id_routes", []), f"pbx[{i}].caller_id_routes"),
+                default_caller_id=str(default_caller_id).strip() or None if default_caller_id else None,
+                voicemail_names=_names(item.get("voicemail_names", ["voicemail"]), f"pbx[{i}].voicemail_names"),
             )
         )
     return tuple(out)
+
+
+def _caller_id_routes(raw: Any, name: str) -> tuple[CallerIdRoute, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError(f"{name} must be a list of {{dest, caller_id}} tables")
+    routes = []
+    for j, row in enumerate(raw):
+        if not isinstance(row, Mapping) or not str(row.get("dest", "")).strip() or \
+                not str(row.get("caller_id", "")).strip():
+            raise ConfigError(f"{name}[{j}] needs a dest pattern and a caller_id")
+        routes.append(CallerIdRoute(dest=str(row["dest"]).strip(), caller_id=str(row["caller_id"]).strip()))
+    return tuple(routes)
+
+
+def _names(raw: Any, name: str) -> frozenset[str]:
+    if isinstance(raw, str):
+        raw = [part for part in raw.split(",")]
+    if not isinstance(raw, list):
+        raise ConfigError(f"{name} must be a list of names")
+    return frozenset(str(n).strip().lower() for n in raw if str(n).strip())
 
 
 def _source_list(raw: Any, data_dir: Path) -> tuple[SourceSettings, ...]:

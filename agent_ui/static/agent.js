@@ -46,7 +46,7 @@ async function post(url, body) {
   const resp = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json" },
     body: JSON.stringify(body), credentials: "same-origin" });
   const doc = await resp.json().catch(() => ({}));
-  if (!resp.ok) throw new Error((doc.error && doc.error.message) || resp.statusText);
+  if (!resp.ok) throw new Error((typeof doc.error === "string" && doc.error) || resp.statusText);
   return doc;
 }
 

@@ -5,8 +5,10 @@ The route checks the token (one per configured PBX), reads the JSON or form body
 bus and answers the PBX:
 
 * ``{}``, or for ``newCall`` ``{"action": "reject", "reason": "busy"}`` when the caller is on
-  ``[telephony] blocked_numbers``, or the call director's ``{"action": "dial", "number": …}``
-  (asked with a short timeout; ``{}`` when it is slow, absent or fails).
+  ``[telephony] blocked_numbers``; for an outbound ``newCall`` the caller id from the PBX's
+  caller-id table; for an inbound one on a PBX with ``route_inbound`` the call director's
+  ``{"action": "dial", "number": …}`` (asked with a short timeout; ``{}`` when it is slow, absent,
+  fails or would dial the number that was called). See :mod:`.replies`.
 * A repeated post answers exactly as the first did and changes nothing.
 
 For an ``answer``/``hangup``/``dtmf`` on a leg this instance has seen, the event is announced
@@ -34,7 +36,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.telephony.agents import AgentDirectory
-from connectors.telephony.parse import CtiEvent, digest, director_reply, is_blocked
+from connectors.telephony.parse import CtiEvent, digest, is_blocked
+from connectors.telephony.replies import REJECT_BUSY, dials_elsewhere, director_reply, outbound_reply
 from contact_center.bus.base import Bus
 from contact_center.customers.repository import CustomerRepository
 from contact_center.errors import AuthError, ConfigError
@@ -142,9 +145,9 @@ class CtiHook:
     def _pop_first(self, event: CtiEvent) -> ShownPop | None:
         """Pop an answer to a call ringing here at once (see the module docstring); what was shown, or None."""
         memo = self._calls.get(event.call_id)
-        if memo is None or memo.facts.state != "ringing" or memo.facts.answered_at is not None:
+        if memo is None or memo.facts.state != "ringing" or memo.facts.answered_at is not None or event.voicemail:
             return None
-        user_id = self._directory.known(event.answering_number, event.users)
+        user_id = self._directory.known(event.answering_number, event.users or event.user_ids)
         if user_id is None:
             return None
         assert self._pops is not None
@@ -156,9 +159,10 @@ class CtiHook:
         to_number = self._customers.normalise("phone", ev.to_raw)
         customer_number = to_number if ev.direction == "out" else from_number
         blocked = is_blocked(ev, customer_number, self._config.blocked)
-        reply: dict[str, Any] = {"action": "reject", "reason": "busy"} if blocked else {}
-        user_id = (await self._directory.answering(ev.answering_number, ev.users)
-                   if ev.event in ("answer", "hangup") else None)
+        reply: dict[str, Any] = dict(REJECT_BUSY) if blocked else {}
+        if ev.event == "newCall" and ev.direction == "out":
+            reply = outbound_reply(pbx.caller_id_routes, pbx.default_caller_id, ev.to_raw)
+        user_id = await self._answering(ev)
         post = Post(pbx=pbx.name, event=ev, digest=key, reply=reply, user_id=user_id, from_number=from_number,
                     to_number=to_number)
         memo = self._calls.get(ev.call_id)
@@ -182,12 +186,26 @@ class CtiHook:
             if row is not None:
                 self._writer.audit(row)  # the answer is stored already: the row goes with the next batch
         rang = next((e for e in events if isinstance(e, CallRang)), None)
-        if rang is not None:
+        if rang is not None and rang.direction == "in" and pbx.route_inbound:
             directed = await self._direct(rang)
-            if directed:
+            if directed and self._dials_elsewhere(directed, ev, to_number):
                 await self._writer.set_reply(key, directed)
                 return directed
         return outcome.reply
+
+    def _dials_elsewhere(self, directed: dict[str, Any], ev: CtiEvent, to_number: str | None) -> bool:
+        """False for a ``dial`` back to the number that was called (as sent or normalised): it would loop."""
+        dialled = self._customers.normalise("phone", str(directed.get("number", "")))
+        return dials_elsewhere(directed, (ev.to_raw, to_number)) and (dialled is None or dialled != to_number)
+
+    async def _answering(self, ev: CtiEvent) -> int | None:
+        """The agent an answer or hangup names (never a voicemail box): by number or name, then sipgate's user id."""
+        if ev.event not in ("answer", "hangup") or ev.voicemail:
+            return None
+        found = await self._directory.answering(ev.answering_number, ev.users)
+        if found is None and ev.user_ids:
+            found = await self._directory.answering(None, ev.user_ids[:1])
+        return found
 
     async def _process_known(self, memo: _Memo, post: Post, shown: ShownPop | None) -> dict[str, Any]:
         """An answer, hangup or dtmf on a leg this instance knows: announced first, then stored."""

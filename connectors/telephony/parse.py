@@ -1,13 +1,21 @@
 """Pure parsing of generic CTI push bodies (Zammad's generic CTI, as sipgate.io originated it).
 
-Events and fields, JSON or form-encoded (``user[]=a&user[]=b`` becomes a list)::
+Events and fields, in whichever body form the PBX posts (JSON, url-encoded, multipart form data
+or URL variables; :func:`contact_center.http.bodies.read_body` turns each into one mapping)::
 
-    newCall  from, to, direction (in|out), callId, [user | user[]], [queue], [diversion], [origCallId]
-    answer   callId, [user], [answeringNumber], [from, to, direction]
-    hangup   callId, cause, [answeringNumber], [user], [from, to, direction]
-    dtmf     callId, dtmf, [origCallId]
+    newCall  from, to, direction (in|out), callId, [user | user[]], [userId[]], [fullUserId[]],
+             [queue], [diversion], [origCallId | originalCallId]
+    answer   callId, [user], [userId], [fullUserId], [answeringNumber], [from, to, direction]
+    hangup   callId, [cause], [answeringNumber], [user], [from, to, direction]
+    dtmf     callId, [dtmf] (empty when the caller pressed nothing), [origCallId]
 
-``call_id``/``callid`` and ``answering_number`` are accepted as spellings some PBX scripts use.
+As in Zammad, ``cause`` may be missing or empty (the call still ends) and ``callId`` may be up to
+250 characters. ``call_id``/``callid`` and ``answering_number`` are accepted as spellings some PBX
+scripts use; ``user``, ``userId`` and ``fullUserId`` may each be one value or a list, with or
+without ``[]``. An ``answer`` by a voicemail (``user=voicemail``, or any of the PBX's configured
+voicemail names, in ``user`` or ``answeringNumber``) is flagged ``voicemail``: the call stays
+unanswered and ends missed, as Zammad keeps it "not done".
+
 A missing field, an unknown event or a bad direction raises :class:`ValidationError` naming the
 field. :func:`digest` fingerprints an event so a repeated post is recognised and stored once.
 """
@@ -31,16 +39,22 @@ CAUSES = ("normalClearing", "busy", "cancel", "noAnswer", "congestion", "notFoun
 _REQUIRED = {
     "newCall": ("from", "to", "direction"),
     "answer": (),
-    "hangup": ("cause",),
-    "dtmf": ("dtmf",),
+    "hangup": (),
+    "dtmf": (),
 }
 _ALIASES = {
     "callId": ("callId", "call_id", "callid", "CallId"),
     "answeringNumber": ("answeringNumber", "answering_number"),
     "origCallId": ("origCallId", "orig_call_id", "originalCallId"),
     "user": ("user", "user[]"),
+    "userId": ("userId", "userId[]"),
+    "fullUserId": ("fullUserId", "fullUserId[]"),
 }
-_MAX = 128
+#: Longest accepted value per field: the store's column widths (Zammad keeps 250 for callId).
+MAX_LENGTH = {"callId": 250, "origCallId": 250, "from": 100, "to": 100, "diversion": 100, "answeringNumber": 100,
+              "queue": 100, "cause": 100, "dtmf": 64, "event": 16, "direction": 4}
+_MAX_NAME = 128  # one user name or id
+DEFAULT_VOICEMAIL_NAMES = frozenset({"voicemail"})
 _OPTIONAL = ("from", "to", "direction", "queue", "diversion", "origCallId", "answeringNumber", "cause", "dtmf")
 # Every spelling a body may use -> the field it fills (to look up only the fields a body has).
 _FIELD_OF = {**{name: name for name in _OPTIONAL},
@@ -51,7 +65,9 @@ _FIELD_OF = {**{name: name for name in _OPTIONAL},
 CtiEvent = CallSignal
 
 
-_CTI_FIELDS = fields(CtiEvent)
+# The fields a digest covers: ``voicemail`` is derived from ``users`` and the configuration, and
+# ``user_ids`` counts only when present, so fingerprints stored before these fields existed hold.
+_DIGESTED = tuple(f.name for f in fields(CtiEvent) if f.name not in ("voicemail", "user_ids"))
 
 
 def _get(body: Mapping[str, Any], name: str) -> Any:
@@ -72,28 +88,33 @@ def _text(body: Mapping[str, Any], name: str, *, required: bool = False) -> str 
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValidationError(name, f"'{name}' must be a string")
     text = str(value).strip()
-    if len(text) > _MAX:
-        raise ValidationError(name, f"'{name}' is longer than {_MAX} characters")
+    limit = MAX_LENGTH.get(name, _MAX_NAME)
+    if len(text) > limit:
+        raise ValidationError(name, f"'{name}' is longer than {limit} characters")
     if required and not text:
         raise ValidationError(name, f"'{name}' is required")
     return text or None
 
 
-def _users(body: Mapping[str, Any]) -> tuple[str, ...]:
-    value = _get(body, "user")
-    items = value if isinstance(value, list) else [value] if value is not None else []
-    out = []
-    for item in items:
-        if not isinstance(item, str):
-            raise ValidationError("user", "'user' must be a name or a list of names")
-        name = item.strip()
-        if name and name not in out:
-            out.append(name[:_MAX])
+def _names(body: Mapping[str, Any], *names: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for field in names:
+        value = _get(body, field)
+        items = value if isinstance(value, list) else [value] if value is not None else []
+        for item in items:
+            if isinstance(item, bool) or not isinstance(item, (str, int)):
+                raise ValidationError(field, f"'{field}' must be a name or a list of names")
+            name = str(item).strip()
+            if name and name not in out:
+                out.append(name[:_MAX_NAME])
     return tuple(out)
 
 
-def parse_cti(body: Mapping[str, Any]) -> CtiEvent:
+def parse_cti(body: Mapping[str, Any], *, voicemail_names: frozenset[str] = DEFAULT_VOICEMAIL_NAMES) -> CtiEvent:
     """Validate a CTI body and return the event.
+
+    *voicemail_names*: lower-case names (``user``) or numbers (``answeringNumber``) that mean the
+    PBX's voicemail answered.
 
     Raises:
         ValidationError: unknown ``event``, bad ``direction``, a missing or malformed field.
@@ -110,19 +131,31 @@ def parse_cti(body: Mapping[str, Any]) -> CtiEvent:
         raise ValidationError("direction", "'direction' must be 'in' or 'out'")
     if fields["dtmf"] is not None and not all(c.isdigit() or c in "*#ABCD" for c in fields["dtmf"]):
         raise ValidationError("dtmf", "'dtmf' must be digits, * or #")
+    users = _names(body, "user")
+    voicemail = event == "answer" and is_voicemail(users, fields["answeringNumber"], voicemail_names)
     return CtiEvent(
         event=event, call_id=call_id, direction=fields["direction"], from_raw=fields["from"], to_raw=fields["to"],
-        users=_users(body), queue=fields["queue"], diversion=fields["diversion"],
+        users=users, queue=fields["queue"], diversion=fields["diversion"],
         orig_call_id=fields["origCallId"], answering_number=fields["answeringNumber"], cause=fields["cause"],
-        dtmf=fields["dtmf"],
+        dtmf=fields["dtmf"], user_ids=_names(body, "userId", "fullUserId"), voicemail=voicemail,
     )
+
+
+def is_voicemail(users: tuple[str, ...], answering_number: str | None, names: frozenset[str]) -> bool:
+    """True when the answering party is a voicemail box: every named user, or the answering number,
+    is one of *names* (lower-case). Zammad's rule is ``user == "voicemail"``."""
+    if users:
+        return all(u.lower() in names for u in users)
+    return answering_number is not None and answering_number.lower() in names
 
 
 def digest(pbx: str, event: CtiEvent) -> str:
     """A stable fingerprint of *event* from *pbx*: the same post (JSON or form) gives the same one."""
     # A shallow field dict: the same JSON as ``asdict`` (the fields are strings and tuples of strings)
     # at a fraction of its cost, so fingerprints stored before stay valid.
-    values = {f.name: getattr(event, f.name) for f in _CTI_FIELDS}
+    values: dict[str, Any] = {name: getattr(event, name) for name in _DIGESTED}
+    if event.user_ids:
+        values["user_ids"] = event.user_ids
     try:
         # orjson writes exactly the bytes of the compact, sorted, non-ASCII-escaping json.dumps below
         # (pinned by tests/unit/telephony/test_parse.py), in a third of the time.
@@ -137,25 +170,3 @@ def is_blocked(event: CtiEvent, customer_number: str | None, blocked: frozenset[
     if event.event != "newCall" or event.direction != "in":
         return False
     return bool(blocked) and (customer_number in blocked or (event.from_raw or "") in blocked)
-
-
-def director_reply(decision: Mapping[str, Any] | None) -> dict[str, Any]:
-    """The PBX reply for a call director's decision (``dial`` or ``reject``); ``{}`` otherwise.
-
-    The caller id to show may come as ``caller_id`` or ``callerId``; the reply carries both
-    spellings, as PBX scripts written for either read their own.
-    """
-    if not decision:
-        return {}
-    action = decision.get("action")
-    if action == "reject":
-        return {"action": "reject", "reason": str(decision.get("reason") or "busy")}
-    number = decision.get("number")
-    if action != "dial" or not isinstance(number, str) or not number:
-        return {}
-    reply: dict[str, Any] = {"action": "dial", "number": number}
-    caller = decision.get("caller_id") or decision.get("callerId")
-    if isinstance(caller, str) and caller:
-        reply["caller_id"] = caller
-        reply["callerId"] = caller
-    return reply

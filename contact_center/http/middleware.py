@@ -24,7 +24,8 @@ _HTTP_CODES = {
 
 
 def error_response(status: int, code: str, message: str, **extra: object) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message, **extra}}, status=status)
+    """The JSON error body (see :meth:`ContactCenterError.http_body`): ``{"error": message, "code": code, ...}``."""
+    return web.json_response({"error": message, "code": code, "message": message, **extra}, status=status)
 
 
 def error_middleware(metrics: Metrics) -> Middleware:
@@ -40,7 +41,7 @@ def error_middleware(metrics: Metrics) -> Middleware:
             return response
         except ContactCenterError as exc:
             status = exc.status
-            resp = web.json_response({"error": exc.to_dict()}, status=exc.status)
+            resp = web.json_response(exc.http_body(), status=exc.status)
             if isinstance(exc, LoginThrottled):
                 resp.headers["Retry-After"] = str(exc.retry_after)
             if exc.status >= 500:

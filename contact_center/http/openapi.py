@@ -7,16 +7,13 @@ from typing import Any
 ERROR_SCHEMA = {
     "type": "object",
     "properties": {
-        "error": {
-            "type": "object",
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "field": {"type": "string"},
-            },
-            "required": ["code", "message"],
-        }
+        "error": {"type": "string", "description": "what went wrong, for people (Zammad's clients read this)"},
+        "code": {"type": "string", "description": "stable machine-readable name of the error"},
+        "message": {"type": "string", "description": "the same text as error"},
+        "field": {"type": "string", "description": "the request field at fault, when there is one"},
+        "detail": {"type": "object"},
     },
+    "required": ["error", "code", "message"],
 }
 
 
@@ -39,19 +36,20 @@ class ApiDocument:
         errors: tuple[int, ...] = (),
         auth: str = "session",
         parameters: list[dict[str, Any]] | None = None,
+        request_types: tuple[str, ...] = ("application/json",),
+        response_type: str = "application/json",
     ) -> None:
+        """Describe one operation; *request_types*/*response_type* for routes that speak other formats."""
         op: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": {}}
         if request is not None:
-            op["requestBody"] = {"required": True, "content": {"application/json": {"schema": request}}}
+            op["requestBody"] = {"required": True, "content": {t: {"schema": request} for t in request_types}}
         op["responses"]["200"] = {
             "description": "OK",
-            "content": {"application/json": {"schema": response or {"type": "object"}}},
+            "content": {response_type: {"schema": response or {"type": "object"}}},
         }
+        error = {"$ref": "#/components/schemas/Error"} if response_type == "application/json" else {"type": "string"}
         for status in errors:
-            op["responses"][str(status)] = {
-                "description": "error",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-            }
+            op["responses"][str(status)] = {"description": "error", "content": {response_type: {"schema": error}}}
         if auth == "session":
             op["security"] = [{"session": []}]
         elif auth == "bearer":

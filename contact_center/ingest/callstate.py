@@ -3,7 +3,8 @@
 PBXs retry, reorder and lose posts. :func:`apply` accepts any event at any time: an ``answer``
 or ``hangup`` before its ``newCall`` creates the leg and the late ``newCall`` fills in the
 numbers without moving the state back; a ``hangup`` with no ``answer`` is a missed call (unless
-the leg was forwarded, when a new leg with ``origCallId`` carries on); an ``answer`` that
+the leg was forwarded, when a new leg with ``origCallId`` carries on; an ``answer`` by a voicemail
+box counts as no answer, as in Zammad); an ``answer`` that
 arrives after the ``hangup`` turns the missed call into an answered one. Times never run
 backwards: ringing <= answered <= ended. :func:`events_for` says what to announce on the bus.
 """
@@ -93,6 +94,9 @@ def _event(f: dict[str, Any], ev: CallSignal, at: dt.datetime, user_id: int | No
         f.update(users=ev.users or f["users"], queue=ev.queue or f["queue"], diversion=ev.diversion or f["diversion"],
                  orig_call_id=ev.orig_call_id or f["orig_call_id"],
                  ringing_at=min(f["ringing_at"], at) if f["ringing_at"] else at, seen_new_call=True)
+    elif ev.event == "answer" and ev.voicemail:
+        # A voicemail box took the call: nobody answered it, so it stays open and ends missed.
+        f.update(answering_number=f["answering_number"] or ev.answering_number)
     elif ev.event == "answer":
         f.update(state=f["state"] if _RANK[f["state"]] > _RANK["answered"] else "answered",
                  answered_at=f["answered_at"] or at, user_id=user_id or f["user_id"],

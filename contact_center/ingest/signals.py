@@ -26,6 +26,8 @@ class CallSignal:
     answering_number: str | None = None
     cause: str | None = None
     dtmf: str | None = None
+    user_ids: tuple[str, ...] = ()  # the PBX's own user ids (sipgate.io's userId / fullUserId: "w0", "1234567w0")
+    voicemail: bool = False  # an answer by a voicemail box: nobody answered, the call ends missed
 
     def customer_raw(self) -> str | None:
         """The customer's side of the call: the caller inbound, the callee outbound."""

@@ -337,24 +337,24 @@ class Call(Base):
     __tablename__ = "call"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    call_id: Mapped[str] = mapped_column(String(128), unique=True)
+    call_id: Mapped[str] = mapped_column(String(250), unique=True)  # Zammad keeps 250
     pbx: Mapped[str] = mapped_column(String(64))
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversation.id"), index=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
     direction: Mapped[str | None] = mapped_column(String(4))
     from_number: Mapped[str | None] = mapped_column(String(64))
     to_number: Mapped[str | None] = mapped_column(String(64))
-    from_raw: Mapped[str | None] = mapped_column(String(64))
-    to_raw: Mapped[str | None] = mapped_column(String(64))
+    from_raw: Mapped[str | None] = mapped_column(String(100))
+    to_raw: Mapped[str | None] = mapped_column(String(100))
     state: Mapped[str] = mapped_column(String(16), default="ringing")  # ringing | answered | ended
-    queue: Mapped[str | None] = mapped_column(String(64))
-    diversion: Mapped[str | None] = mapped_column(String(64))
-    orig_call_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    queue: Mapped[str | None] = mapped_column(String(100))
+    diversion: Mapped[str | None] = mapped_column(String(100))
+    orig_call_id: Mapped[str | None] = mapped_column(String(250), index=True)
     dtmf: Mapped[str | None] = mapped_column(String(64))
     users: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"ringing": [...]} as the PBX named them
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    answering_number: Mapped[str | None] = mapped_column(String(64))
-    cause: Mapped[str | None] = mapped_column(String(32))
+    answering_number: Mapped[str | None] = mapped_column(String(100))
+    cause: Mapped[str | None] = mapped_column(String(100))
     missed: Mapped[bool] = mapped_column(Boolean, default=False)
     ringing_at: Mapped[dt.datetime | None] = mapped_column()
     answered_at: Mapped[dt.datetime | None] = mapped_column()
@@ -380,7 +380,7 @@ class CtiEvent(Base):
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     # Not indexed: nothing looks events up by call (the ``call`` row holds a leg's facts), and an
     # index on these random ids cost every post an insert at a random place (~10 % of the writer).
-    call_id: Mapped[str] = mapped_column(String(128))
+    call_id: Mapped[str] = mapped_column(String(250))
     event: Mapped[str] = mapped_column(String(16))
     reply: Mapped[dict[str, Any]] = mapped_column(default=dict)
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

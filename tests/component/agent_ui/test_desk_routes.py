@@ -105,7 +105,7 @@ async def test_wrap_up_records_the_disposition_and_closes(desk_app: RunningApp) 
     try:
         async with agent.post(f"/api/v1/conversations/{conversation_id}/wrap-up", json={"disposition": "nope"}) as r:
             assert r.status == 422
-            assert (await r.json())["error"]["field"] == "disposition"
+            assert (await r.json())["field"] == "disposition"
         async with agent.post(f"/api/v1/conversations/{conversation_id}/wrap-up",
                               json={"disposition": "callback"}) as r:
             assert r.status == 200

@@ -69,7 +69,7 @@ async def test_me_without_a_valid_session_is_401_json(core_app: RunningApp, cook
         resp = await client.get("/api/v1/me", headers=headers)
         assert resp.status == 401
         assert resp.content_type == "application/json"
-        assert (await resp.json())["error"]["code"] == "unauthenticated"
+        assert (await resp.json())["code"] == "unauthenticated"
 
 
 async def test_logout_ends_the_session_everywhere(core_app: RunningApp) -> None:
@@ -98,7 +98,7 @@ async def test_wrong_password_and_unknown_user_get_the_same_answer(core_app: Run
         unknown = await _login(client, "nobody_here", "wrong password")
         assert wrong.status == unknown.status == 401
         assert await wrong.json() == await unknown.json() == {
-            "error": {"code": "unauthenticated", "message": "wrong username or password"}
+            "error": "wrong username or password", "code": "unauthenticated", "message": "wrong username or password"
         }
         assert "Set-Cookie" not in wrong.headers
         assert "Set-Cookie" not in unknown.headers
@@ -121,8 +121,8 @@ async def test_repeated_failures_are_throttled_with_retry_after(strict_app: Runn
         assert resp.status == 429
         assert 1 <= int(resp.headers["Retry-After"]) <= 300
         body = await resp.json()
-        assert body["error"]["code"] == "login_throttled"
-        assert body["error"]["detail"]["retry_after"] == int(resp.headers["Retry-After"])
+        assert body["code"] == "login_throttled"
+        assert body["detail"]["retry_after"] == int(resp.headers["Retry-After"])
         assert (await _login(client, "AGENT_COMPLAINTS_1", "guess")).status == 429  # usernames fold case
         assert (await _login(client, "agent_complaints_2", PASSWORD)).status == 200  # others unaffected
 

@@ -34,15 +34,16 @@ async def app(start_app: AppStarter, settings_factory) -> RunningApp:
 
 
 async def _error(resp: aiohttp.ClientResponse, status: int, code: str) -> dict[str, Any]:
-    """Assert a JSON error of *status*/*code* and return its ``error`` object."""
+    """Assert a JSON error of *status*/*code* (Zammad's ``{"error": "<text>"}`` beside the code) and return it."""
     text = await resp.text()
     assert resp.status == status, text
     assert resp.content_type == "application/json", text
     assert "Traceback" not in text
     assert "<html" not in text.lower()
-    error: dict[str, Any] = json.loads(text)["error"]
+    error: dict[str, Any] = json.loads(text)
     assert error["code"] == code
     assert error["message"]
+    assert error["error"] == error["message"]
     return error
 
 
@@ -113,6 +114,27 @@ async def test_form_bodies_where_allowed(app: RunningApp) -> None:
         multipart = aiohttp.FormData({"event": "hangup", "cause": "normalClearing"})
         assert await (await client.post("/test/echo", data=multipart)).json() == {
             "event": "hangup", "cause": "normalClearing"}
+
+
+async def test_multipart_bodies_are_streamed_and_checked(app: RunningApp) -> None:
+    """Real multipart/form-data is read part by part; no boundary is 400, too big is 413, never 500."""
+    async with app.session() as client:
+        form = aiohttp.FormData([("event", "newCall"), ("user[]", "Emma Taylor"), ("user[]", "Bob")],
+                                default_to_multipart=True)
+        resp = await client.post("/test/echo", data=form)
+        assert resp.status == 200, await resp.text()
+        assert await resp.json() == {"event": "newCall", "user": ["Emma Taylor", "Bob"]}
+        bare = await client.post("/test/echo", data=b"event=newCall", headers={"Content-Type": "multipart/form-data"})
+        assert "boundary" in (await _error(bare, 400, "malformed_body"))["message"]
+        big = aiohttp.FormData([("event", "x" * 2048)], default_to_multipart=True)
+        await _error(await client.post("/test/echo", data=big), 413, "payload_too_large")
+
+
+async def test_query_fields_only_where_allowed(app: RunningApp) -> None:
+    """URL variables are not read by routes that do not ask for them: an empty JSON body stays a 400."""
+    async with app.session() as client:
+        await _error(await client.post("/test/echo?event=newCall", data=b"",
+                                       headers={"Content-Type": "application/json"}), 400, "malformed_body")
 
 
 @pytest.mark.parametrize("path", ["/nope", "/api/v1/nope", "/api/v1/me/extra", "/static/../../etc/passwd"])

@@ -118,8 +118,9 @@ async def _cti(ra, body):
 
 
 async def test_new_call_reply_dials_a_free_agent_then_the_department(start_routed):
-    """newCall -> dial the free agent's extension; answer assigns; with nobody free -> the department's number."""
-    ra = await start_routed(settings={"pbx": (PbxSettings(name="pbx", token=Secret(TOKEN)),)})
+    """With routing by the PBX on: newCall -> dial the free agent's extension; answer assigns; with nobody free
+    the department's hunt group, except when that is the number called (the reply is then {}: no loop)."""
+    ra = await start_routed(settings={"pbx": (PbxSettings(name="pbx", token=Secret(TOKEN), route_inbound=True),)})
     uid = users(ra)["agent_service_1"]
     async with agent_socket(ra, "agent_service_1") as agent:
         await agent.next("presence", presence="available")
@@ -130,7 +131,10 @@ async def test_new_call_reply_dials_a_free_agent_then_the_department(start_route
         assert offer["department"] == "service"
         second = await _cti(ra, {"event": "newCall", "callId": "call-2", "from": "+4917088888",
                                  "to": "+49301234502", "direction": "in"})
-        assert second == {"action": "dial", "number": "+49301234502"}  # agent busy ringing: the department
+        assert second == {}  # agent busy ringing: the department's number, which is the one called
+        third = await _cti(ra, {"event": "newCall", "callId": "call-3", "from": "+4917077777",
+                                "to": "+49301239999", "direction": "in"})
+        assert third == {"action": "dial", "number": "+49301234502"}  # called elsewhere: the department's group
         await _cti(ra, {"event": "answer", "callId": "call-1", "answeringNumber": "221"})
         row = await eventually(lambda: _status(ra, offer["conversation_id"], "assigned"))
         assert row.assigned_user_id == uid

@@ -95,13 +95,16 @@ SUGGESTIONS = {
 
 
 def world_settings(settings_factory: Callable[..., Settings], tmp_path: Path, *, slow: bool = False,
-                   dead: bool = False, sections: dict[str, Any] | None = None, **overrides: Any) -> Settings:
-    """Settings with two PBXs, the test sources, suggestions and any extra config sections."""
+                   dead: bool = False, sections: dict[str, Any] | None = None, main: dict[str, Any] | None = None,
+                   **overrides: Any) -> Settings:
+    """Settings with two PBXs (*main*: extra PbxSettings fields for the first), the test sources,
+    suggestions and any extra config sections."""
     from contact_center.settings import PbxSettings, Secret
 
     raw = {"screenpop": SUGGESTIONS, **(sections or {})}
     return settings_factory(
-        pbx=(PbxSettings(name="main", token=Secret(TOKEN)), PbxSettings(name="branch", token=Secret(OTHER_TOKEN))),
+        pbx=(PbxSettings(name="main", token=Secret(TOKEN), **(main or {})),
+             PbxSettings(name="branch", token=Secret(OTHER_TOKEN))),
         sources=source_settings(write_sources(tmp_path / "sources"), slow=slow, dead=dead),
         sections=raw, **overrides)
 
@@ -128,6 +131,7 @@ class Pbx:
 
     async def post(self, body: dict[str, Any] | list[tuple[str, str]], *, form: bool = False,
                    token: str | None = None) -> tuple[int, Any]:
+        """Post one event (JSON, or url-encoded with *form*); returns (status, decoded reply)."""
         url = f"{self.app.url}/api/v1/cti/{token or self.token}"
         kwargs: dict[str, Any] = {"data": body} if form else {"json": body}
         async with self.client.post(url, **kwargs) as resp:

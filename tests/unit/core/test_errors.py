@@ -51,6 +51,13 @@ def test_login_throttled_says_when_to_retry() -> None:
     assert err.to_dict()["detail"] == {"retry_after": 42}
 
 
+def test_http_body_carries_the_text_as_error_beside_the_code() -> None:
+    """The HTTP body is Zammad's ``{"error": "<text>"}`` with the stable code (and field) beside it."""
+    err = errors.ValidationError("cause", "'cause' is too long")
+    assert err.http_body() == {"error": "'cause' is too long", "code": "validation_error",
+                               "message": "'cause' is too long", "field": "cause"}
+
+
 def test_every_error_in_the_module_is_in_the_table() -> None:
     """The table above covers the whole tree (a new error needs a row and a docstring line)."""
     found = {obj for obj in vars(errors).values() if isinstance(obj, type) and issubclass(obj, ContactCenterError)}

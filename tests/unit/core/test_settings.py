@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from contact_center.errors import ConfigError
-from contact_center.settings import PbxSettings, Secret, Settings, SourceSettings, mask_url
+from contact_center.settings import CallerIdRoute, PbxSettings, Secret, Settings, SourceSettings, mask_url
 
 TOML = """
 [server]
@@ -200,3 +200,33 @@ def test_settings_are_frozen() -> None:
     s = Settings.load(environ={})
     with pytest.raises(AttributeError):
         s.port = 1  # type: ignore[misc]
+
+
+def test_pbx_telephony_options(tmp_path: Path) -> None:
+    """Per PBX: routing by the PBX, the outbound caller-id table and default, voicemail names (typed)."""
+    path = tmp_path / "cc.toml"
+    path.write_text('''
+[[pbx]]
+name = "office"
+token = "t"
+route_inbound = true
+default_caller_id = "496990009111"
+voicemail_names = ["VoiceMail", "*55"]
+caller_id_routes = [{ dest = "4930*", caller_id = "493055571642" }]
+''', encoding="utf-8")
+    (pbx,) = Settings.load(path, environ={}).pbx
+    assert (pbx.route_inbound, pbx.default_caller_id, pbx.voicemail_names) == (
+        True, "496990009111", frozenset({"voicemail", "*55"}))
+    assert pbx.caller_id_routes == (CallerIdRoute("4930*", "493055571642"),)
+    plain = PbxSettings("office", Secret("t"))
+    assert (plain.route_inbound, plain.caller_id_routes, plain.default_caller_id, plain.voicemail_names) == (
+        False, (), None, frozenset({"voicemail"}))
+
+
+@pytest.mark.parametrize("routes", ['"4930*"', '[{ dest = "4930*" }]', '[{ caller_id = "1" }]'])
+def test_bad_caller_id_routes_name_the_setting(tmp_path: Path, routes: str) -> None:
+    """A caller-id table that is not a list of {dest, caller_id} stops the start naming the setting."""
+    path = tmp_path / "cc.toml"
+    path.write_text(f'[[pbx]]\nname = "o"\ntoken = "t"\ncaller_id_routes = {routes}\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"pbx\[0\]\.caller_id_routes"):
+        Settings.load(path, environ={})

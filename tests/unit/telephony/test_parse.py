@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from connectors.telephony.parse import CtiEvent, digest, director_reply, is_blocked, parse_cti
+from connectors.telephony.parse import CtiEvent, digest, is_blocked, parse_cti
+from connectors.telephony.replies import director_reply
 from contact_center.errors import ValidationError
 
 NEW = {"event": "newCall", "from": "493023125741", "to": "492214710334", "direction": "in", "callId": "c1"}
@@ -54,12 +55,13 @@ def test_parse_valid(body: dict[str, Any], expected: CtiEvent) -> None:
         ({**NEW, "direction": "sideways"}, "direction"),
         ({k: v for k, v in NEW.items() if k != "from"}, "from"),
         ({k: v for k, v in NEW.items() if k != "direction"}, "direction"),
-        ({"event": "hangup", "callId": "c1"}, "cause"),
-        ({"event": "dtmf", "callId": "c1"}, "dtmf"),
         ({"event": "dtmf", "callId": "c1", "dtmf": "12; DROP"}, "dtmf"),
         ({**NEW, "to": {"nested": 1}}, "to"),
-        ({**NEW, "user": [1, 2]}, "user"),
-        ({**NEW, "callId": "x" * 200}, "callId"),
+        ({**NEW, "user": [{"name": "a"}]}, "user"),
+        ({**NEW, "callId": "x" * 251}, "callId"),
+        ({**NEW, "from": "4" * 101}, "from"),
+        ({"event": "hangup", "callId": "c1", "cause": "c" * 101}, "cause"),
+        ({**NEW, "userId": [{"id": 1}]}, "userId"),
         ({"event": "answer", "callId": "c1", "direction": "up"}, "direction"),
     ],
 )
@@ -124,6 +126,56 @@ def test_digest_is_sha256_of_the_compact_sorted_json_stored_before(text: str) ->
     """The digest stays the SHA-256 of json.dumps(sort_keys, compact, ensure_ascii=False): stored fingerprints hold."""
     event = CtiEvent(event="newCall", call_id=text, direction="in", from_raw=text, to_raw="+4930", users=(text, "b"),
                      queue=text)
-    values = {f.name: getattr(event, f.name) for f in dataclasses.fields(CtiEvent)}
+    values = {f.name: getattr(event, f.name) for f in dataclasses.fields(CtiEvent)
+              if f.name not in ("user_ids", "voicemail")}  # fields added later count only when set
     doc = json.dumps(["pbx", values], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert digest("pbx", event) == hashlib.sha256(doc.encode()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # Zammad stores an empty cause and answers 200 (Cti::Log.process: comment = params['cause']).
+        ({"event": "hangup", "callId": "c1"}, CtiEvent(event="hangup", call_id="c1")),
+        ({"event": "hangup", "callId": "c1", "cause": ""}, CtiEvent(event="hangup", call_id="c1")),
+        # sipgate.io README, DTMF: "If no input is received, the value of dtmf will be empty."
+        ({"event": "dtmf", "callId": "c1", "dtmf": ""}, CtiEvent(event="dtmf", call_id="c1")),
+        # Zammad's cti_logs.call_id is a string(250).
+        ({"event": "answer", "callId": "x" * 250}, CtiEvent(event="answer", call_id="x" * 250)),
+        # sipgate.io README, New call: user[], userId[] and fullUserId[] (parsed by read_body into lists).
+        ({**NEW, "user": ["Alice", "Bob"], "userId": ["w0", "w1"], "fullUserId": ["1234567w0", "1234567w1"]},
+         CtiEvent(event="newCall", call_id="c1", direction="in", from_raw="493023125741", to_raw="492214710334",
+                  users=("Alice", "Bob"), user_ids=("w0", "w1", "1234567w0", "1234567w1"))),
+        ({**NEW, "userId[]": "w0"}, CtiEvent(event="newCall", call_id="c1", direction="in", from_raw="493023125741",
+                                             to_raw="492214710334", user_ids=("w0",))),
+    ],
+)
+def test_zammad_tolerance(body: dict[str, Any], expected: CtiEvent) -> None:
+    """What Zammad and sipgate.io accept parses: no cause, empty dtmf, 250-character call ids, user ids."""
+    assert parse_cti(body) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "names", "voicemail"),
+    [
+        ({"event": "answer", "callId": "c1", "user": "voicemail"}, frozenset({"voicemail"}), True),
+        ({"event": "answer", "callId": "c1", "user": "Voicemail"}, frozenset({"voicemail"}), True),
+        ({"event": "answer", "callId": "c1", "user": ["Mailbox"]}, frozenset({"voicemail", "mailbox"}), True),
+        ({"event": "answer", "callId": "c1", "answeringNumber": "*55"}, frozenset({"voicemail", "*55"}), True),
+        ({"event": "answer", "callId": "c1", "user": "Emma Taylor"}, frozenset({"voicemail"}), False),
+        ({"event": "answer", "callId": "c1", "user": "voicemail", "answeringNumber": "201"},
+         frozenset({"voicemail"}), True),
+        ({"event": "hangup", "callId": "c1", "user": "voicemail"}, frozenset({"voicemail"}), False),
+        ({"event": "answer", "callId": "c1"}, frozenset({"voicemail"}), False),
+    ],
+)
+def test_voicemail_answers_are_flagged(body: dict[str, Any], names: frozenset[str], voicemail: bool) -> None:
+    """An answer by user=voicemail (Zammad's rule) or a configured voicemail name or number is flagged."""
+    assert parse_cti(body, voicemail_names=names).voicemail is voicemail
+
+
+def test_voicemail_flag_and_user_ids_leave_older_digests_unchanged() -> None:
+    """The derived voicemail flag never changes a digest; user ids count only when a PBX sends them."""
+    answer = {"event": "answer", "callId": "c1", "user": "voicemail"}
+    assert digest("p", parse_cti(answer)) == digest("p", parse_cti(answer, voicemail_names=frozenset()))
+    assert digest("p", parse_cti(NEW)) != digest("p", parse_cti({**NEW, "userId": "w0"}))

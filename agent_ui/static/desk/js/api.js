@@ -38,8 +38,9 @@ export async function api(path, { method = "GET", body, query, quietAuth = false
   }
   const data = await response.json().catch(() => null);
   if (!response.ok) {
-    const e = (data && data.error) || {};
-    const message = typeof e === "string" ? e : e.message || `${response.status} ${response.statusText}`;
+    // Errors are {"error": "<text>", "code": "...", "field": "..."} (contact_center/errors.py).
+    const e = data || {};
+    const message = (typeof e.error === "string" && e.error) || e.message || `${response.status} ${response.statusText}`;
     const error = new ApiError(response.status, e.code || "http_error", message, e.field);
     if (response.status === 401 && !quietAuth) listeners.forEach((fn) => fn(error));
     throw error;
