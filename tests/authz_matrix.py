@@ -80,4 +80,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/admin/api-channels/{id}/token"): "admin",
     ("POST", "/api/v1/admin/api-channels/{id}/secret"): "admin",
     ("GET", "/api/v1/admin/api-channels/{id}/deliveries"): "admin",
+    ("POST", "/api/v1/sipgate"): "token",  # HTTP basic auth: the PBX's name and token
+    ("POST", "/api/v1/sipgate/{token}"): "token",
+    ("POST", "/api/v1/sipgate/{token}/{direction}"): "token",
 }

@@ -80,7 +80,7 @@ async def test_bad_transfers_are_refused_naming_the_field(start_routed):
                                 ({"department": "nowhere"}, "department")):
                 resp = await http.post(f"/api/v1/conversations/{cid}/transfer", json=body)
                 assert resp.status == 422
-                assert (await resp.json())["error"]["field"] == field
+                assert (await resp.json())["field"] == field
             offline = await http.post(f"/api/v1/conversations/{cid}/transfer",
                                       json={"user_id": users(ra)["agent_sales_2"]})
             assert offline.status == 409  # not connected: cannot take it now
