@@ -1,7 +1,7 @@
 """cti field widths: callId and origCallId up to 250 characters (as Zammad keeps), numbers and causes up to 100
 
 Revision ID: 0140_cti_field_widths
-Revises: 0190_channel_instances
+Revises: 0193_login_attempts
 Create Date: 2026-12-07 21:30:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0140_cti_field_widths'
-down_revision = '0190_channel_instances'
+down_revision = '0193_login_attempts'
 branch_labels = None
 depends_on = None
 
