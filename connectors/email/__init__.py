@@ -26,7 +26,7 @@ from connectors.email.smtp_outbox import SmtpSender
 from connectors.email.workers import ready
 from contact_center import keys
 from contact_center.inbox import INBOX
-from contact_center.inbox.writer_process import writes_in_process
+from contact_center.ingest.writer_process import writes_in_process
 
 EMAIL_CONFIG = web.AppKey("email.config", EmailConfig)
 EMAIL_INGESTS = web.AppKey("email.ingests", list)  # list[MailboxIngest], for tests and health

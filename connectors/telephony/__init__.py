@@ -22,7 +22,9 @@ def register(app: web.Application) -> None:
     The calls are stored by the core's ingest spine (:mod:`contact_center.ingest.calls`).
     """
     from connectors.telephony.http import register_routes
+    from contact_center.ingest.writer_process import preload
 
+    preload()
     register_routes(app)
     app.cleanup_ctx.append(_telephony_ctx)
 

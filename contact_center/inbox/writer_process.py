@@ -23,14 +23,6 @@ from sqlalchemy.orm import Session
 from contact_center.inbox.ingest import store_batch
 from contact_center.inbox.records import Checkpoint, InboundMessage, StoredMessage
 from contact_center.store.session import make_sync_sqlite_engine
-from contact_center.store.wal import sqlite_file
-
-
-def writes_in_process(url: str) -> bool:
-    """Whether inbound batches for the store at *url* may be stored from helper processes: a SQLite
-    file (whose single writer would otherwise share the event loop's interpreter lock). PostgreSQL
-    (and SQLite in memory) is written from the event loop."""
-    return sqlite_file(url) is not None
 
 
 def for_announcement(m: InboundMessage, r: StoredMessage) -> InboundMessage:

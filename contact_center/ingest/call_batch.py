@@ -1,11 +1,12 @@
 """One group-commit batch of CTI posts, written with Core statements on a synchronous connection.
 
-:func:`apply_batch` runs through ``AsyncConnection.run_sync``, the same on SQLite and PostgreSQL. It
-issues a constant number of statements per batch, whatever its size: four ``SELECT … IN`` (stored
-digests, the legs, their conversations, the callers' owners), then one multi-row ``INSERT`` per
-table and one ``executemany`` ``UPDATE`` per set of changed columns. No ORM objects, identity map or
-unit of work: rows are plain dicts, and only the columns a post changed are written (another
-writer's concurrent change to a column this batch did not touch survives, as it did with the ORM).
+:func:`apply_batch` runs inside the call writer's own process (SQLite, :mod:`.writer_process`) or
+``AsyncConnection.run_sync`` (PostgreSQL). It issues a constant number of statements per batch,
+whatever its size: four ``SELECT … IN`` (stored digests, the legs, their conversations, the
+callers' owners), then one multi-row ``INSERT`` per table and one ``executemany`` ``UPDATE`` per
+set of changed columns. No ORM objects, identity map or unit of work: rows are plain dicts, and
+only the columns a post changed are written (another writer's concurrent change to a column this
+batch did not touch survives, as it did with the ORM).
 
 Per post: the ``cti_event`` digest makes a repeat a no-op that returns the first reply; the leg's
 facts go through :func:`callstate.apply`; a new leg gets a conversation (channel ``call``,

@@ -3,14 +3,12 @@
 Every post is stored before the PBX gets its reply, but posts do not each pay for their own
 transaction: :class:`CallWriter` goes through the spine's :class:`GroupCommit`, whose writer task
 takes whatever posts are waiting, applies them in arrival order in one transaction
-(:func:`.call_batch.apply_batch`: Core statements, a handful per batch, not per post) and
-commits once. The same batch function runs on SQLite and PostgreSQL, through
-``AsyncConnection.run_sync`` on the store's engine. If a batch fails (two instances creating the
-same leg at once), its posts are retried one by one so a bad post fails alone.
-
-A separate writer process on SQLite was measured and removed: interleaved A/B runs of
-``bench/screenpop.py`` gave it 1.1-1.6x on hook ingest, not the 2x on a figure users feel that a
-second store path must earn (see BENCHMARKS.md).
+(:func:`.call_batch.apply_batch`: Core statements, a
+handful per batch, not per post) and commits once. On a SQLite file the batch runs in the
+writer's own process (:mod:`.writer_process`: a plain ``sqlite3`` connection with the store's
+pragmas, WAL and ``synchronous=NORMAL``); on other stores (asyncpg) through
+``AsyncConnection.run_sync``. If a batch fails (two instances creating the same leg at once, or
+the writer process died), its posts are retried one by one so a bad post fails alone.
 """
 
 from __future__ import annotations
@@ -25,8 +23,10 @@ from contact_center.customers.repository import identify_sync, owners_sync
 from contact_center.ingest.call_batch import Outcome, Post, apply_batch
 from contact_center.ingest.call_io import CoreIO
 from contact_center.ingest.group_commit import GroupCommit
+from contact_center.ingest.writer_process import WriterProcess
 from contact_center.store.session import Database
 from contact_center.store.tables import CtiEvent as CtiEventRow
+from contact_center.store.wal import WalCheckpointer, sqlite_file
 
 __all__ = ["CallWriter", "Outcome", "Post"]
 
@@ -51,14 +51,34 @@ class CallWriter:
         self._audit_fallback = audit_fallback
         self._commit: GroupCommit[Post | _AuditRow, Outcome | None] = GroupCommit(
             self._write, name="cti-call-writer", max_batch=max_batch, window=_YIELDS_BEFORE_COMMIT)
+        self._process: WriterProcess | None = None
+        self._wal: WalCheckpointer | None = None
+
+    @property
+    def process(self) -> WriterProcess | None:
+        """The writer process (a store in a SQLite file), or None."""
+        return self._process
 
     async def start(self) -> None:
-        """Start the writer task."""
+        """Start the writer (on a SQLite file: its process, ready before the first post)."""
+        path = sqlite_file(self._db.url)
+        if path is not None:
+            self._process = WriterProcess(self._db.url)
+            await self._process.start()
+            # Checkpoints every half second while posts come in, never inside a group commit.
+            self._wal = WalCheckpointer(path, interval=_CHECKPOINT_SECONDS)
+            self._wal.start()
         self._commit.start()
 
     async def close(self) -> None:
-        """Write what is queued, then stop."""
+        """Write what is queued, then stop (the writer process last)."""
         await self._commit.close()
+        if self._process is not None:
+            process, self._process = self._process, None
+            await process.close()
+        if self._wal is not None:
+            await self._wal.close()
+            self._wal = None
 
     async def store(self, post: Post) -> Outcome:
         """Store *post* (batched with whatever else is waiting) and return what it did."""
@@ -93,7 +113,12 @@ class CallWriter:
         return [next(outcomes) if isinstance(item, Post) else None for item in items]
 
     async def _run_batch(self, posts: list[Post], audit: list[dict[str, Any]]) -> list[Outcome]:
-        """Apply and commit one batch (one transaction)."""
+        """Apply and commit one batch: in the writer process on SQLite, ``run_sync`` elsewhere."""
+        if self._process is not None:
+            outcomes = await self._process.apply(posts, audit)
+            if self._wal is not None:
+                self._wal.request(_WAL_BYTES_PER_ROW * (len(posts) + len(audit)))
+            return outcomes
         async with self._db.engine.begin() as conn:
             return await conn.run_sync(self._apply_all, posts, audit)
 
@@ -101,3 +126,8 @@ class CallWriter:
     def _apply_all(conn: Connection, posts: list[Post], audit: list[dict[str, Any]]) -> list[Outcome]:
         return apply_batch(CoreIO(conn, owners=owners_sync, identify=identify_sync), posts, audit)
 
+
+# A rough size of what one post or audit row adds to the WAL (the row and its index pages): it only
+# sets when the checkpointer's byte threshold is reached; the half-second tick does the usual work.
+_WAL_BYTES_PER_ROW = 4096
+_CHECKPOINT_SECONDS = 0.5
