@@ -205,8 +205,9 @@ def _write(io: CoreIO, legs: dict[str, _Leg], fresh: list[dict[str, Any]],
     if new_calls:
         io.insert("call", new_calls)
     _update_many(io, "call", changed_calls)
-    io.insert("cti_event", [{"digest": p.digest, "call_id": p.event.call_id, "event": p.event.event,
-                             "reply": p.reply, "received_at": p.at} for p in posts])
+    if posts:  # (a batch of repeats only stores nothing)
+        io.insert("cti_event", [{"digest": p.digest, "call_id": p.event.call_id, "event": p.event.event,
+                                 "reply": p.reply, "received_at": p.at} for p in posts])
 
 
 def _diff(now: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, Any]:
