@@ -19,10 +19,11 @@ import aiohttp
 from aiohttp import web
 
 from connectors.api.admin import register_admin
-from connectors.api.appkeys import API_CONFIG, API_INSTANCES, API_SENDER
+from connectors.api.appkeys import API_CONFIG, API_INSTANCES, API_SENDER, API_TOKENS
 from connectors.api.config import load_api_config, load_bridges
 from connectors.api.http import register_inbound
 from connectors.api.inbound import CHANNEL
+from connectors.api.tokens import TokenCache
 from connectors.api.webhooks import WebhookSender
 from contact_center import keys
 from contact_center.channel_instances import ChannelInstanceRepository, InstanceSpec
@@ -35,6 +36,7 @@ def _api_ctx(bridges: list[InstanceSpec]) -> object:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         instances = ChannelInstanceRepository(app[keys.DB])
         app[API_INSTANCES] = instances
+        app[API_TOKENS] = TokenCache(instances, ttl=app[API_CONFIG].auth_cache_seconds)
         for made in await instances.bootstrap(CHANNEL, bridges):
             log.info("api channel: made bridge %r (id %d) from the configuration", made.name, made.id)
         http = aiohttp.ClientSession(headers={"User-Agent": "contact-center-webhooks/1"})

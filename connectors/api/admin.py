@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from connectors.api.appkeys import API_INSTANCES
+from connectors.api.appkeys import API_INSTANCES, API_TOKENS
 from connectors.api.inbound import CHANNEL
 from contact_center import keys
 from contact_center.channel_instances import Credentials, Instance
@@ -49,6 +49,7 @@ def _public(instance: Instance) -> dict[str, Any]:
 
 
 async def _audit(request: web.Request, action: str, instance: Instance, before: Instance | None = None) -> None:
+    request.app[API_TOKENS].forget()  # a changed bridge (or its old token) must not be trusted from memory
     await request.app[keys.AUDIT].record(request, action=action, object_type=OBJECT_TYPE, object_id=instance.id,
                                          before=_public(before) if before else None, after=_public(instance))
 

@@ -11,6 +11,7 @@
     retry_max_seconds = 600          # … up to here, jittered
     max_attempts = 200               # then the reply is marked failed (the agent sees it)
     poll_seconds = 5                 # how often due retries are looked for without a new reply
+    auth_cache_seconds = 2           # a checked token is trusted this long without a store read
 
     [[api_channels]]                 # made once at start when no instance has this name
     name = "whatsapp"
@@ -46,6 +47,7 @@ class ApiChannelConfig:
     max_attempts: int = 200
     poll_seconds: float = 5.0
     lease_seconds: float = 60.0
+    auth_cache_seconds: float = 2.0
 
 
 def _number(raw: Mapping[str, Any], key: str, default: float, *, integer: bool) -> Any:

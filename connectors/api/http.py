@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from connectors.api.appkeys import API_CONFIG, API_INSTANCES
+from connectors.api.appkeys import API_CONFIG, API_TOKENS
 from connectors.api.inbound import CHANNEL, Limits, parse, to_inbound
 from contact_center import keys
 from contact_center.errors import PayloadTooLarge
@@ -44,7 +44,7 @@ async def read_limited(request: web.Request, limit: int) -> bytes:
 @csrf_exempt  # the bridge authenticates with its bearer token; no browser session involved
 async def post_message(request: web.Request) -> web.Response:
     app = request.app
-    instance = await app[API_INSTANCES].authenticate(path_int(request), bearer_token(request))
+    instance = await app[API_TOKENS].authenticate(path_int(request), bearer_token(request))
     config = app[API_CONFIG]
     require_json(request.content_type)
     doc = json_object(await read_limited(request, config.max_body_bytes))
