@@ -15,7 +15,10 @@ STATIC = Path(__file__).with_name("static")
 
 async def agent_page(request: web.Request) -> web.FileResponse:
     resp = web.FileResponse(STATIC / "agent.html")
-    resp.headers["Content-Security-Policy"] = "default-src 'self'; connect-src 'self' ws: wss:"
+    resp.headers["Content-Security-Policy"] = ("default-src 'self'; connect-src 'self' ws: wss:; object-src 'none'; "
+                                               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+    resp.headers["X-Frame-Options"] = "DENY"  # for browsers without frame-ancestors
+    resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Cache-Control"] = "no-cache"
     return resp
 

@@ -126,7 +126,7 @@ def _add_plugin_commands(sub: Any) -> None:
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Run the server until SIGINT/SIGTERM, then shut down gracefully."""
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, secrets=settings.secret_values())
     run_server(create_app(settings), settings, on_ready=lambda: print(
         f"Contact Center listening on http://{settings.host}:{settings.port} (public URL {settings.public_url})",
         flush=True))
@@ -200,9 +200,9 @@ def _read_password() -> str:
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Migrate, seed once, write (or reuse) the demo configuration and serve with it."""
-    configure_logging(settings.log_level)
     path, _written = ensure_demo_config(settings.data_dir, host=settings.host, port=settings.port)
     demo = Settings.load(path)  # environment variables still override the file
+    configure_logging(settings.log_level, secrets=demo.secret_values())
     asyncio.run(_prepare_demo(demo, args))
     run_server(create_app(demo), demo, on_ready=lambda: print(demo_banner(demo, path), flush=True))
     return 0

@@ -165,6 +165,12 @@ class Settings:
             f"redis_url={mask_url(self.redis_url)!r}, pbx={list(self.pbx)!r}, sources={list(self.sources)!r})"
         )
 
+    def secret_values(self) -> tuple[str, ...]:
+        """Every secret this configuration holds (hook tokens, passwords in URLs), for log masking."""
+        urls = (self.database_url, self.redis_url, *(s.url for s in self.sources))
+        passwords = (urlsplit(u).password for u in urls)
+        return tuple(v for v in (*(p.token.reveal() for p in self.pbx), *passwords) if v)
+
     @property
     def secure_cookies(self) -> bool:
         """Cookies carry ``Secure``: configured so, or whenever the public URL is https."""

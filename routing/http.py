@@ -24,7 +24,7 @@ from contact_center import keys
 from contact_center.auth.roles import Principal
 from contact_center.errors import ValidationError
 from contact_center.http.auth import current_user
-from contact_center.http.bodies import optional_str, read_body, require_str
+from contact_center.http.bodies import optional_str, path_int, read_body, require_str
 from contact_center.http.openapi import obj
 from routing.notifier import presence_frame
 from routing.services import ROUTING, RoutingServices
@@ -72,11 +72,7 @@ async def put_presence(request: web.Request) -> web.Response:
 
 async def put_agent_presence(request: web.Request) -> web.Response:
     await current_user(request, role="supervisor")
-    try:
-        user_id = int(request.match_info["id"])
-    except ValueError as exc:
-        raise ValidationError("id", "agent id must be a whole number") from exc
-    return await _set_presence(request, user_id)
+    return await _set_presence(request, path_int(request))
 
 
 async def accept_offer(request: web.Request) -> web.Response:

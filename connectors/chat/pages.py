@@ -14,7 +14,7 @@ STATIC = Path(__file__).with_name("static")
 _DEMO = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Chat demo</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body style="font:16px sans-serif;max-width:40rem;margin:2rem auto">
+<body>
 <h1>Example shop</h1>
 <p>This page embeds the contact center's chat widget with one line:</p>
 <pre>&lt;script src="{src}" data-topic="{topic}" async&gt;&lt;/script&gt;</pre>
@@ -23,6 +23,17 @@ Agents answer from the desk.</p>
 <script src="/chat/widget.js" data-topic="{topic}"></script>
 </body></html>
 """
+
+
+# The demo page runs only the widget from this origin; the widget adds its own <style> element.
+DEMO_HEADERS = {
+    "Content-Security-Policy": "; ".join((
+        "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:",
+        "connect-src 'self' ws: wss:", "object-src 'none'", "base-uri 'none'", "form-action 'self'",
+        "frame-ancestors 'none'")),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 async def widget(request: web.Request) -> web.Response:
@@ -34,7 +45,7 @@ async def widget(request: web.Request) -> web.Response:
 async def demo(request: web.Request) -> web.Response:
     topic = html.escape(request.query.get("topic", "sales"))[:64]
     src = html.escape(f"{request.app[keys.SETTINGS].public_url}/chat/widget.js")
-    return web.Response(text=_DEMO.format(src=src, topic=topic), content_type="text/html")
+    return web.Response(text=_DEMO.format(src=src, topic=topic), content_type="text/html", headers=DEMO_HEADERS)
 
 
 def register_pages(app: web.Application) -> None:

@@ -26,7 +26,6 @@ from connectors.chat.protocol import (
 from contact_center import keys
 from contact_center.customers.repository import CustomerRepository
 from contact_center.errors import Forbidden, ValidationError
-from contact_center.events import CustomersMerged
 from contact_center.http.origin import csrf_exempt
 from contact_center.inbox import INBOX
 from contact_center.inbox.records import InboundMessage
@@ -108,13 +107,12 @@ class VisitorSession:
         app = self.app
         customers = CustomerRepository(app[keys.DB], default_region=app[keys.SETTINGS].default_region)
         try:
-            customer_id, merged = await identify_visitor(db=app[keys.DB], customers=customers,
-                                                         visitor_id=self.visitor_id, name=self.name, email=self.email)
+            await identify_visitor(db=app[keys.DB], customers=customers, visitor_id=self.visitor_id,
+                                   name=self.name, email=self.email)
         except ValidationError as exc:
             raise ProtocolError("bad_email", exc.message) from exc
-        if merged is not None:
-            await app[keys.BUS].publish(CustomersMerged(merged_id=merged, into_id=customer_id))
-        self.sock.send({"type": "identified", "customer_id": customer_id})
+        # Nothing about any customer goes back to the visitor: what they typed is not verified.
+        self.sock.send({"type": "identified"})
 
 
 async def _first_frame(ws: web.WebSocketResponse, config: ChatConfig) -> Hello:

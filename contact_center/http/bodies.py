@@ -164,12 +164,20 @@ def _collect(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+# Ids and numbers the store can hold (a 64-bit signed integer); larger ones would overflow the driver.
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+
+
 def path_int(request: web.Request, name: str = "id") -> int:
     """The whole-number path parameter *name* (``/conversations/{id}``), or 422 naming it."""
+    raw = request.match_info[name]
     try:
-        return int(request.match_info[name])
+        number = int(raw) if len(raw) <= 20 else None
     except ValueError as exc:
         raise ValidationError(name, f"'{name}' must be a whole number") from exc
+    if number is None or not INT_MIN <= number <= INT_MAX:
+        raise ValidationError(name, f"'{name}' is out of range")
+    return number
 
 
 def require_str(body: Mapping[str, Any], name: str, *, max_len: int = 1000, allow_empty: bool = False) -> str:
@@ -201,6 +209,8 @@ def optional_int(body: Mapping[str, Any], name: str, *, low: int | None = None, 
         number = int(value)  # type: ignore[arg-type]
     except (TypeError, ValueError) as exc:
         raise ValidationError(name, f"'{name}' must be a whole number") from exc
+    if not INT_MIN <= number <= INT_MAX:
+        raise ValidationError(name, f"'{name}' is out of range")
     if (low is not None and number < low) or (high is not None and number > high):
         raise ValidationError(name, f"'{name}' must be between {low} and {high}")
     return number

@@ -23,6 +23,12 @@ _HTTP_CODES = {
 }
 
 
+def _logged_path(request: web.Request) -> str:
+    """The route's template (``/api/v1/cti/{token}``), never the concrete path: paths carry secrets."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "(no route)"
+
+
 def error_response(status: int, code: str, message: str, **extra: object) -> web.Response:
     """The JSON error body (see :meth:`ContactCenterError.http_body`): ``{"error": message, "code": code, ...}``."""
     return web.json_response({"error": message, "code": code, "message": message, **extra}, status=status)
@@ -45,7 +51,7 @@ def error_middleware(metrics: Metrics) -> Middleware:
             if isinstance(exc, LoginThrottled):
                 resp.headers["Retry-After"] = str(exc.retry_after)
             if exc.status >= 500:
-                log.warning("%s %s failed: %s", request.method, request.path, exc.message)
+                log.warning("%s %s failed: %s", request.method, _logged_path(request), exc.message)
             return resp
         except web.HTTPException as exc:
             status = exc.status
@@ -55,7 +61,7 @@ def error_middleware(metrics: Metrics) -> Middleware:
             return error_response(exc.status, code, exc.reason or code)
         except Exception:
             incident = uuid.uuid4().hex[:12]
-            log.exception("unhandled error on %s %s (incident %s)", request.method, request.path, incident)
+            log.exception("unhandled error on %s %s (incident %s)", request.method, _logged_path(request), incident)
             return error_response(500, "internal_error", "internal error", incident=incident)
         finally:
             route = request.match_info.route.resource

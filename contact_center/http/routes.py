@@ -86,7 +86,7 @@ async def list_channels(request: web.Request) -> web.Response:
 async def healthz(request: web.Request) -> web.Response:
     checks: dict[str, str] = {}
     ok = True
-    for name, probe in (("store", request.app[keys.DB].ping), ("bus", request.app[keys.BUS].healthy)):
+    for name, probe in (("store", request.app[keys.DB].ping_write), ("bus", request.app[keys.BUS].healthy)):
         try:
             await probe()
             checks[name] = "ok"

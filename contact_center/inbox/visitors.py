@@ -1,10 +1,11 @@
-"""Linking a chat visitor to a customer when they give a name and an email address.
+"""Recording what a chat visitor says about themselves: a name and an email address.
 
-The visitor's first message created an anonymous customer with only the ``chat`` identity. If
-the email names a known customer, that anonymous record is merged into the known one (so the
-chat, and its timeline entry, land on the right customer and the agent's pop shows them);
-otherwise the email becomes an identity of the visitor's own customer. The address is what the
-visitor typed, not verified: the chat identity is labelled ``unverified`` so agents can tell.
+The visitor's first message created an anonymous customer with only the ``chat`` identity. The
+email is what the visitor typed, never verified: it becomes an ``unverified`` identity of the
+visitor's own record and nothing more. A visitor typing a known customer's address is *not* merged
+into that customer and is not told anything about them (anyone can type anyone's address); the
+agent sees the address shared with the known customer (an ambiguous match) and can merge the two
+after checking, which is a supervisor's audited, reversible action.
 """
 
 from __future__ import annotations
@@ -22,11 +23,8 @@ UNVERIFIED = "unverified"
 
 async def identify_visitor(
     *, db: Database, customers: CustomerRepository, visitor_id: str, name: str | None, email: str | None
-) -> tuple[int, int | None]:
-    """Link visitor *visitor_id* to the customer *email* names (or record name and email).
-
-    Returns ``(customer id, merged-away customer id or None)``; the caller publishes
-    ``CustomersMerged`` when something was merged.
+) -> int:
+    """Record *name* and *email* on visitor *visitor_id*'s own customer record; returns its id.
 
     Raises:
         ValidationError: *email* is given but not an email address.
@@ -36,29 +34,23 @@ async def identify_visitor(
         raise ValidationError("email", f"{email!r} is not an email address")
     async with db.session() as s:
         visitor = (await customers.identify("chat", visitor_id, session=s)).candidates
-        own = visitor[0].customer_id if visitor else None
-        known = None
-        if address:
-            found = (await customers.identify("email", address, session=s)).candidates
-            known = found[0].customer_id if found else None
-        if known is not None and own is not None and known != own and await _anonymous(s, own):
-            await customers.merge(own, known, session=s)
-            await customers.link_identity(known, "chat", visitor_id, label=UNVERIFIED, session=s)
-            return known, own
-        if known is not None and own is None:
-            await customers.link_identity(known, "chat", visitor_id, label=UNVERIFIED, session=s)
-            return known, None
-        if own is None:
+        if not visitor:
             identities = [("chat", visitor_id, UNVERIFIED)] + ([("email", address, UNVERIFIED)] if address else [])
             record = await customers.create(name or address or "Chat visitor", identities=identities, session=s)
-            return record.id, None
-        if address and known is None:
-            await customers.link_identity(own, "email", address, label=UNVERIFIED, session=s)
+            return record.id
+        own = visitor[0].customer_id
+        if not await _anonymous(s, own, allow_email=True):
+            return own  # an agent linked this visitor to a customer: what they type changes nothing
+        if address:
+            have = set((await s.execute(select(Identity.value).where(
+                Identity.customer_id == own, Identity.kind == "email"))).scalars())
+            if address not in have:
+                await customers.link_identity(own, "email", address, label=UNVERIFIED, session=s)
         if name:
             row = await s.get(Customer, own)
-            if row is not None and await _anonymous(s, own, allow_email=True):
+            if row is not None:
                 row.display_name = name[:200]
-        return own, None
+        return own
 
 
 async def _anonymous(s: AsyncSession, customer_id: int, *, allow_email: bool = False) -> bool:

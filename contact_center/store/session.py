@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -27,6 +29,19 @@ def apply_sqlite_pragmas(dbapi_conn: Any, _record: Any = None) -> None:
     cur.close()
 
 
+def private_file(path: Path) -> None:
+    """Create the store's SQLite file (and its folder) readable by its owner only (0600); tighten an
+    existing file, its WAL and shared-memory files the same way. SQLite gives the WAL and -shm files
+    it creates the database file's permissions."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for item in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if item.stat().st_mode & 0o077:
+                item.chmod(0o600)
+
+
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create an async engine; for SQLite also create the file's folder and turn on WAL.
 
@@ -36,7 +51,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(parsed.database))
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_async_engine(url, **kwargs)
 
@@ -82,6 +97,23 @@ class Database:
                 await conn.execute(text("SELECT 1"))
         except Exception as exc:  # any driver error means the store is down for us
             raise Unavailable(f"store unavailable: {type(exc).__name__}") from exc
+
+    async def ping_write(self) -> None:
+        """Raise :class:`Unavailable` unless the store takes a write now (within about a second).
+
+        Rewrites the migration marker in place and commits: a read-only, full or locked store fails.
+        """
+        sqlite = self.dialect == "sqlite"
+        try:
+            async with self.engine.begin() as conn:
+                await conn.exec_driver_sql("PRAGMA busy_timeout=1000" if sqlite else "SET LOCAL lock_timeout = '1s'")
+                try:
+                    await conn.exec_driver_sql("UPDATE alembic_version SET version_num = version_num")
+                finally:
+                    if sqlite:
+                        await conn.exec_driver_sql("PRAGMA busy_timeout=30000")
+        except Exception as exc:  # any driver error means the store cannot write for us
+            raise Unavailable(f"store cannot write: {type(exc).__name__}") from exc
 
     async def close(self) -> None:
         await self.engine.dispose()

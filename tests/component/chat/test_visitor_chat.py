@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from contact_center.customers.repository import CustomerRepository
-from contact_center.events import CustomersMerged, MessageReceived, ReplyDelivered
+from contact_center.events import MessageReceived, ReplyDelivered
 from contact_center.inbox import INBOX
 from contact_center.store.tables import Message
 from tests.component.chat.conftest import ChatAppStarter, recv_type
@@ -112,8 +112,8 @@ async def test_oversized_and_too_frequent_messages_get_clear_errors(chat_app: Ch
     assert (await other.say("c-1", "another visitor"))["type"] == "ack"
 
 
-async def test_visitor_email_links_the_chat_to_the_known_customer(chat_app: ChatAppStarter):
-    """Identifying with a known customer's email merges the anonymous visitor into that customer."""
+async def test_a_visitor_typing_a_known_email_is_not_merged_nor_told_who_that_is(chat_app: ChatAppStarter):
+    """A visitor giving a known customer's email stays their own (unverified) customer and learns no id."""
     app = await chat_app()
     customers = CustomerRepository(app.running.db, default_region="DE")
     known = await customers.create("Ann Known", identities=[("email", "ann@example.org", None)])
@@ -121,13 +121,18 @@ async def test_visitor_email_links_the_chat_to_the_known_customer(chat_app: Chat
     ack = await visitor.say("c-1", "hello")
     await visitor.send({"type": "identify", "name": "Ann", "email": "ANN@example.org"})
     identified = await visitor.recv("identified")
-    assert identified["customer_id"] == known.id
-    [merged] = await app.wait_for(CustomersMerged)
-    assert merged.into_id == known.id
+    assert identified == {"type": "identified"}
     conv = await app.running.app[INBOX].conversations.get(ack["conversation_id"])
-    assert conv["customer_id"] == known.id
+    assert conv["customer_id"] != known.id
+    own = await customers.get(conv["customer_id"])
+    assert {(i.kind, i.value) for i in own.identities} == {("chat", welcome["visitor_id"]),
+                                                           ("email", "ann@example.org")}
+    assert [i.label for i in own.identities if i.kind == "email"] == ["unverified"]
+    assert own.display_name == "Ann"
     record = await customers.get(known.id)
-    assert ("chat", welcome["visitor_id"]) in {(i.kind, i.value) for i in record.identities}
+    assert {(i.kind, i.value) for i in record.identities} == {("email", "ann@example.org")}  # untouched
+    match = await customers.identify("email", "ann@example.org")
+    assert match.customer_id is None  # two records share the address: the agent decides
     await visitor.send({"type": "identify", "email": "not-an-address"})
     error = await visitor.recv("error")
     assert error["code"] == "bad_email"
