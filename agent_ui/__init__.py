@@ -5,7 +5,8 @@
   incoming frames dispatched by ``type`` to ``app[keys.AGENT_COMMANDS]``.
 * :mod:`.supervisor_ws`: ``GET /ws/supervisor`` (supervisor role); snapshot, then
   ``SupervisorsNotified`` frames.
-* :mod:`.pages`: ``GET /agent``.
+* :mod:`.pages`: ``GET /agent`` (redirects to the desk).
+* :mod:`.languages`: the screens' languages and the localised page shell.
 
 It renders what the core says and decides nothing.
 """

@@ -7,7 +7,8 @@ Routes:
 * ``GET /desk`` and ``GET /wallboard``: the single-page screens (plain ES modules, no build step),
   served with a strict Content-Security-Policy: scripts, styles and sockets from this origin only,
   no inline script, and frames only as ``srcdoc`` (email bodies in a sandboxed iframe).
-* ``/ui/desk/…`` and ``/ui/wallboard/…``: their static assets.
+* ``/ui/desk/…`` and ``/ui/wallboard/…``: their static assets; ``/ui/i18n/…`` the message catalogs
+  (``<lang>.json``) and ``i18n.js`` that every screen translates and formats with.
 * ``GET /api/v1/desk/config``: canned responses, wrap-up codes and away reasons from ``[desk]``.
 * ``POST /api/v1/conversations/{id}/wrap-up``: record a disposition and close the conversation.
 * ``GET /api/v1/desk/wallboard/history``: contacts waiting over the last hour (the wallboard's
@@ -27,6 +28,7 @@ from aiohttp import web
 from sqlalchemy import update
 
 from agent_ui.desk_config import DeskConfig, desk_config
+from agent_ui.languages import localised_page
 from agent_ui.wallboard_history import WaitingHistory
 from contact_center import keys
 from contact_center.auth.sessions import COOKIE_NAME
@@ -75,18 +77,20 @@ async def home(request: web.Request) -> web.Response:
     raise web.HTTPFound("/wallboard" if principal.at_least("supervisor") else "/desk")
 
 
-def _page(name: str) -> web.FileResponse:
-    return web.FileResponse(STATIC / name / "index.html", headers=PAGE_HEADERS)
+async def _page(request: web.Request, name: str) -> web.Response:
+    """A screen's HTML with ``<html lang dir>`` set to the negotiated language (no flash of English)."""
+    return web.Response(text=await localised_page(request, STATIC / name / "index.html"),
+                        content_type="text/html", headers=PAGE_HEADERS)
 
 
-async def desk_page(request: web.Request) -> web.FileResponse:
+async def desk_page(request: web.Request) -> web.Response:
     """The agent desk (login, presence, offers, screen pop, inbox)."""
-    return _page("desk")
+    return await _page(request, "desk")
 
 
-async def wallboard_page(request: web.Request) -> web.FileResponse:
+async def wallboard_page(request: web.Request) -> web.Response:
     """The supervisor wallboard (its script asks for the supervisor role itself)."""
-    return _page("wallboard")
+    return await _page(request, "wallboard")
 
 
 async def config_view(request: web.Request) -> web.Response:
@@ -142,6 +146,7 @@ def register(app: web.Application) -> None:
     app.router.add_get("/wallboard", wallboard_page)
     app.router.add_static("/ui/desk/", STATIC / "desk", append_version=False)
     app.router.add_static("/ui/wallboard/", STATIC / "wallboard", append_version=False)
+    app.router.add_static("/ui/i18n/", STATIC / "i18n", append_version=False)  # i18n.js and <lang>.json
     api = app[keys.API]
     api.add("GET", "/", summary="Redirect to the desk (agents) or the wallboard (supervisors)", tag="ui",
             auth="none")

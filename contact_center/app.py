@@ -25,6 +25,7 @@ from contact_center.http.metrics import Metrics
 from contact_center.http.middleware import error_middleware
 from contact_center.http.openapi import ApiDocument
 from contact_center.http.origin import origin_middleware
+from contact_center.i18n.catalogs import Catalogs
 from contact_center.inbox import http as inbox_http
 from contact_center.screenpop import wiring as screenpop_wiring
 from contact_center.settings import Settings
@@ -65,6 +66,7 @@ def create_app(
     app[keys.SETTINGS] = settings
     app[keys.METRICS] = metrics
     app[keys.API] = ApiDocument(title="Contact Center API", version="1")
+    app[keys.I18N] = Catalogs.from_settings(settings.section("i18n"))  # an unknown default fails at start-up
     app[keys.AGENT_COMMANDS] = {}
     app[keys.CALL_DIRECTOR] = None
     app[keys.SUPERVISOR_SNAPSHOT] = None

@@ -16,6 +16,7 @@ from contact_center.bus.base import Bus
 from contact_center.customers.repository import CustomerRepository
 from contact_center.http.metrics import Metrics
 from contact_center.http.openapi import ApiDocument
+from contact_center.i18n.catalogs import Catalogs
 from contact_center.screenpop.service import ScreenPopService
 from contact_center.settings import Settings
 from contact_center.sources.federation import SourceFederation
@@ -35,6 +36,7 @@ AUDIT: web.AppKey[AuditLog] = web.AppKey("audit")  # see contact_center.audit
 SESSIONS = web.AppKey("sessions", SessionRepository)
 METRICS = web.AppKey("metrics", Metrics)
 API = web.AppKey("api", ApiDocument)
+I18N = web.AppKey("i18n", Catalogs)  # the server's message catalogs and the default language
 # Core services built by contact_center.screenpop.wiring.
 CUSTOMERS = web.AppKey("customers", CustomerRepository)  # identify / create / link / merge customers
 FEDERATION = web.AppKey("federation", SourceFederation)  # the source databases, cached per customer

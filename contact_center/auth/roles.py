@@ -19,6 +19,7 @@ class Principal:
     role: str
     extension: str | None
     departments: tuple[str, ...]
+    language: str | None = None  # the UI language the user chose (None: the browser's, else the default)
 
     def at_least(self, role: str) -> bool:
         return RANK.get(self.role, 0) >= RANK[role]
@@ -40,4 +41,5 @@ class Principal:
             "role": self.role,
             "extension": self.extension,
             "departments": list(self.departments),
+            "language": self.language,
         }

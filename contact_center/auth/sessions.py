@@ -42,6 +42,7 @@ def principal_of(user: User) -> Principal:
         role=user.role,
         extension=user.extension,
         departments=tuple(sorted(d.slug for d in user.departments)),
+        language=user.language,
     )
 
 

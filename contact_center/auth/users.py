@@ -93,3 +93,11 @@ class UserDirectory:
             rows = (await s.execute(select(User.id, User.username, User.display_name, User.extension)
                                     .where(User.active.is_(True)).order_by(User.id))).all()
         return [AgentEntry(*row) for row in rows]
+
+
+async def set_language(db: Database, user_id: int, language: str | None) -> None:
+    """Store the UI language *user_id* chose (``None`` goes back to negotiating from the browser)."""
+    async with db.session() as s:
+        user = await s.get(User, user_id)
+        if user is not None:
+            user.language = language

@@ -28,7 +28,7 @@ query each, with ``:customer_key`` bound:
 
 ``sales`` (kind ``rows``)
     :data:`SALES_RECENT` — the last 10 orders, **one row per order line**, newest order first:
-    ``order_id, ordered_at, status, order_total, sku, product, category, qty, price``. Group by
+    ``order_id, ordered_at, status, order_total, currency, sku, product, category, qty, price``. Group by
     ``order_id`` to show orders. ``history_query`` :data:`SALES_HISTORY` has the same columns for
     every order the customer ever placed.
 ``accounting`` (kind ``row``)
@@ -96,7 +96,7 @@ CREATE TABLE credit_accounts (customer_key TEXT PRIMARY KEY, credit_limit REAL N
                               reviewed_at TEXT NOT NULL);
 """
 
-_LINE_COLUMNS = """o.id AS order_id, o.ordered_at, o.status, o.total AS order_total,
+_LINE_COLUMNS = """o.id AS order_id, o.ordered_at, o.status, o.total AS order_total, 'EUR' AS currency,
        p.sku, p.name AS product, p.category, i.qty, i.price"""
 
 SALES_RECENT = f"""SELECT {_LINE_COLUMNS}

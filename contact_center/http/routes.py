@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiohttp import web
 
 from contact_center import channels, keys
 from contact_center.auth.sessions import COOKIE_NAME
 from contact_center.auth.throttle import recent_attempts
+from contact_center.auth.users import set_language
 from contact_center.errors import Unavailable, ValidationError
 from contact_center.http.auth import current_user, end_sessions, remote_address, request_session
 from contact_center.http.bodies import optional_int, read_body, require_str
@@ -20,6 +23,7 @@ USER_SCHEMA = obj(
     role={"type": "string", "enum": ["agent", "supervisor", "admin"]},
     extension={"type": ["string", "null"]},
     departments={"type": "array", "items": {"type": "string"}},
+    language={"type": ["string", "null"], "description": "the UI language the user chose; null: the browser's"},
 )
 
 
@@ -83,6 +87,23 @@ async def list_channels(request: web.Request) -> web.Response:
     return web.json_response({"channels": [c.to_dict() for c in channels.CHANNELS]})
 
 
+async def update_me(request: web.Request) -> web.Response:
+    """``PATCH /api/v1/me``: the user's own preferences (today: ``language``, or null to negotiate)."""
+    user = await current_user(request)
+    body = await read_body(request)
+    if "language" not in body:
+        raise ValidationError("language", "'language' is required (a language code, or null)")
+    wanted = body["language"]
+    language = None
+    if wanted is not None:
+        offered = request.app[keys.I18N].languages
+        if not isinstance(wanted, str) or wanted not in offered:
+            raise ValidationError("language", f"'language' must be one of {', '.join(offered)} or null")
+        language = wanted
+    await set_language(request.app[keys.DB], user.id, language)
+    return web.json_response({"user": replace(user, language=language).to_dict()})
+
+
 async def healthz(request: web.Request) -> web.Response:
     checks: dict[str, str] = {}
     ok = True
@@ -131,6 +152,10 @@ def register(app: web.Application) -> None:
     api.add("GET", "/api/v1/channels", summary="The registered channels (name, identity kinds, capacity, replies)",
             tag="channels", response=obj(("channels",), channels={"type": "array", "items": CHANNEL_SCHEMA}),
             errors=(401,))
+    app.router.add_patch("/api/v1/me", update_me)
+    api.add("PATCH", "/api/v1/me", summary="Change the logged-in user's preferences (the UI language)", tag="auth",
+            request=obj(("language",), language={"type": ["string", "null"]}),
+            response=obj(("user",), user=USER_SCHEMA), errors=(400, 401, 422))
     app.router.add_get("/healthz", healthz)
     api.add("GET", "/healthz", summary="Store, bus and Redis health", tag="ops", errors=(503,), auth="none")
     app.router.add_get("/metrics", metrics)

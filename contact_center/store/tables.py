@@ -198,6 +198,7 @@ class User(Base):
     skills: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"lang:de": 5, "product:router": 3}
     capacity: Mapped[dict[str, Any]] = mapped_column(default=channels.default_capacity)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    language: Mapped[str | None] = mapped_column(String(16))  # UI language chosen by the user; None: negotiate
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     departments: Mapped[list[Department]] = relationship(secondary="user_department", lazy="selectin")

@@ -1,4 +1,7 @@
 // The wallboard's live chart: contacts waiting over the last hour, as an inline SVG step line.
+// Time runs toward the reading direction's end: right in left-to-right languages, left in Persian.
+
+import { currentDirection, formatNumber, t } from "/ui/i18n/i18n.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const W = 640;
@@ -26,7 +29,8 @@ export class WaitingChart {
     this.window = windowSeconds;
     this.samples = []; // [{at (server seconds), waiting}]
     this.offset = 0; // server clock minus ours, in seconds
-    this.svg = el("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", class: "chart-svg" });
+    // Geometry is absolute: the chart mirrors itself for right-to-left, so its text runs with fixed anchors.
+    this.svg = el("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", class: "chart-svg", direction: "ltr" });
     this.title = el("title");
     this.svg.append(this.title);
     root.replaceChildren(this.svg);
@@ -54,7 +58,10 @@ export class WaitingChart {
   draw() {
     const now = this.serverNow();
     const start = now - this.window;
-    const x = (t) => PAD.left + ((t - start) / this.window) * (W - PAD.left - PAD.right);
+    const rtl = currentDirection() === "rtl";
+    const mirror = (v) => (rtl ? W - v : v); // right to left: the whole chart mirrored, the axis on the right
+    const x = (at) => mirror(PAD.left + ((at - start) / this.window) * (W - PAD.left - PAD.right));
+    const axisX = mirror(PAD.left - 6);
     const visible = this.samples.filter((s) => s.at >= start);
     const before = [...this.samples].reverse().find((s) => s.at < start);
     const peak = Math.max(0, ...visible.map((s) => s.waiting), before ? before.waiting : 0);
@@ -64,17 +71,20 @@ export class WaitingChart {
     this.svg.replaceChildren(...keep);
     for (let i = 0; i <= 4; i += 1) {
       const v = (top * i) / 4;
-      this.svg.append(el("line", { x1: PAD.left, x2: W - PAD.right, y1: y(v), y2: y(v), class: "grid" }));
-      this.svg.append(el("text", { x: PAD.left - 6, y: y(v) + 4, class: "axis", "text-anchor": "end" }, Math.round(v)));
+      this.svg.append(el("line", { x1: mirror(PAD.left), x2: mirror(W - PAD.right), y1: y(v), y2: y(v), class: "grid" }));
+      this.svg.append(el("text", { x: axisX, y: y(v) + 4, class: "axis", "text-anchor": rtl ? "start" : "end" },
+        formatNumber(Math.round(v))));
     }
     for (const minutes of [60, 45, 30, 15, 0]) {
-      this.svg.append(el("text", { x: x(now - minutes * 60), y: H - 6, class: "axis", "text-anchor": minutes === 60 ? "start" : minutes === 0 ? "end" : "middle" },
-        minutes ? `−${minutes} min` : "now"));
+      const edge = minutes === 60 ? "start" : minutes === 0 ? "end" : "middle";
+      const anchor = rtl && edge !== "middle" ? { start: "end", end: "start" }[edge] : edge;
+      this.svg.append(el("text", { x: x(now - minutes * 60), y: H - 6, class: "axis", "text-anchor": anchor },
+        minutes ? t("wallboard.chart.minutes_ago", { minutes }) : t("wallboard.chart.now_axis")));
     }
     // A step line: the count holds until the next sample.
     let value = before ? before.waiting : visible.length ? 0 : null;
     if (value === null) {
-      this.title.textContent = "No data yet";
+      this.title.textContent = t("wallboard.chart.no_data");
       return;
     }
     let d = `M${x(start)},${y(value)}`;
@@ -87,6 +97,6 @@ export class WaitingChart {
     this.svg.append(el("path", { d, class: "line" }));
     this.svg.append(el("circle", { cx: x(now), cy: y(value), r: 4, class: "dot" }));
     this.current = value;
-    this.title.textContent = `Contacts waiting over the last hour; now ${value}, peak ${peak}`;
+    this.title.textContent = t("wallboard.chart.summary", { now: value, peak });
   }
 }

@@ -1,16 +1,22 @@
 // The supervisor wallboard: per department and channel tiles, agents by state and a live chart,
 // all from routing's "queue_snapshot" frames on /ws/supervisor. Colours flag breaches.
 
-import { api } from "/ui/desk/js/api.js";
+import { api, errorText } from "/ui/desk/js/api.js";
 import { channelList, loadChannels } from "/ui/desk/js/channels.js";
 import { announce, byId, h, replace } from "/ui/desk/js/dom.js";
-import { CHANNEL_NAME, duration, label } from "/ui/desk/js/format.js";
+import { CHANNEL_NAME, duration, label, loadText, reasonName, stateName } from "/ui/desk/js/format.js";
 import { channelIcon } from "/ui/desk/js/icons.js";
+import { languageMenu } from "/ui/desk/js/language.js";
 import { FrameSocket } from "/ui/desk/js/socket.js";
+import {
+  currentLanguage, formatNumber, formatPercent, formatTime, onLanguageChange, setLanguage, t,
+} from "/ui/i18n/i18n.js";
 import { WaitingChart } from "./chart.js";
 
 const STATE_ORDER = ["busy", "wrap_up", "available", "away", "offline"];
-const STATE_TEXT = { available: "Available", busy: "Busy", wrap_up: "Wrap-up", away: "Away", offline: "Offline" };
+const CONNECTION_KEYS = {
+  connecting: "connection.connecting", open: "connection.open", closed: "connection.closed", denied: "connection.denied",
+};
 
 /** How a queue is doing: "breach" (red), "warn" (amber), "busy" or "calm". */
 export function tileState(row, target) {
@@ -22,7 +28,7 @@ export function tileState(row, target) {
 }
 
 function percent(share) {
-  return share === null || share === undefined ? "—" : `${Math.round(share * 100)} %`;
+  return formatPercent(share);
 }
 
 class Wallboard {
@@ -32,8 +38,9 @@ class Wallboard {
     this.chart = new WaitingChart(byId("chart"));
     this.socket = new FrameSocket("/ws/supervisor", (state) => this.connection(state));
     this.socket.on("queue_snapshot", (f) => this.render(f));
-    this.socket.on("error", (f) => this.message(f.message || "The queue view is not available"));
+    this.socket.on("error", (f) => this.message(f.code || f.error ? errorText(f.error || f) : t("wallboard.unavailable")));
     this.breaches = new Set();
+    this.connectionState = "connecting";
   }
 
   async start() {
@@ -41,6 +48,14 @@ class Wallboard {
       this.socket.close();
       await api("/api/v1/auth/logout", { method: "POST" }).catch(() => {});
       location.assign("/desk");
+    });
+    languageMenu(byId("language-select"), (language) => {
+      api("/api/v1/me", { method: "PATCH", body: { language } }).catch((err) => this.message(errorText(err)));
+    });
+    onLanguageChange(() => {
+      this.connection(this.connectionState, { quiet: true });
+      if (this.frame) this.render(this.frame, { redraw: true });
+      this.tick();
     });
     setInterval(() => this.tick(), 1000);
     this.tick();
@@ -50,15 +65,16 @@ class Wallboard {
     this.socket.connect();
   }
 
-  connection(state) {
+  connection(state, { quiet = false } = {}) {
+    this.connectionState = state;
     const el = byId("connection");
     el.dataset.state = state;
-    el.textContent = { connecting: "Connecting…", open: "Live", closed: "Reconnecting…", denied: "Signed out" }[state] || state;
-    if (state === "closed") api("/api/v1/me").catch((err) => { if (err.status === 401) location.assign("/desk?next=/wallboard"); });
+    el.textContent = CONNECTION_KEYS[state] ? t(CONNECTION_KEYS[state]) : state;
+    if (state === "closed" && !quiet) api("/api/v1/me").catch((err) => { if (err.status === 401) location.assign("/desk?next=/wallboard"); });
   }
 
   tick() {
-    byId("clock").textContent = new Date().toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    byId("clock").textContent = formatTime(new Date(), { seconds: true });
     this.chart.draw();
   }
 
@@ -68,21 +84,23 @@ class Wallboard {
     el.hidden = !text;
   }
 
-  render(frame) {
-    this.message("");
+  /** A snapshot frame; `redraw` draws the held one again (a language switch) without adding to the chart. */
+  render(frame, { redraw = false } = {}) {
+    if (!redraw) this.message("");
     this.frame = frame;
     this.renderTotals(frame.totals || {});
     this.renderDepartments(frame.queues || []);
     this.renderAgents(frame.agents || []);
-    this.chart.add(frame.at, (frame.totals || {}).waiting + ((frame.totals || {}).offered || 0));
-    byId("chart-now").textContent = `${this.chart.current ?? 0} waiting now`;
+    if (!redraw) this.chart.add(frame.at, (frame.totals || {}).waiting + ((frame.totals || {}).offered || 0));
+    byId("chart-now").textContent = t("wallboard.chart.now", { count: this.chart.current ?? 0 });
   }
 
-  renderTotals(t) {
-    const item = (name, value, cls = "") => h("div", { class: `total ${cls}` }, h("dt", {}, name), h("dd", {}, value ?? 0));
+  renderTotals(totals) {
+    const item = (key, value, cls = "") => h("div", { class: `total ${cls}` }, h("dt", {}, t(key)), h("dd", {}, formatNumber(value ?? 0)));
     replace(byId("totals"),
-      item("Waiting", t.waiting, t.waiting ? "hot" : ""), item("On offer", t.offered), item("In progress", t.active),
-      item("Answered today", t.answered), item("Abandoned", t.abandoned, t.abandoned ? "bad" : ""));
+      item("wallboard.total.waiting", totals.waiting, totals.waiting ? "hot" : ""), item("wallboard.total.offered", totals.offered),
+      item("wallboard.total.active", totals.active), item("wallboard.total.answered", totals.answered),
+      item("wallboard.total.abandoned", totals.abandoned, totals.abandoned ? "bad" : ""));
   }
 
   renderDepartments(queues) {
@@ -97,7 +115,7 @@ class Wallboard {
       return h("article", { class: "dept", "aria-labelledby": `dept-${dept}`, dataset: { department: dept } },
         h("header", { class: "dept-head" },
           h("h3", { id: `dept-${dept}` }, label(dept)),
-          h("span", { class: "muted" }, `${available} available`)),
+          h("span", { class: "muted" }, t("wallboard.dept.available", { count: available }))),
         h("div", { class: "tiles" }, channelList().map((c) => c.name).filter((c) => channels.has(c)).map((c) => {
           const q = channels.get(c);
           const state = tileState(q, this.target);
@@ -107,7 +125,7 @@ class Wallboard {
     });
     replace(byId("departments"), cards);
     const fresh = [...breaches].filter((b) => !this.breaches.has(b));
-    if (fresh.length) announce(`Breach: ${fresh.map(label).join(", ")}`);
+    if (fresh.length) announce(t("wallboard.breach_announce", { queues: fresh.map(label).join(", ") }));
     this.breaches = breaches;
   }
 
@@ -117,46 +135,60 @@ class Wallboard {
     const fill = h("span", { class: slBreach ? "fill bad" : "fill" });
     const mark = h("span", { class: "mark" });
     fill.style.width = `${sl === null || sl === undefined ? 0 : Math.round(sl * 100)}%`; // CSSOM: allowed by the CSP
-    mark.style.left = `${Math.round(this.target * 100)}%`;
-    return h("section", { class: `tile ${state}`, "aria-label": `${label(q.department)} ${CHANNEL_NAME[q.channel] || q.channel}`, dataset: { queue: q.queue, state } },
+    mark.style.insetInlineStart = `${Math.round(this.target * 100)}%`;
+    const slSeconds = Math.round(q.service_level_seconds || 20);
+    const channel = CHANNEL_NAME[q.channel] || label(q.channel);
+    return h("section", {
+      class: `tile ${state}`, "aria-label": t("wallboard.tile.label", { department: label(q.department), channel }),
+      dataset: { queue: q.queue, state },
+    },
       h("div", { class: "tile-head" },
-        h("span", { class: "tile-channel" }, channelIcon(q.channel, { size: 16 }), ` ${CHANNEL_NAME[q.channel] || label(q.channel)}`),
-        state === "breach" ? h("span", { class: "flag" }, "Breach") : state === "warn" ? h("span", { class: "flag warn" }, "Watch") : null),
+        h("span", { class: "tile-channel" }, channelIcon(q.channel, { size: 16 }), " ", channel),
+        state === "breach" ? h("span", { class: "flag" }, t("wallboard.tile.breach"))
+          : state === "warn" ? h("span", { class: "flag warn" }, t("wallboard.tile.watch")) : null),
       h("div", { class: "tile-main" },
-        h("span", { class: "waiting", dataset: { field: "waiting" } }, q.waiting),
-        h("span", { class: "waiting-label" }, "waiting", q.offered ? h("span", { class: "offered" }, ` · ${q.offered} on offer`) : null)),
+        h("span", { class: "waiting", dataset: { field: "waiting" } }, formatNumber(q.waiting)),
+        h("span", { class: "waiting-label" }, t("wallboard.tile.waiting", { count: q.waiting }),
+          q.offered ? h("span", { class: "offered" }, " · ", t("wallboard.tile.on_offer", { count: q.offered })) : null)),
       h("dl", { class: "tile-stats" },
         h("div", { class: q.waiting && q.longest_wait > (q.service_level_seconds || 20) ? "bad" : "" },
-          h("dt", {}, "Longest"), h("dd", { dataset: { field: "longest_wait" } }, q.waiting || q.offered ? duration(q.longest_wait) : "—")),
+          h("dt", {}, t("wallboard.tile.longest")),
+          h("dd", { dataset: { field: "longest_wait" } }, q.waiting || q.offered ? duration(q.longest_wait) : "—")),
         h("div", { class: slBreach ? "bad" : "" },
-          h("dt", { title: `Share answered within ${Math.round(q.service_level_seconds || 20)} s, abandoned contacts count against it` },
-            `SL ≤ ${Math.round(q.service_level_seconds || 20)} s`),
-          h("dd", { dataset: { field: "service_level" } }, percent(sl), h("span", { class: "target", title: "target" }, ` / ${Math.round(this.target * 100)}`))),
-        h("div", {}, h("dt", { title: "Average speed of answer" }, "ASA"), h("dd", { dataset: { field: "asa" } }, q.asa === null || q.asa === undefined ? "—" : duration(q.asa))),
-        h("div", { class: q.abandoned ? "bad" : "" }, h("dt", {}, "Abandoned"), h("dd", { dataset: { field: "abandoned" } }, q.abandoned))),
+          h("dt", { title: t("wallboard.tile.sl_help", { seconds: slSeconds }) }, t("wallboard.tile.sl", { seconds: slSeconds })),
+          h("dd", { dataset: { field: "service_level" } }, percent(sl),
+            h("span", { class: "target", title: t("wallboard.tile.target") }, " / ", formatPercent(this.target)))),
+        h("div", {}, h("dt", { title: t("wallboard.tile.asa_help") }, t("wallboard.tile.asa")),
+          h("dd", { dataset: { field: "asa" } }, q.asa === null || q.asa === undefined ? "—" : duration(q.asa))),
+        h("div", { class: q.abandoned ? "bad" : "" }, h("dt", {}, t("wallboard.tile.abandoned")),
+          h("dd", { dataset: { field: "abandoned" } }, formatNumber(q.abandoned)))),
       h("div", { class: "sl-bar", "aria-hidden": "true" }, fill, mark));
   }
 
   renderAgents(agents) {
     const counts = Object.fromEntries(STATE_ORDER.map((s) => [s, 0]));
     for (const a of agents) counts[a.state] = (counts[a.state] || 0) + 1;
-    replace(byId("agent-counts"), STATE_ORDER.map((s) => h("li", { class: `count st-${s}` }, h("strong", {}, counts[s]), ` ${STATE_TEXT[s]}`)));
+    replace(byId("agent-counts"), STATE_ORDER.map((s) => h("li", { class: `count st-${s}` },
+      h("strong", {}, formatNumber(counts[s])), " ", stateName(s))));
     const sorted = [...agents].sort((a, b) => STATE_ORDER.indexOf(a.state) - STATE_ORDER.indexOf(b.state)
       || (a.display_name || a.username).localeCompare(b.display_name || b.username));
     replace(byId("agents"),
-      h("caption", { class: "sr-only" }, "Agents by state"),
-      h("thead", {}, h("tr", {}, ["Agent", "State", "Detail", "Departments", "Handling"].map((c) => h("th", { scope: "col" }, c)))),
+      h("caption", { class: "sr-only" }, t("wallboard.agents_by_state")),
+      h("thead", {}, h("tr", {}, ["wallboard.col.agent", "wallboard.col.state", "wallboard.col.detail",
+        "wallboard.col.departments", "wallboard.col.handling"].map((key) => h("th", { scope: "col" }, t(key))))),
       h("tbody", {}, sorted.map((a) => h("tr", { dataset: { user: a.username, state: a.state } },
-        h("td", { class: "agent-name" }, a.display_name || a.username),
-        h("td", {}, h("span", { class: `state st-${a.state}` }, STATE_TEXT[a.state] || label(a.state))),
-        h("td", { class: "muted" }, a.state === "wrap_up" && a.wrap_up_until ? `until ${new Date(a.wrap_up_until * 1000).toLocaleTimeString()}`
-          : a.offer ? "offer pending" : a.reason || ""),
+        h("td", { class: "agent-name", dir: "auto" }, a.display_name || a.username),
+        h("td", {}, h("span", { class: `state st-${a.state}` }, stateName(a.state))),
+        h("td", { class: "muted" }, a.state === "wrap_up" && a.wrap_up_until
+          ? t("wallboard.agent.until", { time: formatTime(a.wrap_up_until, { seconds: true }) })
+          : a.offer ? t("wallboard.agent.offer_pending") : a.reason ? h("bdi", { dir: "auto" }, reasonName(a.reason)) : ""),
         h("td", {}, (a.departments || []).map(label).join(", ")),
-        h("td", {}, Object.entries(a.load || {}).map(([ch, n]) => `${n} ${ch}`).join(", ") || "—")))));
+        h("td", {}, loadText(a.load) || "—")))));
   }
 }
 
 async function boot() {
+  await setLanguage(document.documentElement.lang);
   let user;
   try {
     ({ user } = await api("/api/v1/me", { quietAuth: true }));
@@ -165,12 +197,13 @@ async function boot() {
       location.assign("/desk?next=/wallboard");
       return;
     }
-    byId("wb-message").textContent = `The wallboard cannot start: ${err.message}`;
+    byId("wb-message").textContent = t("wallboard.start_failed", { reason: errorText(err) });
     byId("wb-message").hidden = false;
     return;
   }
+  if (user.language && user.language !== currentLanguage()) await setLanguage(user.language);
   if (!["supervisor", "admin"].includes(user.role)) {
-    byId("wb-message").textContent = "The wallboard is for supervisors. Your desk is at /desk.";
+    byId("wb-message").textContent = t("wallboard.not_supervisor");
     byId("wb-message").hidden = false;
     return;
   }

@@ -1,5 +1,8 @@
 /* Contact Center chat widget. Embed with:
  *   <script src="https://support.example.com/chat/widget.js" data-topic="sales" async></script>
+ * It speaks the visitor's language: the script's data-lang, else the page's <html lang>, else the
+ * browser's languages (its catalogs: /chat/i18n/<lang>.json; English when none fits), and lays
+ * itself out right to left for Persian and other right-to-left languages.
  * Keeps the visitor id, the last message id seen and unacknowledged messages in localStorage, so a
  * reload or a dropped connection neither loses nor repeats a message (see connectors/chat/protocol.py).
  * Everything the server or an agent sends is shown as text, never as HTML.
@@ -11,8 +14,40 @@
   var base = new URL(script ? script.src : "/chat/widget.js", window.location.href);
   var wsUrl = (base.protocol === "https:" ? "wss://" : "ws://") + base.host + "/chat/ws";
   var topic = (script && script.getAttribute("data-topic")) || null;
-  var title = (script && script.getAttribute("data-title")) || "Chat with us";
+  var customTitle = (script && script.getAttribute("data-title")) || null; // the site's own words, as given
   var prefix = "cc-chat:" + base.host + ":";
+  var RTL = ["ar", "fa", "he", "ps", "ur", "ckb", "dv", "yi"];
+  var lang = "en", messages = {};
+
+  // The languages to try, best first: data-lang, the page's language, the browser's; then English.
+  function wantedLanguages() {
+    var tags = [script && script.getAttribute("data-lang"), document.documentElement.lang]
+      .concat(navigator.languages || [navigator.language]);
+    var out = [];
+    tags.forEach(function (tag) {
+      var base = String(tag || "").toLowerCase().split(/[-_]/)[0];
+      if (/^[a-z]{2,3}$/.test(base) && out.indexOf(base) < 0) { out.push(base); }
+    });
+    if (out.indexOf("en") < 0) { out.push("en"); }
+    return out;
+  }
+  function loadCatalog(candidates) {
+    if (!candidates.length) { return Promise.resolve(); }
+    return fetch(new URL("/chat/i18n/" + candidates[0] + ".json", base).href).then(function (r) {
+      if (!r.ok) { throw new Error("no catalog"); }
+      return r.json();
+    }).then(function (catalog) { lang = candidates[0]; messages = catalog; })
+      .catch(function () { return loadCatalog(candidates.slice(1)); });
+  }
+  // A message with {name} placeholders; values keep their own direction (Unicode isolates).
+  function t(key, params) {
+    var text = messages[key] || key;
+    return text.replace(/\{(\w+)\}/g, function (_, name) {
+      return params && params[name] !== undefined ? "\u2068" + params[name] + "\u2069" : "";
+    });
+  }
+  var ERROR_KEYS = { too_large: "chat.error.too_large", rate_limited: "chat.error.rate_limited",
+                     bad_email: "chat.error.bad_email" };
 
   function load(key, fallback) {
     try { var v = window.localStorage.getItem(prefix + key); return v === null ? fallback : JSON.parse(v); }
@@ -96,7 +131,7 @@
       upsert({ direction: "in", client_id: frame.client_id, status: "failed" });
       persist();
     }
-    showError(frame.message);
+    showError(t(ERROR_KEYS[frame.code] || "chat.error.other"));
     render(); emit("error", frame);
   }
 
@@ -122,43 +157,49 @@
     if (text) { e.textContent = text; }
     return e;
   }
+  function line(m) {
+    var row = el("div", { "class": "cc-msg cc-" + (m.direction === "in" ? "me" : "agent") + " cc-" + m.status,
+                          "data-id": m.id || "", "data-client-id": m.client_id || "" });
+    if (m.direction !== "in") {
+      row.appendChild(el("bdi", { "class": "cc-author", dir: "auto" }, m.author || t("chat.agent")));
+      row.appendChild(document.createTextNode(": "));
+    }
+    row.appendChild(el("span", { "class": "cc-text", dir: "auto" }, m.text || ""));
+    if (m.status === "failed") { row.appendChild(el("span", { "class": "cc-note" }, " " + t("chat.not_sent"))); }
+    return row;
+  }
   function showError(text) { if (errorEl) { errorEl.textContent = text || ""; } }
 
   function render() {
     if (!logEl) { return; }
     logEl.textContent = "";
-    state.log.forEach(function (m) {
-      var line = el("div", { "class": "cc-msg cc-" + (m.direction === "in" ? "me" : "agent") + " cc-" + m.status,
-                             "data-id": m.id || "", "data-client-id": m.client_id || "" });
-      line.textContent = (m.direction === "in" ? "" : (m.author || "Agent") + ": ") + m.text +
-        (m.status === "failed" ? " (not sent)" : "");
-      logEl.appendChild(line);
-    });
+    state.log.forEach(function (m) { logEl.appendChild(line(m)); });
     logEl.scrollTop = logEl.scrollHeight;
     root.className = "cc-chat" + (state.open ? " cc-open" : "");
   }
 
   function build() {
     var style = el("style");
-    style.textContent = ".cc-chat{position:fixed;right:16px;bottom:16px;font:14px sans-serif;z-index:2147483000}" +
+    style.textContent = ".cc-chat{position:fixed;inset-inline-end:16px;bottom:16px;font:14px sans-serif;z-index:2147483000}" +
       ".cc-chat .cc-panel{display:none;width:300px;background:#fff;border:1px solid #ccc;border-radius:8px;" +
       "box-shadow:0 4px 16px rgba(0,0,0,.2);margin-bottom:8px}.cc-chat.cc-open .cc-panel{display:block}" +
       ".cc-log{height:260px;overflow:auto;padding:8px}.cc-msg{margin:4px 0;padding:6px 8px;border-radius:6px}" +
-      ".cc-me{background:#e3f0ff;margin-left:40px}.cc-agent{background:#f1f1f1;margin-right:40px}" +
+      ".cc-me{background:#e3f0ff;margin-inline-start:40px}.cc-agent{background:#f1f1f1;margin-inline-end:40px}" +
       ".cc-failed{color:#a00}.cc-error{color:#a00;padding:0 8px;min-height:1em}" +
       ".cc-chat textarea{width:100%;box-sizing:border-box;border:0;border-top:1px solid #ddd;padding:8px}" +
       ".cc-toggle{background:#1f6feb;color:#fff;border:0;border-radius:20px;padding:10px 16px;cursor:pointer}";
     document.head.appendChild(style);
-    root = el("div", { "class": "cc-chat", "id": "cc-chat" });
+    var dir = RTL.indexOf(lang) >= 0 ? "rtl" : "ltr";
+    root = el("div", { "class": "cc-chat", "id": "cc-chat", lang: lang, dir: dir });
     var panel = el("div", { "class": "cc-panel" });
     logEl = el("div", { "class": "cc-log", "aria-live": "polite" });
     errorEl = el("div", { "class": "cc-error" });
-    input = el("textarea", { rows: "2", placeholder: "Type a message and press Enter", "aria-label": "Message" });
+    input = el("textarea", { rows: "2", dir: "auto", placeholder: t("chat.placeholder"), "aria-label": t("chat.input_label") });
     input.addEventListener("keydown", function (ev) {
       if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); api.send(input.value); input.value = ""; }
     });
     panel.appendChild(logEl); panel.appendChild(errorEl); panel.appendChild(input);
-    var toggle = el("button", { "class": "cc-toggle", type: "button" }, title);
+    var toggle = el("button", { "class": "cc-toggle", type: "button", dir: "auto" }, customTitle || t("chat.title"));
     toggle.addEventListener("click", function () { state.open = !state.open; persist(); render(); });
     root.appendChild(panel); root.appendChild(toggle);
     document.body.appendChild(root);
@@ -188,6 +229,7 @@
   };
   window.ContactCenterChat = api;
 
-  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", build); } else { build(); }
+  function start() { loadCatalog(wantedLanguages()).then(build); }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", start); } else { start(); }
   connect();
 })();

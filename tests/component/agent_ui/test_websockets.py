@@ -158,13 +158,10 @@ async def _read_until_closed(ws: Any) -> bool:
             return True
 
 
-async def test_agent_page_is_served(ui: tuple[RunningApp, Commands, dict], tmp_path: Path) -> None:
-    """GET /agent serves the page, its script and style."""
+async def test_old_agent_page_sends_to_the_desk(ui: tuple[RunningApp, Commands, dict], tmp_path: Path) -> None:
+    """GET /agent (the first, minimal page) now redirects permanently to the desk."""
     app, _, _ = ui
     async with app.session() as http:
-        page = await http.get("/agent")
-        script = await http.get("/agent/static/agent.js")
-        assert page.status == 200
-        assert "/ws/agent" in await script.text()
-        assert "agent.js" in await page.text()
-        assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
+        page = await http.get("/agent", allow_redirects=False)
+        assert page.status == 301
+        assert page.headers["Location"] == "/desk"

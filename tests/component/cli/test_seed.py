@@ -125,8 +125,8 @@ async def test_configured_source_queries_answer_for_a_customer(db: Database, tmp
     sales, (accounting,), (credit,) = results["sales"], results["accounting"], results["credit"]
     assert sales
     assert len({r["order_id"] for r in sales}) <= 10
-    assert set(sales[0]) == {"order_id", "ordered_at", "status", "order_total", "sku", "product", "category", "qty",
-                             "price"}
+    assert set(sales[0]) == {"order_id", "ordered_at", "status", "order_total", "currency", "sku", "product",
+                             "category", "qty", "price"}
     assert accounting["overdue_count"] > 0
     assert accounting["overdue_amount"] > 0
     assert accounting["currency"] == "EUR"

@@ -3,12 +3,21 @@
 // channel needs no edit in the browser code.
 
 import { api } from "./api.js";
+import { t } from "/ui/i18n/i18n.js";
 
 const byName = new Map();
 let ordered = [];
+const labels = {}; // the registry's English names, for channels the catalogs do not know yet
+// The catalog entries of the registered channels (contact_center/channels.py: channel.<name>).
+const NAME_KEYS = { call: "channel.call", email: "channel.email", chat: "channel.chat", api: "channel.api" };
 
-/** Names by channel ("call" -> "Call"), filled by loadChannels(); unknown channels fall back to their code. */
-export const CHANNEL_NAME = {};
+/**
+ * Names by channel in the UI language ("call" -> "Call" / "Puhelu"), read at render time; a channel
+ * without a catalog entry shows the registry's label; unknown channels are undefined.
+ */
+export const CHANNEL_NAME = new Proxy(labels, {
+  get: (known, name) => (NAME_KEYS[name] ? t(NAME_KEYS[name]) : known[name]),
+});
 
 /** Fetch the registry once (after login); later calls reuse it. */
 export async function loadChannels() {
@@ -17,7 +26,7 @@ export async function loadChannels() {
   ordered = channels;
   for (const c of channels) {
     byName.set(c.name, c);
-    CHANNEL_NAME[c.name] = c.label;
+    labels[c.name] = c.label;
   }
   return ordered;
 }

@@ -1,16 +1,26 @@
 // One conversation: its thread (email HTML in a sandboxed iframe, chat live), the reply composer
 // on the conversation's channel, internal notes, canned responses and wrap-up with a disposition.
 
-import { api } from "./api.js";
+import { api, errorText } from "./api.js";
 import { canReply, isMail } from "./channels.js";
 import { announce, h, replace } from "./dom.js";
-import { CHANNEL_NAME, dateTime, label, plainReason } from "./format.js";
+import { CHANNEL_NAME, dateTime, dispositionName, label, plainReason, statusName } from "./format.js";
 import { channelIcon, icon } from "./icons.js";
 import { emailFrame } from "./mailframe.js";
 import { transferButton } from "./transfer.js";
+import { t } from "/ui/i18n/i18n.js";
 
-const SEND_TEXT = { email: "Send email", chat: "Send chat message" };
+const SEND_KEYS = { email: "conversation.send.email", chat: "conversation.send.chat" };
+const REPLY_KEYS = { email: "conversation.reply_by.email", chat: "conversation.reply_by.chat" };
+const DELIVERY_KEYS = {
+  queued: "delivery.queued", sending: "delivery.sending", sent: "delivery.sent", failed: "delivery.failed",
+};
 const FINAL = new Set(["sent", "failed"]);
+
+/** Parts joined with " · ", empty ones left out (parts may be nodes). */
+function joined(parts) {
+  return parts.filter(Boolean).flatMap((p, i) => (i ? [" · ", p] : [p]));
+}
 
 export class ConversationView {
   /**
@@ -43,7 +53,8 @@ export class ConversationView {
 
   async open(id) {
     const token = ++this.seq;
-    replace(this.root, h("p", { class: "muted loading-line" }, h("span", { class: "spinner", "aria-hidden": "true" }), " Loading conversation…"));
+    replace(this.root, h("p", { class: "muted loading-line" }, h("span", { class: "spinner", "aria-hidden": "true" }), " ",
+      t("conversation.loading")));
     try {
       const [{ conversation }, { messages }] = await Promise.all([
         api(`/api/v1/conversations/${id}`), api(`/api/v1/conversations/${id}/messages`)]);
@@ -55,19 +66,19 @@ export class ConversationView {
       if (token !== this.seq) return;
       this.conv = null;
       const text = err.status === 404
-        ? "This contact's thread belongs to another department, so it is not in your inbox."
-        : `This conversation cannot be shown: ${err.message}`;
+        ? t("conversation.not_visible")
+        : t("conversation.load_failed", { reason: errorText(err) });
       replace(this.root, h("p", { class: "form-error", role: "alert" }, text));
     }
   }
 
   render() {
     const c = this.conv;
-    this.thread = h("ol", { class: "thread", "aria-label": "Messages", "aria-live": "polite", "aria-relevant": "additions" },
+    this.thread = h("ol", { class: "thread", "aria-label": t("conversation.messages"), "aria-live": "polite", "aria-relevant": "additions" },
       [...this.messages.values()].map((m) => this.message(m)));
     const section = h("section", { class: "conversation card", "aria-labelledby": "conv-title", dataset: { id: c.id, channel: c.channel } },
       this.head(c),
-      h("div", { class: "thread-wrap" }, this.messages.size ? this.thread : [this.thread, h("p", { class: "muted empty-thread" }, "No messages yet.")]),
+      h("div", { class: "thread-wrap" }, this.messages.size ? this.thread : [this.thread, h("p", { class: "muted empty-thread" }, t("conversation.no_messages"))]),
       c.status === "closed" ? [this.closedNote(c), this.needsOutcome(c) ? this.wrapUp(c) : null]
         : [this.composer(c), this.wrapUp(c)]);
     replace(this.root, section);
@@ -80,59 +91,70 @@ export class ConversationView {
       h("div", {},
         h("h2", { id: "conv-title" },
           h("span", { class: `ch-icon ch-${c.channel}` }, channelIcon(c.channel, { size: 15 })), " ",
-          c.subject || `${CHANNEL_NAME[c.channel] || c.channel} with ${c.customer_name || c.contact_address || "a customer"}`),
-        h("p", { class: "muted" }, [c.customer_name, c.contact_address, label(c.department), `opened ${dateTime(c.created_at)}`]
-          .filter(Boolean).join(" · ")),
-        c.route_reason ? h("p", { class: "route-reason small", title: c.route_reason }, h("span", { class: "muted" }, "Why here: "), plainReason(c.route_reason)) : null),
+          c.subject ? h("bdi", { dir: "auto" }, c.subject)
+            : c.customer_name || c.contact_address
+              ? t("conversation.title_with", { channel: CHANNEL_NAME[c.channel] || c.channel, who: c.customer_name || c.contact_address })
+              : t("conversation.title_customer", { channel: CHANNEL_NAME[c.channel] || c.channel })),
+        h("p", { class: "muted" }, joined([
+          c.customer_name ? h("bdi", { dir: "auto" }, c.customer_name) : null,
+          c.contact_address ? h("bdi", { dir: "ltr" }, c.contact_address) : null,
+          c.department ? label(c.department) : null,
+          t("conversation.opened", { when: dateTime(c.created_at) })])),
+        c.route_reason ? h("p", { class: "route-reason small", title: c.route_reason }, h("span", { class: "muted" }, t("conversation.routed")), " ",
+          h("bdi", { dir: "auto" }, plainReason(c.route_reason))) : null),
       h("div", { class: "conv-state" },
-        h("span", { class: `pill st-${c.status}`, id: "conv-status" }, label(c.status)),
+        h("span", { class: `pill st-${c.status}`, id: "conv-status" }, statusName(c.status)),
         h("span", { class: "owner-name", id: "conv-owner" },
-          c.owner_name ? (mine ? "Yours" : `Owner: ${c.owner_name}`) : "Unassigned"),
+          c.owner_name ? (mine ? t("conversation.owner_you") : [t("conversation.owner"), " ", h("bdi", { dir: "auto" }, c.owner_name)])
+            : t("conversation.unassigned")),
         c.status !== "closed" && (mine || this.user.role !== "agent" || !c.assigned_user_id)
           ? transferButton(c, () => this.open(c.id).then(() => this.changed(this.conv)))
           : null,
         !mine && c.status !== "closed"
-          ? h("button", { type: "button", class: "btn", onclick: () => this.transition("assign") }, "Assign to me")
+          ? h("button", { type: "button", class: "btn", onclick: () => this.transition("assign") }, t("conversation.assign_me"))
           : null,
         c.status === "closed"
-          ? h("button", { type: "button", class: "btn", onclick: () => this.transition("reopen") }, "Reopen")
+          ? h("button", { type: "button", class: "btn", onclick: () => this.transition("reopen") }, t("conversation.reopen"))
           : null));
   }
 
   message(m) {
     const mine = m.author_user_id === this.user.id;
-    const who = m.direction === "in" ? this.conv.customer_name || m.sender || "Customer"
-      : m.direction === "note" ? `Note by ${mine ? "you" : m.author_name || "a colleague"}`
-        : mine ? "You" : m.author_name || "A colleague";
+    const who = m.direction === "in" ? this.conv.customer_name || m.sender || t("conversation.customer")
+      : m.direction === "note" ? (mine ? t("conversation.note_by_you")
+        : m.author_name ? t("conversation.note_by", { name: m.author_name }) : t("conversation.note_by_colleague"))
+        : mine ? t("conversation.you") : m.author_name || t("conversation.colleague");
     const body = isMail(m.channel) && m.body_html && m.direction === "in"
-      ? emailFrame(m.body_html, `Email from ${who}`)
-      : h("div", { class: "msg-text" }, m.body_text || "");
+      ? emailFrame(m.body_html, t("conversation.email_from", { who }))
+      : h("div", { class: "msg-text", dir: "auto" }, m.body_text || "");
     return h("li", { class: ["msg", `dir-${m.direction}`, m.automated ? "automated" : ""], dataset: { id: m.id } },
       h("div", { class: "msg-meta" },
-        h("span", { class: "msg-who" }, who),
-        m.direction === "in" && m.sender && m.sender !== who ? h("span", { class: "msg-from" }, m.sender) : null,
-        m.subject && isMail(m.channel) && m.direction === "in" ? h("span", { class: "msg-subject" }, m.subject) : null,
+        h("span", { class: "msg-who", dir: "auto" }, who),
+        m.direction === "in" && m.sender && m.sender !== who ? h("span", { class: "msg-from", dir: "auto" }, m.sender) : null,
+        m.subject && isMail(m.channel) && m.direction === "in" ? h("span", { class: "msg-subject", dir: "auto" }, m.subject) : null,
         h("time", { datetime: m.created_at || "" }, dateTime(m.created_at)),
-        m.automated ? h("span", { class: "pill warn" }, "Auto-reply") : null,
+        m.automated ? h("span", { class: "pill warn" }, t("conversation.auto_reply")) : null,
         m.direction === "out" && m.delivery_status ? this.delivery(m) : null),
-      m.parse_error ? h("p", { class: "form-error" }, "This message could not be read completely; it is shown as received.",
-        m.has_raw ? [" ", h("a", { href: `/api/v1/conversations/${m.conversation_id}/messages/${m.id}/raw` }, "Download the original")] : null) : null,
+      m.parse_error ? h("p", { class: "form-error" }, t("conversation.parse_error"),
+        m.has_raw ? [" ", h("a", { href: `/api/v1/conversations/${m.conversation_id}/messages/${m.id}/raw` }, t("conversation.download_original"))] : null) : null,
       body,
       m.attachments && m.attachments.length ? this.attachments(m) : null);
   }
 
   delivery(m) {
-    const text = { queued: "Queued", sending: "Sending…", sent: "Sent", failed: "Not delivered" }[m.delivery_status] || m.delivery_status;
+    const text = DELIVERY_KEYS[m.delivery_status] ? t(DELIVERY_KEYS[m.delivery_status]) : m.delivery_status;
     return h("span", { class: `pill delivery-${m.delivery_status}`, title: m.delivery_error || "" }, text,
-      m.delivery_status === "failed" && m.delivery_error ? ` — ${m.delivery_error}` : null);
+      m.delivery_status === "failed" && m.delivery_error ? [" — ", h("bdi", { dir: "auto" }, m.delivery_error)] : null);
   }
 
   attachments(m) {
-    return h("ul", { class: "attachments", "aria-label": "Attachments" }, m.attachments.map((a) => h("li", {},
+    return h("ul", { class: "attachments", "aria-label": t("conversation.attachments") }, m.attachments.map((a) => h("li", {},
       a.omitted || a.position === null || a.position === undefined
-        ? h("span", { class: "muted" }, icon("clip", { size: 13 }), ` ${a.filename} (not kept: ${a.omitted || "too large"})`)
+        ? h("span", { class: "muted" }, icon("clip", { size: 13 }), " ", h("bdi", { dir: "auto" }, a.filename), " ",
+          a.omitted ? t("conversation.attachment_not_kept", { reason: a.omitted }) : t("conversation.attachment_too_large"))
         : h("a", { href: `/api/v1/conversations/${m.conversation_id}/messages/${m.id}/attachments/${a.position}`, download: a.filename },
-          icon("clip", { size: 13 }), ` ${a.filename}`, h("span", { class: "muted" }, ` ${Math.ceil((a.size || 0) / 1024)} KB`)))));
+          icon("clip", { size: 13 }), " ", h("bdi", { dir: "auto" }, a.filename), " ",
+          h("span", { class: "muted" }, t("conversation.size_kb", { size: Math.ceil((a.size || 0) / 1024) }))))));
   }
 
   /** A contact of mine that ended (a call hung up, the wrap-up time ran out) before I chose an outcome. */
@@ -141,36 +163,39 @@ export class ConversationView {
   }
 
   closedNote(c) {
-    return h("p", { class: "closed-note" }, "This conversation is closed",
-      c.disposition ? ` (${label(c.disposition)})` : "", ". Reopen it to reply.");
+    return h("p", { class: "closed-note" }, c.disposition
+      ? t("conversation.closed_with", { outcome: dispositionName(c.disposition) }) : t("conversation.closed"));
   }
 
   composer(c) {
     const replies = canReply(c.channel);
     const error = h("p", { class: "form-error", role: "alert", hidden: true });
-    const text = h("textarea", { id: "composer-text", name: "text", rows: 4, required: true, "aria-keyshortcuts": "Control+Enter" });
+    const text = h("textarea", { id: "composer-text", name: "text", rows: 4, required: true, dir: "auto", "aria-keyshortcuts": "Control+Enter" });
     const label_ = h("label", { for: "composer-text", id: "composer-label" });
     const send = h("button", { type: "submit", class: "btn primary", id: "composer-send" });
-    const radios = [["out", replies ? SEND_TEXT[c.channel] ? `Reply by ${c.channel}` : "Reply" : null], ["note", "Internal note"]]
+    const radios = [["out", replies ? t(REPLY_KEYS[c.channel] || "conversation.reply") : null], ["note", t("conversation.note")]]
       .filter(([, t]) => t)
       .map(([value, t], i) => h("label", { class: "seg-radio" },
         h("input", { type: "radio", name: "composer-mode", value, checked: i === 0 }), ` ${t}`));
-    const canned = h("select", { id: "canned-select", "aria-label": "Insert a canned response" },
-      h("option", { value: "" }, "Canned responses…"),
-      (this.config().canned_responses || []).map((r) => h("option", { value: r.id }, r.title)));
-    const form = h("form", { class: "composer", "aria-label": "Reply or note" },
+    const canned = h("select", { id: "canned-select", "aria-label": t("conversation.canned.label") },
+      h("option", { value: "" }, t("conversation.canned.placeholder")),
+      (this.config().canned_responses || []).map((r) => h("option", { value: r.id, dir: "auto" }, r.title)));
+    const form = h("form", { class: "composer", "aria-label": t("conversation.composer") },
       h("div", { class: "composer-top" },
-        h("div", { class: "segmented", role: "radiogroup", "aria-label": "Send as" }, radios),
+        h("div", { class: "segmented", role: "radiogroup", "aria-label": t("conversation.send_as") }, radios),
         canned),
       label_, text, error,
       h("div", { class: "composer-bottom" },
-        h("span", { class: "hint" }, h("kbd", {}, "Ctrl"), "+", h("kbd", {}, "Enter"), " to send"), send));
+        h("span", { class: "hint" }, h("kbd", { translate: "no" }, "Ctrl"), "+", h("kbd", { translate: "no" }, "Enter"), " ",
+          t("conversation.to_send")), send));
     const mode = () => form.querySelector("input[name=composer-mode]:checked").value;
     const sync = () => {
       const note = mode() === "note";
       form.classList.toggle("note-mode", note);
-      label_.textContent = note ? "Internal note (only agents see it)" : `Reply to ${c.customer_name || c.contact_address || "the customer"}`;
-      send.textContent = note ? "Add note" : SEND_TEXT[c.channel] || "Send";
+      label_.textContent = note ? t("conversation.note_label")
+        : c.customer_name || c.contact_address ? t("conversation.reply_to", { who: c.customer_name || c.contact_address })
+          : t("conversation.reply_to_customer");
+      send.textContent = note ? t("conversation.add_note") : t(SEND_KEYS[c.channel] || "conversation.send");
     };
     form.addEventListener("change", (e) => { if (e.target.name === "composer-mode") sync(); });
     sync();
@@ -178,7 +203,8 @@ export class ConversationView {
       const r = (this.config().canned_responses || []).find((x) => x.id === canned.value);
       canned.value = "";
       if (!r) return;
-      const filled = r.text.replaceAll("{customer}", c.customer_name || "there").replaceAll("{agent}", this.user.display_name || this.user.username);
+      const filled = r.text.replaceAll("{customer}", c.customer_name || t("conversation.canned.no_name"))
+        .replaceAll("{agent}", this.user.display_name || this.user.username);
       const at = text.selectionStart ?? text.value.length;
       text.setRangeText(filled, at, text.selectionEnd ?? at, "end");
       text.focus();
@@ -194,7 +220,7 @@ export class ConversationView {
       error.hidden = true;
       const body = text.value;
       if (!body.trim()) {
-        error.textContent = "Write something first.";
+        error.textContent = t("conversation.empty_text");
         error.hidden = false;
         text.focus();
         return;
@@ -206,10 +232,10 @@ export class ConversationView {
         });
         text.value = "";
         this.add(message);
-        announce(mode() === "note" ? "Note added" : "Reply sent");
+        announce(mode() === "note" ? t("conversation.note_added") : t("conversation.reply_sent"));
         this.changed(this.conv);
       } catch (err) {
-        error.textContent = err.message;
+        error.textContent = errorText(err);
         error.hidden = false;
       } finally {
         send.disabled = false;
@@ -222,16 +248,16 @@ export class ConversationView {
   wrapUp(c) {
     const error = h("p", { class: "form-error", role: "alert", hidden: true });
     const select = h("select", { id: "disposition-select", required: true },
-      h("option", { value: "" }, "Choose an outcome…"),
-      (this.config().dispositions || []).map((d) => h("option", { value: d.code }, d.label)));
-    const form = h("form", { class: "wrapup", "aria-label": "Wrap up" },
-      h("label", { for: "disposition-select" }, "Outcome"), select,
-      h("button", { type: "submit", class: "btn" }, "Wrap up and close"), error);
+      h("option", { value: "" }, t("wrapup.choose")),
+      (this.config().dispositions || []).map((d) => h("option", { value: d.code }, dispositionName(d.code, d.label))));
+    const form = h("form", { class: "wrapup", "aria-label": t("wrapup.label") },
+      h("label", { for: "disposition-select" }, t("wrapup.outcome")), select,
+      h("button", { type: "submit", class: "btn" }, t("wrapup.submit")), error);
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       error.hidden = true;
       if (!select.value) {
-        error.textContent = "Choose an outcome to wrap up.";
+        error.textContent = t("wrapup.missing");
         error.hidden = false;
         select.focus();
         return;
@@ -239,11 +265,11 @@ export class ConversationView {
       try {
         const { conversation } = await api(`/api/v1/conversations/${c.id}/wrap-up`, { method: "POST", body: { disposition: select.value } });
         this.conv = { ...this.conv, ...conversation };
-        announce(`Wrapped up: ${label(conversation.disposition)}`);
+        announce(t("wrapup.done", { outcome: dispositionName(conversation.disposition) }));
         this.render();
         this.changed(this.conv);
       } catch (err) {
-        error.textContent = err.message;
+        error.textContent = errorText(err);
         error.hidden = false;
       }
     });
@@ -257,8 +283,8 @@ export class ConversationView {
       this.render();
       this.changed(this.conv);
     } catch (err) {
-      announce(err.message);
-      replace(this.root.querySelector(".conv-state") || this.root, h("span", { class: "form-error", role: "alert" }, err.message));
+      announce(errorText(err));
+      replace(this.root.querySelector(".conv-state") || this.root, h("span", { class: "form-error", role: "alert" }, errorText(err)));
     }
   }
 

@@ -1,92 +1,125 @@
-// Formatting for display: money, dates, ages and durations. Pure functions.
+// Formatting for display in the UI language (never the browser's locale): money, dates, ages,
+// durations, and the names of the codes the server sends (channels, statuses, roles).
 
-const LOCALE = navigator.language || "en";
+import { CHANNEL_NAME } from "./channels.js";
+import {
+  formatDate, formatDateTime, formatDuration, formatMoney, formatNumber, formatRelative, t, toDate as parseDate,
+} from "/ui/i18n/i18n.js";
 
-/** "€1,234.50" — amount in currency (EUR when none is given). */
-export function money(amount, currency = "EUR") {
-  if (amount === null || amount === undefined || amount === "") return "—";
-  const n = Number(amount);
-  if (!Number.isFinite(n)) return String(amount);
-  try {
-    return new Intl.NumberFormat(LOCALE, { style: "currency", currency: currency || "EUR" }).format(n);
-  } catch {
-    return `${n.toFixed(2)} ${currency || ""}`.trim();
-  }
+/** "€1,234.50" / "1 234,50 €": the amount in its currency (from the data; a plain number without one). */
+export function money(amount, currency) {
+  return formatMoney(amount, currency);
 }
 
 /** A Date from ISO text, a "YYYY-MM-DD HH:MM:SS" UTC text or epoch seconds; null when invalid. */
 export function toDate(value) {
-  if (value === null || value === undefined || value === "") return null;
-  if (typeof value === "number") return new Date(value * 1000);
-  let text = String(value);
-  if (/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/.test(text)) text = text.replace(" ", "T") + "Z";
-  const d = new Date(text);
-  return Number.isNaN(d.getTime()) ? null : d;
+  return parseDate(value);
 }
 
-/** "12 Mar 2025" */
+/** "12 Mar 2025" in the UI language. */
 export function day(value) {
-  const d = toDate(value);
-  return d ? d.toLocaleDateString(LOCALE, { day: "numeric", month: "short", year: "numeric" }) : "—";
+  return formatDate(value);
 }
 
-/** "12 Mar, 14:05" */
+/** "12 Mar, 14:05" in the UI language. */
 export function dateTime(value) {
-  const d = toDate(value);
-  if (!d) return "—";
-  return d.toLocaleString(LOCALE, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  return formatDateTime(value);
 }
 
-/** "just now", "42 s ago", "5 min ago", "3 h ago", "2 d ago" */
+/** "now", "42 seconds ago", "5 minutes ago" in the UI language. */
 export function ago(value, now = Date.now()) {
-  const d = toDate(value);
-  if (!d) return "";
-  const s = Math.max(0, Math.round((now - d.getTime()) / 1000));
-  if (s < 3) return "just now";
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
-  return `${Math.floor(s / 86400)} d ago`;
+  return formatRelative(value, now);
 }
 
 /** "0:07", "12:30", "1:02:03" from seconds. */
 export function duration(seconds) {
-  if (seconds === null || seconds === undefined || !Number.isFinite(Number(seconds))) return "—";
-  const total = Math.max(0, Math.round(Number(seconds)));
-  const hours = Math.floor(total / 3600);
-  const minutes = Math.floor((total % 3600) / 60);
-  const secs = String(total % 60).padStart(2, "0");
-  return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${secs}` : `${minutes}:${secs}`;
+  return formatDuration(seconds);
 }
 
-/** Words for a code: "technical_support" -> "Technical support". */
+/** Words for a code that is data, not a catalog entry (a department slug): "technical_support" -> "Technical support". */
 export function label(code) {
   if (!code) return "";
   const text = String(code).replaceAll("_", " ").replaceAll(".", " · ");
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+const STATUS_KEYS = {
+  open: "status.open", queued: "status.queued", offered: "status.offered", assigned: "status.assigned",
+  wrap_up: "status.wrap_up", closed: "status.closed", pending: "status.pending",
+};
+const ROLE_KEYS = { agent: "role.agent", supervisor: "role.supervisor", admin: "role.admin" };
+const STATE_KEYS = {
+  available: "state.available", busy: "state.busy", wrap_up: "state.wrap_up", away: "state.away", offline: "state.offline",
+};
+
+function named(keys, code) {
+  return keys[code] ? t(keys[code]) : label(code);
+}
+
+/** A channel's name ("Call", "Puhelu"); unknown channels get their code in words. */
+export function channelName(channel) {
+  return CHANNEL_NAME[channel] || label(channel);
+}
+
+/** A conversation status ("open", "wrap_up", ...) in words. */
+export function statusName(status) {
+  return named(STATUS_KEYS, status);
+}
+
+/** A role ("agent", "supervisor", "admin") in words. */
+export function roleName(role) {
+  return named(ROLE_KEYS, role);
+}
+
+/** An agent state ("available", "busy", "wrap_up", "away", "offline") in words. */
+export function stateName(state) {
+  return named(STATE_KEYS, state);
+}
+
 export { CHANNEL_NAME } from "./channels.js";
 
-// Routing's reasons ("rule 15 'overdue balance': balance > 100 -> priority +10; …") in plain words.
-const REASON_TEXT = {
-  usual: (dept) => `Sent to ${dept}, the usual department for this channel`,
-  fallback: (dept) => `Sent to ${dept}, the default department`,
-  to: (why, dept) => `${why}: sent to ${dept}`,
-  up: (why) => `${why}: more urgent`,
-  down: (why) => `${why}: less urgent`,
+// The built-in away reasons and wrap-up codes (agent_ui/desk_config.py) have catalog entries; reasons
+// and codes an installation configures itself are its own words and are shown as they are.
+const REASON_KEYS = {
+  Break: "reason.break", Lunch: "reason.lunch", Meeting: "reason.meeting", Training: "reason.training", Coaching: "reason.coaching",
 };
+const DISPOSITION_KEYS = {
+  resolved: "disposition.resolved", follow_up: "disposition.follow_up", escalated: "disposition.escalated",
+  sale: "disposition.sale", complaint_logged: "disposition.complaint_logged", no_action: "disposition.no_action",
+};
+
+/** An away reason in words: the built-in ones translated, configured ones as written. */
+export function reasonName(reason) {
+  return REASON_KEYS[reason] ? t(REASON_KEYS[reason]) : reason;
+}
+
+/** A wrap-up outcome in words: the built-in codes translated, else the configured label (or the code). */
+export function dispositionName(code, configured = null) {
+  if (DISPOSITION_KEYS[code]) return t(DISPOSITION_KEYS[code]);
+  return configured || label(code);
+}
+
+const LOAD_KEYS = { call: "load.call", email: "load.email", chat: "load.chat", api: "load.api" };
+
+/** What an agent is handling ({call: 1, chat: 2}) in words: "1 call, 2 chats"; empty when nothing. */
+export function loadText(load) {
+  return Object.entries(load || {}).filter(([, n]) => n > 0)
+    .map(([ch, n]) => (LOAD_KEYS[ch] ? t(LOAD_KEYS[ch], { count: n }) : `${channelName(ch)} ${formatNumber(n)}`)).join(", ");
+}
+
+// Routing's reasons ("rule 15 'overdue balance': balance > 100 -> priority +10; …") in plain words.
+// The rule's name (or its evidence) is the installation's own text and is shown as it is.
 
 /** One routing reason as an agent reads it (the rule's name, or its evidence, and what it did). */
 export function plainReason(reason) {
   if (!reason) return "";
   return String(reason).replace(/^no rule matched; /, "no rule matched: ").split("; ").map((part) => {
     let m = /^no rule matched: (channel default|default) -> (.+)$/.exec(part);
-    if (m) return (m[1] === "default" ? REASON_TEXT.fallback : REASON_TEXT.usual)(label(m[2]));
+    if (m) return t(m[1] === "default" ? "route.fallback" : "route.usual", { department: label(m[2]) });
     m = /^rule \d+(?: '(.+?)')?: (.+) -> priority ([+-]\d+)$/.exec(part);
-    if (m) return (Number(m[3]) >= 0 ? REASON_TEXT.up : REASON_TEXT.down)(label(m[1] || m[2]));
+    if (m) return t(Number(m[3]) >= 0 ? "route.up" : "route.down", { why: label(m[1] || m[2]) });
     m = /^rule \d+(?: '(.+?)')?: (.+) -> (\S+)$/.exec(part);
-    if (m) return REASON_TEXT.to(label(m[1] || m[2]), label(m[3]));
+    if (m) return t("route.to", { why: label(m[1] || m[2]), department: label(m[3]) });
     return part;
   }).join("; ");
 }

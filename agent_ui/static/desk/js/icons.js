@@ -2,6 +2,8 @@
 // emoji (headless and minimal systems often lack an emoji font).
 
 const NS = "http://www.w3.org/2000/svg";
+// Icons that point a way: mirrored in right-to-left languages (CSS: [dir="rtl"] .icon.directional).
+const DIRECTIONAL = new Set(["chat", "clip"]);
 const PATHS = {
   call: ["M22 16.9v3a2 2 0 0 1-2.2 2 19.8 19.8 0 0 1-8.6-3.1 19.5 19.5 0 0 1-6-6A19.8 19.8 0 0 1 2.1 4.2 2 2 0 0 1 4.1 2h3a2 2 0 0 1 2 1.7c.1 1 .4 1.9.7 2.8a2 2 0 0 1-.5 2.1L8.1 9.9a16 16 0 0 0 6 6l1.3-1.3a2 2 0 0 1 2.1-.4c.9.3 1.8.6 2.8.7a2 2 0 0 1 1.7 2z"],
   email: ["M4 4h16a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z", "M22 6l-10 7L2 6"],
@@ -22,7 +24,7 @@ export function icon(name, { label = null, size = 16, cls = "" } = {}) {
   svg.setAttribute("stroke-width", "2");
   svg.setAttribute("stroke-linecap", "round");
   svg.setAttribute("stroke-linejoin", "round");
-  svg.setAttribute("class", `icon ${cls}`.trim());
+  svg.setAttribute("class", ["icon", DIRECTIONAL.has(name) ? "directional" : "", cls].filter(Boolean).join(" "));
   if (label) {
     svg.setAttribute("role", "img");
     svg.setAttribute("aria-label", label);

@@ -3,39 +3,30 @@
 // companies, phone numbers in any format, email addresses, subjects, message and note text);
 // a customer it finds filters the list to their conversations. J/K (or the arrow keys) move through it.
 
-import { api } from "./api.js";
+import { api, errorText } from "./api.js";
 import { channelList, isMessaging, isVoice } from "./channels.js";
 import { h, replace } from "./dom.js";
-import { CHANNEL_NAME, ago, label } from "./format.js";
+import { CHANNEL_NAME, ago, label, statusName } from "./format.js";
 import { channelIcon, icon } from "./icons.js";
+import { applyTranslations, t } from "/ui/i18n/i18n.js";
 
-const CHANNEL_FILTER_TEXT = { call: "Calls" }; // the filter's words where they differ from the channel's name
-const STATUSES = [["open", "Open"], ["queued", "Queued"], ["offered", "Offered"], ["assigned", "Assigned"],
-  ["wrap_up", "Wrap-up"], ["closed", "Closed"], ["", "All"]];
+// The filter's words where they differ from the channel's name ("Calls" for the channel "Call").
+const CHANNEL_FILTER_KEYS = { call: "inbox.channel.call" };
+const STATUSES = [["open", "inbox.status.open"], ["queued", "status.queued"], ["offered", "status.offered"],
+  ["assigned", "status.assigned"], ["wrap_up", "status.wrap_up"], ["closed", "status.closed"], ["", "inbox.status.all"]];
 const REFRESH_MS = 15_000;
 const SEARCH_DELAY_MS = 250;
 const SEARCH_MIN_CHARS = 2;
 const SEARCH_PAGE = 50;
-// Every string this module adds for search, in one place (for the message catalogs).
-const TEXT = {
-  placeholder: "Search name, number, phone, email, text",
-  customers: "Customers",
-  customerFilter: (name) => `Customer: ${name}`,
-  clearCustomer: "Show all customers again",
-  showCustomer: (name) => `Show the conversations of ${name}`,
-  customerNumber: (key) => `Customer ${key}`,
-  searching: "Searching…",
-  found: (shown, total) => `${shown} of ${total} matching conversation${total === 1 ? "" : "s"}`,
-  more: "Show more",
-  failed: (message) => `The search failed: ${message}`,
-};
 
 /** The second line of a list entry: chats show what was said last, emails their subject. */
 function subjectLine(c) {
-  if (isMessaging(c.channel) && c.preview) return c.preview;
-  if (c.subject) return c.subject;
-  if (isVoice(c.channel)) return `Call ${c.contact_address || ""}`;
-  return c.preview || "(no subject)";
+  if (isMessaging(c.channel) && c.preview) return h("span", { class: "conv-subject", dir: "auto" }, c.preview);
+  if (c.subject) return h("span", { class: "conv-subject", dir: "auto" }, c.subject);
+  if (isVoice(c.channel)) {
+    return h("span", { class: "conv-subject" }, CHANNEL_NAME[c.channel], " ", h("bdi", { dir: "ltr" }, c.contact_address || ""));
+  }
+  return c.preview ? h("span", { class: "conv-subject", dir: "auto" }, c.preview) : h("span", { class: "conv-subject" }, t("inbox.no_subject"));
 }
 
 export class Inbox {
@@ -57,38 +48,56 @@ export class Inbox {
 
   build() {
     this.search = h("input", {
-      id: "inbox-search", type: "search", placeholder: TEXT.placeholder, autocomplete: "off",
+      id: "inbox-search", type: "search", "data-i18n-attr": "placeholder:inbox.search.placeholder", autocomplete: "off", dir: "auto",
       "aria-keyshortcuts": "/", "aria-controls": "inbox-list",
       oninput: () => this.queryChanged(),
     });
-    this.customerHits = h("ul", { id: "inbox-customers", class: "customer-hits", "aria-label": TEXT.customers, hidden: true });
+    this.customerHits = h("ul", {
+      id: "inbox-customers", class: "customer-hits", "data-i18n-attr": "aria-label:inbox.search.customers", hidden: true,
+    });
     this.customerChip = h("div", { class: "customer-filter", hidden: true });
-    const filters = [["", "All"], ...channelList().map((c) => [c.name, CHANNEL_FILTER_TEXT[c.name] || c.label])];
-    this.channelButtons = filters.map(([value, text]) => h("button", {
+    const filters = [["", null], ...channelList().map((c) => [c.name, CHANNEL_FILTER_KEYS[c.name] || null])];
+    this.channelButtons = filters.map(([value, key]) => h("button", {
       type: "button", class: "seg", "aria-pressed": String(value === this.filter.channel), dataset: { channel: value },
       onclick: () => { this.filter.channel = value; this.syncButtons(); this.filtersChanged(); },
-    }, value ? channelIcon(value, { size: 14 }) : null, text));
+    }, value ? channelIcon(value, { size: 14 }) : null, h("span", { class: "seg-text", dataset: { channelName: value } })));
     this.status = h("select", { id: "inbox-status", onchange: () => { this.filter.status = this.status.value; this.filtersChanged(); } },
-      STATUSES.map(([value, text]) => h("option", { value }, text)));
+      STATUSES.map(([value, key]) => h("option", { value, "data-i18n": key })));
     this.status.value = this.filter.status;
     this.mine = h("input", { id: "inbox-mine", type: "checkbox", onchange: () => { this.filter.mine = this.mine.checked; this.refresh(); } });
-    this.list = h("ul", { id: "inbox-list", class: "conv-list", "aria-label": "Conversations" });
+    this.list = h("ul", { id: "inbox-list", class: "conv-list", "data-i18n-attr": "aria-label:inbox.list" });
     this.list.addEventListener("keydown", (e) => this.listKey(e));
     this.count = h("p", { class: "inbox-count muted", "aria-live": "polite" });
     this.error = h("p", { class: "form-error", role: "alert", hidden: true });
     replace(this.root,
       h("div", { class: "inbox-head" },
-        h("h2", { id: "inbox-title" }, "Inbox"),
-        h("button", { type: "button", class: "btn icon", title: "Refresh", "aria-label": "Refresh the inbox", onclick: () => this.refresh() }, icon("refresh"))),
+        h("h2", { id: "inbox-title", "data-i18n": "inbox.title" }),
+        h("button", {
+          type: "button", class: "btn icon", "data-i18n-attr": "title:inbox.refresh;aria-label:inbox.refresh_label",
+          onclick: () => this.refresh(),
+        }, icon("refresh"))),
       h("div", { class: "filters" },
-        h("label", { for: "inbox-search", class: "sr-only" }, "Search conversations"),
+        h("label", { for: "inbox-search", class: "sr-only", "data-i18n": "inbox.search.label" }),
         h("div", { class: "search-wrap" }, this.search, h("kbd", { class: "search-key", "aria-hidden": "true" }, "/")),
-        h("div", { class: "segmented", role: "group", "aria-label": "Channel" }, this.channelButtons),
+        h("div", { class: "segmented", role: "group", "data-i18n-attr": "aria-label:inbox.channel.label" }, this.channelButtons),
         h("div", { class: "filter-row" },
-          h("label", { for: "inbox-status" }, "Status"), this.status,
-          h("label", { class: "check" }, this.mine, " Mine only")),
+          h("label", { for: "inbox-status", "data-i18n": "inbox.status.label" }), this.status,
+          h("label", { class: "check" }, this.mine, " ", h("span", { "data-i18n": "inbox.mine" }))),
         this.customerChip),
       this.error, this.customerHits, this.list, this.count);
+    this.relabel();
+  }
+
+  /** The static words of the inbox in the UI language (also after a language switch). */
+  relabel() {
+    applyTranslations(this.root.querySelector(".inbox-head"));
+    applyTranslations(this.root.querySelector(".filters"));
+    applyTranslations(this.customerHits);
+    for (const span of this.root.querySelectorAll(".seg-text")) {
+      const name = span.dataset.channelName;
+      span.textContent = !name ? t("inbox.channel.all") : CHANNEL_FILTER_KEYS[name] ? t(CHANNEL_FILTER_KEYS[name]) : CHANNEL_NAME[name];
+    }
+    if (this.filter.customer) this.renderCustomerChip(this.filter.customer);
   }
 
   syncButtons() {
@@ -122,7 +131,7 @@ export class Inbox {
     const f = this.filter;
     const request = api("/api/v1/search", { query: { q, offset, limit: SEARCH_PAGE, channel: f.channel, status: f.status } });
     this.searching = request;
-    if (!offset) replace(this.count, TEXT.searching);
+    if (!offset) replace(this.count, t("inbox.search.searching"));
     try {
       const data = await request;
       if (this.searching !== request || this.filter.q !== q) return; // typed on since
@@ -133,7 +142,7 @@ export class Inbox {
       this.render();
     } catch (err) {
       if (err.status === 401) return;
-      this.error.textContent = TEXT.failed(err.message);
+      this.error.textContent = t("inbox.search.failed", { reason: errorText(err) });
       this.error.hidden = false;
     }
   }
@@ -145,12 +154,18 @@ export class Inbox {
       this.search.value = "";
       this.filter.q = "";
       this.found = null;
-      replace(this.customerChip, h("span", { class: "chip" }, TEXT.customerFilter(customer.display_name)),
-        h("button", { type: "button", class: "btn icon", "aria-label": TEXT.clearCustomer, title: TEXT.clearCustomer,
-          onclick: () => { this.showCustomer(null); this.search.focus(); } }, "×"));
+      this.renderCustomerChip(customer);
     }
     this.customerChip.hidden = !customer;
     this.refresh();
+  }
+
+  renderCustomerChip(customer) {
+    replace(this.customerChip, h("span", { class: "chip" }, t("inbox.search.customer_filter", { name: customer.display_name })),
+      h("button", {
+        type: "button", class: "btn icon", "aria-label": t("inbox.search.clear_customer"), title: t("inbox.search.clear_customer"),
+        onclick: () => { this.showCustomer(null); this.search.focus(); },
+      }, "×"));
   }
 
   async refresh() {
@@ -169,7 +184,7 @@ export class Inbox {
       this.render();
     } catch (err) {
       if (err.status === 401) return;
-      this.error.textContent = `The inbox could not be loaded: ${err.message}`;
+      this.error.textContent = t("inbox.load_failed", { reason: errorText(err) });
       this.error.hidden = false;
     }
   }
@@ -193,26 +208,29 @@ export class Inbox {
     const hits = this.found ? this.found.customers : [];
     this.customerHits.hidden = !hits.length;
     replace(this.customerHits, hits.map((c) => h("li", {},
-      h("button", { type: "button", class: "customer-hit", "aria-label": TEXT.showCustomer(c.display_name),
+      h("button", { type: "button", class: "customer-hit", "aria-label": t("inbox.search.show_customer", { name: c.display_name }),
         dataset: { customerId: c.id }, onclick: () => this.showCustomer(c) },
       h("span", { class: "conv-title", dir: "auto" }, c.display_name),
-      h("span", { class: "conv-meta muted", dir: "auto" },
-        [c.company, c.external_key ? TEXT.customerNumber(c.external_key) : null,
-          ...(c.identities || []).slice(0, 2).map((i) => i.value)].filter(Boolean).join(" · "))))));
+      h("span", { class: "conv-meta muted" },
+        [c.company ? h("bdi", { dir: "auto" }, c.company) : null, c.external_key ? t("pop.customer_key", { key: c.external_key }) : null,
+          ...(c.identities || []).slice(0, 2).map((i) => h("bdi", { dir: "ltr" }, i.value))].filter(Boolean)
+          .flatMap((p, i) => (i ? [" · ", p] : [p])))))));
   }
 
+  /** Draw the list from the conversations held (also after a language switch: nothing is fetched). */
   render() {
     this.renderCustomers();
     const items = this.visibleItems();
     const focusedId = document.activeElement && document.activeElement.closest && document.activeElement.closest(".conv-item")
       ? document.activeElement.closest(".conv-item").dataset.id : null;
-    replace(this.list, items.length ? items.map((c) => this.item(c)) : h("li", { class: "empty muted" }, "No conversations match."));
+    replace(this.list, items.length ? items.map((c) => this.item(c)) : h("li", { class: "empty muted" }, t("inbox.empty")));
     if (this.found) {
-      replace(this.count, TEXT.found(items.length, this.found.total),
+      replace(this.count, t("inbox.search.found", { shown: items.length, total: this.found.total }),
         items.length < this.found.total
-          ? h("button", { type: "button", class: "btn link", onclick: () => this.runSearch(items.length) }, TEXT.more) : null);
+          ? [" ", h("button", { type: "button", class: "btn link", onclick: () => this.runSearch(items.length) }, t("inbox.search.more"))]
+          : null);
     } else {
-      this.count.textContent = `${items.length} of ${this.items.length} conversation${this.items.length === 1 ? "" : "s"}`;
+      this.count.textContent = t("inbox.count", { shown: items.length, total: this.items.length });
     }
     if (focusedId) {
       const again = this.list.querySelector(`.conv-item[data-id="${CSS.escape(focusedId)}"]`);
@@ -222,7 +240,7 @@ export class Inbox {
 
   item(c) {
     const unread = this.unread.has(c.id);
-    const title = c.customer_name || c.contact_address || `Conversation ${c.id}`;
+    const title = c.customer_name || c.contact_address || t("inbox.conversation_number", { id: String(c.id) });
     return h("li", {},
       h("button", {
         type: "button", class: ["conv-item", unread ? "unread" : ""], dataset: { id: c.id, status: c.status },
@@ -231,12 +249,13 @@ export class Inbox {
       },
       h("span", { class: `ch-icon ch-${c.channel}` }, channelIcon(c.channel, { label: CHANNEL_NAME[c.channel] || c.channel })),
       h("span", { class: "conv-main" },
-        h("span", { class: "conv-title", dir: "auto" }, title, unread ? h("span", { class: "dot", "aria-label": "new messages" }) : null),
-        h("span", { class: "conv-subject", dir: "auto" }, subjectLine(c)),
+        h("span", { class: "conv-title" }, h("bdi", { dir: "auto" }, title),
+          unread ? h("span", { class: "dot", role: "img", "aria-label": t("inbox.unread") }) : null),
+        subjectLine(c),
         h("span", { class: "conv-meta" },
-          h("span", { class: `pill st-${c.status}` }, label(c.status)),
+          h("span", { class: `pill st-${c.status}` }, statusName(c.status)),
           c.department ? ` ${label(c.department)}` : "",
-          c.owner_name ? h("span", { class: "owner" }, ` · ${c.owner_name}`) : "",
+          c.owner_name ? h("span", { class: "owner" }, " · ", h("bdi", { dir: "auto" }, c.owner_name)) : "",
           h("span", { class: "age", "data-at": c.updated_at || c.created_at }, ago(c.updated_at || c.created_at))))));
   }
 

@@ -1,15 +1,15 @@
 // The login form: POST /api/v1/auth/login; errors (wrong password, too many attempts, server
-// unreachable) appear above the form and are announced.
+// unreachable) appear above the form and are announced. The language menu switches the form's
+// language at once; a choice made here becomes the user's preference once they are signed in.
 
-import { api } from "./api.js";
+import { api, errorText } from "./api.js";
 import { byId } from "./dom.js";
+import { t } from "/ui/i18n/i18n.js";
+import { languageMenu } from "./language.js";
 
-const MESSAGES = {
-  401: "Wrong username or password.",
-  429: "Too many failed attempts. Wait a few minutes, then try again.",
-};
+const LOGIN_ERRORS = { 401: "login.error.wrong", 429: "login.error.throttled" };
 
-/** Show the login form; call onLogin(user) once a login succeeds. */
+/** Show the login form; call onLogin(user, chosenLanguage) once a login succeeds. */
 export function showLogin(onLogin) {
   const view = byId("login-view");
   const form = byId("login-form");
@@ -17,6 +17,8 @@ export function showLogin(onLogin) {
   const username = byId("login-username");
   const password = byId("login-password");
   const submit = byId("login-submit");
+  let chosen = null;
+  languageMenu(byId("login-language"), (lang) => { chosen = lang; });
   view.hidden = false;
   byId("desk-view").hidden = true;
   username.focus();
@@ -26,13 +28,13 @@ export function showLogin(onLogin) {
     for (const input of [username, password]) input.removeAttribute("aria-invalid");
     const missing = [username, password].find((input) => !input.value);
     if (missing) {
-      show(error, `Enter your ${missing === username ? "username" : "password"}.`);
+      show(error, t(missing === username ? "login.error.no_username" : "login.error.no_password"));
       missing.setAttribute("aria-invalid", "true");
       missing.focus();
       return;
     }
     submit.disabled = true;
-    submit.textContent = "Signing in…";
+    submit.textContent = t("login.submitting");
     try {
       const { user } = await api("/api/v1/auth/login", {
         method: "POST", body: { username: username.value.trim(), password: password.value }, quietAuth: true,
@@ -40,19 +42,20 @@ export function showLogin(onLogin) {
       password.value = "";
       const next = new URLSearchParams(location.search).get("next");
       if (next && /^\/[a-z]/.test(next)) {
+        if (chosen && chosen !== user.language) await api("/api/v1/me", { method: "PATCH", body: { language: chosen } }).catch(() => {});
         location.assign(next); // only a path on this site (never "//host" or a full URL)
         return;
       }
-      await onLogin(user);
+      await onLogin(user, chosen);
     } catch (err) {
-      show(error, MESSAGES[err.status] || err.message);
+      show(error, LOGIN_ERRORS[err.status] ? t(LOGIN_ERRORS[err.status]) : errorText(err));
       const field = err.field === "username" ? username : password;
       field.setAttribute("aria-invalid", "true");
       if (err.status === 401) password.value = "";
       field.focus();
     } finally {
       submit.disabled = false;
-      submit.textContent = "Sign in";
+      submit.textContent = t("login.submit");
     }
   });
 }

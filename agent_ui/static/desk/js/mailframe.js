@@ -4,6 +4,7 @@
 // content's height; without allow-scripts the frame itself can do nothing with that origin.
 
 import { h } from "./dom.js";
+import { t } from "/ui/i18n/i18n.js";
 
 const FRAME_CSP = "default-src 'none'; img-src data:; style-src 'self'";
 
@@ -27,7 +28,7 @@ export function emailFrame(html, title) {
     const doc = frame.contentDocument;
     const blocked = doc ? [...doc.images].filter((img) => !img.src.startsWith("data:")).length : 0;
     if (blocked) {
-      note.textContent = `${blocked} remote image${blocked === 1 ? " was" : "s were"} not loaded (they could track the reader).`;
+      note.textContent = t("mail.images_blocked", { count: blocked });
       note.hidden = false;
     }
     fit();

@@ -2,19 +2,23 @@
 // switch, incoming offers and calls, the screen pop, the inbox and the open conversation.
 
 import { Alerts } from "./alerts.js";
-import { api, onUnauthorized } from "./api.js";
+import { api, errorText, onUnauthorized } from "./api.js";
 import { isVoice, loadChannels } from "./channels.js";
 import { ConversationView } from "./conversation.js";
 import { announce, byId, h, replace, typingIn } from "./dom.js";
-import { ago, label } from "./format.js";
+import { ago, roleName } from "./format.js";
 import { Inbox } from "./inbox.js";
 import { Notifier } from "./notify.js";
+import { languageMenu } from "./language.js";
 import { showLogin } from "./login.js";
 import { PopView } from "./pop.js";
 import { Presence } from "./presence.js";
 import { FrameSocket } from "./socket.js";
+import { currentLanguage, onLanguageChange, setLanguage, t } from "/ui/i18n/i18n.js";
 
-const CONNECTION_TEXT = { connecting: "Connecting…", open: "Live", closed: "Reconnecting…", denied: "Signed out" };
+const CONNECTION_KEYS = {
+  connecting: "connection.connecting", open: "connection.open", closed: "connection.closed", denied: "connection.denied",
+};
 
 class Desk {
   constructor(user) {
@@ -30,12 +34,18 @@ class Desk {
       root: byId("conversation-region"), user, config: () => this.config, changed: () => this.inbox.refresh(),
     });
     this.inbox = new Inbox(byId("inbox"), (id) => this.open(id));
+    this.connectionState = "connecting";
     this.wire();
   }
 
   async start() {
-    replace(byId("whoami"), h("span", { class: "who-name" }, this.user.display_name || this.user.username),
-      h("span", { class: "muted" }, ` · ${label(this.user.role)}${this.user.extension ? ` · ext. ${this.user.extension}` : ""}`));
+    this.renderWhoami();
+    languageMenu(byId("language-select"), (language) => {
+      api("/api/v1/me", { method: "PATCH", body: { language } })
+        .then(({ user }) => { this.user.language = user.language; })
+        .catch((err) => this.toast(errorText(err)));
+    });
+    onLanguageChange(() => this.relabel());
     byId("wallboard-link").hidden = !["supervisor", "admin"].includes(this.user.role);
     byId("alert-menu").replaceChildren(this.notifier.controls());
     this.notifier.offerPermission(byId("alerts"));
@@ -47,7 +57,7 @@ class Desk {
       this.config = await api("/api/v1/desk/config");
       this.presence.setReasons(this.config.away_reasons);
     } catch (err) {
-      announce(`Desk settings could not be loaded: ${err.message}`);
+      announce(t("desk.config_failed", { reason: errorText(err) }));
     }
     setInterval(() => this.tick(), 1000);
   }
@@ -80,10 +90,12 @@ class Desk {
     s.on("message", (f) => {
       this.inbox.messageArrived(f.conversation_id);
       if (f.message && this.conversation.id === f.conversation_id) this.conversation.add(f.message);
-      else if (f.message && f.message.direction === "in") announce(`New message from ${f.message.sender || "a customer"}`);
+      else if (f.message && f.message.direction === "in") {
+        announce(f.message.sender ? t("desk.new_message_from", { sender: f.message.sender }) : t("desk.new_message"));
+      }
     });
     s.on("message_status", (f) => this.conversation.status(f));
-    s.on("error", (f) => this.toast(f.message || (f.error && f.error.message) || "The server refused that"));
+    s.on("error", (f) => this.toast(errorText(f.error || f)));
     onUnauthorized(() => this.signedOut());
     byId("logout").addEventListener("click", () => this.logout());
     document.addEventListener("keydown", (e) => this.key(e));
@@ -104,7 +116,7 @@ class Desk {
         const { pop } = await api(`/api/v1/conversations/${id}/pop`);
         if (this.conversation.id === id && !this.pop.has(id)) this.pop.showRequested(pop, conv);
       } catch (err) {
-        if (err.status !== 401) announce(`Customer details unavailable: ${err.message}`);
+        if (err.status !== 401) announce(t("desk.customer_failed", { reason: errorText(err) }));
       }
     }
   }
@@ -126,10 +138,33 @@ class Desk {
     byId("workspace-empty").hidden = false;
   }
 
-  connection(state) {
+  renderWhoami() {
+    const u = this.user;
+    replace(byId("whoami"), h("span", { class: "who-name", dir: "auto" }, u.display_name || u.username),
+      h("span", { class: "muted" }, " · ", roleName(u.role),
+        u.extension ? [" · ", t("desk.whoami.extension", { extension: u.extension })] : null));
+  }
+
+  /** The language changed: every part re-renders from what it holds (nothing is fetched again). */
+  relabel() {
+    this.renderWhoami();
+    this.connection(this.connectionState, { quiet: true });
+    this.presence.relabel();
+    this.alerts.relabel();
+    this.notifier.relabel();
+    this.inbox.relabel();
+    this.inbox.render();
+    this.pop.relabel();
+    if (this.conversation.conv) this.conversation.render();
+    this.notifier.setBaseTitle(t("desk.page.title_user", { user: this.user.display_name || this.user.username }));
+  }
+
+  connection(state, { quiet = false } = {}) {
+    this.connectionState = state;
     const el = byId("connection");
     el.dataset.state = state;
-    el.textContent = CONNECTION_TEXT[state] || state;
+    el.textContent = CONNECTION_KEYS[state] ? t(CONNECTION_KEYS[state]) : state;
+    if (quiet) return;
     if (state === "open") {
       // The presence frame also comes over the socket; this covers a reconnect with no change.
       api("/api/v1/routing/presence").then((f) => this.presence.update(f)).catch((err) => {
@@ -196,7 +231,12 @@ async function boot() {
     await startDesk(user);
   } catch (err) {
     if (err.status !== 401) console.warn("session check failed", err);
-    showLogin(async (user) => {
+    showLogin(async (user, chosen) => {
+      if (chosen && chosen !== user.language) {
+        // A language picked on the login form becomes this user's preference.
+        const saved = await api("/api/v1/me", { method: "PATCH", body: { language: chosen } }).catch(() => null);
+        if (saved) user = saved.user;
+      }
       await startDesk(user);
       byId("workspace").focus(); // after signing in, focus moves from the hidden form into the desk
     });
@@ -204,9 +244,10 @@ async function boot() {
 }
 
 async function startDesk(user) {
+  if (user.language && user.language !== currentLanguage()) await setLanguage(user.language);
   byId("login-view").hidden = true;
   byId("desk-view").hidden = false;
-  document.title = `Desk · ${user.display_name || user.username}`;
+  document.title = t("desk.page.title_user", { user: user.display_name || user.username });
   await loadChannels();
   const desk = new Desk(user);
   window.ccDesk = desk; // handy in the browser console; nothing depends on it
@@ -215,4 +256,4 @@ async function startDesk(user) {
 
 byId("shortcuts-close").addEventListener("click", () => byId("shortcuts-dialog").close());
 byId("shortcuts-button").addEventListener("click", () => byId("shortcuts-dialog").showModal());
-boot();
+setLanguage(document.documentElement.lang).then(boot);

@@ -3,23 +3,10 @@
 // waiting contacts in the tab title. The agent turns the sound and the notifications on or off
 // under "Alerts" in the top bar; the choice is kept in this browser.
 
+import { applyTranslations, t } from "/ui/i18n/i18n.js";
 import { h } from "./dom.js";
 
 const STORAGE_KEY = "cc.desk.alerts";
-// Every string this module shows, in one place (for the message catalogs).
-const TEXT = {
-  menu: "Alerts",
-  sound: "Play a sound",
-  desktop: "Desktop notifications",
-  allow: "Allow desktop notifications",
-  blocked: "Notifications are blocked in this browser's site settings.",
-  ask: "Turn on desktop notifications, so offers reach you in another window?",
-  askYes: "Turn on",
-  askNo: "Not now",
-  test: "Test the alert",
-  testTitle: "Alerts work",
-  testBody: "Offers and ringing calls will look like this.",
-};
 
 function load() {
   try {
@@ -62,21 +49,28 @@ export class Notifier {
         this.syncHint();
       } });
     this.hint = h("p", { class: "muted small", role: "status" });
-    const details = h("details", { class: "alert-settings" },
-      h("summary", { class: "btn subtle" }, TEXT.menu),
+    this.menu = h("details", { class: "alert-settings" },
+      h("summary", { class: "btn subtle", "data-i18n": "alerts.menu" }),
       h("div", { class: "alert-settings-body" },
-        h("label", { class: "check" }, sound, " ", TEXT.sound),
-        h("label", { class: "check" }, desktop, " ", TEXT.desktop),
+        h("label", { class: "check" }, sound, " ", h("span", { "data-i18n": "alerts.sound" })),
+        h("label", { class: "check" }, desktop, " ", h("span", { "data-i18n": "alerts.desktop" })),
         this.hint,
-        h("button", { type: "button", class: "btn", onclick: () => this.test() }, TEXT.test)));
+        h("button", { type: "button", class: "btn", onclick: () => this.test(), "data-i18n": "alerts.test" })));
+    this.relabel();
+    return this.menu;
+  }
+
+  /** The menu and the banner in the UI language (also after a language switch). */
+  relabel() {
+    if (this.menu) applyTranslations(this.menu);
+    if (this.banner) applyTranslations(this.banner);
     this.syncHint();
-    return details;
   }
 
   syncHint() {
     if (!this.hint) return;
     const blocked = this.supported && Notification.permission === "denied" && this.settings.desktop;
-    this.hint.textContent = blocked ? TEXT.blocked : "";
+    this.hint.textContent = blocked ? t("alerts.blocked") : "";
     this.hint.hidden = !blocked;
   }
 
@@ -86,10 +80,18 @@ export class Notifier {
    */
   offerPermission(where) {
     if (!this.supported || !this.settings.desktop || this.settings.asked || Notification.permission !== "default") return;
-    const banner = h("div", { class: "permission-banner", role: "region", "aria-label": TEXT.desktop },
-      h("span", {}, TEXT.ask),
-      h("button", { type: "button", class: "btn primary", onclick: () => { banner.remove(); this.requestPermission(); } }, TEXT.askYes),
-      h("button", { type: "button", class: "btn", onclick: () => { banner.remove(); this.settings.asked = true; this.save(); } }, TEXT.askNo));
+    const banner = h("div", { class: "permission-banner", role: "region", "data-i18n-attr": "aria-label:alerts.desktop" },
+      h("span", { "data-i18n": "alerts.ask" }),
+      h("button", {
+        type: "button", class: "btn primary", "data-i18n": "alerts.ask_yes",
+        onclick: () => { banner.remove(); this.banner = null; this.requestPermission(); },
+      }),
+      h("button", {
+        type: "button", class: "btn", "data-i18n": "alerts.ask_no",
+        onclick: () => { banner.remove(); this.banner = null; this.settings.asked = true; this.save(); },
+      }));
+    this.banner = banner;
+    applyTranslations(banner);
     where.append(banner);
   }
 
@@ -139,7 +141,7 @@ export class Notifier {
   test() {
     if (this.settings.sound) this.beep();
     if (this.settings.desktop && this.supported && Notification.permission === "granted") {
-      new Notification(TEXT.testTitle, { body: TEXT.testBody, tag: "cc-test" });
+      new Notification(t("alerts.test_title"), { body: t("alerts.test_body"), tag: "cc-test" });
     }
   }
 

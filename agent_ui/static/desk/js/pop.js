@@ -1,26 +1,15 @@
 // The screen pop card: who the customer is (or who they might be), their source sections side by
 // side, suggestions and their recent contacts on every channel.
 
-import { api } from "./api.js";
+import { api, errorText } from "./api.js";
 import { identityKind } from "./channels.js";
 import { announce, h, replace } from "./dom.js";
-import { CHANNEL_NAME, ago, dateTime, duration, label } from "./format.js";
+import { CHANNEL_NAME, ago, dateTime, dispositionName, duration, label, statusName } from "./format.js";
 import { channelIcon } from "./icons.js";
 import { renderSection } from "./sections.js";
+import { languageName, t } from "/ui/i18n/i18n.js";
 
 const HISTORY_SOURCES = new Set(["sales", "accounting"]);
-// The strings of the link form, in one place (for the message catalogs).
-const LINK_TEXT = {
-  form: "Link to an existing customer",
-  heading: "…or link to an existing customer",
-  label: "Customer number, phone, email or name",
-  find: "Find",
-  results: "Matching customers",
-  none: "No customer matches.",
-  contact: "contact",
-  link: (address) => `Link ${address}`,
-  linked: "Contact linked; the pop refreshes",
-};
 
 function initials(name) {
   const parts = String(name || "?").trim().split(/\s+/);
@@ -41,6 +30,12 @@ export class PopView {
     this.pops = new Map(); // conversation id -> latest pop frame (sections merged)
     this.current = null;
     this.callState = new Map(); // conversation id -> {state, since}
+    this.shown = null; // () => void: draws what is on screen again (after a language switch)
+  }
+
+  /** The UI language changed: draw the card again from the data held. */
+  relabel() {
+    if (this.shown) this.shown();
   }
 
   has(conversationId) {
@@ -75,8 +70,8 @@ export class PopView {
 
   announceWho(pop) {
     const who = pop.customer ? pop.customer.display_name
-      : pop.candidates && pop.candidates.length ? `${pop.candidates.length} possible customers` : "an unknown contact";
-    announce(`Screen pop: ${who}`);
+      : pop.candidates && pop.candidates.length ? t("pop.possible_customers", { count: pop.candidates.length }) : t("pop.unknown_contact");
+    announce(t("pop.announce", { who }));
   }
 
   /** A screen_pop_section follow-up: replace that one section in place. */
@@ -103,6 +98,7 @@ export class PopView {
 
   clear() {
     this.current = null;
+    this.shown = null;
     replace(this.root);
   }
 
@@ -122,13 +118,14 @@ export class PopView {
     const pop = this.pops.get(conversationId);
     if (!pop) return this.clear();
     this.current = conversationId;
+    this.shown = () => this.render(conversationId);
     const card = h("article", { class: "pop card", "aria-labelledby": "pop-title", dataset: { conversationId } },
       this.head(pop),
       pop.customer ? null : this.identify(pop),
       pop.customer ? this.sections(pop) : null,
       h("div", { class: "pop-lower" },
         h("section", { class: "suggestions", "aria-labelledby": "suggestions-title" },
-          h("h3", { id: "suggestions-title" }, "Suggestions"), h("div", { class: "suggestions-body" })),
+          h("h3", { id: "suggestions-title" }, t("pop.suggestions")), h("div", { class: "suggestions-body" })),
         this.timeline(pop)));
     replace(this.root, card);
     this.renderSuggestions(pop);
@@ -138,22 +135,26 @@ export class PopView {
   head(pop) {
     const c = pop.customer;
     const contact = pop.contact || {};
-    const name = c ? c.display_name : pop.candidates && pop.candidates.length ? "Who is this?" : "Unknown contact";
+    const name = c ? c.display_name : pop.candidates && pop.candidates.length ? t("pop.who_is_this") : t("pop.unknown_title");
     return h("header", { class: "pop-head" },
       h("div", { class: ["avatar", c ? "" : "unknown"], "aria-hidden": "true" }, c ? initials(c.display_name) : "?"),
       h("div", { class: "who" },
-        h("h2", { id: "pop-title" }, name),
-        c ? h("p", { class: "muted" }, [c.company, c.external_key ? `Customer ${c.external_key}` : `Customer #${c.id}`,
-          c.language ? `speaks ${c.language}` : null].filter(Boolean).join(" · ")) : null,
+        h("h2", { id: "pop-title", dir: c ? "auto" : null }, name),
+        c ? h("p", { class: "muted" }, [c.company ? h("bdi", { dir: "auto" }, c.company) : null,
+          c.external_key ? t("pop.customer_key", { key: c.external_key }) : t("pop.customer_id", { id: c.id }),
+          c.language ? t("pop.speaks", { language: languageName(c.language) }) : null].filter(Boolean)
+          .flatMap((p, i) => (i ? [" · ", p] : [p]))) : null,
         c && c.identities && c.identities.length
-          ? h("ul", { class: "identities", "aria-label": "Known contact details" },
+          ? h("ul", { class: "identities", "aria-label": t("pop.identities") },
             c.identities.map((i) => h("li", { class: "chip" },
-              channelIcon(i.kind, { size: 13 }), " ", i.value, i.label ? h("span", { class: "muted" }, ` (${i.label})`) : null)))
+              channelIcon(i.kind, { size: 13 }), " ", h("bdi", { dir: i.kind === "email" || i.kind === "phone" ? "ltr" : "auto" }, i.value),
+              i.label ? h("span", { class: "muted", dir: "auto" }, ` (${i.label})`) : null)))
           : null),
       h("div", { class: "pop-contact" },
         h("span", { class: `channel-badge ch-${contact.channel}` },
           channelIcon(contact.channel, { size: 14 }), " ", CHANNEL_NAME[contact.channel] || label(contact.channel)),
-        h("span", { class: "contact-address" }, contact.address || "no address"),
+        contact.address ? h("span", { class: "contact-address", dir: "ltr" }, contact.address)
+          : h("span", { class: "contact-address" }, t("pop.no_address")),
         pop.call_id ? h("span", { class: "call-badge", id: "call-badge" }) : null));
   }
 
@@ -163,8 +164,8 @@ export class PopView {
     const st = this.callState.get(pop.conversation_id) || { state: "talking", since: Date.now() };
     badge.dataset.state = st.state;
     const seconds = ((st.ended || Date.now()) - st.since) / 1000;
-    badge.textContent = st.state === "talking" ? `On call · ${duration(seconds)}`
-      : st.state === "missed" ? "Missed call" : `Call ended · ${duration(seconds)}`;
+    badge.textContent = st.state === "talking" ? t("pop.call.talking", { time: duration(seconds) })
+      : st.state === "missed" ? t("pop.call.missed") : t("pop.call.ended", { time: duration(seconds) });
   }
 
   /** Called every second: call timers and section ages. */
@@ -175,7 +176,7 @@ export class PopView {
   sections(pop) {
     const names = Object.keys(pop.sections || {});
     if (!names.length) {
-      return h("p", { class: "muted" }, "No customer data sources are configured.");
+      return h("p", { class: "muted" }, t("pop.no_sources"));
     }
     const ctx = this.ctx(pop);
     return h("div", { class: "pop-sections" }, names.map((n) => renderSection(n, pop.sections[n], ctx)));
@@ -186,17 +187,20 @@ export class PopView {
     const candidates = pop.candidates || [];
     const address = (pop.contact || {}).address;
     box.append(h("h3", { id: "identify-title" },
-      candidates.length ? `${candidates.length} customers share ${address || "this contact"} — pick one`
-        : `${address || "This contact"} is not known yet`));
+      candidates.length
+        ? address ? t("pop.identify.shared", { count: candidates.length, address }) : t("pop.identify.shared_contact", { count: candidates.length })
+        : address ? t("pop.identify.unknown", { address }) : t("pop.identify.unknown_contact")));
     if (candidates.length) {
       box.append(h("ul", { class: "candidates" }, candidates.map((cand) => h("li", {},
         h("button", {
           type: "button", class: "candidate",
           onclick: () => this.send({ type: "pick_customer", conversation_id: pop.conversation_id, customer_id: cand.customer_id }),
         },
-        h("strong", {}, cand.display_name),
-        h("span", { class: "muted" }, [cand.company, cand.label, `${cand.contacts ?? 0} contacts`,
-          cand.last_contact_at ? `last ${ago(cand.last_contact_at)}` : null].filter(Boolean).join(" · ")))))));
+        h("strong", { dir: "auto" }, cand.display_name),
+        h("span", { class: "muted" }, [cand.company ? h("bdi", { dir: "auto" }, cand.company) : null,
+          cand.label ? h("bdi", { dir: "auto" }, cand.label) : null, t("pop.candidate.contacts", { count: cand.contacts ?? 0 }),
+          cand.last_contact_at ? t("pop.candidate.last", { when: ago(cand.last_contact_at) }) : null].filter(Boolean)
+          .flatMap((p, i) => (i ? [" · ", p] : [p]))))))));
     }
     box.append(h("div", { class: "identify-forms" }, this.createForm(pop), this.linkForm(pop)));
     return box;
@@ -204,15 +208,15 @@ export class PopView {
 
   createForm(pop) {
     const error = h("p", { class: "form-error", role: "alert", hidden: true });
-    const name = h("input", { id: "new-customer-name", name: "display_name", required: true, autocomplete: "off" });
-    const company = h("input", { id: "new-customer-company", name: "company", autocomplete: "off" });
-    const form = h("form", { class: "create-customer", "aria-label": "Create a customer" },
-      h("h4", {}, "Create a new customer"),
+    const name = h("input", { id: "new-customer-name", name: "display_name", required: true, autocomplete: "off", dir: "auto" });
+    const company = h("input", { id: "new-customer-company", name: "company", autocomplete: "off", dir: "auto" });
+    const form = h("form", { class: "create-customer", "aria-label": t("pop.create.label") },
+      h("h4", {}, t("pop.create.title")),
       error,
       h("div", { class: "field-row" },
-        h("div", { class: "field" }, h("label", { for: "new-customer-name" }, "Name"), name),
-        h("div", { class: "field" }, h("label", { for: "new-customer-company" }, "Company (optional)"), company)),
-      h("button", { type: "submit", class: "btn primary" }, "Create and link"));
+        h("div", { class: "field" }, h("label", { for: "new-customer-name" }, t("pop.create.name")), name),
+        h("div", { class: "field" }, h("label", { for: "new-customer-company" }, t("pop.create.company")), company)),
+      h("button", { type: "submit", class: "btn primary" }, t("pop.create.submit")));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       error.hidden = true;
@@ -221,9 +225,9 @@ export class PopView {
           method: "POST",
           body: { display_name: name.value.trim(), company: company.value.trim() || undefined, conversation_id: pop.conversation_id },
         });
-        announce("Customer created; the pop refreshes");
+        announce(t("pop.create.done"));
       } catch (err) {
-        error.textContent = err.message;
+        error.textContent = errorText(err);
         error.hidden = false;
         (err.field === "company" ? company : name).focus();
       }
@@ -237,8 +241,8 @@ export class PopView {
    */
   linkForm(pop) {
     const error = h("p", { class: "form-error", role: "alert", hidden: true });
-    const query = h("input", { id: "link-customer-query", name: "q", required: true, autocomplete: "off", type: "search" });
-    const results = h("ul", { class: "candidates link-results", "aria-label": LINK_TEXT.results, "aria-live": "polite" });
+    const query = h("input", { id: "link-customer-query", name: "q", required: true, autocomplete: "off", type: "search", dir: "auto" });
+    const results = h("ul", { class: "candidates link-results", "aria-label": t("pop.link.results"), "aria-live": "polite" });
     const contact = pop.contact || {};
     const link = async (customer) => {
       error.hidden = true;
@@ -247,18 +251,18 @@ export class PopView {
           method: "POST",
           body: { kind: identityKind(contact.channel, contact.address), value: contact.address, conversation_id: pop.conversation_id },
         });
-        announce(LINK_TEXT.linked);
+        announce(t("pop.link.done"));
       } catch (err) {
-        error.textContent = err.message;
+        error.textContent = errorText(err);
         error.hidden = false;
         query.focus();
       }
     };
-    const form = h("form", { class: "link-customer", "aria-label": LINK_TEXT.form },
-      h("h4", {}, LINK_TEXT.heading),
+    const form = h("form", { class: "link-customer", "aria-label": t("pop.link.label") },
+      h("h4", {}, t("pop.link.title")),
       error,
-      h("div", { class: "field" }, h("label", { for: "link-customer-query" }, LINK_TEXT.label), query),
-      h("button", { type: "submit", class: "btn" }, LINK_TEXT.find),
+      h("div", { class: "field" }, h("label", { for: "link-customer-query" }, t("pop.link.query")), query),
+      h("button", { type: "submit", class: "btn" }, t("pop.link.find")),
       results);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
@@ -267,18 +271,21 @@ export class PopView {
       try {
         const found = await api("/api/v1/search", { query: { q: query.value.trim(), kind: "customers", limit: 10 } });
         if (!found.customers.length) {
-          replace(results, h("li", { class: "muted" }, LINK_TEXT.none));
+          replace(results, h("li", { class: "muted" }, t("pop.link.none")));
           return;
         }
         replace(results, found.customers.map((c) => h("li", {},
           h("button", { type: "button", class: "candidate", onclick: () => link(c) },
             h("strong", { dir: "auto" }, c.display_name),
-            h("span", { class: "muted", dir: "auto" }, [c.company, c.external_key ? `Customer ${c.external_key}` : null,
-              ...(c.identities || []).slice(0, 2).map((i) => i.value)].filter(Boolean).join(" · ")),
-            h("span", { class: "link-action" }, LINK_TEXT.link(contact.address || LINK_TEXT.contact))))));
+            h("span", { class: "muted" }, [c.company ? h("bdi", { dir: "auto" }, c.company) : null,
+              c.external_key ? t("pop.customer_key", { key: c.external_key }) : null,
+              ...(c.identities || []).slice(0, 2).map((i) => h("bdi", { dir: "ltr" }, i.value))].filter(Boolean)
+              .flatMap((p, i) => (i ? [" · ", p] : [p]))),
+            h("span", { class: "link-action" },
+              contact.address ? t("pop.link.submit", { address: contact.address }) : t("pop.link.submit_contact"))))));
         results.querySelector("button").focus();
       } catch (err) {
-        error.textContent = err.message;
+        error.textContent = errorText(err);
         error.hidden = false;
         query.focus();
       }
@@ -291,26 +298,29 @@ export class PopView {
     if (!body) return;
     const items = pop.suggestions || [];
     if (!items.length) {
-      replace(body, h("p", { class: "muted" }, pop.customer ? "Nothing to suggest yet." : "Identify the customer to see suggestions."));
+      replace(body, h("p", { class: "muted" }, pop.customer ? t("pop.suggestions.none") : t("pop.suggestions.identify")));
       return;
     }
     replace(body, h("ul", { class: "suggestion-list" }, items.map((s) => h("li", {},
-      h("strong", {}, s.product),
-      s.because && s.because.length ? h("span", { class: "muted" }, ` — goes with ${s.because.join(", ")}`) : null))));
+      h("strong", { dir: "auto" }, s.product),
+      s.because && s.because.length ? [" ", h("span", { class: "muted" }, t("pop.suggestions.because", { products: s.because.join(", ") }))]
+        : null))));
   }
 
   timeline(pop) {
     const items = pop.timeline || [];
     return h("section", { class: "timeline", "aria-labelledby": "timeline-title" },
-      h("h3", { id: "timeline-title" }, "Recent contacts"),
+      h("h3", { id: "timeline-title" }, t("pop.timeline")),
       items.length
-        ? h("ol", { class: "timeline-list" }, items.map((t) => h("li", {},
-          h("button", { type: "button", class: "timeline-item", onclick: () => this.openConversation(t.conversation_id) },
-            h("span", { class: `ch-icon ch-${t.channel}` }, channelIcon(t.channel, { label: CHANNEL_NAME[t.channel] || t.channel })),
+        ? h("ol", { class: "timeline-list" }, items.map((entry) => h("li", {},
+          h("button", { type: "button", class: "timeline-item", onclick: () => this.openConversation(entry.conversation_id) },
+            h("span", { class: `ch-icon ch-${entry.channel}` }, channelIcon(entry.channel, { label: CHANNEL_NAME[entry.channel] || entry.channel })),
             h("span", { class: "tl-main" },
-              h("span", { class: "tl-subject" }, t.subject || `${CHANNEL_NAME[t.channel] || t.channel} ${t.contact_address || ""}`),
-              h("span", { class: "muted" }, [dateTime(t.created_at), label(t.department), label(t.disposition || t.status)]
+              entry.subject ? h("span", { class: "tl-subject", dir: "auto" }, entry.subject)
+                : h("span", { class: "tl-subject" }, CHANNEL_NAME[entry.channel] || entry.channel, " ", h("bdi", { dir: "ltr" }, entry.contact_address || "")),
+              h("span", { class: "muted" }, [dateTime(entry.created_at), label(entry.department),
+                entry.disposition ? dispositionName(entry.disposition) : statusName(entry.status)]
                 .filter(Boolean).join(" · ")))))))
-        : h("p", { class: "muted" }, "No earlier contacts."));
+        : h("p", { class: "muted" }, t("pop.timeline.none")));
   }
 }

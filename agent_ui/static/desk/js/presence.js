@@ -2,21 +2,31 @@
 // truth; the switch shows what was asked for until the server confirms it.
 
 import { announce, h, replace } from "./dom.js";
-import { CHANNEL_NAME, duration, label } from "./format.js";
-
-const STATE_TEXT = { available: "Available", busy: "Busy", wrap_up: "Wrap-up", away: "Away", offline: "Offline" };
+import { duration, loadText, reasonName, stateName } from "./format.js";
+import { t } from "/ui/i18n/i18n.js";
 
 export class Presence {
   constructor(root, send) {
     this.root = root;
     this.send = send;
-    this.reasons = ["Break", "Lunch", "Meeting", "Training"];
+    this.reasons = []; // away reasons: the installation's words, from GET /api/v1/desk/config
     this.frame = null;
     this.select = h("select", { id: "presence-select", class: "presence-select", "aria-describedby": "presence-state" });
     this.select.addEventListener("change", () => this.choose(this.select.value));
-    this.badge = h("span", { id: "presence-state", class: "presence-state", "data-state": "offline", "aria-live": "polite" }, "Connecting…");
-    replace(root, h("label", { for: "presence-select", class: "presence-label" }, "My status"), this.select, this.badge);
+    this.badge = h("span", { id: "presence-state", class: "presence-state", "data-state": "offline", "aria-live": "polite" },
+      t("connection.connecting"));
+    this.label = h("label", { for: "presence-select", class: "presence-label" }, t("presence.label"));
+    this.connected = false;
+    replace(root, this.label, this.select, this.badge);
     this.fill();
+  }
+
+  /** The UI language changed. */
+  relabel() {
+    this.label.textContent = t("presence.label");
+    this.fill();
+    if (this.connected) this.render();
+    else this.disconnected();
   }
 
   setReasons(reasons) {
@@ -26,17 +36,19 @@ export class Presence {
 
   fill() {
     const current = this.value();
+    const reasons = this.reasons.length ? this.reasons : [null];
     replace(this.select,
-      h("option", { value: "available" }, "● Available"),
-      h("optgroup", { label: "Away" }, this.reasons.map((r) => h("option", { value: `away:${r}` }, `◐ Away — ${r}`))),
-      h("option", { value: "offline" }, "○ Offline"));
+      h("option", { value: "available" }, `● ${stateName("available")}`),
+      h("optgroup", { label: stateName("away") }, reasons.map((r) => h("option", { value: `away:${r ?? ""}` },
+        `◐ ${r ? t("presence.away_reason", { reason: reasonName(r) }) : stateName("away")}`))),
+      h("option", { value: "offline" }, `○ ${stateName("offline")}`));
     this.select.value = current;
   }
 
   value() {
     const f = this.frame;
     if (!f) return "available";
-    if (f.presence === "away") return f.reason && this.reasons.includes(f.reason) ? `away:${f.reason}` : `away:${this.reasons[0]}`;
+    if (f.presence === "away") return f.reason && this.reasons.includes(f.reason) ? `away:${f.reason}` : `away:${this.reasons[0] ?? ""}`;
     return f.presence || "offline";
   }
 
@@ -50,6 +62,7 @@ export class Presence {
   update(frame) {
     const changed = !this.frame || this.frame.state !== frame.state || this.frame.presence !== frame.presence;
     this.frame = frame;
+    this.connected = true;
     delete this.badge.dataset.pending;
     if (frame.presence === "away" && frame.reason && !this.reasons.includes(frame.reason)) {
       this.reasons = [...this.reasons, frame.reason];
@@ -57,18 +70,18 @@ export class Presence {
     }
     this.select.value = this.value();
     this.render();
-    if (changed) announce(`You are ${this.text().toLowerCase()}`);
+    if (changed) announce(t("presence.announce", { state: this.text() }));
   }
 
   text() {
     const f = this.frame;
-    if (!f) return "Offline";
+    if (!f) return stateName("offline");
     const state = f.state || f.presence;
-    let text = STATE_TEXT[state] || label(state);
-    if (state === "away" && f.reason) text += ` — ${f.reason}`;
+    let text = stateName(state);
+    if (state === "away" && f.reason) text = t("presence.away_reason", { reason: reasonName(f.reason) });
     if (state === "busy") {
-      const load = Object.entries(f.load || {}).filter(([, n]) => n > 0).map(([ch, n]) => `${n} ${(CHANNEL_NAME[ch] || ch).toLowerCase()}`);
-      if (load.length) text += ` · ${load.join(", ")}`;
+      const load = loadText(f.load);
+      if (load) text += ` · ${load}`;
     }
     if (state === "wrap_up" && f.wrap_up_until) {
       text += ` · ${duration(f.wrap_up_until - Date.now() / 1000)}`;
@@ -94,8 +107,9 @@ export class Presence {
   /** The websocket went away: we cannot know our state. */
   disconnected() {
     if (this.none) return;
+    this.connected = false;
     this.badge.dataset.state = "offline";
-    this.badge.textContent = "Reconnecting…";
+    this.badge.textContent = t("connection.closed");
   }
 
   tick() {
