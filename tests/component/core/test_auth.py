@@ -30,7 +30,7 @@ async def test_login_sets_an_httponly_strict_session_cookie(core_app: RunningApp
         user = (await resp.json())["user"]
         assert isinstance(user.pop("id"), int)
         assert user == {"username": "agent_sales_1", "display_name": "agent_sales_1", "role": "agent",
-                        "extension": "201", "departments": ["sales"]}
+                        "extension": "201", "departments": ["sales"], "language": None}
         raw = resp.headers.getall("Set-Cookie")
         assert len(raw) == 1
         morsel = SimpleCookie(raw[0])["cc_session"]
