@@ -22,6 +22,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/auth/logout"): "public",  # ends the session it is sent with, if any
     ("GET", "/api/v1/me"): "agent",
     ("GET", "/api/v1/auth/login-attempts"): "admin",
+    ("PATCH", "/api/v1/me"): "agent",  # the user's own preferences (language)
     ("GET", "/healthz"): "public",
     ("GET", "/metrics"): "public",
     ("GET", "/api/openapi.json"): "public",
@@ -53,8 +54,8 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/"): "page",
     ("GET", "/desk"): "page",
     ("GET", "/wallboard"): "page",
-    ("GET", "/agent"): "page",
-    ("GET", "/agent/static"): "public",
+    ("GET", "/agent"): "page",  # redirects to /desk
+    ("GET", "/ui/i18n"): "public",  # i18n.js and the screens' catalogs
     ("GET", "/ui/desk"): "public",
     ("GET", "/ui/wallboard"): "public",
     ("GET", "/ws/agent"): "agent",
@@ -71,6 +72,7 @@ MATRIX: dict[tuple[str, str], str] = {
     # channels
     ("GET", "/chat/ws"): "public",  # the visitor's socket ([chat] allowed_origins)
     ("GET", "/chat/widget.js"): "public",
+    ("GET", "/chat/i18n/{lang}.json"): "public",  # the widget's catalogs (CORS)
     ("GET", "/chat/demo"): "public",
     ("POST", "/api/v1/cti/{token}"): "token",
     ("POST", "/api/v1/channels/{id}/messages"): "token",  # the bridge's bearer token
