@@ -1,7 +1,7 @@
 """user language: each user's preferred UI language (null: negotiate from the browser)
 
 Revision ID: 0160_user_language
-Revises: 0180_desk_search
+Revises: 0190_channel_instances
 Create Date: 2026-12-07 21:15:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0160_user_language'
-down_revision = '0180_desk_search'
+down_revision = '0190_channel_instances'
 branch_labels = None
 depends_on = None
 
