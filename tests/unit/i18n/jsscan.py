@@ -245,7 +245,8 @@ def sink_findings(tokens: list[Token]) -> list[Finding]:
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         prev = tokens[i - 1] if i else None
         declared = prev is not None and prev.text == "function"
-        if t.kind == "id" and nxt is not None and nxt.text == "(" and not declared:
+        string_method = t.text == "replace" and prev is not None and prev.text in (".", "?.")  # String#replace
+        if t.kind == "id" and nxt is not None and nxt.text == "(" and not declared and not string_method:
             _call(t.text, split_args(tokens, i + 1), flag)
         elif (t.kind == "id" and t.text in TEXT_PROPERTIES and prev is not None and prev.text in (".", "?.")
               and nxt is not None and nxt.text in ("=", "+=")

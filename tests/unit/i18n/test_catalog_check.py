@@ -226,6 +226,8 @@ def test_the_same_languages_on_the_server_and_in_the_browser() -> None:
     ('if (event.key === "Escape") return;', False),
     ('const x = h("kbd", { translate: "no" }, "Ctrl");', False),
     ('line.textContent = who || "Agent";', True),
+    ('replace(el, "No conversations");', True),
+    ('text.replace(/^x; /, "no rule matched: ");', False),
 ])
 def test_the_detector_flags_text_for_people_only(source: str, flagged: bool) -> None:
     """The literal detector: text on screen is flagged, codes, keys and developer messages are not."""
