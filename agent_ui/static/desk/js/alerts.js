@@ -14,7 +14,7 @@ const CANCEL_KEYS = {
   answered_elsewhere: "offer.cancel.answered_elsewhere",
   presence: "offer.cancel.presence",
 };
-const NEW_KEYS = { call: "offer.new.call", email: "offer.new.email", chat: "offer.new.chat" };
+const NEW_KEYS = { call: "offer.new.call", email: "offer.new.email", chat: "offer.new.chat", api: "offer.new.api" };
 
 export class Alerts {
   /**
