@@ -1,7 +1,7 @@
 """user language: each user's preferred UI language (null: negotiate from the browser)
 
 Revision ID: 0160_user_language
-Revises: 0190_channel_instances
+Revises: 0193_login_attempts
 Create Date: 2026-12-07 21:15:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0160_user_language'
-down_revision = '0190_channel_instances'
+down_revision = '0193_login_attempts'
 branch_labels = None
 depends_on = None
 
