@@ -1,7 +1,7 @@
 """user language: each user's preferred UI language (null: negotiate from the browser)
 
 Revision ID: 0160_user_language
-Revises: 0193_login_attempts
+Revises: 0140_cti_field_widths
 Create Date: 2026-12-07 21:15:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0160_user_language'
-down_revision = '0193_login_attempts'
+down_revision = '0140_cti_field_widths'
 branch_labels = None
 depends_on = None
 
