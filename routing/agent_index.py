@@ -25,7 +25,7 @@ from bisect import insort
 from collections.abc import Iterable, Mapping
 
 from routing.model import AgentState
-from routing.selection import Need
+from routing.selection import Need, has_room
 
 Entry = tuple  # (sort key ..., user id, version)
 SkillSet = frozenset[tuple[str, int]]
@@ -86,9 +86,8 @@ class AgentIndex:
                 self._compact(group)
         if agent.presence != "available" or agent.offer is not None:
             return
-        load = agent.load
-        groups = [self._group(d, channel) for channel, cap in agent.capacity.items()
-                  if load.get(channel, 0) < cap for d in agent.departments]
+        groups = [self._group(d, channel) for channel in agent.capacity
+                  if has_room(agent, channel) for d in agent.departments]
         for group in groups:
             group.members[uid] = version
             for name, entries in group.orders.items():
@@ -163,7 +162,7 @@ def _fits(agent: AgentState, need: Need, now: float) -> bool:
     if agent.presence != "available" or agent.offer is not None or agent.wrap_until > now:
         return False
     channel = need.channel
-    if agent.load.get(channel, 0) >= agent.capacity.get(channel, 0) or need.department not in agent.departments:
+    if not has_room(agent, channel) or need.department not in agent.departments:
         return False
     if need.exclude and agent.user_id in need.exclude:
         return False

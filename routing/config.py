@@ -78,6 +78,10 @@ class RoutingConfig:
     snapshot_interval: float = 1.0  # supervisor frames: at most this often, never staler
     customer_data_timeout: float = 0.05  # deadline for customer data used by rules
     call_dial: str = "agent"  # "agent": dial a free agent's extension; "department": always the department number
+    # Capacity across channels: contacts at once per agent over all channels (0: no limit; a user's
+    # own capacity "total" wins), and the channels a contact on one channel keeps away.
+    total_capacity: int = 0
+    blocks: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: {"call": ("chat", "email")})
     agent_refresh: float = 30.0  # reload agent profiles (skills, departments, capacity) from the store
     layers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # "", "channel:x", "queue:slug"
 
@@ -181,6 +185,20 @@ def load_config(raw: Mapping[str, Any]) -> RoutingConfig:
                               or 1.0),
         customer_data_timeout=(_num(raw.get("customer_data_timeout_ms", 50), "customer_data_timeout_ms") or 0) / 1000,
         call_dial=call_dial,
+        total_capacity=int(_num(raw.get("total_capacity", 0), "total_capacity") or 0),
+        blocks=_blocks(raw.get("while_on_channel", {"call": ["chat", "email"]})),
         agent_refresh=_num(raw.get("agent_refresh_seconds", 30), "agent_refresh_seconds") or 30.0,
         layers=_layers(raw, departments),
     )
+
+
+def _blocks(raw: Any) -> dict[str, tuple[str, ...]]:
+    """``[routing.while_on_channel]``: channel -> the channels that get no new contacts meanwhile."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError("routing.while_on_channel must be a table such as {call = [\"chat\", \"email\"]}")
+    out: dict[str, tuple[str, ...]] = {}
+    for busy, blocked in raw.items():
+        if busy not in CHANNELS or not isinstance(blocked, list | tuple) or any(c not in CHANNELS for c in blocked):
+            raise ConfigError(f"routing.while_on_channel.{busy}: channels must be among {', '.join(CHANNELS)}")
+        out[str(busy)] = tuple(str(c) for c in blocked)
+    return out

@@ -37,6 +37,10 @@ class AgentState:
     departments: tuple[str, ...] = ()
     skills: dict[str, int] = field(default_factory=dict)
     capacity: dict[str, int] = field(default_factory=dict)
+    # Across channels: at most this many contacts at once (0: no limit), and while the agent has a
+    # contact on a channel named here, no new contacts on the channels it lists ({"call": ["chat"]}).
+    total_capacity: int = 0
+    blocks: dict[str, list[str]] = field(default_factory=dict)
     load: dict[str, int] = field(default_factory=dict)
     presence: str = "offline"
     reason: str | None = None
@@ -70,6 +74,8 @@ class AgentState:
             departments=tuple(raw.get("departments") or ()),
             skills=_int_map(raw.get("skills")),
             capacity=_int_map(raw.get("capacity")),
+            total_capacity=int(raw.get("total_capacity") or 0),
+            blocks={str(k): [str(c) for c in v] for k, v in (raw.get("blocks") or {}).items()},
             load=_int_map(raw.get("load")),
             presence=str(raw.get("presence") or "offline"),
             reason=raw.get("reason") or None,

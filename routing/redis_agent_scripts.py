@@ -25,7 +25,8 @@ return cjson.encode(a)
 UPSERT_AGENTS = PRELUDE + """
 local profiles = cjson.decode(ARGV[2])
 local seen = {}
-local fields = {'username', 'display_name', 'extension', 'departments', 'skills', 'capacity'}
+local fields = {'username', 'display_name', 'extension', 'departments', 'skills', 'capacity', 'total_capacity',
+                'blocks'}
 for _, p in ipairs(profiles) do
   local id = tostring(p.user_id)
   seen[id] = true

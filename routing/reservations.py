@@ -20,9 +20,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from routing.model import ASSIGNED, OFFERED, WAITING, AgentState, ContactState
+from routing.selection import has_room
 
 ENDED_KEPT = 100_000  # ended contacts the in-memory store remembers (for enqueue's not_before)
-PROFILE_FIELDS = ("username", "display_name", "extension", "departments", "skills", "capacity")
+PROFILE_FIELDS = ("username", "display_name", "extension", "departments", "skills", "capacity", "total_capacity",
+                  "blocks")
 
 
 def offer_timer(conversation_id: int, offer_id: str, user_id: int) -> str:
@@ -260,9 +262,8 @@ class MemoryReservations(Reservations):
         contact, agent = self._contacts.get(conversation_id), self._agents.get(user_id)
         if contact is None or agent is None or contact.status != WAITING or not (contact.dispatch or force):
             return Outcome(False, contact, agent)
-        ch = contact.channel
         if (agent.presence != "available" or agent.offer is not None or agent.wrap_until > now
-                or agent.load.get(ch, 0) >= agent.capacity.get(ch, 0)):
+                or not has_room(agent, contact.channel)):
             return Outcome(False, contact, agent)
         contact.status, contact.offer_id, contact.offer_user = OFFERED, offer_id, user_id
         contact.offer_expires = expires_at

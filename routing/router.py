@@ -72,7 +72,11 @@ class Router:
     async def load_org(self) -> None:
         """(Re)load departments, queues and agent profiles from the store."""
         self.org = await self.repository.load_org()
-        await self.reservations.upsert_agents(self.org.agents, prune=True)
+        config = self.config
+        blocks = {busy: list(blocked) for busy, blocked in config.blocks.items()}
+        profiles = [replace(a, total_capacity=a.total_capacity or config.total_capacity, blocks=blocks)
+                    for a in self.org.agents]
+        await self.reservations.upsert_agents(profiles, prune=True)
         self.index = AgentIndex(sorted(await self.reservations.agents(), key=lambda a: a.user_id))
         self.agents = self.index.agents
         self.touch()

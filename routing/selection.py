@@ -10,7 +10,8 @@ comparison, the rank is fixed at arrival and the queue is a plain sorted set.
 Agent strategies (per queue): ``longest_idle`` (default), ``round_robin`` (the agent offered
 least recently), ``least_occupied`` (lowest share of capacity in use) and ``best_skill``
 (highest total level in the contact's required skills). Every strategy first filters the
-eligible agents: available, no pending offer, out of wrap-up, below capacity on the channel,
+eligible agents: available, no pending offer, out of wrap-up, with room on the channel (its own
+capacity, the total across channels, and no contact on a channel that blocks it),
 with every required skill at its level, and not among those who declined this contact lately.
 """
 
@@ -54,11 +55,23 @@ def need_of(contact: ContactState, *, now: float, reoffer_after: float) -> Need:
     return Need(contact.channel, contact.department, contact.skills, recent)
 
 
+def has_room(agent: AgentState, channel: str) -> bool:
+    """True when *agent*'s load leaves room for one more *channel* contact: below the channel's
+    capacity, below the total across channels (when set), and no contact on a channel that blocks
+    this one (``blocks``, e.g. no chats or emails while on a call)."""
+    load = agent.load
+    if load.get(channel, 0) >= agent.capacity.get(channel, 0):
+        return False
+    if agent.total_capacity and sum(load.values()) >= agent.total_capacity:
+        return False
+    return not any(channel in blocked and load.get(busy, 0) > 0 for busy, blocked in agent.blocks.items())
+
+
 def eligible(agent: AgentState, need: Need, now: float) -> bool:
     """True when *agent* may be offered a contact with *need* right now."""
     if agent.presence != "available" or agent.offer is not None or agent.wrap_until > now:
         return False
-    if agent.load.get(need.channel, 0) >= agent.capacity.get(need.channel, 0):
+    if not has_room(agent, need.channel):
         return False
     if agent.user_id in need.exclude:
         return False
@@ -104,13 +117,13 @@ def choose(strategy: str, agents: Iterable[AgentState], need: Need, now: float) 
         # Sorting by a plain attribute runs in C; the first eligible agent is usually near the top.
         for a in sorted(agents, key=key):
             if (a.presence == "available" and a.offer is None and a.wrap_until <= now
-                    and a.load.get(channel, 0) < a.capacity.get(channel, 0) and department in a.departments
+                    and has_room(a, channel) and department in a.departments
                     and not (exclude and a.user_id in exclude) and not (skills and not _has_skills(a.skills, skills))):
                 return a
         return None
     candidates = [a for a in agents
                   if a.presence == "available" and a.offer is None and a.wrap_until <= now
-                  and a.load.get(channel, 0) < a.capacity.get(channel, 0) and department in a.departments
+                  and has_room(a, channel) and department in a.departments
                   and not (exclude and a.user_id in exclude) and not (skills and not _has_skills(a.skills, skills))]
     return min(candidates, key=key) if candidates else None
 

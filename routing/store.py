@@ -24,6 +24,7 @@ from routing.config import StoreQueue
 from routing.model import AgentState
 
 log = logging.getLogger(__name__)
+TOTAL = "total"  # the key of a user's capacity that is their total across channels, not a channel
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,8 @@ class ConversationStatus:
 
 
 def _agent(user: User) -> AgentState:
+    own = {str(k): int(v) for k, v in (user.capacity or {}).items()}
+    total = own.pop(TOTAL, 0)  # a user's capacity may carry their own total across channels
     return AgentState(
         user_id=user.id,
         username=user.username,
@@ -148,7 +151,8 @@ def _agent(user: User) -> AgentState:
         extension=user.extension,
         departments=tuple(sorted(d.slug for d in user.departments)),
         skills={str(k): int(v) for k, v in (user.skills or {}).items()},
-        capacity={**default_capacity(), **{str(k): int(v) for k, v in (user.capacity or {}).items()}},
+        capacity={**default_capacity(), **own},
+        total_capacity=total,
     )
 
 
