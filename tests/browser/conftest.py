@@ -90,12 +90,13 @@ PageFactory = Callable[..., Page]
 
 @pytest.fixture
 def new_page(browser: Browser) -> Iterator[PageFactory]:
-    """``new_page(base_url)``: a page in a fresh context (own cookies); JS errors fail the test."""
+    """``new_page(base_url, locale=...)``: a page in a fresh context (own cookies, the browser's language
+    from *locale*, en-GB by default); JS errors fail the test."""
     contexts = []
     errors: list[str] = []
 
-    def make(base_url: str, *, viewport: dict[str, int] | None = None) -> Page:
-        context = browser.new_context(base_url=base_url, viewport=viewport or VIEWPORT, locale="en-GB",
+    def make(base_url: str, *, viewport: dict[str, int] | None = None, locale: str = "en-GB") -> Page:
+        context = browser.new_context(base_url=base_url, viewport=viewport or VIEWPORT, locale=locale,
                                       timezone_id="Europe/Berlin")
         contexts.append(context)
         page = context.new_page()

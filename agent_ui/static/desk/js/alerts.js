@@ -3,7 +3,7 @@
 // oldest offer.
 
 import { announce, h, replace } from "./dom.js";
-import { label, plainReason } from "./format.js";
+import { label, plainReason, subjectText } from "./format.js";
 import { channelIcon } from "./icons.js";
 import { t } from "/ui/i18n/i18n.js";
 
@@ -67,7 +67,7 @@ export class Alerts {
     // A call the PBX is ringing at this desk and routing offers here is one card: who is calling, plus the offer.
     const ring = frame.channel === "call" ? this.ringingFor(frame.conversation_id) : null;
     if (ring) this.callSettled(ring.frame.call_id);
-    const what = ring ? ring.who : frame.subject || frame.contact_address || t("offer.conversation", { id: frame.conversation_id });
+    const what = ring ? ring.who : subjectText(frame.subject) || frame.contact_address || t("offer.conversation", { id: String(frame.conversation_id) });
     const el = h("article", {
       class: ["alert", "offer", ring ? "ringing" : "", `ch-${frame.channel}`], "aria-labelledby": `${id}-title`,
       dataset: { offerId: frame.offer_id, callId: ring ? ring.frame.call_id : null },

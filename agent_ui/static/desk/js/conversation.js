@@ -4,7 +4,7 @@
 import { api, errorText } from "./api.js";
 import { canReply, isMail } from "./channels.js";
 import { announce, h, replace } from "./dom.js";
-import { CHANNEL_NAME, dateTime, dispositionName, label, plainReason, statusName } from "./format.js";
+import { CHANNEL_NAME, dateTime, dispositionName, label, plainReason, statusName, subjectText } from "./format.js";
 import { channelIcon, icon } from "./icons.js";
 import { emailFrame } from "./mailframe.js";
 import { transferButton } from "./transfer.js";
@@ -91,7 +91,7 @@ export class ConversationView {
       h("div", {},
         h("h2", { id: "conv-title" },
           h("span", { class: `ch-icon ch-${c.channel}` }, channelIcon(c.channel, { size: 15 })), " ",
-          c.subject ? h("bdi", { dir: "auto" }, c.subject)
+          c.subject ? h("bdi", { dir: "auto" }, subjectText(c.subject))
             : c.customer_name || c.contact_address
               ? t("conversation.title_with", { channel: CHANNEL_NAME[c.channel] || c.channel, who: c.customer_name || c.contact_address })
               : t("conversation.title_customer", { channel: CHANNEL_NAME[c.channel] || c.channel })),

@@ -123,3 +123,14 @@ export function plainReason(reason) {
     return part;
   }).join("; ");
 }
+
+// The server titles calls "Call from <number>" / "Call to <number>" (contact_center/ingest/call_batch.py);
+// shown in the UI language. Every other subject is the customer's or agent's own text.
+const CALL_SUBJECT = /^Call (from|to) (.+)$/;
+
+/** A conversation's subject for display: generated call titles in the UI language, others as written. */
+export function subjectText(subject) {
+  const m = CALL_SUBJECT.exec(subject || "");
+  if (!m) return subject;
+  return t(m[1] === "from" ? "call.from" : "call.to", { number: m[2] });
+}

@@ -6,7 +6,7 @@
 import { api, errorText } from "./api.js";
 import { channelList, isMessaging, isVoice } from "./channels.js";
 import { h, replace } from "./dom.js";
-import { CHANNEL_NAME, ago, label, statusName } from "./format.js";
+import { CHANNEL_NAME, ago, label, statusName, subjectText } from "./format.js";
 import { channelIcon, icon } from "./icons.js";
 import { applyTranslations, t } from "/ui/i18n/i18n.js";
 
@@ -22,7 +22,7 @@ const SEARCH_PAGE = 50;
 /** The second line of a list entry: chats show what was said last, emails their subject. */
 function subjectLine(c) {
   if (isMessaging(c.channel) && c.preview) return h("span", { class: "conv-subject", dir: "auto" }, c.preview);
-  if (c.subject) return h("span", { class: "conv-subject", dir: "auto" }, c.subject);
+  if (c.subject) return h("span", { class: "conv-subject", dir: "auto" }, subjectText(c.subject));
   if (isVoice(c.channel)) {
     return h("span", { class: "conv-subject" }, CHANNEL_NAME[c.channel], " ", h("bdi", { dir: "ltr" }, c.contact_address || ""));
   }

@@ -4,7 +4,7 @@
 import { api, errorText } from "./api.js";
 import { identityKind } from "./channels.js";
 import { announce, h, replace } from "./dom.js";
-import { CHANNEL_NAME, ago, dateTime, dispositionName, duration, label, statusName } from "./format.js";
+import { CHANNEL_NAME, ago, dateTime, dispositionName, duration, label, statusName, subjectText } from "./format.js";
 import { channelIcon } from "./icons.js";
 import { renderSection } from "./sections.js";
 import { languageName, t } from "/ui/i18n/i18n.js";
@@ -316,7 +316,7 @@ export class PopView {
           h("button", { type: "button", class: "timeline-item", onclick: () => this.openConversation(entry.conversation_id) },
             h("span", { class: `ch-icon ch-${entry.channel}` }, channelIcon(entry.channel, { label: CHANNEL_NAME[entry.channel] || entry.channel })),
             h("span", { class: "tl-main" },
-              entry.subject ? h("span", { class: "tl-subject", dir: "auto" }, entry.subject)
+              entry.subject ? h("span", { class: "tl-subject", dir: "auto" }, subjectText(entry.subject))
                 : h("span", { class: "tl-subject" }, CHANNEL_NAME[entry.channel] || entry.channel, " ", h("bdi", { dir: "ltr" }, entry.contact_address || "")),
               h("span", { class: "muted" }, [dateTime(entry.created_at), label(entry.department),
                 entry.disposition ? dispositionName(entry.disposition) : statusName(entry.status)]
