@@ -27,6 +27,7 @@ from contact_center.http.openapi import ApiDocument
 from contact_center.http.origin import origin_middleware
 from contact_center.i18n.catalogs import Catalogs
 from contact_center.inbox import http as inbox_http
+from contact_center.privacy import http as privacy_http
 from contact_center.screenpop import wiring as screenpop_wiring
 from contact_center.settings import Settings
 from contact_center.store.migrate import upgrade
@@ -75,6 +76,7 @@ def create_app(
     app.cleanup_ctx.append(_redis_ctx)
     core_routes.register(app)
     audit_http.register(app)
+    privacy_http.register(app)
     screenpop_wiring.register(app)  # customers, source federation, screen pop (needs store and bus)
     inbox_http.register(app)
     for name, register in discover_plugins(settings.plugins) if plugins is None else plugins:

@@ -30,6 +30,10 @@ MATRIX: dict[tuple[str, str], str] = {
     # audit
     ("GET", "/api/v1/audit"): "admin",
     ("GET", "/api/v1/audit/export"): "admin",
+    # privacy (data-subject rights)
+    ("GET", "/api/v1/privacy/customers/{id}/export"): "admin",
+    ("POST", "/api/v1/privacy/customers/{id}/erase"): "admin",
+    ("POST", "/api/v1/privacy/retention/run"): "admin",
     # customers
     ("POST", "/api/v1/customers"): "agent",
     ("GET", "/api/v1/customers/{id}"): "agent",
