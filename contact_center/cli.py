@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import getpass
 import inspect
 import sys
@@ -246,5 +247,11 @@ def run_server(app: web.Application, settings: Settings, *, on_ready: Callable[[
     in-flight requests finish (up to :data:`SHUTDOWN_TIMEOUT` seconds) and runs every cleanup
     context (store, bus, plugins' background tasks).
     """
-    web.run_app(app, host=settings.host, port=settings.port, print=lambda _message: on_ready(),
-                shutdown_timeout=SHUTDOWN_TIMEOUT, access_log=None, handle_signals=True)
+    try:
+        web.run_app(app, host=settings.host, port=settings.port, print=lambda _message: on_ready(),
+                    shutdown_timeout=SHUTDOWN_TIMEOUT, access_log=None, handle_signals=True)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise ConfigError(f"port {settings.port} on {settings.host} is already in use: set [server] port in the "
+                          f"configuration file (or CC_PORT) to a free port, or stop what uses it") from exc

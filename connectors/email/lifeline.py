@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import os
 import select
+import signal
 import threading
 import time
 
 
 def exit_with(pid: int) -> None:
-    """Pool initializer: end this process when process *pid* (the app) ends."""
+    """Pool initializer: end this process when process *pid* (the app) ends.
+
+    Ctrl+C in the terminal reaches every process of the group: the app shuts its pools down, so a
+    worker ignores SIGINT rather than print a ``KeyboardInterrupt`` traceback of its own.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_watch, args=(pid,), name="exit-with-app", daemon=True).start()
 
 

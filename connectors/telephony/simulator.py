@@ -5,8 +5,15 @@ answered by the given agent (extension or login, as ``answeringNumber``) and han
 of them are missed (the caller gives up). The posts are exactly what a PBX speaking Zammad's
 generic CTI format sends, so what the simulator shows is what a real PBX would get::
 
+    contact-center simulate                                # answered by whoever routing picks
     contact-center simulate --calls 5 --agent 211          # answered by extension 211
     contact-center simulate --calls 3 --unknown 1 --missed 0.3 --ring 1 --talk 5
+
+Without ``--agent`` each call is answered by the agent routing asks the PBX to dial (a signed-in,
+available agent of the department the call is routed to, whose desk then shows the pop; the PBX
+needs ``route_inbound = true``, as the demo configuration sets). When
+nobody is free the server answers with the department's number instead; the simulator then says
+so and how to get a pop (sign in to the desk as a demo agent), and lets the call ring out.
 """
 
 from __future__ import annotations
@@ -62,21 +69,45 @@ class PbxClient:
                 raise RuntimeError(f"{body['event']} got {resp.status}: {doc}")
             return doc  # type: ignore[no-any-return]
 
-    async def play(self, call: SimCall, *, agent: str, user: str | None, ring: float, talk: float) -> str:
-        """Ring, then answer and hang up (or give up when missed); returns a line for the log."""
+    async def play(self, call: SimCall, *, agent: str | None, user: str | None, ring: float, talk: float,
+                   queue: str | None = None) -> str:
+        """Ring, then answer and hang up (or give up when missed); returns a line for the log.
+
+        *agent* ``None``: answered by the extension the server asked the PBX to dial, if any.
+        """
         base = {"callId": call.call_id, "from": call.from_number, "to": call.to_number, "direction": "in"}
-        reply = await self.post({"event": "newCall", **base, **({"user": [user]} if user else {})})
+        ringing = {**({"user": [user]} if user else {}), **({"queue": queue} if queue else {})}
+        reply = await self.post({"event": "newCall", **base, **ringing})
         if reply.get("action") == "reject":
             await self.post({"event": "hangup", **base, "cause": "busy"})
             return f"{call.from_number}: rejected by the server ({reply.get('reason')})"
+        if agent is None:
+            agent = dialled_extension(reply)
         await asyncio.sleep(ring)
         if call.missed:
             await self.post({"event": "hangup", **base, "cause": "cancel"})
             return f"{call.from_number}: missed"
+        if agent is None:
+            await self.post({"event": "hangup", **base, "cause": "noAnswer"})
+            return (f"{call.from_number}: not answered: the server named no agent to dial "
+                    f"({reply.get('number') or 'no number'}; nobody in the department is signed in and available), "
+                    f"so no pop appears: {NOBODY_FREE}")
         await self.post({"event": "answer", **base, "answeringNumber": agent, **({"user": user} if user else {})})
         await asyncio.sleep(talk)
         await self.post({"event": "hangup", **base, "cause": "normalClearing", "answeringNumber": agent})
         return f"{call.from_number}: answered by {agent}" + (f", {reply}" if reply else "")
+
+
+NOBODY_FREE = ("sign in at /desk as a demo agent (anna … lena, password demo-password) and stay Available, "
+               "or pass --agent EXTENSION")
+_MAX_EXTENSION_DIGITS = 6  # longer numbers are a department's public number, not an agent's extension
+
+
+def dialled_extension(reply: dict[str, Any]) -> str | None:
+    """The agent extension in a ``newCall`` reply (``{"action": "dial", "number": "201"}``), if it names one."""
+    number = str(reply.get("number") or "")
+    dial = reply.get("action") == "dial"
+    return number if dial and number.isdigit() and len(number) <= _MAX_EXTENSION_DIGITS else None
 
 
 async def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -91,8 +122,8 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     async with aiohttp.ClientSession() as session:
         client = PbxClient(session, url)
         for call in calls:
-            print(await client.play(call, agent=args.agent, user=args.user, ring=args.ring, talk=args.talk),
-                  flush=True)
+            print(await client.play(call, agent=args.agent, user=args.user, ring=args.ring, talk=args.talk,
+                                    queue=args.queue or None), flush=True)
     return 0
 
 
@@ -102,9 +133,13 @@ def add_command(subparsers: Any) -> None:
     cmd.add_argument("--url", help="the server's base URL (default: server.public_url)")
     cmd.add_argument("--token", help="the PBX token (default: the first [[pbx]])")
     cmd.add_argument("--calls", type=int, default=3, help="how many calls (default 3)")
-    cmd.add_argument("--agent", default="agent", help="answeringNumber: the agent's extension or login")
+    cmd.add_argument("--agent", help="answeringNumber: the agent's extension or login (default: the agent "
+                                     "routing picks, a signed-in and available one)")
     cmd.add_argument("--user", help="the agent's name as the PBX sends it in user[] (also rings them)")
     cmd.add_argument("--to", default="+4930123450", help="the dialled number")
+    cmd.add_argument("--queue", default="sales", help="the PBX queue the call comes in on, which names the department "
+                                                      "routing starts from (default: sales, the demo's anna, ben "
+                                                      "and clara; '' for none)")
     cmd.add_argument("--unknown", type=float, default=0.25, help="share of callers with unknown numbers")
     cmd.add_argument("--missed", type=float, default=0.0, help="share of calls nobody answers")
     cmd.add_argument("--ring", type=float, default=1.0, help="seconds of ringing before the answer")

@@ -57,6 +57,8 @@ def render_demo_config(data_dir: Path, *, token: str, host: str, port: int) -> s
         "[[pbx]]",
         f"name = {_str(PBX_NAME)}",
         f"token = {_str(token)}",
+        "# Answer each inbound newCall with the free agent to dial (what `simulate` answers as).",
+        "route_inbound = true",
         "",
     ]
     lines += ["# What else would suit the customer: products often bought together with theirs.", "[screenpop]"]

@@ -23,6 +23,7 @@ import contextlib
 import logging
 import multiprocessing
 import pickle
+import signal
 import socket
 import struct
 from typing import Any
@@ -191,7 +192,12 @@ async def _stop(writer: asyncio.StreamWriter, proc: Any) -> None:
 
 
 def serve(sock: socket.socket, url: str) -> None:
-    """The writer process: apply each batch that comes in on *sock*, answer, end at end of input."""
+    """The writer process: apply each batch that comes in on *sock*, answer, end at end of input.
+
+    Ctrl+C in the terminal reaches this process too; the app ends it by closing the socket after
+    its last batch, so SIGINT is ignored here (no ``KeyboardInterrupt`` traceback at every stop).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     stream = sock.makefile("rwb")
     try:
         engine = sync_sqlite_engine(url)

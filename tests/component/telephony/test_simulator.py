@@ -9,11 +9,14 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import select
 
+import routing
 from connectors.telephony.simulator import PbxClient, plan_calls
 from contact_center.cli import build_parser
 from contact_center.settings import Settings
 from contact_center.store.tables import Call
-from tests.component.telephony.env import TOKEN, AgentSocket, start_world, world_settings
+from routing.services import ROUTING
+from tests.component.telephony.env import PLUGINS, TOKEN, AgentSocket, add_customers, start_world, world_settings
+from tests.conftest import seed_org
 
 
 def test_plan_calls_mixes_known_unknown_and_missed() -> None:
@@ -53,4 +56,34 @@ async def test_simulated_calls_pop_and_miss(
         rows = {c.call_id: c for c in (await s.execute(select(Call))).scalars()}
     assert rows[answered.call_id].user_id == users["agent_sales_1"]
     assert rows[missed.call_id].missed is True
+    await agent.close()
+
+
+async def test_simulate_without_an_agent_rings_whoever_routing_picks_or_says_why_no_pop(
+    start_app: Callable, settings_factory: Callable[..., Settings], tmp_path: Path,
+) -> None:
+    """Out of the box the simulated call is answered by the signed-in agent routing dials, whose
+    desk gets the pop; with nobody free in the department, the line says so and how to get a pop."""
+    settings = world_settings(settings_factory, tmp_path, main={"route_inbound": True},
+                              sections={"telephony": {"director_timeout_ms": 5000}})
+    app = await start_app(settings, plugins=[*PLUGINS, ("routing", routing.register)])
+    users = await seed_org(app.db)
+    customers = await add_customers(app)
+    await app.app[ROUTING].router.load_org()
+    agent = await AgentSocket.open(app, "agent_sales_1")
+    await agent.next("presence")
+    answered, nobody = plan_calls(["+49301111111"], 2, unknown_share=0, missed_share=0, to_number="+4930",
+                                  rng=random.Random(3))
+    async with aiohttp.ClientSession() as http:
+        client = PbxClient(http, f"{app.url}/api/v1/cti/{TOKEN}")
+        line = await client.play(answered, agent=None, user=None, ring=0, talk=0, queue="sales")
+        assert line.startswith("+49301111111: answered by 201")
+        pop = await agent.next("screen_pop")
+        assert pop["customer"]["id"] == customers["ann"]
+        idle = await client.play(nobody, agent=None, user=None, ring=0, talk=0, queue="complaints")
+    assert "so no pop appears: sign in at /desk as a demo agent" in idle
+    async with app.db.session() as s:
+        rows = {c.call_id: c for c in (await s.execute(select(Call))).scalars()}
+    assert rows[answered.call_id].user_id == users["agent_sales_1"]
+    assert rows[nobody.call_id].user_id is None
     await agent.close()
