@@ -1,10 +1,12 @@
 """Turning email bytes into text whatever charset they claim: pure.
 
 Mail in the wild mislabels its charset, names ones Python spells differently, or sends raw
-8-bit headers. The rules, in order: the declared charset (with the WHATWG aliases mail clients
-actually mean, e.g. ``iso-8859-1`` is read as ``windows-1252``), then UTF-8, then windows-1252
-as the last resort that never fails. Headers are RFC 2047-decoded word by word, so one bad
-encoded word does not spoil the rest.
+8-bit headers. The rules for bodies, in order: the declared charset (with the WHATWG aliases mail
+clients actually mean, e.g. ``iso-8859-1`` is read as ``windows-1252``), then UTF-8, then
+windows-1252 as the last resort that never fails. Raw 8-bit header bytes (RFC 6532 mail, or old
+clients that never encoded their headers) are read as UTF-8 when valid, else as the message's
+own charset or the configured legacy charset (:func:`decode_8bit`). Headers are RFC 2047-decoded
+word by word, so one bad encoded word does not spoil the rest.
 """
 
 from __future__ import annotations
@@ -70,19 +72,38 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str]:
     return data.decode(FALLBACK, errors="replace"), FALLBACK
 
 
-def _unescape_8bit(value: str) -> str:
-    """Raw 8-bit header bytes arrive as surrogate escapes; read them as UTF-8 (or windows-1252)."""
+def decode_8bit(data: bytes, fallbacks: tuple[str | None, ...] = ()) -> str:
+    """Raw 8-bit header bytes as text: UTF-8 when they are valid UTF-8 (what today's clients send),
+    else the first of *fallbacks* (the message's own charset, the configured legacy charset) that
+    decodes them, else windows-1252, which never fails."""
+    for charset in ("utf-8", *fallbacks):
+        codec = codec_for(charset)
+        if codec is None:
+            continue
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return data.decode(FALLBACK, errors="replace")
+
+
+def _unescape_8bit(value: str, fallbacks: tuple[str | None, ...]) -> str:
+    """Raw 8-bit header bytes arrive as surrogate escapes (the parser's ``surrogateescape``): decode them."""
     if value.isascii() or not _SURROGATE.search(value):
         return value
-    data = value.encode("ascii", "surrogateescape")
-    return decode_bytes(data, "utf-8")[0]
+    return decode_8bit(value.encode("ascii", "surrogateescape"), fallbacks)
 
 
-def decode_header_value(value: str | None) -> str:
-    """An RFC 2047 header decoded to text; folding whitespace collapsed to single spaces."""
+def decode_header_value(value: str | None, fallbacks: tuple[str | None, ...] = ()) -> str:
+    """An RFC 2047 header decoded to text; folding whitespace collapsed to single spaces.
+
+    *value* is the field as the parser stored it (raw 8-bit bytes as surrogate escapes, never an
+    ``email.header.Header``, whose ``str()`` has already replaced them). *fallbacks*: charsets to
+    try for raw 8-bit bytes that are not UTF-8 (see :func:`decode_8bit`).
+    """
     if value is None:
         return ""
-    text = _unescape_8bit(str(value))
+    text = _unescape_8bit(str(value), fallbacks)
     if "=?" in text:
         try:
             parts = decode_header(text)

@@ -15,6 +15,10 @@
                                          # (see connectors.email.workers)
     worker_fetch = true                  # those workers fetch a bulk catch-up (more than one batch)
                                          # themselves, each over its own IMAP session
+    legacy_charset = "windows-1250"      # raw 8-bit headers that are not UTF-8 nor the message's charset
+    subject_thread_days = 14             # a reply may join the same customer's conversation by subject
+                                         # this long after its last message (0: never)
+    trusted_authserv_id = "mx.example.com"  # whose Authentication-Results count (default: the topmost)
 
     [[email.mailboxes]]
     name = "support"                     # the checkpoint key: keep it stable
@@ -42,6 +46,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors.email.charsets import codec_for
+from connectors.email.mime import ParseOptions
 from contact_center.errors import ConfigError
 from contact_center.settings import Secret
 
@@ -104,6 +110,15 @@ class EmailConfig:
     parse_workers: int = 1
     writer_process: bool = True
     worker_fetch: bool = True
+    legacy_charset: str | None = None
+    subject_thread_days: float = 14.0
+    trusted_authserv_id: str | None = None
+
+    def parse_options(self) -> ParseOptions:
+        """How the ingest reads each mail (picklable: handed to the parser and worker processes)."""
+        return ParseOptions(max_attachment_bytes=self.max_attachment_bytes, legacy_charset=self.legacy_charset,
+                            trusted_authserv_id=self.trusted_authserv_id,
+                            subject_window_seconds=self.subject_thread_days * 86400)
 
 
 def _num(raw: Mapping[str, Any], key: str, default: float, where: str, *, integer: bool = False) -> Any:
@@ -197,4 +212,15 @@ def load_email_config(raw: Mapping[str, Any]) -> EmailConfig:
         parse_workers=min(8, _num(raw, "parse_workers", 1, "email", integer=True)),
         writer_process=_bool(raw.get("writer_process", True), "email.writer_process"),
         worker_fetch=_bool(raw.get("worker_fetch", True), "email.worker_fetch"),
+        legacy_charset=_charset(raw.get("legacy_charset")),
+        subject_thread_days=_num(raw, "subject_thread_days", 14.0, "email"),
+        trusted_authserv_id=str(raw["trusted_authserv_id"]).strip() or None if raw.get("trusted_authserv_id") else None,
     )
+
+
+def _charset(value: Any) -> str | None:
+    if not value:
+        return None
+    if codec_for(str(value)) is None:
+        raise ConfigError(f"email.legacy_charset: Python knows no charset {value!r}")
+    return str(value)

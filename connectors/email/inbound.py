@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from connectors.email.mime import ParsedEmail, Part
+from connectors.email.sender import failed_checks
+from connectors.email.threading import is_reply_subject, subject_key
+from contact_center.inbox.placement import ThreadHints
 from contact_center.inbox.records import AttachmentData, InboundMessage
 
 
@@ -27,9 +30,15 @@ def _attachments(parts: tuple[Part, ...]) -> tuple[list[dict[str, Any]], tuple[A
 
 
 def to_inbound(
-    parsed: ParsedEmail, raw: bytes, *, mailbox: str, department: str | None, imap: dict[str, int] | None = None
+    parsed: ParsedEmail, raw: bytes, *, mailbox: str, department: str | None, imap: dict[str, int] | None = None,
+    subject_window_seconds: float = 0.0,
 ) -> InboundMessage:
-    """What the inbox stores for one email from *mailbox*; *raw* is kept for every message."""
+    """What the inbox stores for one email from *mailbox*; *raw* is kept for every message.
+
+    The sender is identified by the From address alone; ``meta`` keeps what the desk shows about
+    the sender: ``from_name``, ``from_claimed`` (an address the display name pretends to be),
+    ``reply_to`` (where replies go when it differs) and ``authentication`` with ``auth_failed``.
+    """
     listed, kept = _attachments(parsed.parts)
     meta: dict[str, Any] = {
         "headers": parsed.headers,
@@ -39,8 +48,16 @@ def to_inbound(
         "attachments": listed,
         "charsets": list(parsed.charsets),
     }
+    if parsed.from_name:
+        meta["from_name"] = parsed.from_name
+    if parsed.from_claimed:
+        meta["from_claimed"] = parsed.from_claimed
     if parsed.reply_to_address:
         meta["reply_to"] = parsed.reply_to_address
+    if parsed.authentication:
+        meta["authentication"] = dict(parsed.authentication)
+        if failed := failed_checks(parsed.authentication):
+            meta["auth_failed"] = list(failed)
     if parsed.automated:
         meta["automated_reason"] = parsed.automated
     if parsed.defects:
@@ -68,4 +85,6 @@ def to_inbound(
         token_check=token[1] if token else None,
         source=mailbox,
         attachments=kept,
+        hints=ThreadHints(thread_key=parsed.thread_key, subject_key=subject_key(parsed.subject),
+                          is_reply=is_reply_subject(parsed.subject), window_seconds=subject_window_seconds),
     )

@@ -93,7 +93,7 @@ class BatchPipeline:
         if workers and db_url is None:
             raise ValueError("ingest workers need the store's URL")
         self._inbox = inbox
-        self._limit = config.max_attachment_bytes
+        self._options = config.parse_options()
         self._batch_size = config.batch_size
         self._worker_fetch = config.worker_fetch
         self._fetching: set[str] = set()  # mailboxes the workers may hold sessions on
@@ -123,7 +123,7 @@ class BatchPipeline:
         """Start parsing a fetched batch; the future's result goes to :meth:`store`."""
         loop = asyncio.get_running_loop()
         kwargs: dict[str, Any] = {"mailbox": mailbox.name, "department": mailbox.department, "validity": validity,
-                                  "limit": self._limit}
+                                  "options": self._options}
         try:
             if self._workers and raws:  # (an empty batch is never stored: nothing to keep)
                 worker, key, previous, handed = self._next_turn(mailbox)
@@ -193,7 +193,7 @@ class BatchPipeline:
                 _resolve(handed)
                 return [], []
             got, size = await _after(None, worker, fetch_and_keep, (key, mailbox, validity, uids),
-                                     {"limit": self._limit})
+                                     {"options": self._options})
         except BrokenProcessPool:
             _resolve(handed)
             self._in_loop_from_now_on("an ingest worker process")

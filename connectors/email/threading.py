@@ -4,15 +4,29 @@ A reply names what it answers in ``In-Reply-To`` and ``References``; those come 
 and forwarding gateways sometimes drop or rewrite them, so every subject we send also carries
 the conversation's token, ``[#42-k7x2mq3p]`` (conversation id and its random key: the id alone
 would let anybody post into any conversation by guessing numbers).
+
+Outlook (and Exchange gateways) may send a reply with only ``Thread-Index``/``Thread-Topic``:
+the first 22 bytes of ``Thread-Index`` (a timestamp and a GUID) are the same in every message of
+a thread, so :func:`thread_index_key` is a conversation key. Last, a reply whose subject carries
+a reply prefix (``Re:``, ``AW:``, ``VS:``, ``Odp:``, ``SV:``, ``Απ:``, ``RE:``…) may join the same
+customer's recent conversation with that subject (:func:`subject_key`; the guard is in
+:mod:`contact_center.inbox.placement`).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 
 _MSGID = re.compile(r"<[^<>\s]+>")
 _TOKEN = re.compile(r"\[#(\d{1,18})-([a-z2-9]{8})\]")
-_REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|vs|antw|odp|ynt|απ|ΑΠ|رد|回复|回覆)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+# Reply prefixes as mail clients write them in their languages (Re, AW, SV, VS, Antw, Odp, Ynt, R, RIF,
+# Res, Απ, رد, 回复…), with Outlook's counters ("Re[2]:"), full-width colons and repeats ("Re: AW: ").
+_REPLY_PREFIX = re.compile(
+    r"^\s*((re|aw|sv|vs|antw|odp|ynt|r|rif|res|atb|vá|απ|σχετ|رد|回复|回覆|答复)\s*(\[\d+\]|\(\d+\))?\s*[:\uff1a]\s*)+",
+    re.IGNORECASE)
+_THREAD_INDEX_HEAD = 22  # bytes shared by every message of an Outlook thread
 MAX_REFERENCES = 20
 
 
@@ -39,6 +53,30 @@ def reply_targets(in_reply_to: str | None, references: str | None) -> tuple[str,
     newest to oldest."""
     ordered = message_ids(in_reply_to) + list(reversed(message_ids(references)))
     return tuple(dict.fromkeys(ordered))
+
+
+def thread_index_key(value: str | None) -> str | None:
+    """The thread an Outlook ``Thread-Index`` belongs to (hex of its first 22 bytes), or ``None``."""
+    if not value:
+        return None
+    try:
+        data = base64.b64decode("".join(value.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return data[:_THREAD_INDEX_HEAD].hex() if len(data) >= _THREAD_INDEX_HEAD else None
+
+
+def subject_key(subject: str | None) -> str | None:
+    """The subject without our token and reply prefixes, case-folded, for the subject rule
+    (``"RE: AW: Invoice 42 [#4-…]"`` and ``"Invoice 42"`` give ``"invoice 42"``); ``None`` when empty."""
+    base = _REPLY_PREFIX.sub("", _TOKEN.sub("", subject or ""))
+    key = " ".join(base.split()).casefold()
+    return key[:200] or None
+
+
+def is_reply_subject(subject: str | None) -> bool:
+    """True when *subject* starts with a reply prefix in any of the languages mail clients use."""
+    return _REPLY_PREFIX.match(subject or "") is not None
 
 
 def find_token(subject: str | None) -> tuple[int, str] | None:

@@ -33,7 +33,7 @@ from typing import Any
 from connectors.email.config import MailboxConfig
 from connectors.email.imap_session import ImapError, ImapSession, open_session
 from connectors.email.inbound import to_inbound
-from connectors.email.mime import parse_many
+from connectors.email.mime import ParseOptions, parse_many
 from contact_center.inbox.records import Checkpoint, InboundMessage, StoredMessage
 from contact_center.inbox.writer_process import write_batch
 
@@ -51,27 +51,29 @@ class WorkerFetchFailed(ImapError):
 
 
 def inbound_batch(
-    raws: list[bytes], uids: list[int], *, mailbox: str, department: str | None, validity: int, limit: int
+    raws: list[bytes], uids: list[int], *, mailbox: str, department: str | None, validity: int,
+    options: ParseOptions,
 ) -> list[InboundMessage]:
     """Parse *raws* (fetched with *uids*) into the inbox's messages. Pure."""
-    return [to_inbound(p, raw, mailbox=mailbox, department=department, imap={"uidvalidity": validity, "uid": uid})
-            for uid, p, raw in zip(uids, parse_many(raws, limit), raws, strict=True)]
+    return [to_inbound(p, raw, mailbox=mailbox, department=department, imap={"uidvalidity": validity, "uid": uid},
+                       subject_window_seconds=options.subject_window_seconds)
+            for uid, p, raw in zip(uids, parse_many(raws, options), raws, strict=True)]
 
 
 def parse_and_keep(
     key: str, raws: list[bytes], uids: list[int], *, mailbox: str, department: str | None, validity: int,
-    limit: int,
+    options: ParseOptions,
 ) -> int:
     """:func:`inbound_batch`, kept under *key* until :func:`store_kept`; returns the batch's size
     in bytes (what the WAL checkpointer is told it wrote)."""
-    batch = inbound_batch(raws, uids, mailbox=mailbox, department=department, validity=validity, limit=limit)
+    batch = inbound_batch(raws, uids, mailbox=mailbox, department=department, validity=validity, options=options)
     _KEPT[key] = batch
     return sum(len(m.raw or b"") + len(m.body_text) + len(m.body_html or "") +
                sum(len(a.data) for a in m.attachments) for m in batch)
 
 
 def fetch_and_keep(
-    key: str, box: MailboxConfig, validity: int, uids: list[int], *, limit: int
+    key: str, box: MailboxConfig, validity: int, uids: list[int], *, options: ParseOptions
 ) -> tuple[list[int], int]:
     """``UID FETCH`` *uids* of *box* over this worker's own session, then :func:`parse_and_keep`
     what came back; returns the UIDs fetched (expunged ones are missing) and the batch's size.
@@ -84,7 +86,7 @@ def fetch_and_keep(
     if not got:
         return got, 0
     size = parse_and_keep(key, [raw for _, raw in fetched], got, mailbox=box.name, department=box.department,
-                          validity=validity, limit=limit)
+                          validity=validity, options=options)
     return got, size
 
 

@@ -173,7 +173,12 @@ def _lookup(s: Session, batch: Sequence[InboundMessage]) -> tuple[Known, dict[in
                 by_message[external_id] = conversation_id
         own = {m.external_id for m in batch if m.channel == channel}
         duplicates.update(r[0] for r in rows if r[0] in own)
-    wanted_ids = set(by_message.values()) | {m.conversation_id for m in batch if m.conversation_id is not None}
+    customers = _customers_of(s, {m.identity for m in batch if m.identity})
+    by_thread = _conversations_of_threads(s, batch)
+    now = utcnow()
+    subjects = _recent_subjects(s, batch, customers, now)
+    wanted_ids = set(by_message.values()) | {m.conversation_id for m in batch if m.conversation_id is not None} \
+        | set(by_thread.values()) | {conversation_id for conversation_id, _ in subjects.values()}
     refs = {m.conversation_ref for m in batch if m.conversation_ref}
     clauses = [Conversation.id.in_(wanted_ids)] if wanted_ids else []
     if refs:
@@ -195,9 +200,50 @@ def _lookup(s: Session, batch: Sequence[InboundMessage]) -> tuple[Known, dict[in
         conversation_of_ref=by_ref,
         valid_conversations=valid,
         customer_of_conversation={c.id: c.customer_id for c in conversations.values()},
-        customer_of_identity=_customers_of(s, {m.identity for m in batch if m.identity}),
+        customer_of_identity=customers,
+        conversation_of_thread={k: v for k, v in by_thread.items() if v in conversations},
+        recent_subjects={k: v for k, v in subjects.items() if v[0] in conversations},
+        now=now.timestamp(),
     )
     return known, conversations
+
+
+def _conversations_of_threads(s: Session, batch: Sequence[InboundMessage]) -> dict[str, int]:
+    """Thread key (Outlook's Thread-Index head) -> the latest conversation holding a message of that thread."""
+    found: dict[str, int] = {}
+    for channel in {m.channel for m in batch if m.hints.thread_key}:
+        keys = {m.hints.thread_key for m in batch if m.channel == channel and m.hints.thread_key}
+        for key, conversation_id in s.execute(
+                select(Message.thread_key, Message.conversation_id)
+                .where(Message.channel == channel, Message.thread_key.in_(keys)).order_by(Message.id)):
+            if key is not None:
+                found[key] = conversation_id
+    return found
+
+
+def _recent_subjects(s: Session, batch: Sequence[InboundMessage], customers: dict[IdentityKey, int],
+                     now: dt.datetime) -> dict[tuple[int, str], tuple[int, float]]:
+    """(customer, subject key) -> (their latest conversation with a message of that subject within the window,
+    when its last such message came), for the batch's replies whose sender is a known customer."""
+    wanted = [(m.channel, customers[m.identity], m.hints.subject_key, m.hints.window_seconds) for m in batch
+              if m.hints.is_reply and m.hints.subject_key and m.hints.window_seconds > 0
+              and m.identity in customers]
+    if not wanted:
+        return {}
+    since = now - dt.timedelta(seconds=max(w for *_, w in wanted))
+    found: dict[tuple[int, str], tuple[int, float]] = {}
+    for channel in {c for c, *_ in wanted}:
+        rows = s.execute(
+            select(Conversation.customer_id, Message.subject_key, Message.conversation_id, Message.created_at)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(Message.channel == channel, Message.created_at >= since,
+                   Message.subject_key.in_({k for c, _, k, _ in wanted if c == channel}),
+                   Conversation.customer_id.in_({cid for c, cid, _, _ in wanted if c == channel}))
+            .order_by(Message.created_at, Message.id))
+        for customer_id, key, conversation_id, created_at in rows:
+            if customer_id is not None and key is not None:
+                found[(customer_id, key)] = (conversation_id, created_at.timestamp())
+    return found
 
 
 def _customers_of(s: Session, identities: set[IdentityKey]) -> dict[IdentityKey, int]:
@@ -383,6 +429,7 @@ def _message_row(m: InboundMessage, conversation_id: int, now: dt.datetime) -> d
         "subject": (m.subject or "")[:998] or None, "body_text": m.body_text, "body_html": m.body_html,
         "meta": meta, "raw": m.raw, "parse_error": m.parse_error, "delivery_status": None,
         "delivery_attempts": 0, "delivery_error": None, "next_attempt_at": None, "created_at": now,
+        "thread_key": m.hints.thread_key, "subject_key": m.hints.subject_key,
     }
 
 

@@ -7,8 +7,13 @@ opened earlier in the same batch) and which customer it belongs to. Threading or
 
 1. the messages it answers (email ``In-Reply-To``/``References``, newest reference first),
 2. the conversation token in its subject (``[#42-k7x2mq3p]``), checked against the store,
-3. the channel's own conversation key (a chat visitor's conversation),
-4. otherwise a new conversation for the sender's customer (an existing one found by identity,
+3. the channel's own conversation key (a chat visitor's conversation, an Outlook
+   ``Thread-Index``: :attr:`ThreadHints.thread_key`),
+4. the subject rule: a reply (its subject has a reply prefix) joins the most recent conversation
+   *of the same customer* whose subject is the same once prefixes are stripped, if that
+   conversation had a message within the channel's window (or the same sender's conversation
+   opened earlier in the batch); never another customer's conversation,
+5. otherwise a new conversation for the sender's customer (an existing one found by identity,
    or a new customer shared by every message of the batch from the same identity).
 """
 
@@ -21,6 +26,25 @@ Identity = tuple[str, str]  # (kind, normalised value)
 
 
 @dataclass(frozen=True)
+class ThreadHints:
+    """What a channel knows about a message's thread beyond explicit references (email).
+
+    ``thread_key``: a key every message of the thread carries (Outlook's ``Thread-Index`` head).
+    ``subject_key``: the subject without reply prefixes or token, normalised; ``is_reply``: the
+    subject had a reply prefix (only replies may use the subject rule). ``window_seconds``: how
+    long after a conversation's last message a reply may still join it by subject (0: never).
+    """
+
+    thread_key: str | None = None
+    subject_key: str | None = None
+    is_reply: bool = False
+    window_seconds: float = 0.0
+
+
+NO_HINTS = ThreadHints()
+
+
+@dataclass(frozen=True)
 class Incoming:
     """The threading-relevant facts of one inbound message."""
 
@@ -29,6 +53,7 @@ class Incoming:
     reply_to: tuple[str, ...] = ()  # external ids this message answers, most relevant first
     conversation_id: int | None = None  # from a verified subject token
     conversation_ref: str | None = None  # channel conversation key (chat)
+    hints: ThreadHints = NO_HINTS
 
 
 @dataclass(frozen=True)
@@ -41,6 +66,11 @@ class Known:
     valid_conversations: frozenset[int] = frozenset()  # token targets that exist and match
     customer_of_conversation: Mapping[int, int | None] = field(default_factory=dict)
     customer_of_identity: Mapping[Identity, int] = field(default_factory=dict)
+    conversation_of_thread: Mapping[str, int] = field(default_factory=dict)  # thread key -> latest conversation
+    # (customer id, subject key) -> (the customer's latest conversation with that subject, its last message
+    # as seconds since the epoch); only the customers and subjects of the batch's replies
+    recent_subjects: Mapping[tuple[int, str], tuple[int, float]] = field(default_factory=dict)
+    now: float = 0.0  # seconds since the epoch, when the batch is placed
 
 
 @dataclass(frozen=True)
@@ -61,7 +91,8 @@ def place(batch: Sequence[Incoming], known: Known) -> list[Placement]:
     """Decide where every message of *batch* goes, in order (later messages see earlier ones)."""
     seen: set[str] = set(known.duplicates)
     local_thread: dict[str, tuple[int | None, int | None]] = {}  # external id -> (stored id, new index)
-    local_ref: dict[str, int] = {}  # conversation ref -> index of the message that opened it
+    local_ref: dict[str, int] = {}  # conversation ref or thread key -> index of the message that opened it
+    local_subject: dict[tuple[Identity, str], tuple[int | None, int | None]] = {}  # (sender, subject) -> thread
     out: list[Placement] = []
     for index, item in enumerate(batch):
         if item.external_id in seen:
@@ -69,15 +100,20 @@ def place(batch: Sequence[Incoming], known: Known) -> list[Placement]:
             continue
         seen.add(item.external_id)
         stored, new = _thread(item, known, local_thread, local_ref)
+        if stored is None and new is None:
+            stored, new = _by_subject(item, known, local_subject)
         if stored is not None:
             placement = Placement(conversation_id=stored, customer_id=known.customer_of_conversation.get(stored))
         elif new is not None:
             placement = _join_new(out[new], new)
         else:
             placement = _open(item, index, known)
-            if item.conversation_ref:
-                local_ref[item.conversation_ref] = index
+            for key in (item.conversation_ref, item.hints.thread_key):
+                if key:
+                    local_ref.setdefault(key, index)
             new = index
+        if item.identity is not None and item.hints.subject_key:
+            local_subject.setdefault((item.identity, item.hints.subject_key), (stored, new))
         local_thread[item.external_id] = (stored, None if stored is not None else new)
         out.append(placement)
     return out
@@ -93,11 +129,29 @@ def _thread(
             return known.conversation_of_message[ref], None
     if item.conversation_id is not None and item.conversation_id in known.valid_conversations:
         return item.conversation_id, None
-    if item.conversation_ref:
-        if item.conversation_ref in known.conversation_of_ref:
-            return known.conversation_of_ref[item.conversation_ref], None
-        if item.conversation_ref in local_ref:
-            return None, local_ref[item.conversation_ref]
+    for key, stored in ((item.conversation_ref, known.conversation_of_ref),
+                        (item.hints.thread_key, known.conversation_of_thread)):
+        if key and key in stored:
+            return stored[key], None
+        if key and key in local_ref:
+            return None, local_ref[key]
+    return None, None
+
+
+def _by_subject(item: Incoming, known: Known,
+                local: Mapping[tuple[Identity, str], tuple[int | None, int | None]]) -> tuple[int | None, int | None]:
+    """The subject rule (see the module docstring): same customer, a reply prefix, within the window."""
+    hints = item.hints
+    if not (hints.is_reply and hints.subject_key and hints.window_seconds > 0 and item.identity is not None):
+        return None, None
+    earlier = local.get((item.identity, hints.subject_key))  # the same sender, earlier in this batch
+    if earlier is not None:
+        return earlier
+    customer = known.customer_of_identity.get(item.identity)
+    found = known.recent_subjects.get((customer, hints.subject_key)) if customer is not None else None
+    if found is not None and known.customer_of_conversation.get(found[0], customer) == customer \
+            and 0 <= known.now - found[1] <= hints.window_seconds:
+        return found[0], None
     return None, None
 
 

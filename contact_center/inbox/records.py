@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contact_center.channels import NAMES, is_channel
-from contact_center.inbox.placement import Identity, Incoming
+from contact_center.inbox.placement import NO_HINTS, Identity, Incoming, ThreadHints
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class InboundMessage:
     conversation_ref: str | None = None  # chat: the visitor's conversation key
     source: str | None = None  # which mailbox / chat endpoint it came from
     attachments: tuple[AttachmentData, ...] = ()
+    hints: ThreadHints = NO_HINTS  # email: Thread-Index and subject threading
 
     def __post_init__(self) -> None:
         if not is_channel(self.channel):
@@ -52,6 +53,7 @@ class InboundMessage:
             reply_to=self.reply_to,
             conversation_id=self.conversation_id if valid_token else None,
             conversation_ref=self.conversation_ref,
+            hints=self.hints,
         )
 
 

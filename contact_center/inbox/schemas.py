@@ -46,6 +46,15 @@ MESSAGE: dict[str, Any] = {
         "delivery_status": {"type": ["string", "null"], "enum": ["queued", "sending", "sent", "failed", None]},
         "delivery_attempts": _INT, "delivery_error": _NSTR,
         "attachments": {"type": "array", "items": ATTACHMENT}, "created_at": _STR,
+        "from": {"type": ["object", "null"], "description": "inbound: the sender's display name and address "
+                 "(the address is what identifies the customer)",
+                 "properties": {"name": _NSTR, "address": _NSTR}},
+        "from_claimed": {"type": ["string", "null"], "description": "an address the display name contains that "
+                         "is not the sender's: shown as a warning (a spoofing sign)"},
+        "reply_to": {"type": ["string", "null"], "description": "where replies go, when not the sender's address"},
+        "authentication": {"type": ["object", "null"], "description": "SPF/DKIM/DMARC verdicts of the receiving "
+                           "server (Authentication-Results)", "additionalProperties": _STR},
+        "auth_failed": {"type": "array", "items": _STR, "description": "the checks that failed"},
     },
 }
 

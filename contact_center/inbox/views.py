@@ -65,4 +65,21 @@ def message_view(m: Message, attachments: list[dict[str, Any]] | None = None) ->
         "delivery_error": m.delivery_error,
         "attachments": attachments if attachments is not None else meta.get("attachments", []),
         "created_at": _iso(m.created_at),
+        **_sender_view(m, meta),
+    }
+
+
+def _sender_view(m: Message, meta: dict[str, Any]) -> dict[str, Any]:
+    """Who an inbound message is from, as the desk shows it: the address it came from and its
+    display name, an address the display name pretends to be (``from_claimed``), where replies go
+    when that differs (``reply_to``) and the receiving server's SPF/DKIM/DMARC verdicts."""
+    if m.direction != "in":
+        return {"from": None, "from_claimed": None, "reply_to": None, "authentication": None, "auth_failed": []}
+    reply_to = meta.get("reply_to")
+    return {
+        "from": {"name": meta.get("from_name"), "address": m.sender},
+        "from_claimed": meta.get("from_claimed"),
+        "reply_to": reply_to if reply_to and reply_to != m.sender else None,
+        "authentication": meta.get("authentication"),
+        "auth_failed": list(meta.get("auth_failed", [])),
     }

@@ -284,6 +284,9 @@ class Message(_OnChannel, Base):
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)  # headers, attachments, flags
     raw: Mapped[bytes | None] = mapped_column(LargeBinary)  # the original bytes, kept for email
     parse_error: Mapped[str | None] = mapped_column(Text)
+    # Email threading beyond references: Outlook's Thread-Index head, the subject without reply prefixes.
+    thread_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    subject_key: Mapped[str | None] = mapped_column(String(200), index=True)
     # Outbound delivery: queued -> sent | failed (with attempts and last error).
     delivery_status: Mapped[str | None] = mapped_column(String(16), index=True)
     delivery_attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from connectors.email.config import load_email_config
 from connectors.email.imap_ingest import MailboxIngest
+from connectors.email.mime import ParseOptions
 from connectors.email.pipeline import BatchPipeline, KeptBatch, discard, inbound_batch
 from connectors.email.workers import kept
 from contact_center.bus.memory import MemoryBus
@@ -132,7 +133,8 @@ async def test_in_loop_store_on_postgresql_is_exactly_once_and_threads_replies(p
         raws, uids = _batch(200, 5)
         reply = mail("Re: Mail 200", "thanks", msgid="<pipe-reply@example.org>",
                      headers={"In-Reply-To": "<pipe-200@example.org>"})
-        kwargs = {"mailbox": "support", "department": None, "validity": 3, "limit": 1_000_000}
+        kwargs = {"mailbox": "support", "department": None, "validity": 3,
+                  "options": ParseOptions(max_attachment_bytes=1_000_000)}
         first = await inbox.receive(inbound_batch([*raws, reply], [*uids, 206], **kwargs),
                                     checkpoint=Checkpoint("support", 3, 206))
         again = await inbox.receive(inbound_batch(raws, uids, **kwargs), checkpoint=Checkpoint("support", 3, 205))

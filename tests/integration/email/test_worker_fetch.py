@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from connectors.email.config import load_email_config
 from connectors.email.imap_ingest import MailboxIngest
 from connectors.email.imap_session import open_session
+from connectors.email.mime import ParseOptions
 from connectors.email.pipeline import BatchPipeline
 from connectors.email.workers import WorkerFetchFailed, close_session, fetch_and_keep, forget, kept
 from contact_center.bus.memory import MemoryBus
@@ -212,7 +213,7 @@ async def test_a_worker_fetches_nothing_under_another_uidvalidity(
 
 
 def _fetch(key: str, box: Any, validity: int, uids: list[int]) -> tuple[list[int], int]:
-    return fetch_and_keep(key, box, validity, uids, limit=1 << 20)
+    return fetch_and_keep(key, box, validity, uids, options=ParseOptions(max_attachment_bytes=1 << 20))
 
 
 def _validity_of(box: Any) -> int:

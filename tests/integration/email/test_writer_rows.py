@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from connectors.email.mime import ParseOptions
 from connectors.email.pipeline import inbound_batch
 from contact_center.bus.memory import MemoryBus
 from contact_center.inbox.records import Checkpoint
@@ -74,7 +75,8 @@ async def test_writer_process_rows_read_back_like_the_loop_path(stores: tuple[Da
     stored by write_batch in a worker process equal, column by column, what the event loop's path stores."""
     core, raw = stores
     inbox = InboxService(db=core, bus=MemoryBus())
-    kwargs = {"mailbox": "support", "department": "service", "validity": 9, "limit": 5_000}
+    kwargs = {"mailbox": "support", "department": "service", "validity": 9,
+              "options": ParseOptions(max_attachment_bytes=5_000)}
     for raws, uids in _batches():
         batch = inbound_batch(raws, uids, **kwargs)
         checkpoint = Checkpoint("support", 9, uids[-1])

@@ -9,7 +9,7 @@ import pytest
 
 from connectors.email.automated import automated_reason
 from connectors.email.charsets import codec_for, decode_bytes, decode_header_value
-from connectors.email.mime import digest_id, parse_email
+from connectors.email.mime import ParseOptions, digest_id, parse_email
 from connectors.email.mime_tree import parse_tree
 
 
@@ -162,3 +162,71 @@ def test_missing_message_id_gets_a_stable_digest() -> None:
 def test_automated_mail_is_recognised(headers: dict[str, str], ctype: str, reason: str | None) -> None:
     """Auto-replies, bounces, reports and list mail are flagged; a person's mail is not."""
     assert automated_reason(headers, ctype) == reason
+
+
+def test_raw_8bit_utf8_headers_are_read_as_utf8() -> None:
+    """A Subject and From name in raw 8-bit UTF-8 (no encoded-words) come out as written, not U+FFFD."""
+    raw = ("From: Zoë Łukasiewicz <zoe@example.pl>\r\nTo: support@example.test\r\n"
+           "Subject: Zamówienie: zażółć gęślą jaźń — ΑΒΓ\r\nMessage-ID: <u8@example.pl>\r\n\r\nHi\r\n").encode()
+    parsed = parse_email(raw)
+    assert parsed.subject == "Zamówienie: zażółć gęślą jaźń — ΑΒΓ"
+    assert (parsed.from_name, parsed.from_address) == ("Zoë Łukasiewicz", "zoe@example.pl")
+    assert parsed.headers["subject"] == parsed.subject
+
+
+@pytest.mark.parametrize(
+    ("head_charset", "declared", "legacy", "subject"),
+    [
+        ("iso-8859-7", "iso-8859-7", None, "Παραγγελία 55"),  # the message's own charset
+        ("windows-1250", None, "windows-1250", "Reklamacja: źle"),  # the configured legacy charset
+    ],
+)
+def test_raw_8bit_legacy_headers(head_charset: str, declared: str | None, legacy: str | None, subject: str) -> None:
+    """Raw 8-bit headers that are not UTF-8 are read in the message's charset, else the legacy one."""
+    ctype = f"Content-Type: text/plain; charset={declared}\r\n" if declared else ""
+    raw = (f"From: x@example.org\r\nSubject: {subject}\r\nMessage-ID: <l@x>\r\n{ctype}\r\nHi\r\n").encode(head_charset)
+    parsed = parse_email(raw, options=ParseOptions(legacy_charset=legacy))
+    assert parsed.subject == subject
+
+
+def test_encoded_display_name_never_supplies_the_address() -> None:
+    """Issue 15 item 1: an encoded From name holding a customer's address leaves the sender the real address."""
+    raw = (b"From: =?utf-8?q?Ann_=3Cann=40customer.example=3E?= <attacker@evil.example>\r\n"
+           b"Reply-To: =?utf-8?q?ann=40customer.example?= <collect@evil.example>\r\n"
+           b"To: =?utf-8?q?x=40evil.example?= <support@example.test>\r\nSubject: Invoice\r\n"
+           b"Message-ID: <s@evil.example>\r\n\r\nPay here\r\n")
+    parsed = parse_email(raw)
+    assert (parsed.from_address, parsed.from_name) == ("attacker@evil.example", "Ann <ann@customer.example>")
+    assert parsed.from_claimed == "ann@customer.example"
+    assert parsed.reply_to_address == "collect@evil.example"
+    assert parsed.to == ("support@example.test",)
+
+
+def test_delivery_status_is_kept_readable() -> None:
+    """A bounce's message/delivery-status is one readable text part, not blank lines in the text (RFC 3464)."""
+    raw = (b"From: MAILER-DAEMON@mx.example\r\nTo: support@example.test\r\nSubject: Undelivered Mail\r\n"
+           b"Message-ID: <b@mx.example>\r\nMIME-Version: 1.0\r\n"
+           b'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+           b"--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+           b"--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+           b"Reporting-MTA: dns; mx.example\r\n\r\n"
+           b"Final-Recipient: rfc822; nobody@customer.example\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+           b"--B--\r\n")
+    parsed = parse_email(raw)
+    assert parsed.text.strip() == "Your message could not be delivered."
+    (status,) = parsed.parts
+    assert (status.filename, status.content_type) == ("delivery-status.txt", "message/delivery-status")
+    assert status.data == (b"Reporting-MTA: dns; mx.example\n\nFinal-Recipient: rfc822; nobody@customer.example\n"
+                           b"Action: failed\nStatus: 5.1.1")
+    assert parsed.automated is not None
+
+
+def test_thread_index_and_authentication_results() -> None:
+    """Outlook's Thread-Index head and the receiving server's SPF/DKIM/DMARC verdicts are read."""
+    head = bytes(range(22))
+    raw = (b"Authentication-Results: mx.example.test; spf=fail smtp.mailfrom=evil.example; dmarc=fail\r\n"
+           b"From: a@example.org\r\nSubject: x\r\nMessage-ID: <t@x>\r\n"
+           b"Thread-Index: " + base64.b64encode(head + b"\x01\x02\x03\x04\x05") + b"\r\n\r\nhi\r\n")
+    parsed = parse_email(raw)
+    assert parsed.thread_key == head.hex()
+    assert parsed.authentication == {"spf": "fail", "dmarc": "fail"}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from contact_center.inbox.placement import Incoming, Known, Placement, place
+import pytest
+
+from contact_center.inbox.placement import Incoming, Known, Placement, ThreadHints, place
 
 ANN = ("email", "ann@example.org")
 BOB = ("email", "bob@example.org")
@@ -78,3 +80,64 @@ def test_chat_messages_share_the_visitors_conversation() -> None:
 def test_sender_without_identity_opens_a_conversation_without_customer() -> None:
     """Mail whose sender could not be read is kept, on a conversation with no customer."""
     assert place([Incoming("<a>", None)], Known()) == [Placement(opens=True)]
+
+
+DAY = 86400.0
+REPLY = ThreadHints(subject_key="invoice 42", is_reply=True, window_seconds=14 * DAY)
+
+
+def test_thread_index_joins_the_stored_conversation_of_its_thread() -> None:
+    """An Outlook reply carrying only Thread-Index (no In-Reply-To, no References) joins its thread."""
+    known = Known(conversation_of_thread={"01d9ab": 7}, customer_of_conversation={7: 3})
+    [p] = place([Incoming("<r1>", ANN, hints=ThreadHints(thread_key="01d9ab"))], known)
+    assert (p.conversation_id, p.customer_id) == (7, 3)
+
+
+def test_thread_index_within_the_batch_joins_the_new_conversation() -> None:
+    """Two messages of one Outlook thread in one batch share the conversation the first opens."""
+    first = Incoming("<a>", ANN, hints=ThreadHints(thread_key="01d9ab"))
+    second = Incoming("<b>", ("email", "bob@example.org"), hints=ThreadHints(thread_key="01d9ab"))
+    assert place([first, second], Known())[1].joins_new == 0
+
+
+@pytest.mark.parametrize(
+    ("known", "hints", "joins"),
+    [
+        # the same customer, a reply prefix, within the window: joins
+        (Known(customer_of_identity={ANN: 3}, recent_subjects={(3, "invoice 42"): (7, 1000 * DAY)},
+               customer_of_conversation={7: 3}, now=1001 * DAY), REPLY, 7),
+        # last message 15 days ago, window 14 days: a new conversation
+        (Known(customer_of_identity={ANN: 3}, recent_subjects={(3, "invoice 42"): (7, 1000 * DAY)},
+               customer_of_conversation={7: 3}, now=1015 * DAY), REPLY, None),
+        # the subject has no reply prefix: a new matter
+        (Known(customer_of_identity={ANN: 3}, recent_subjects={(3, "invoice 42"): (7, 1000 * DAY)},
+               customer_of_conversation={7: 3}, now=1001 * DAY),
+         ThreadHints(subject_key="invoice 42", is_reply=False, window_seconds=14 * DAY), None),
+        # another customer's conversation with that subject: never
+        (Known(customer_of_identity={ANN: 3}, recent_subjects={(4, "invoice 42"): (8, 1000 * DAY)},
+               customer_of_conversation={8: 4}, now=1001 * DAY), REPLY, None),
+        # a sender who is not a customer yet cannot join anybody's conversation by subject
+        (Known(recent_subjects={(3, "invoice 42"): (7, 1000 * DAY)}, customer_of_conversation={7: 3},
+               now=1001 * DAY), REPLY, None),
+        # the rule turned off (window 0)
+        (Known(customer_of_identity={ANN: 3}, recent_subjects={(3, "invoice 42"): (7, 1000 * DAY)},
+               customer_of_conversation={7: 3}, now=1001 * DAY),
+         ThreadHints(subject_key="invoice 42", is_reply=True, window_seconds=0), None),
+    ],
+)
+def test_subject_rule_is_guarded(known: Known, hints: ThreadHints, joins: int | None) -> None:
+    """A reply joins by subject only the same customer's recent conversation; otherwise it opens a new one."""
+    [p] = place([Incoming("<r>", ANN, hints=hints)], known)
+    assert p.conversation_id == joins
+    assert p.opens is (joins is None)
+
+
+def test_subject_rule_within_the_batch_needs_the_same_sender() -> None:
+    """In one batch, a reply joins the conversation its own sender opened with that subject, not another's."""
+    bob = ("email", "bob@example.org")
+    original = Incoming("<o>", ANN, hints=ThreadHints(subject_key="invoice 42"))
+    ann_reply = Incoming("<a>", ANN, hints=REPLY)
+    bob_reply = Incoming("<b>", bob, hints=REPLY)
+    placed = place([original, ann_reply, bob_reply], Known())
+    assert placed[1].joins_new == 0
+    assert placed[2].opens

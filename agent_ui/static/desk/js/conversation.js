@@ -17,6 +17,14 @@ const DELIVERY_KEYS = {
 };
 const FINAL = new Set(["sent", "failed"]);
 
+/** The address a reply goes to (what the server's outbound side uses: the last inbound mail's
+ * Reply-To, else its sender, else the conversation's contact address) and that mail's sender. */
+function replyTarget(conv, messages) {
+  const last = [...messages].reverse().find((m) => m.direction === "in");
+  const from = last && last.from ? last.from.address : null;
+  return { to: (last && last.reply_to) || from || conv.contact_address || null, from };
+}
+
 /** Parts joined with " · ", empty ones left out (parts may be nodes). */
 function joined(parts) {
   return parts.filter(Boolean).flatMap((p, i) => (i ? [" · ", p] : [p]));
@@ -120,7 +128,8 @@ export class ConversationView {
 
   message(m) {
     const mine = m.author_user_id === this.user.id;
-    const who = m.direction === "in" ? this.conv.customer_name || m.sender || t("conversation.customer")
+    // An inbound message is labelled by its own sender (a colleague's forward is not the customer's mail).
+    const who = m.direction === "in" ? (m.from && (m.from.name || m.from.address)) || m.sender || t("conversation.customer")
       : m.direction === "note" ? (mine ? t("conversation.note_by_you")
         : m.author_name ? t("conversation.note_by", { name: m.author_name }) : t("conversation.note_by_colleague"))
         : mine ? t("conversation.you") : m.author_name || t("conversation.colleague");
@@ -135,10 +144,25 @@ export class ConversationView {
         h("time", { datetime: m.created_at || "" }, dateTime(m.created_at)),
         m.automated ? h("span", { class: "pill warn" }, t("conversation.auto_reply")) : null,
         m.direction === "out" && m.delivery_status ? this.delivery(m) : null),
+      m.direction === "in" ? this.senderWarnings(m) : null,
       m.parse_error ? h("p", { class: "form-error" }, t("conversation.parse_error"),
         m.has_raw ? [" ", h("a", { href: `/api/v1/conversations/${m.conversation_id}/messages/${m.id}/raw` }, t("conversation.download_original"))] : null) : null,
       body,
       m.attachments && m.attachments.length ? this.attachments(m) : null);
+  }
+
+  /** Warnings about an inbound mail's sender, shown on the message before anyone answers it: a display
+   * name naming another address, failed SPF/DKIM/DMARC checks, a Reply-To elsewhere. */
+  senderWarnings(m) {
+    const notes = [];
+    if (m.from_claimed) notes.push(h("p", { class: "sender-warning spoof", role: "note", dir: "auto" },
+      icon("alert", { size: 13 }), " ", t("conversation.sender.claimed", { claimed: m.from_claimed, address: m.sender })));
+    if (m.auth_failed && m.auth_failed.length) notes.push(h("p", { class: "sender-warning auth", role: "note" },
+      icon("alert", { size: 13 }), " ",
+      t("conversation.sender.auth_failed", { checks: m.auth_failed.map((c) => c.toUpperCase()).join(", ") })));
+    if (m.reply_to) notes.push(h("p", { class: "sender-note reply-to", dir: "auto" },
+      t("conversation.sender.reply_to", { address: m.reply_to })));
+    return notes.length ? notes : null;
   }
 
   delivery(m) {
@@ -171,7 +195,12 @@ export class ConversationView {
     const replies = canReply(c.channel);
     const error = h("p", { class: "form-error", role: "alert", hidden: true });
     const text = h("textarea", { id: "composer-text", name: "text", rows: 4, required: true, dir: "auto", "aria-keyshortcuts": "Control+Enter" });
-    const label_ = h("label", { for: "composer-text", id: "composer-label" });
+    const label_ = h("label", { for: "composer-text", id: "composer-label", dir: "auto" });
+    const target = isMail(c.channel) ? replyTarget(c, this.messages.values()) : { to: null, from: null };
+    const warning = target.to && target.from && target.to !== target.from
+      ? h("p", { class: "sender-warning reply-to", id: "composer-reply-to", role: "note", dir: "auto" }, icon("alert", { size: 13 }),
+        " ", t("conversation.sender.reply_to_differs", { to: target.to, from: target.from }))
+      : null;
     const send = h("button", { type: "submit", class: "btn primary", id: "composer-send" });
     const radios = [["out", replies ? t(REPLY_KEYS[c.channel] || "conversation.reply") : null], ["note", t("conversation.note")]]
       .filter(([, t]) => t)
@@ -184,7 +213,7 @@ export class ConversationView {
       h("div", { class: "composer-top" },
         h("div", { class: "segmented", role: "radiogroup", "aria-label": t("conversation.send_as") }, radios),
         canned),
-      label_, text, error,
+      label_, warning, text, error,
       h("div", { class: "composer-bottom" },
         h("span", { class: "hint" }, h("kbd", { translate: "no" }, "Ctrl"), "+", h("kbd", { translate: "no" }, "Enter"), " ",
           t("conversation.to_send")), send));
@@ -192,9 +221,10 @@ export class ConversationView {
     const sync = () => {
       const note = mode() === "note";
       form.classList.toggle("note-mode", note);
+      const who = target.to || c.customer_name || c.contact_address;
       label_.textContent = note ? t("conversation.note_label")
-        : c.customer_name || c.contact_address ? t("conversation.reply_to", { who: c.customer_name || c.contact_address })
-          : t("conversation.reply_to_customer");
+        : who ? t("conversation.reply_to", { who }) : t("conversation.reply_to_customer");
+      if (warning) warning.hidden = note;
       send.textContent = note ? t("conversation.add_note") : t(SEND_KEYS[c.channel] || "conversation.send");
     };
     form.addEventListener("change", (e) => { if (e.target.name === "composer-mode") sync(); });
