@@ -1,7 +1,7 @@
 """mail thread keys: Outlook's Thread-Index head and the subject without reply prefixes, per message
 
 Revision ID: 0141_mail_thread_keys
-Revises: 0140_cti_field_widths
+Revises: 0160_user_language
 Create Date: 2026-12-07 21:45:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0141_mail_thread_keys'
-down_revision = '0140_cti_field_widths'
+down_revision = '0160_user_language'
 branch_labels = None
 depends_on = None
 
