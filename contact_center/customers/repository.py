@@ -89,7 +89,7 @@ class CustomerRepository:
         if value is None:
             return Match(value=None, customer_id=None)
         async with self._use(session) as s:
-            return match(value, await _candidates(s, kind, value))
+            return await s.run_sync(identify_sync, kind, value)
 
     async def owners(
         self, kind: str, values: Iterable[str], *, session: AsyncSession | None = None,
@@ -102,11 +102,7 @@ class CustomerRepository:
         if not wanted:
             return {}
         async with self._use(session) as s:
-            return _owners_from((await s.execute(_owners_query(kind, wanted))).all())
-
-    def identify_sync(self, s: Session | Connection, kind: str, value: str) -> Match:
-        """:meth:`identify` of an already-normalised *value* inside a synchronous session."""
-        return identify_sync(s, kind, value)
+            return await s.run_sync(owners_sync, kind, wanted)
 
     def get_sync(self, conn: Session | Connection, customer_id: int) -> CustomerRecord | None:
         """:meth:`get` on a synchronous connection (a reader running in one thread hop)."""
@@ -211,7 +207,7 @@ class CustomerRepository:
         """
         value = self._require(kind, raw)
         async with self._use(session) as s:
-            found = match(value, await _candidates(s, kind, value))
+            found = await s.run_sync(identify_sync, kind, value)
             if found.candidates:
                 return found.candidates[0].customer_id, False
             record = await self.create(display_name or value, identities=[(kind, value, None)], session=s)
@@ -343,13 +339,6 @@ def _stats_query(customer_ids: list[int]) -> Any:
             .where(Conversation.customer_id.in_(customer_ids)).group_by(Conversation.customer_id))
 
 
-async def _candidates(s: AsyncSession, kind: str, value: str) -> list[Candidate]:
-    rows = (await s.execute(_candidates_query(kind, value))).all()
-    if len(rows) < 2:  # one or no customer: nothing to rank, spare the contact statistics
-        return [Candidate(customer_id=r[0], display_name=r[1], company=r[2], label=r[3]) for r in rows]
-    return _ranked(rows, (await s.execute(_stats_query([r[0] for r in rows]))).all())
-
-
 def _ranked(rows: Iterable[Any], stat_rows: Iterable[Any]) -> list[Candidate]:
     stats = {r[0]: (int(r[1]), _aware(r[2])) for r in stat_rows}
     return [
@@ -377,14 +366,18 @@ def _record(row: Customer, idents: Iterable[Any]) -> CustomerRecord:
 
 
 def owners_sync(s: Session | Connection, kind: str, values: Iterable[str]) -> dict[str, tuple[int, ...]]:
-    """Normalised identity value -> the live customers that have it, on a synchronous connection
-    (for writers outside the app's event loop: a thread, or a process of their own)."""
+    """Normalised identity value -> the live customers that have it, on a synchronous connection.
+
+    The one implementation: :meth:`CustomerRepository.owners` runs it through ``run_sync``, the
+    call batch and the pop reader call it directly."""
     wanted = sorted(set(values))
     return _owners_from(s.execute(_owners_query(kind, wanted)).all()) if wanted else {}
 
 
 def identify_sync(s: Session | Connection, kind: str, value: str) -> Match:
-    """Who is behind the already-normalised *value*, on a synchronous connection (see :func:`match`)."""
+    """Who is behind the already-normalised *value*, on a synchronous connection (see :func:`match`).
+
+    The one implementation: :meth:`CustomerRepository.identify` runs it through ``run_sync``."""
     rows = s.execute(_candidates_query(kind, value)).all()
     if len(rows) < 2:
         return match(value, [Candidate(customer_id=r[0], display_name=r[1], company=r[2], label=r[3])

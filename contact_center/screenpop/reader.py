@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from contact_center.customers.identity import Match
-from contact_center.customers.repository import CustomerRecord, CustomerRepository
+from contact_center.customers.repository import CustomerRecord, CustomerRepository, identify_sync
 from contact_center.customers.timeline import recent_conversations_sync
 from contact_center.store.session import Database, make_sync_sqlite_engine
 from contact_center.store.wal import sqlite_file
@@ -45,7 +45,7 @@ class AheadReader:
 
     def _read(self, kind: str, value: str, timeline_limit: int) -> Ahead:
         with self._engine.connect() as conn:
-            found = self._customers.identify_sync(conn, kind, value)
+            found = identify_sync(conn, kind, value)
             customer = self._customers.get_sync(conn, found.customer_id) if found.customer_id else None
             timeline = recent_conversations_sync(conn, customer.id, limit=timeline_limit) if customer else []
         return found, customer, timeline

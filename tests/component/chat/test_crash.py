@@ -8,6 +8,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
+import pytest
 import websockets
 from sqlalchemy import func, select
 
@@ -71,6 +72,7 @@ async def _stored(url: str) -> tuple[int, int]:
     return int(rows[0]), int(rows[1])
 
 
+@pytest.mark.timeout(240)  # two server starts and a burst of chat: longer than the default on a busy machine
 async def test_sigkill_mid_chat_keeps_every_acked_message_once(tmp_path: Path, crash_store_url: str) -> None:
     """Visitors chat until the server is killed; after a restart each resends everything it sent (acked
     or not, as the widget resends what it has no ack for): every message is stored exactly once, and the

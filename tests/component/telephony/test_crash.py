@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import aiohttp
+import pytest
 from sqlalchemy import select
 
 from contact_center.store.session import Database
@@ -59,6 +60,7 @@ async def _stored(url: str) -> tuple[set[tuple[str, str]], list[str]]:
     return events, legs
 
 
+@pytest.mark.timeout(240)  # a server start and a burst of posts: longer than the default on a busy machine
 async def test_sigkill_mid_batch_loses_no_acknowledged_event(tmp_path: Path, crash_store_url: str) -> None:
     """Eight PBX lines post until the server is killed; every event answered 200 is in cti_event afterwards,
     and every call leg is stored once (on SQLite and on PostgreSQL)."""
