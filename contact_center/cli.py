@@ -32,6 +32,7 @@ from contact_center.demo.org import DEMO_PASSWORD, USERS
 from contact_center.demo.seed import DEFAULT_CUSTOMERS, is_seeded, seed_demo
 from contact_center.errors import ConfigError, Conflict, ContactCenterError, ValidationError
 from contact_center.logs import configure_logging
+from contact_center.privacy import cli as privacy_cli
 from contact_center.settings import Settings, mask_url
 from contact_center.store.migrate import upgrade
 from contact_center.store.session import Database
@@ -92,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--skills", default="", help="comma-separated skill=level, e.g. lang:de=5,product:routers=3")
     user.set_defaults(func=cmd_create_user)
 
+    privacy_cli.add_commands(sub)
     _add_plugin_commands(sub)
     return parser
 
