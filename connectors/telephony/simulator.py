@@ -9,6 +9,14 @@ generic CTI format sends, so what the simulator shows is what a real PBX would g
     contact-center simulate --calls 5 --agent 211          # answered by extension 211
     contact-center simulate --calls 3 --unknown 1 --missed 0.3 --ring 1 --talk 5
 
+``--format`` picks the wire format, so an admin can check by hand that a PBX set-up works here
+whatever its bridge posts: ``zammad-json`` (default), ``zammad-form`` (url-encoded, ``user[]``),
+``zammad-multipart`` (``curl --form``), each to ``/api/v1/cti/<token>``, or ``sipgate`` (sipgate.io's
+url-encoded pushes to ``/api/v1/sipgate/<token>``, reading its XML replies and sending the answer
+and hangup to the ``onAnswer``/``onHangup`` URLs the ``newCall`` reply names, as sipgate does)::
+
+    contact-center simulate --format sipgate --agent 201
+
 Without ``--agent`` each call is answered by the agent routing asks the PBX to dial (a signed-in,
 available agent of the department the call is routed to, whose desk then shows the pop; the PBX
 needs ``route_inbound = true``, as the demo configuration sets). When
@@ -20,11 +28,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+from xml.etree import ElementTree
 
 import aiohttp
 
@@ -54,20 +65,85 @@ def plan_calls(known: Sequence[str], count: int, *, unknown_share: float, missed
     return calls
 
 
-class PbxClient:
-    """Posts generic CTI events to one hook URL."""
+FORMATS = ("zammad-json", "zammad-form", "zammad-multipart", "sipgate")
 
-    def __init__(self, session: aiohttp.ClientSession, hook_url: str) -> None:
+
+def form_pairs(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """*body* as form fields the way PBX bridges write them: a list becomes ``name[]`` repeated."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in body.items():
+        for item in value if isinstance(value, list) else [value]:
+            pairs.append((f"{name}[]" if isinstance(value, list) else name, str(item)))
+    return pairs
+
+
+def sipgate_reply(xml: str) -> tuple[dict[str, Any], str | None]:
+    """A sipgate.io XML reply as a generic hook reply, and the URL sipgate would post the answer and hangup to."""
+    root = ElementTree.fromstring(xml)
+    callback = root.get("onAnswer") or root.get("onHangup")
+    reply: dict[str, Any] = {}
+    dial, reject = root.find("Dial"), root.find("Reject")
+    if dial is not None:
+        reply = {"action": "dial", "number": dial.findtext("Number") or ""}
+        if dial.get("callerId"):
+            reply["caller_id"] = dial.get("callerId")
+    elif reject is not None:
+        reply = {"action": "reject", "reason": reject.get("reason") or "rejected"}
+    elif root.find("Hangup") is not None:
+        reply = {"action": "hangup"}
+    return reply, callback
+
+
+class PbxClient:
+    """Posts CTI events to one hook URL in one of :data:`FORMATS`."""
+
+    def __init__(self, session: aiohttp.ClientSession, hook_url: str, *, fmt: str = "zammad-json") -> None:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
         self._session = session
         self._url = hook_url
+        self._fmt = fmt
+        self._follow: dict[str, str] = {}  # sipgate: call id -> where the answer and hangup go
+        self.notes: list[str] = []  # what an admin should know about the set-up (printed by ``simulate``)
+
+    def _request(self, body: dict[str, Any]) -> dict[str, Any]:
+        if self._fmt == "zammad-json":
+            return {"json": body}
+        if self._fmt == "zammad-multipart":
+            return {"data": aiohttp.FormData(form_pairs(body), default_to_multipart=True)}
+        return {"data": form_pairs(body)}  # url-encoded: zammad-form and sipgate
+
+    def _target(self, body: dict[str, Any]) -> str:
+        if self._fmt != "sipgate" or body["event"] == "newCall":
+            return self._url
+        follow = self._follow.get(str(body["callId"]))
+        if follow is None:
+            raise RuntimeError("the newCall reply named no onAnswer/onHangup URL: sipgate.io would send no "
+                               f"{body['event']} for this call")
+        return follow
 
     async def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Post one event; returns the reply (raises on an HTTP error)."""
-        async with self._session.post(self._url, json=body) as resp:
-            doc = await resp.json(content_type=None)
+        async with self._session.post(self._target(body), **self._request(body)) as resp:
+            text = await resp.text()
             if resp.status != 200:
-                raise RuntimeError(f"{body['event']} got {resp.status}: {doc}")
-            return doc  # type: ignore[no-any-return]
+                raise RuntimeError(f"{body['event']} got {resp.status}: {text}")
+        if self._fmt != "sipgate":
+            return json.loads(text)  # type: ignore[no-any-return]
+        reply, callback = sipgate_reply(text)
+        if body["event"] == "newCall" and callback:
+            self._follow[str(body["callId"])] = self._rebased(callback)
+        return reply
+
+    def _rebased(self, callback: str) -> str:
+        """The callback URL on the server this client talks to (the server names it by its public URL)."""
+        ours, theirs = urlsplit(self._url), urlsplit(callback)
+        if (theirs.scheme, theirs.hostname, theirs.port) != (ours.scheme, ours.hostname, ours.port):
+            note = (f"the server asks sipgate to post answers and hangups to {theirs.scheme}://{theirs.hostname}"
+                    f"{f':{theirs.port}' if theirs.port else ''} (server.public_url): sipgate.io must reach it there")
+            if note not in self.notes:
+                self.notes.append(note)
+        return urlunsplit(ours._replace(path=theirs.path, query=theirs.query))
 
     async def play(self, call: SimCall, *, agent: str | None, user: str | None, ring: float, talk: float,
                    queue: str | None = None) -> str:
@@ -116,14 +192,17 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     if not token:
         print("simulate: no PBX token (give --token or configure [[pbx]])")
         return 2
-    url = (args.url or settings.public_url).rstrip("/") + f"/api/v1/cti/{token}"
+    path = "/api/v1/sipgate" if args.format == "sipgate" else "/api/v1/cti"
+    url = (args.url or settings.public_url).rstrip("/") + f"{path}/{token}"
     calls = plan_calls(await known_phone_numbers(settings.database_url), args.calls, unknown_share=args.unknown,
                        missed_share=args.missed, to_number=args.to, rng=random.Random(args.seed))
     async with aiohttp.ClientSession() as session:
-        client = PbxClient(session, url)
+        client = PbxClient(session, url, fmt=args.format)
         for call in calls:
             print(await client.play(call, agent=args.agent, user=args.user, ring=args.ring, talk=args.talk,
                                     queue=args.queue or None), flush=True)
+        for note in client.notes:
+            print(f"note: {note}", flush=True)
     return 0
 
 
@@ -145,4 +224,7 @@ def add_command(subparsers: Any) -> None:
     cmd.add_argument("--ring", type=float, default=1.0, help="seconds of ringing before the answer")
     cmd.add_argument("--talk", type=float, default=3.0, help="seconds of talking before the hangup")
     cmd.add_argument("--seed", type=int, help="random seed, for repeatable runs")
+    cmd.add_argument("--format", choices=FORMATS, default="zammad-json",
+                     help="the wire format: Zammad's generic CTI as JSON, url-encoded or multipart form data, or "
+                          "sipgate.io (form posts, XML replies; answer and hangup go where the reply says)")
     cmd.set_defaults(func=run)

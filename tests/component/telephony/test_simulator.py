@@ -7,10 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
+import pytest
 from sqlalchemy import select
 
 import routing
-from connectors.telephony.simulator import PbxClient, plan_calls
+from connectors.telephony.simulator import FORMATS, PbxClient, form_pairs, plan_calls, sipgate_reply
 from contact_center.cli import build_parser
 from contact_center.settings import Settings
 from contact_center.store.tables import Call
@@ -87,3 +88,50 @@ async def test_simulate_without_an_agent_rings_whoever_routing_picks_or_says_why
     assert rows[answered.call_id].user_id == users["agent_sales_1"]
     assert rows[nobody.call_id].user_id is None
     await agent.close()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+async def test_every_wire_format_plays_a_whole_call(
+    start_app: Callable, settings_factory: Callable[..., Settings], tmp_path: Path, fmt: str,
+) -> None:
+    """`simulate --format` plays newCall, answer and hangup in Zammad's JSON, form and multipart forms and as
+    sipgate.io (XML replies; answer and hangup sent to the onAnswer/onHangup URL): the agent gets the pop each time."""
+    settings = world_settings(settings_factory, tmp_path, public_url="https://cc.example.test")
+    app, users = await start_world(start_app, settings)
+    agent = await AgentSocket.open(app, "agent_sales_1")
+    (call,) = plan_calls(["+49301111111"], 1, unknown_share=0, missed_share=0, to_number="+4930",
+                         rng=random.Random(5))
+    path = "/api/v1/sipgate" if fmt == "sipgate" else "/api/v1/cti"
+    async with aiohttp.ClientSession() as http:
+        client = PbxClient(http, f"{app.url}{path}/{TOKEN}", fmt=fmt)
+        assert await client.play(call, agent="201", user="agent_sales_1", ring=0, talk=0) == \
+            "+49301111111: answered by 201"
+    pop = await agent.next("screen_pop")
+    assert pop["customer"]["id"] == users["customer:ann"]
+    await agent.drain()
+    assert {"call_ringing", "screen_pop", "call_ended"} <= {f["type"] for f in agent.seen}
+    async with app.db.session() as s:
+        row = (await s.execute(select(Call).where(Call.call_id == call.call_id))).scalar_one()
+    assert (row.state, row.user_id, row.missed) == ("ended", users["agent_sales_1"], False)
+    assert bool(client.notes) is (fmt == "sipgate")  # sipgate.io is told to call back at the public URL
+    await agent.close()
+
+
+@pytest.mark.parametrize(
+    ("xml", "reply", "callback"),
+    [
+        ('<?xml version="1.0"?><Response onAnswer="https://h/a" onHangup="https://h/a"/>', {}, "https://h/a"),
+        ('<Response><Reject reason="busy"/></Response>', {"action": "reject", "reason": "busy"}, None),
+        ('<Response><Dial callerId="492111234567"><Number>4915799912345</Number></Dial></Response>',
+         {"action": "dial", "number": "4915799912345", "caller_id": "492111234567"}, None),
+    ],
+)
+def test_sipgate_replies_are_read(xml: str, reply: dict[str, str], callback: str | None) -> None:
+    """The simulator reads sipgate.io's XML replies (README: Response onAnswer/onHangup, Reject, Dial callerId)."""
+    assert sipgate_reply(xml) == (reply, callback)
+
+
+def test_form_pairs_write_lists_as_brackets() -> None:
+    """Lists become repeated name[] fields, as Zammad's form samples and sipgate.io post them."""
+    assert form_pairs({"event": "newCall", "user": ["A", "B"]}) == [("event", "newCall"), ("user[]", "A"),
+                                                                  ("user[]", "B")]
