@@ -84,7 +84,8 @@ def test_email_is_offered_answered_and_the_reply_is_threaded(
         assert page.title() != "pwned"
 
         page.locator("#canned-select").select_option(label="Greeting")
-        composer = page.get_by_label(f"Reply to {MARIA['name']}")
+        composer = page.get_by_label(f"Reply to {MARIA['email']}", exact=True)  # the address the reply goes to
+        expect(page.locator("#composer-reply-to")).to_have_count(0)  # no Reply-To elsewhere
         expect(composer).to_have_value(f"Hello {MARIA['name']},\n\nthank you for contacting us. ")
         composer.press("End")
         composer.type("Please update the router firmware to 2.4; that fixes the evening drop-outs.")
