@@ -27,7 +27,7 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy import update
 
-from agent_ui.desk_config import DeskConfig, desk_config
+from agent_ui.desk_config import desk_config
 from agent_ui.languages import localised_page
 from agent_ui.wallboard_history import WaitingHistory
 from contact_center import keys
@@ -43,7 +43,6 @@ from contact_center.inbox.schemas import CONVERSATION, path_param
 from contact_center.store.tables import Conversation
 
 STATIC = Path(__file__).parent / "static"
-DESK_CONFIG = web.AppKey("desk_config", DeskConfig)
 HISTORY = web.AppKey("wallboard_history", WaitingHistory)
 
 # Inline scripts are never allowed; email HTML is shown in <iframe sandbox srcdoc>, which inherits
@@ -96,8 +95,9 @@ async def wallboard_page(request: web.Request) -> web.Response:
 
 async def config_view(request: web.Request) -> web.Response:
     """``GET /api/v1/desk/config``: what the desk offers agents to pick from."""
-    await current_user(request)
-    return web.json_response(request.app[DESK_CONFIG].to_dict())
+    principal = await current_user(request)
+    config = request.app[keys.LIVE_CONFIG].value("desk")
+    return web.json_response(config.to_dict(None if principal.at_least("supervisor") else principal.departments))
 
 
 async def wrap_up(request: web.Request) -> web.Response:
@@ -106,9 +106,10 @@ async def wrap_up(request: web.Request) -> web.Response:
     conversation_id = path_int(request)
     body = await read_body(request)
     code = require_str(body, "disposition", max_len=64)
-    disposition = request.app[DESK_CONFIG].disposition(code)
+    config = request.app[keys.LIVE_CONFIG].value("desk")
+    disposition = config.disposition(code)
     if disposition is None:
-        codes = ", ".join(d.code for d in request.app[DESK_CONFIG].dispositions)
+        codes = ", ".join(d.code for d in config.dispositions)
         raise ValidationError("disposition", f"'disposition' must be one of {codes}")
     inbox = request.app[INBOX]
     conv = await inbox.visible(principal, conversation_id)
@@ -141,7 +142,8 @@ async def _history_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def register(app: web.Application) -> None:
     """Add the desk's pages, assets and REST routes (called from ``agent_ui.register``)."""
-    app[DESK_CONFIG] = desk_config(app[keys.SETTINGS].section("desk"))  # a bad [desk] fails at start-up
+    desk_config(app[keys.SETTINGS].section("desk"))  # a bad [desk] fails at start-up
+    app[keys.LIVE_CONFIG].section("desk", validate=lambda raw, _context: desk_config(raw or {}))
     app.router.add_get("/", home)
     app.router.add_get("/desk", desk_page)
     app.router.add_get("/wallboard", wallboard_page)

@@ -10,7 +10,9 @@ Pure: no I/O. ::
       {id = "greeting", title = "Greeting", text = "Hello {customer},\\n\\nthank you for contacting us."},
     ]
 
-``{customer}`` and ``{agent}`` in a canned text are filled in by the desk when it is inserted.
+``{customer}`` and ``{agent}`` in a canned text are filled in by the desk when it is inserted. A
+canned response with ``departments = ["sales"]`` is offered only to agents of those departments.
+``desk`` is a live section: an admin changes it in the console and every desk picks it up.
 Dispositions may also be plain strings (the code doubles as the label).
 """
 
@@ -53,9 +55,14 @@ class CannedResponse:
     id: str
     title: str
     text: str
+    departments: tuple[str, ...] = ()  # only for agents of these departments; empty: everyone
 
-    def to_dict(self) -> dict[str, str]:
-        return {"id": self.id, "title": self.title, "text": self.text}
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "text": self.text, "departments": list(self.departments)}
+
+    def for_departments(self, departments: tuple[str, ...] | None) -> bool:
+        """Whether someone in *departments* (None: a supervisor, who sees all) is offered this text."""
+        return departments is None or not self.departments or bool(set(self.departments) & set(departments))
 
 
 @dataclass(frozen=True)
@@ -82,9 +89,10 @@ class DeskConfig:
         """The disposition with *code*, or ``None``."""
         return next((d for d in self.dispositions if d.code == code), None)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, departments: tuple[str, ...] | None = None) -> dict[str, Any]:
+        """What the desk shows someone in *departments* (None: everything)."""
         return {
-            "canned_responses": [c.to_dict() for c in self.canned_responses],
+            "canned_responses": [c.to_dict() for c in self.canned_responses if c.for_departments(departments)],
             "dispositions": [d.to_dict() for d in self.dispositions],
             "away_reasons": list(self.away_reasons),
             "service_level_target": self.service_level_target,
@@ -139,6 +147,8 @@ def _canned(value: Any) -> tuple[CannedResponse, ...]:
             id=_code(item.get("id"), f"{where}.id"),
             title=_text(item.get("title"), f"{where}.title", max_len=80),
             text=_text(item.get("text"), f"{where}.text", max_len=MAX_TEXT),
+            departments=tuple(_code(d, f"{where}.departments[{j}]")
+                              for j, d in enumerate(_list(item.get("departments", []), f"{where}.departments"))),
         ))
     _unique([c.id for c in out], "desk.canned_responses")
     return tuple(out)

@@ -18,8 +18,12 @@ from aiohttp import web
 from contact_center import keys
 from contact_center.audit import http as audit_http
 from contact_center.audit.log import AuditLog
+from contact_center.auth.policy import DEFAULT_MIN_LENGTH
 from contact_center.auth.sessions import SessionRepository
 from contact_center.bus.memory import MemoryBus
+from contact_center.config import http as config_http
+from contact_center.config.service import LiveConfig
+from contact_center.customers.identity import normalise_phone
 from contact_center.http import routes as core_routes
 from contact_center.http.metrics import Metrics
 from contact_center.http.middleware import error_middleware
@@ -27,9 +31,13 @@ from contact_center.http.openapi import ApiDocument
 from contact_center.http.origin import origin_middleware
 from contact_center.i18n.catalogs import Catalogs
 from contact_center.inbox import http as inbox_http
+from contact_center.org import http as org_http
+from contact_center.org.departments import DepartmentRepository
+from contact_center.org.users import UserAdmin
 from contact_center.privacy import http as privacy_http
 from contact_center.screenpop import wiring as screenpop_wiring
 from contact_center.settings import Settings
+from contact_center.sources import admin_http as sources_http
 from contact_center.store.migrate import upgrade
 from contact_center.store.session import Database
 
@@ -71,12 +79,18 @@ def create_app(
     app[keys.AGENT_COMMANDS] = {}
     app[keys.CALL_DIRECTOR] = None
     app[keys.SUPERVISOR_SNAPSHOT] = None
+    app[keys.LIVE_CONFIG] = LiveConfig(settings)
     app.cleanup_ctx.append(_store_ctx(migrate))
     app.cleanup_ctx.append(_audit_ctx)
     app.cleanup_ctx.append(_redis_ctx)
+    # Before the plugins' contexts, which read their live sections; after every plugin registered its sections.
+    app.cleanup_ctx.append(_org_ctx)
     core_routes.register(app)
     audit_http.register(app)
     privacy_http.register(app)
+    config_http.register(app)
+    org_http.register(app)
+    sources_http.register(app)
     screenpop_wiring.register(app)  # customers, source federation, screen pop (needs store and bus)
     inbox_http.register(app)
     for name, register in discover_plugins(settings.plugins) if plugins is None else plugins:
@@ -150,6 +164,21 @@ async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.BUS] = RedisBus(client)
     yield
     await client.aclose()
+
+
+async def _org_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Load the live configuration (validated: a bad one stops the start) and the organisation services."""
+    settings, db, live = app[keys.SETTINGS], app[keys.DB], app[keys.LIVE_CONFIG]
+    await live.start(db, app[keys.BUS])
+
+    def phone(raw: str) -> str | None:
+        return normalise_phone(raw, settings.default_region)
+
+    app[keys.DEPARTMENTS] = DepartmentRepository(db, live, phone)
+    min_length = int(settings.section("auth").get("password_min_length", DEFAULT_MIN_LENGTH))
+    app[keys.USERS] = UserAdmin(db, live, normalise_phone=phone, min_password_length=min_length)
+    yield
+    await live.stop()
 
 
 def _flag(value: object) -> bool:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
-import getpass
 import inspect
 import sys
 from collections.abc import Callable
@@ -26,12 +25,12 @@ from typing import Any
 from aiohttp import web
 
 from contact_center.app import create_app
-from contact_center.auth.users import create_user
 from contact_center.demo.config import PBX_NAME, ensure_demo_config
 from contact_center.demo.org import DEMO_PASSWORD, USERS
 from contact_center.demo.seed import DEFAULT_CUSTOMERS, is_seeded, seed_demo
 from contact_center.errors import ConfigError, Conflict, ContactCenterError, ValidationError
 from contact_center.logs import configure_logging
+from contact_center.org.cli import add_commands as add_admin_commands
 from contact_center.privacy import cli as privacy_cli
 from contact_center.settings import Settings, mask_url
 from contact_center.store.migrate import upgrade
@@ -83,16 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--password", default=DEMO_PASSWORD, help="password of the demo users (default: %(default)s)")
     seed.set_defaults(func=cmd_seed)
 
-    user = sub.add_parser("create-user", help="create an agent, supervisor or admin")
-    user.add_argument("--username", required=True)
-    user.add_argument("--password", help="the password; asked for (or read from stdin) when left out")
-    user.add_argument("--role", required=True, choices=("agent", "supervisor", "admin"))
-    user.add_argument("--extension", help="phone extension, e.g. 201")
-    user.add_argument("--departments", default="", help="comma-separated department slugs, e.g. sales,service")
-    user.add_argument("--display-name", help="name shown to colleagues (default: the username)")
-    user.add_argument("--skills", default="", help="comma-separated skill=level, e.g. lang:de=5,product:routers=3")
-    user.set_defaults(func=cmd_create_user)
-
+    add_admin_commands(sub)
     privacy_cli.add_commands(sub)
     _add_plugin_commands(sub)
     return parser
@@ -163,23 +153,6 @@ async def cmd_seed(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
-    """Create one user; a bad value or a taken name exits with 2 and says why."""
-    password = args.password if args.password is not None else _read_password()
-    departments = [d.strip() for d in args.departments.split(",") if d.strip()]
-    skills = parse_skills(args.skills)
-    db = Database(settings.database_url)
-    try:
-        await upgrade(db)
-        user_id = await create_user(db, username=args.username, password=password, role=args.role,
-                                    display_name=args.display_name, extension=args.extension,
-                                    departments=departments, skills=skills)
-    finally:
-        await db.close()
-    print(f"created {args.role} {args.username!r} (id {user_id})")
-    return 0
-
-
 def parse_skills(text: str) -> dict[str, int]:
     """``"lang:de=5,product:routers=3"`` → ``{"lang:de": 5, "product:routers": 3}``.
 
@@ -193,12 +166,6 @@ def parse_skills(text: str) -> dict[str, int]:
             raise ValidationError("skills", f"skill {item!r} must look like name=level, e.g. lang:de=5")
         skills[name.strip()] = int(level)
     return skills
-
-
-def _read_password() -> str:
-    if sys.stdin.isatty():
-        return getpass.getpass("Password: ")
-    return sys.stdin.readline().rstrip("\n")
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:

@@ -255,6 +255,23 @@ class SupervisorsNotified:
     at: float = field(default_factory=_now)
 
 
+# --------------------------------------------------------------------------- configuration
+
+
+@dataclass(frozen=True)
+class ConfigChanged:
+    """The live configuration (or the organisation: departments, users) changed; reload *sections*.
+
+    ``version`` is the configuration's new version (unchanged for organisation changes, which
+    live in their own tables); ``sections`` name what changed (``routing``, ``pbx``, …,
+    ``departments``, ``users``).
+    """
+
+    version: int
+    sections: tuple[str, ...]
+    at: float = field(default_factory=_now)
+
+
 Event = Union[  # noqa: UP007 - a runtime union, iterated by get_args below
     CallRang,
     CallAnswered,
@@ -275,6 +292,7 @@ Event = Union[  # noqa: UP007 - a runtime union, iterated by get_args below
     AgentPresenceChanged,
     UserNotified,
     SupervisorsNotified,
+    ConfigChanged,
 ]
 
 EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in get_args(Event)}

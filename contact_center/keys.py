@@ -13,10 +13,13 @@ from aiohttp import web
 
 from contact_center.auth.sessions import SessionRepository
 from contact_center.bus.base import Bus
+from contact_center.config.service import LiveConfig
 from contact_center.customers.repository import CustomerRepository
 from contact_center.http.metrics import Metrics
 from contact_center.http.openapi import ApiDocument
 from contact_center.i18n.catalogs import Catalogs
+from contact_center.org.departments import DepartmentRepository
+from contact_center.org.users import UserAdmin
 from contact_center.screenpop.service import ScreenPopService
 from contact_center.settings import Settings
 from contact_center.sources.federation import SourceFederation
@@ -48,3 +51,8 @@ CALL_DIRECTOR: web.AppKey[CallDirector | None] = web.AppKey("call_director")
 LOCAL_DELIVERY: web.AppKey[LocalDelivery] = web.AppKey("local_delivery")
 # async () -> dict: the supervisor view's full snapshot, sent when a supervisor connects (routing).
 SUPERVISOR_SNAPSHOT: web.AppKey[Callable[[], Awaitable[dict[str, Any]]] | None] = web.AppKey("supervisor_snapshot")
+# The live configuration (contact_center.config): plugins register their sections on it in register().
+LIVE_CONFIG = web.AppKey("live_config", LiveConfig)
+# The organisation an admin manages (contact_center.org), set once the store is open.
+DEPARTMENTS = web.AppKey("departments", DepartmentRepository)
+USERS = web.AppKey("users", UserAdmin)

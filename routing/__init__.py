@@ -14,17 +14,32 @@ The plugin's entry point is :func:`register` (group ``contact_center.plugins``, 
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from contact_center import keys
+from contact_center.config.service import ValidationContext
 from routing import http, transfer
-from routing.config import load_config
+from routing.config import RoutingConfig, load_config
 from routing.services import routing_ctx
+from routing.try_it import register_try
 
 
 def register(app: web.Application) -> None:
-    """Validate ``[routing]`` (a bad rule table stops the start-up here), add routes and services."""
-    config = load_config(app[keys.SETTINGS].section("routing"))
+    """Validate ``[routing]`` (a bad rule table stops the start-up here), add routes and services.
+
+    ``routing`` is a live section: the rule table, queue policies and timeouts can change while
+    running (validated against the store's departments, the same way as at start-up).
+    """
+    load_config(app[keys.SETTINGS].section("routing"))
+    app[keys.LIVE_CONFIG].section("routing", validate=validate_live)
     http.register(app)
     transfer.register(app)
-    app.cleanup_ctx.append(routing_ctx(config))
+    register_try(app)
+    app.cleanup_ctx.append(routing_ctx())
+
+
+def validate_live(raw: Any, context: ValidationContext) -> RoutingConfig:
+    """The live ``routing`` section against the departments in the store."""
+    return load_config(raw or {}, store_departments=context.departments)

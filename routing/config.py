@@ -8,7 +8,7 @@ sets a key: top-level ``[routing]`` keys, ``[routing.channels.<channel>]``, and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -157,18 +157,29 @@ def _layers(raw: Mapping[str, Any], departments: tuple[str, ...]) -> dict[str, d
     return layers
 
 
-def load_config(raw: Mapping[str, Any]) -> RoutingConfig:
+def default_rules(departments: Iterable[str]) -> list[dict[str, Any]]:
+    """The shipped rule table, without the rules for departments this call center does not have."""
+    known = set(departments)
+    return [rule for rule in DEFAULT_RULES if rule.get("department") is None or rule["department"] in known]
+
+
+def load_config(raw: Mapping[str, Any], *, store_departments: Iterable[str] | None = None) -> RoutingConfig:
     """Parse and validate the ``[routing]`` section.
+
+    The departments are ``[routing] departments`` when set, else the store's active ones
+    (*store_departments*; the admin creates them), else the demo's five. Without a rule table of
+    its own, the shipped one is used for the departments that exist.
 
     Raises:
         ConfigError: an unknown department, field, operator, strategy or channel, or a bad number;
             rule errors name the rule's line in the table.
     """
-    departments = tuple(raw.get("departments", DEFAULT_DEPARTMENTS))
-    default = str(raw.get("default_department", "service" if "service" in departments else departments[0]))
+    stored = tuple(sorted(store_departments or ()))
+    departments = tuple(raw.get("departments") or stored or DEFAULT_DEPARTMENTS)
+    default = str(raw.get("default_department") or ("service" if "service" in departments else departments[0]))
     if default not in departments:
         raise ConfigError(f"routing.default_department {default!r} is not one of {', '.join(departments)}")
-    rules = parse_rules(raw.get("rules", DEFAULT_RULES), departments=departments)
+    rules = parse_rules(raw["rules"] if "rules" in raw else default_rules(departments), departments=departments)
     call_dial = str(raw.get("call_dial", "agent"))
     if call_dial not in ("agent", "department"):
         raise ConfigError("routing.call_dial must be 'agent' or 'department'")

@@ -26,6 +26,7 @@ from contact_center.events import (
     OfferDeclined,
     OfferMade,
 )
+from routing.dnis import department_for_number
 from routing.facts import FactsBuilder
 from routing.locks import KeyedLocks
 from routing.model import ASSIGNED, WAITING, ContactState
@@ -114,7 +115,9 @@ class RoutingConsumer:
         if info is None:
             return None
         facts = await self._facts.call(event, info)
-        return await self._route(info, facts, suggested=event.queue, since=event.at)
+        # The number dialled names its department (DNIS); else the PBX's own suggestion.
+        suggested = department_for_number(event.to_number, self._router.org.departments) or event.queue
+        return await self._route(info, facts, suggested=suggested, since=event.at)
 
     async def on_call_rang(self, event: CallRang) -> None:
         await self.route_call(event)

@@ -10,10 +10,12 @@ time, service level and abandons are counted either way.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from contact_center.events import CallRang, DtmfReceived
 from routing.consumer import RoutingConsumer
+from routing.dnis import plan_for
 from routing.router import Router
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,9 @@ class RoutingCallDirector:
         contact = await self._consumer.route_call(event)
         if contact is None:
             return None
+        closed = await self._out_of_hours(contact.conversation_id, contact.department)
+        if closed is not None:
+            return closed
         if contact.status == "offered" and contact.offer_user is not None:
             agent = self._router.agents.get(contact.offer_user)
             if agent is not None and agent.extension:
@@ -52,6 +57,18 @@ class RoutingCallDirector:
             if agent is not None and agent.extension:
                 return {"action": "dial", "number": agent.extension}
         return self._department(contact.department)
+
+    async def _out_of_hours(self, conversation_id: int, department: str) -> dict[str, str] | None:
+        """The PBX's reply when the department is closed and sends calls to voicemail or rejects them
+        (the contact then leaves the queue); None when the call is queued as usual."""
+        plan = plan_for(department, self._router.org.departments, dt.datetime.now(dt.UTC))
+        if plan.action == "queue":
+            return None
+        log.info("call %s for %s out of hours (%s): %s", conversation_id, department, plan.why, plan.action)
+        await self._router.abandon(conversation_id)
+        if plan.action == "voicemail" and plan.number:
+            return {"action": "dial", "number": plan.number}
+        return {"action": "reject", "reason": plan.reason or "busy"}
 
     def _department(self, slug: str) -> dict[str, str] | None:
         department = self._router.org.departments.get(slug)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 from aiohttp import web
 
 from contact_center import keys
+from contact_center.config.service import LiveConfig
 from contact_center.inbox import INBOX
 from routing.config import RoutingConfig
 from routing.consumer import RoutingConsumer
@@ -87,11 +88,19 @@ async def _refresh_org(router: Router) -> None:
             log.exception("reloading agents and queues failed")
 
 
-def routing_ctx(config: RoutingConfig) -> Callable[[web.Application], AsyncIterator[None]]:
-    """The cleanup context: build, rebuild from the store, run the loops, stop them."""
+def routing_ctx(config: RoutingConfig | None = None) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The cleanup context: build, rebuild from the store, run the loops, stop them.
+
+    Without *config*, the live configuration's ``routing`` section is used and followed: a new
+    rule table or queue policy is in force for the next contact; a change of departments or users
+    reloads the organisation at once.
+    """
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        services = build(app, config, instance=secrets.token_hex(6))
+        live = app[keys.LIVE_CONFIG]
+        services = build(app, config or live.value("routing"), instance=secrets.token_hex(6))
+        if config is None:
+            follow_live(live, services.router)
         services.consumer.subscribe(app[keys.BUS])
         await services.router.load_org()
         await services.consumer.rebuild()
@@ -101,7 +110,7 @@ def routing_ctx(config: RoutingConfig) -> Callable[[web.Application], AsyncItera
         router = services.router
         services.tasks = [
             asyncio.create_task(router.run_dispatcher(), name="routing-dispatch"),
-            asyncio.create_task(services.sweeper.run(config.sweep_interval), name="routing-timers"),
+            asyncio.create_task(services.sweeper.run(services.router.config.sweep_interval), name="routing-timers"),
             asyncio.create_task(services.feed.run(), name="routing-supervisor-feed"),
             asyncio.create_task(_refresh_org(router), name="routing-org-refresh"),
         ]
@@ -111,6 +120,22 @@ def routing_ctx(config: RoutingConfig) -> Callable[[web.Application], AsyncItera
         await stop_tasks(list(services.consumer.pending()))
 
     return ctx
+
+
+def follow_live(live: LiveConfig, router: Router) -> None:
+    """Keep *router* on the live configuration: rules and policies, departments, agents."""
+
+    def reconfigure(new: RoutingConfig) -> None:
+        router.config = new
+        router.kick()
+
+    async def reload_org(_: object) -> None:
+        await router.load_org()
+        router.kick()
+
+    live.on_change("routing", reconfigure)
+    live.on_change("departments", reload_org)
+    live.on_change("users", reload_org)
 
 
 async def stop_tasks(tasks: list[asyncio.Task[None]], *, rounds: int = 20) -> None:

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from contact_center.channels import default_capacity
-from contact_center.errors import Conflict, NotFound
+from contact_center.errors import Conflict, NotFound, ValidationError
 from contact_center.inbox.conversations import Action
 from contact_center.inbox.service import InboxService
+from contact_center.org.hours import Hours, parse_hours
 from contact_center.store.session import Database
 from contact_center.store.tables import Call, Conversation, Department, Message, Queue, User
 from routing.config import StoreQueue
@@ -33,6 +34,9 @@ class DepartmentInfo:
     slug: str
     name: str
     phone_number: str | None
+    numbers: tuple[str, ...] = ()  # what customers dial to reach it (DNIS)
+    hours: Hours = field(default_factory=Hours)
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ class RoutingRepository:
                 select(User).where(User.role == "agent", User.active.is_(True)).options(selectinload(User.departments))
             )).scalars().all()
         return Org(
-            departments={d.slug: DepartmentInfo(d.id, d.slug, d.name, d.phone_number) for d in deps},
+            departments={d.slug: _department(d) for d in deps},
             queues={q.slug: StoreQueue(q.id, q.slug, by_id[q.department_id].slug, q.channel, q.strategy,
                                        q.service_level_seconds, q.offer_timeout_seconds, q.overflow_after_seconds,
                                        q.overflow_queue_slug)
@@ -139,6 +143,15 @@ class ConversationStatus:
             log.info("conversation %s: %s not applied (%s)", conversation_id, action.value, exc.message)
             return False
         return result.changed
+
+
+def _department(d: Department) -> DepartmentInfo:
+    try:
+        hours = parse_hours(d.hours)
+    except ValidationError as exc:  # validated when saved; never let one bad row stop routing
+        log.error("department %s: opening hours ignored: %s", d.slug, exc.message)
+        hours = Hours()
+    return DepartmentInfo(d.id, d.slug, d.name, d.phone_number, tuple(d.numbers or ()), hours, bool(d.active))
 
 
 def _agent(user: User) -> AgentState:

@@ -9,17 +9,20 @@ replies to visitors. Configured by the ``[chat]`` section (:mod:`.config`).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 from aiohttp import web
 
 from connectors.chat.appkeys import CHAT_CONFIG, CHAT_HUB, CHAT_LIMITS
 from connectors.chat.commands import chat_reply_command
-from connectors.chat.config import load_chat_config
+from connectors.chat.config import ChatConfig, load_chat_config
 from connectors.chat.hub import ChatHub
 from connectors.chat.limits import RedisVisitorLimits, VisitorLimits
 from connectors.chat.pages import register_pages
 from connectors.chat.visitor_ws import visitor_ws
 from contact_center import keys
+from contact_center.config.service import ValidationContext
+from contact_center.errors import ValidationError
 from contact_center.inbox import INBOX
 
 
@@ -40,10 +43,18 @@ async def _close_visitors(app: web.Application) -> None:
         await app[CHAT_HUB].close()
 
 
+def _validate_live(raw: Any, context: ValidationContext) -> ChatConfig:
+    config = load_chat_config(raw or {})
+    if config.department and context.departments and config.department not in context.departments:
+        raise ValidationError("chat.department", f"unknown department {config.department!r}")
+    return config
+
+
 def register(app: web.Application) -> None:
     """Wire the chat channel into *app*."""
     config = load_chat_config(app[keys.SETTINGS].section("chat"))
-    app[CHAT_CONFIG] = config
+    app[CHAT_CONFIG] = config  # as started (the rate limits' sizes); the rest is read live
+    app[keys.LIVE_CONFIG].section("chat", validate=_validate_live)
     app[keys.AGENT_COMMANDS]["chat.reply"] = chat_reply_command(app)
     app.router.add_get("/chat/ws", visitor_ws)
     app[keys.API].add("GET", "/chat/ws", tag="websocket", auth="none", errors=(403,),

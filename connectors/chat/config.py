@@ -8,11 +8,16 @@
     rate_per_minute = 30            # sustained messages per visitor …
     burst = 10                      # … with this many at once; beyond: "rate_limited" + retry_after
     allowed_origins = []            # websites allowed to embed the widget; empty: any
+    topics = ["sales", "support"]   # what a website can offer visitors to pick (the widget's data-topic)
     history_limit = 200             # messages replayed to a visitor who (re)connects
+
+``chat`` is a live section: origins, topics, the department and the limits per message change
+without a restart (the rate limits' bucket sizes are read when the instance starts).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +34,7 @@ class ChatConfig:
     rate_per_minute: float = 30.0
     burst: int = 10
     allowed_origins: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
     history_limit: int = 200
     max_frame_bytes: int = 64 * 1024
     hello_timeout_seconds: float = 10.0
@@ -66,8 +72,15 @@ def load_chat_config(raw: Mapping[str, Any]) -> ChatConfig:
         origins = [o.strip() for o in origins.split(",") if o.strip()]
     if not isinstance(origins, list | tuple):
         raise ConfigError("chat.allowed_origins must be a list of origins like \"https://shop.example.com\"")
+    topics = raw.get("topics", ())
+    if not isinstance(topics, list | tuple) or not all(isinstance(t, str) and 0 < len(t) <= 64 for t in topics):
+        raise ConfigError("chat.topics must be a list of short topic names like \"sales\"")
+    for origin in origins:
+        if not re.fullmatch(r"https?://[^/\s]+", str(origin).rstrip("/")):
+            raise ConfigError(f"chat.allowed_origins: {origin!r} is not an origin like \"https://shop.example.com\"")
     return ChatConfig(
         department=raw.get("department") or None,
+        topics=tuple(topics),
         max_message_chars=_positive(raw, "max_message_chars", 2000),
         rate_per_minute=_positive(raw, "rate_per_minute", 30.0, integer=False),
         burst=_positive(raw, "burst", 10),

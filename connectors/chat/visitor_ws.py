@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from connectors.chat.appkeys import CHAT_CONFIG, CHAT_HUB, CHAT_LIMITS
+from connectors.chat.appkeys import CHAT_HUB, CHAT_LIMITS
 from connectors.chat.config import ChatConfig
 from connectors.chat.hub import VisitorSocket
 from connectors.chat.protocol import (
@@ -34,6 +34,12 @@ from contact_center.inbox.visitors import identify_visitor
 log = logging.getLogger(__name__)
 
 
+def _config(app: web.Application) -> ChatConfig:
+    """``[chat]`` as in force now (a live section)."""
+    config: ChatConfig = app[keys.LIVE_CONFIG].value("chat")
+    return config
+
+
 def _check_origin(request: web.Request, config: ChatConfig) -> None:
     origin = request.headers.get("Origin", "").rstrip("/")
     if config.allowed_origins and origin not in config.allowed_origins:
@@ -57,7 +63,7 @@ class VisitorSession:
         if self.conversation_id is not None:
             hub.bind(self.sock, self.conversation_id)
             history = await inbox.conversations.messages(
-                self.conversation_id, after_id=last_seen, limit=self.app[CHAT_CONFIG].history_limit,
+                self.conversation_id, after_id=last_seen, limit=_config(self.app).history_limit,
                 include_notes=False)
         self.sock.send({"type": "welcome", "visitor_id": self.visitor_id, "conversation_id": self.conversation_id,
                         "history": [message_frame(m) for m in history]})
@@ -85,7 +91,7 @@ class VisitorSession:
         stored = await self.app[INBOX].receive_one(InboundMessage(
             channel="chat", external_id=external_id(self.visitor_id, frame.client_id),
             identity=("chat", self.visitor_id), sender=self.email or self.name or "visitor",
-            sender_name=self.name, department=self.app[CHAT_CONFIG].department,
+            sender_name=self.name, department=_config(self.app).department,
             subject=f"Chat: {self.topic}" if self.topic else "Web chat", body_text=frame.text,
             meta={"client_id": frame.client_id, "topic": self.topic},
             conversation_ref=conversation_ref(self.visitor_id), source="chat",
@@ -128,7 +134,7 @@ async def _first_frame(ws: web.WebSocketResponse, config: ChatConfig) -> Hello:
 @csrf_exempt  # the widget runs on other sites: [chat] allowed_origins is checked in _check_origin
 async def visitor_ws(request: web.Request) -> web.StreamResponse:
     """Serve one visitor: ``hello`` → ``welcome``, then messages until the socket closes."""
-    config = request.app[CHAT_CONFIG]
+    config = _config(request.app)
     _check_origin(request, config)
     ws = web.WebSocketResponse(heartbeat=30, max_msg_size=config.max_frame_bytes)
     await ws.prepare(request)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import aioimaplib
@@ -101,14 +101,19 @@ async def _starttls(client: aioimaplib.IMAP4, host: str, context: ssl.SSLContext
     await protocol.capability()  # capabilities may change after TLS (RFC 3501 6.2.1)
 
 
-async def open_session(box: MailboxConfig) -> ImapSession:
+async def open_session(box: MailboxConfig, on_step: Callable[[str], None] | None = None) -> ImapSession:
     """Connect, secure, log in and select *box*'s folder.
+
+    *on_step* is told each stage as it begins (``connect``, ``starttls``, ``login``, ``select``),
+    so a connection test can say exactly which one failed.
 
     Raises:
         ImapError: refused login or folder, or a server without UIDVALIDITY.
         OSError, asyncio.TimeoutError, aioimaplib.AioImapException: network failures.
     """
+    step = on_step or (lambda _name: None)
     lost = asyncio.Event()
+    step("connect")
     context = tls_context(box.ca_file) if box.security != "none" else None
     if box.security == "tls":
         client: aioimaplib.IMAP4 = aioimaplib.IMAP4_SSL(box.host, box.port, timeout=box.timeout_seconds,
@@ -120,8 +125,11 @@ async def open_session(box: MailboxConfig) -> ImapSession:
         await client.wait_hello_from_server()
         if box.security == "starttls":
             assert context is not None
+            step("starttls")
             await asyncio.wait_for(_starttls(client, box.host, context), box.timeout_seconds)
+        step("login")
         _check(await client.login(box.user, box.password.reveal()), "LOGIN")
+        step("select")
         response = await client.select(box.folder)
         _check(response, f"SELECT {box.folder}")
         try:

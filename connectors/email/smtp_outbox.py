@@ -16,6 +16,7 @@ import contextlib
 import datetime as dt
 import logging
 import random
+from collections.abc import Callable
 
 import aiosmtplib
 
@@ -61,6 +62,7 @@ class SmtpSender:
         self._config = config
         self._wake = asyncio.Event()
         self._stopping = False
+        self._unsubscribe: Callable[[], None] | None = None
 
     def stop(self) -> None:
         """Ask :meth:`run` to end after the reply it is sending (its outcome is recorded first)."""
@@ -68,8 +70,14 @@ class SmtpSender:
         self._wake.set()
 
     def subscribe(self) -> None:
-        """Wake the sender when a reply is queued (call before the bus starts)."""
-        self._bus.subscribe(self._on_queued, ReplyQueued)
+        """Wake the sender when a reply is queued."""
+        self._unsubscribe = self._bus.subscribe(self._on_queued, ReplyQueued)
+
+    def unsubscribe(self) -> None:
+        """Stop listening (a sender replaced by a live change of ``email``)."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
 
     async def _on_queued(self, event: ReplyQueued) -> None:
         if event.channel == "email":

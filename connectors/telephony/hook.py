@@ -28,10 +28,10 @@ nothing awaits between the two; a repeated ``answer`` finds the call answered an
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
+import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,7 @@ from connectors.telephony.agents import AgentDirectory
 from connectors.telephony.parse import CtiEvent, digest, is_blocked
 from connectors.telephony.replies import REJECT_BUSY, dials_elsewhere, director_reply, outbound_reply
 from contact_center.bus.base import Bus
+from contact_center.config.pbx import PbxConnection, PbxTokens
 from contact_center.customers.repository import CustomerRepository
 from contact_center.errors import AuthError, ConfigError
 from contact_center.events import CallAnswered, CallRang, Event
@@ -46,7 +47,7 @@ from contact_center.http.metrics import Metrics
 from contact_center.ingest.calls import CallWriter, Outcome, Post
 from contact_center.ingest.callstate import CallFacts, apply, events_for
 from contact_center.ports import CallDirector, PopHandOff, ShownPop
-from contact_center.settings import PbxSettings, Settings
+from contact_center.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,15 @@ class TelephonyConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings, normalise: Callable[[str], str | None]) -> TelephonyConfig:
-        raw = settings.section("telephony")
+        return cls.from_section(settings.section("telephony"), normalise)
+
+    @classmethod
+    def from_section(cls, raw: Mapping[str, Any], normalise: Callable[[str], str | None]) -> TelephonyConfig:
+        """Validate ``[telephony]`` (at start-up and for every live change).
+
+        Raises:
+            ConfigError: naming the key.
+        """
         numbers = raw.get("blocked_numbers", [])
         if not isinstance(numbers, list):
             raise ConfigError("telephony.blocked_numbers must be a list of numbers")
@@ -85,11 +94,11 @@ class CtiHook:
     """Turns parsed CTI events into stored calls, bus events and PBX replies."""
 
     def __init__(
-        self, *, pbxs: Iterable[PbxSettings], writer: CallWriter, directory: AgentDirectory,
+        self, *, pbxs: Iterable[PbxConnection], writer: CallWriter, directory: AgentDirectory,
         customers: CustomerRepository, bus: Bus, config: TelephonyConfig, metrics: Metrics,
         director: Callable[[], CallDirector | None], pops: PopHandOff | None = None, max_memo: int = 50_000,
     ) -> None:
-        self._pbxs = [(p.token.reveal().encode(), p) for p in pbxs]
+        self._pbxs = PbxTokens(pbxs)
         self._writer = writer
         self._directory = directory
         self._customers = customers
@@ -107,22 +116,26 @@ class CtiHook:
         """The call store this hook writes to."""
         return self._writer
 
-    def pbx_for(self, token: str) -> PbxSettings:
-        """The PBX whose token this is (compared in constant time).
+    def pbx_for(self, token: str) -> PbxConnection:
+        """The PBX whose token this is (found by the token's hash; an expired rotation token no longer counts).
 
         Raises:
             AuthError: no PBX has this token.
         """
-        given = token.encode()
-        found = None
-        for secret, pbx in self._pbxs:
-            if hmac.compare_digest(secret, given):
-                found = pbx
+        found = self._pbxs.find(token, now=time.time())
         if found is None:
             raise AuthError("invalid token, please contact your admin")
         return found
 
-    async def handle(self, pbx: PbxSettings, event: CtiEvent) -> dict[str, Any]:
+    def reconfigure(self, *, pbxs: Iterable[PbxConnection] | None = None,
+                    config: TelephonyConfig | None = None) -> None:
+        """Take a live change: the PBXs and their tokens, or ``[telephony]`` (blocked numbers, timeouts)."""
+        if pbxs is not None:
+            self._pbxs = PbxTokens(pbxs)
+        if config is not None:
+            self._config = config
+
+    async def handle(self, pbx: PbxConnection, event: CtiEvent) -> dict[str, Any]:
         """Store and announce *event*; return the reply for the PBX (the same for a repeat)."""
         shown = self._pop_first(event) if event.event == "answer" and self._pops is not None else None
         self._metrics.inc("cc_cti_events_total", event=event.event, pbx=pbx.name)
@@ -153,7 +166,7 @@ class CtiHook:
         assert self._pops is not None
         return self._pops.pop_now(call_id=event.call_id, conversation_id=memo.conversation_id, user_id=user_id)
 
-    async def _process(self, pbx: PbxSettings, ev: CtiEvent, key: str,
+    async def _process(self, pbx: PbxConnection, ev: CtiEvent, key: str,
                        shown: ShownPop | None = None) -> dict[str, Any]:
         from_number = self._customers.normalise("phone", ev.from_raw)
         to_number = self._customers.normalise("phone", ev.to_raw)

@@ -147,6 +147,23 @@ class SourceFederation:
         task = entry.tasks.get(name) if entry else None
         return task if task is not None and not task.done() else None
 
+    async def probe(self, name: str, customer_key: str) -> tuple[SectionResult, float]:
+        """Run source *name*'s query for *customer_key* now, uncached, within its deadline (the
+        admin console's "test"); returns the result and the milliseconds it took.
+
+        Raises:
+            KeyError: no source has that name.
+        """
+        spec = self.specs[name]
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(spec.timeout):
+                result = await self._run(spec, customer_key)
+        except TimeoutError:
+            result = SectionResult(name=name, title=spec.title, status=TIMEOUT,
+                                   error=f"no answer within the {spec.timeout * 1000:g} ms deadline")
+        return result, (time.perf_counter() - started) * 1000
+
     async def history(self, name: str, customer_key: str) -> SectionResult:
         """Run source *name*'s ``history_query`` (never cached), bounded by the late limit.
 

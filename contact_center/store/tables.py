@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
@@ -158,6 +159,13 @@ class Department(Base):
     name: Mapped[str] = mapped_column(String(120))
     phone_number: Mapped[str | None] = mapped_column(String(32))  # where the PBX should dial
     email_address: Mapped[str | None] = mapped_column(String(320))  # From: of replies
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The numbers customers dial to reach this department (DNIS, E.164 where they normalise).
+    numbers: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    service_level_target: Mapped[float | None] = mapped_column()  # share answered in time, e.g. 0.8
+    # Opening hours: {"timezone", "weekly": {"mon": [["08:00","18:00"]], …}, "holidays": ["2026-12-25"],
+    # "out_of_hours": "queue"|"voicemail"|"reject", "reject_reason"}; empty: always open.
+    hours: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
 
 class Queue(_OnChannel, Base):
@@ -195,6 +203,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))  # agent | supervisor | admin
     extension: Mapped[str | None] = mapped_column(String(32), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(32))  # a direct or mobile number (E.164)
     skills: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"lang:de": 5, "product:router": 3}
     capacity: Mapped[dict[str, Any]] = mapped_column(default=channels.default_capacity)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -464,3 +473,16 @@ class DeliveryAttempt(Base):
     error: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[int] = mapped_column(Integer)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ConfigRevision(Base):
+    """One version of the live configuration (the whole document; the newest is in force)."""
+
+    __tablename__ = "config_revision"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    document: Mapped[dict[str, Any]] = mapped_column()
+    sections: Mapped[list[str]] = mapped_column(JSON, default=list)  # what changed from the previous version
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    author: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
