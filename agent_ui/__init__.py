@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from agent_ui import desk
+from agent_ui import admin, desk
 from agent_ui.agent_ws import HUB, agent_ws
 from agent_ui.hub import Hub
 from agent_ui.pages import register_pages
@@ -32,6 +32,7 @@ def register(app: web.Application) -> None:
     app.router.add_get("/ws/supervisor", supervisor_ws)
     register_pages(app)
     desk.register(app)  # the agent desk (/desk) and the supervisor wallboard (/wallboard)
+    admin.register(app)  # the admin console (/admin)
     api = app[keys.API]
     api.add("GET", "/ws/agent", tag="websocket", errors=(401,),
             summary="Agent websocket: JSON frames with a 'type' (screen_pop, call_ringing, offers, …)")

@@ -69,11 +69,16 @@ PAGE_HEADERS = {
 
 
 async def home(request: web.Request) -> web.Response:
-    """Send supervisors to the wallboard and agents (or anyone not logged in) to the desk."""
+    """Send admins to the console, supervisors to the wallboard and agents (or anyone not logged in)
+    to the desk; on an empty store (no admin yet), everyone to the console's first-run form."""
+    if not await request.app[keys.USERS].has_admin():
+        raise web.HTTPFound("/admin")
     try:
         principal = await request.app[keys.SESSIONS].resolve(request.cookies.get(COOKIE_NAME))
     except AuthError:
         raise web.HTTPFound("/desk") from None
+    if principal.role == "admin":
+        raise web.HTTPFound("/admin")
     raise web.HTTPFound("/wallboard" if principal.at_least("supervisor") else "/desk")
 
 
@@ -151,7 +156,8 @@ def register(app: web.Application) -> None:
     app.router.add_static("/ui/wallboard/", STATIC / "wallboard", append_version=False)
     app.router.add_static("/ui/i18n/", STATIC / "i18n", append_version=False)  # i18n.js and <lang>.json
     api = app[keys.API]
-    api.add("GET", "/", summary="Redirect to the desk (agents) or the wallboard (supervisors)", tag="ui",
+    api.add("GET", "/", summary="Redirect to the desk (agents), the wallboard (supervisors) or the console (admins)",
+            tag="ui",
             auth="none")
     api.add("GET", "/desk", summary="The agent desk (HTML)", tag="ui", auth="none")
     api.add("GET", "/wallboard", summary="The supervisor wallboard (HTML)", tag="ui", auth="none")

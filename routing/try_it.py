@@ -20,9 +20,9 @@ from contact_center.errors import ConfigError, ValidationError
 from contact_center.http.auth import current_user
 from contact_center.http.bodies import read_body
 from contact_center.http.openapi import obj
-from routing.config import RoutingConfig, load_config
+from routing.config import RoutingConfig, default_rules, load_config
 from routing.dnis import department_for_number, plan_for
-from routing.rules import Facts, decide
+from routing.rules import FIELDS, OPERATORS, Facts, decide
 from routing.services import ROUTING
 
 _TEXT = ("channel", "to", "from", "subject", "body", "chat_topic", "dtmf", "mailbox", "language")
@@ -95,7 +95,28 @@ async def try_rules(request: web.Request) -> web.Response:
     return web.json_response(answer)
 
 
+async def rule_table(request: web.Request) -> web.Response:
+    """The rule table in force as the console edits it, with the fields and operators a rule may use."""
+    await current_user(request, role="supervisor")
+    live = request.app[keys.LIVE_CONFIG]
+    raw = live.runtime_document().get("routing") or {}
+    config: RoutingConfig = live.value("routing")
+    rules = raw.get("rules") if "rules" in raw else default_rules(config.departments)
+    return web.json_response({"rules": rules, "departments": list(config.departments),
+                              "default_department": config.default_department,
+                              "fields": sorted(FIELDS), "operators": sorted(OPERATORS)})
+
+
 def register_try(app: web.Application) -> None:
+    app.router.add_get("/api/v1/routing/rules", rule_table)
+    app[keys.API].add(
+        "GET", "/api/v1/routing/rules", tag="admin", errors=(401, 403),
+        summary="The rule table in force (the shipped one when none is configured), fields and operators",
+        response=obj(("rules", "fields", "operators"), rules={"type": "array", "items": {"type": "object"}},
+                     departments={"type": "array", "items": {"type": "string"}},
+                     default_department={"type": "string"},
+                     fields={"type": "array", "items": {"type": "string"}},
+                     operators={"type": "array", "items": {"type": "string"}}))
     app.router.add_post("/api/v1/routing/try", try_rules)
     text = {"type": "string"}
     app[keys.API].add(

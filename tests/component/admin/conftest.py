@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
 import pytest
-import websockets
 
 from contact_center.settings import Settings
-from tests.component.routing.conftest import FAST, AgentSocket
+from tests.component.routing.conftest import FAST, agent_socket
 from tests.conftest import AppStarter, RunningApp
 
 ADMIN_PASSWORD = "first-admin-Secret"
@@ -46,16 +44,6 @@ async def first_admin(ra: RunningApp) -> aiohttp.ClientSession:
     return client
 
 
-@contextlib.asynccontextmanager
-async def socket_of(ra: RunningApp, username: str, password: str = AGENT_PASSWORD) -> AsyncIterator[AgentSocket]:
-    """*username*'s agent websocket, logged in with *password*."""
-    client = await ra.login(username, password)
-    try:
-        ws = await websockets.connect(ra.ws_url + "/ws/agent", additional_headers={"Cookie": ra.cookie_header(client)})
-        sock = AgentSocket(ws)
-        try:
-            yield sock
-        finally:
-            await sock.close()
-    finally:
-        await client.close()
+def socket_of(ra: RunningApp, username: str, password: str = AGENT_PASSWORD) -> Any:
+    """*username*'s agent websocket (an async context manager), logged in with *password*."""
+    return agent_socket(ra, username, password=password)

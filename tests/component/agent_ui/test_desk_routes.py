@@ -49,20 +49,23 @@ async def _location(client: aiohttp.ClientSession, path: str) -> str:
 
 
 async def test_home_redirects_by_role(desk_app: RunningApp) -> None:
-    """Anonymous visitors and agents land on the desk; supervisors on the wallboard."""
+    """Anonymous visitors and agents land on the desk; supervisors on the wallboard; admins on the console."""
     async with desk_app.session() as anonymous:
         assert await _location(anonymous, "/") == "/desk"
     agent = await desk_app.login("agent_sales_1")
     supervisor = await desk_app.login("supervisor")
+    admin = await desk_app.login("admin")
     try:
         assert await _location(agent, "/") == "/desk"
         assert await _location(supervisor, "/") == "/wallboard"
+        assert await _location(admin, "/") == "/admin"
     finally:
         await agent.close()
         await supervisor.close()
+        await admin.close()
 
 
-@pytest.mark.parametrize("path", ["/desk", "/wallboard"])
+@pytest.mark.parametrize("path", ["/desk", "/wallboard", "/admin"])
 async def test_pages_are_served_with_a_strict_policy(desk_app: RunningApp, path: str) -> None:
     """The pages forbid inline script and foreign origins; their module scripts are served as JavaScript."""
     async with desk_app.session() as client:
@@ -75,7 +78,8 @@ async def test_pages_are_served_with_a_strict_policy(desk_app: RunningApp, path:
         assert "frame-ancestors 'none'" in csp
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
         assert 'type="module"' in html
-        script = "/ui/desk/js/main.js" if path == "/desk" else "/ui/wallboard/wallboard.js"
+        script = {"/desk": "/ui/desk/js/main.js", "/wallboard": "/ui/wallboard/wallboard.js",
+                  "/admin": "/ui/admin/js/main.js"}[path]
         async with client.get(script) as js:
             assert js.status == 200
             assert "javascript" in js.headers["Content-Type"]

@@ -19,7 +19,7 @@ from contact_center.settings import Settings
 from contact_center.store.session import Database
 from contact_center.store.tables import Conversation, Department, Message
 from routing.services import ROUTING, RoutingServices
-from tests.conftest import AppStarter, RunningApp, seed_org
+from tests.conftest import PASSWORD, AppStarter, RunningApp, seed_org
 
 FAST = {
     "offer_timeout_seconds": 5,
@@ -190,9 +190,10 @@ class AgentSocket:
 
 
 @contextlib.asynccontextmanager
-async def agent_socket(ra: RunningApp, username: str, path: str = "/ws/agent") -> AsyncIterator[AgentSocket]:
+async def agent_socket(ra: RunningApp, username: str, path: str = "/ws/agent",
+                       password: str = PASSWORD) -> AsyncIterator[AgentSocket]:
     """Log in as *username* and open their websocket (agent or supervisor *path*)."""
-    client = await ra.login(username)
+    client = await ra.login(username, password)
     try:
         ws = await websockets.connect(ra.ws_url + path, additional_headers={"Cookie": ra.cookie_header(client)})
         sock = AgentSocket(ws)

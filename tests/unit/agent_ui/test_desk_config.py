@@ -29,7 +29,7 @@ def test_configured_values_replace_the_defaults() -> None:
         "service_level_target": "0.9",
     })
     assert config.to_dict() == {
-        "canned_responses": [{"id": "hi", "title": "Hi", "text": "Hello {customer}"}],
+        "canned_responses": [{"id": "hi", "title": "Hi", "text": "Hello {customer}", "departments": []}],
         "dispositions": [{"code": "done", "label": "done"}, {"code": "callback", "label": "Call back"}],
         "away_reasons": ["Lunch"],
         "service_level_target": 0.9,
@@ -58,3 +58,15 @@ def test_bad_values_are_config_errors_naming_the_key(raw: dict[str, Any], names:
     """Each malformed entry stops the start-up with a message that says where it is."""
     with pytest.raises(ConfigError, match=names.replace("[", r"\[").replace("]", r"\]")):
         desk_config(raw)
+
+
+def test_canned_responses_per_department() -> None:
+    """A canned response naming departments is offered to their agents only; supervisors (None) see all."""
+    config = desk_config({"canned_responses": [
+        {"id": "all", "title": "All", "text": "x"},
+        {"id": "sales", "title": "Sales", "text": "y", "departments": ["sales"]},
+    ]})
+    ids = lambda deps: [c["id"] for c in config.to_dict(deps)["canned_responses"]]  # noqa: E731
+    assert ids(("service",)) == ["all"]
+    assert ids(("sales", "service")) == ["all", "sales"]
+    assert ids(None) == ["all", "sales"]
