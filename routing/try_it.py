@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from contact_center import keys
+from contact_center import channels, keys
 from contact_center.errors import ConfigError, ValidationError
 from contact_center.http.auth import current_user
 from contact_center.http.bodies import read_body
@@ -42,8 +42,8 @@ def sample_facts(body: Mapping[str, Any]) -> dict[str, Any]:
             if not isinstance(value, str):
                 raise ValidationError(name, f"'{name}' must be text")
             values[name] = value
-    if values.get("channel") not in (None, "call", "email", "chat"):
-        raise ValidationError("channel", "channel must be call, email or chat")
+    if values.get("channel") is not None and not channels.is_channel(values["channel"]):
+        raise ValidationError("channel", f"channel must be one of {', '.join(channels.NAMES)}")
     if "to" in values:
         values["email_to"] = values["to"]
     customer = body.get("customer") or {}

@@ -14,19 +14,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contact_center import channels
 from contact_center.auth.roles import Principal
 from contact_center.config.changes import record_change
 from contact_center.config.service import LiveConfig
 from contact_center.errors import Conflict, NotFound, ValidationError
 from contact_center.org.hours import parse_hours
 from contact_center.store.session import Database
-from contact_center.store.tables import CHANNELS, Department, Queue
+from contact_center.store.tables import Department, Queue
 
 SLUG = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # routing.selection.STRATEGIES (the core imports no plugin; a unit test keeps the two equal)
 STRATEGIES = ("longest_idle", "round_robin", "least_occupied", "best_skill")
-QUEUE_DEFAULTS = {"call": (20, 20), "chat": (60, 30), "email": (4 * 3600, 120)}
 EDITABLE = ("name", "phone_number", "email_address", "numbers", "service_level_target", "hours")
 
 
@@ -134,7 +134,7 @@ class DepartmentRepository:
 
     async def create(self, body: Mapping[str, Any], *, principal: Principal | None,
                      remote: str | None = None) -> dict[str, Any]:
-        """Create a department and its queues (one per channel).
+        """Create a department and its queues (one per registered channel, with the channel's default timing).
 
         Raises:
             ValidationError: a bad slug or field. Conflict: the slug is taken.
@@ -151,9 +151,9 @@ class DepartmentRepository:
             department = Department(slug=slug, active=True, **fields)
             s.add(department)
             await s.flush()
-            queues = [Queue(slug=f"{slug}.{channel}", department_id=department.id, channel=channel,
-                            strategy="longest_idle", service_level_seconds=QUEUE_DEFAULTS[channel][0],
-                            offer_timeout_seconds=QUEUE_DEFAULTS[channel][1]) for channel in CHANNELS]
+            queues = [Queue(slug=f"{slug}.{c.name}", department_id=department.id, channel=c.name,
+                            strategy="longest_idle", service_level_seconds=c.service_level_seconds,
+                            offer_timeout_seconds=c.offer_timeout_seconds) for c in channels.CHANNELS]
             s.add_all(queues)
             await s.flush()
             after = department_dict(department, queues)

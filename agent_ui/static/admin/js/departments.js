@@ -2,6 +2,7 @@
 import { api } from "../../desk/js/api.js";
 import { attempt, field, h, lines, messageBox, section, toast, val } from "./ui.js";
 import { t } from "./strings.js";
+import { CHANNEL_NAME } from "../../desk/js/channels.js";
 
 const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const STRATEGIES = ["longest_idle", "round_robin", "least_occupied", "best_skill"];
@@ -60,7 +61,7 @@ function queueTable(dep, all, reload) {
   const box = messageBox();
   const rows = dep.queues.map((q) => {
     const row = h("tr", { dataset: { queue: q.slug } },
-      h("th", { scope: "row" }, t(`admin.channel.${q.channel}`)),
+      h("th", { scope: "row" }, CHANNEL_NAME[q.channel] || q.channel),
       h("td", {}, h("select", { name: "strategy", "data-field": "strategy", "aria-label": `${q.slug} ${t("admin.queue.strategy")}` },
         STRATEGIES.map((s) => h("option", { value: s, selected: s === q.strategy }, s)))),
       h("td", {}, h("input", { type: "number", name: "service_level_seconds", "data-field": "service_level_seconds", min: 1,

@@ -2,6 +2,7 @@
 import { api, onUnauthorized } from "../../desk/js/api.js";
 import { byId, h, replace, announce } from "../../desk/js/dom.js";
 import { t } from "./strings.js";
+import { loadChannels } from "../../desk/js/channels.js";
 
 const SECTIONS = ["departments", "users", "telephony", "email", "chat", "routing", "desk", "sources", "audit"];
 const state = { me: null, departments: [], current: null };
@@ -112,6 +113,7 @@ export async function open(name) {
   }
   const host = byId("section");
   state.departments = (await api("/api/v1/departments")).departments;
+  await loadChannels();
   const module = await import(`./${section}.js`);
   replace(host, await module.render({ state, reload: () => open(section) }));
   announce(t(`admin.nav.${section}`));

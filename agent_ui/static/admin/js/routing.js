@@ -3,6 +3,7 @@ import { api } from "../../desk/js/api.js";
 import { loadConfig, saveSection } from "./config.js";
 import { attempt, field, h, messageBox, section, val } from "./ui.js";
 import { t } from "./strings.js";
+import { channelList } from "../../desk/js/channels.js";
 
 const LIST_OPS = ["in", "contains_any", "starts_with"];
 const NUMBER_OPS = ["gte", "lte", "gt", "lt"];
@@ -70,8 +71,7 @@ function tryBox(tbody) {
   const form = h("form", { novalidate: true, "aria-labelledby": "try-title" }, box,
     h("p", { class: "muted" }, t("admin.routing.try_lead")),
     h("div", { class: "grid" },
-      field({ name: "channel", label: t("admin.try.channel"), options: [["call", t("admin.channel.call")],
-        ["email", t("admin.channel.email")], ["chat", t("admin.channel.chat")]] }),
+      field({ name: "channel", label: t("admin.try.channel"), options: channelList().map((c) => [c.name, c.label]) }),
       field({ name: "to", label: t("admin.try.to") }), field({ name: "from", label: t("admin.try.from") }),
       field({ name: "subject", label: t("admin.try.subject") }), field({ name: "chat_topic", label: t("admin.try.topic") }),
       field({ name: "dtmf", label: t("admin.try.dtmf") }),

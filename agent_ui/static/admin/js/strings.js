@@ -73,7 +73,6 @@ const EN = {
   "admin.users.reset": "Reset password",
   "admin.users.new_password": "New password for {name}",
   "admin.users.password_set": "Password changed; their sessions ended.",
-  "admin.channel.call": "Calls", "admin.channel.email": "Emails", "admin.channel.chat": "Chats",
   "admin.tel.title": "Telephony",
   "admin.tel.pbxs": "PBX connections",
   "admin.tel.pbx_name": "PBX name",

@@ -2,9 +2,9 @@
 import { api } from "../../desk/js/api.js";
 import { attempt, checked, checks, field, h, messageBox, section, val } from "./ui.js";
 import { t } from "./strings.js";
+import { channelList, CHANNEL_NAME } from "../../desk/js/channels.js";
 
 const ROLES = ["agent", "supervisor", "admin"];
-const CHANNELS = ["call", "email", "chat"];
 
 const skillsText = (skills) => Object.entries(skills || {}).map(([k, v]) => `${k}=${v}`).join(", ");
 
@@ -28,14 +28,14 @@ function profileFields(user, departments) {
       items: departments.filter((d) => d.active).map((d) => [d.slug, d.name]) }),
     field({ name: "skills", label: t("admin.users.skills"), value: skillsText(user.skills), wide: true,
       attrs: { placeholder: "lang:de=5, product:routers=3" } }),
-    ...CHANNELS.map((c) => field({ name: `capacity_${c}`, type: "number", attrs: { min: 0, max: 50 },
-      label: `${t("admin.users.capacity")}: ${t(`admin.channel.${c}`)}`, value: (user.capacity || {})[c] ?? { call: 1, chat: 3, email: 5 }[c] })),
+    ...channelList().map((c) => field({ name: `capacity_${c.name}`, type: "number", attrs: { min: 0, max: 50 },
+      label: `${t("admin.users.capacity")}: ${CHANNEL_NAME[c.name]}`, value: (user.capacity || {})[c.name] ?? c.default_capacity })),
   ];
 }
 
 function readProfile(form) {
   const capacity = {};
-  for (const c of CHANNELS) capacity[c] = Number(val(form, `capacity_${c}`) || 0);
+  for (const c of channelList()) capacity[c.name] = Number(val(form, `capacity_${c.name}`) || 0);
   return { display_name: val(form, "display_name") || undefined, role: val(form, "role"),
     extension: val(form, "extension") || null, phone: val(form, "phone") || null,
     departments: checked(form, "departments"), skills: parseSkills(val(form, "skills")), capacity };
