@@ -89,4 +89,30 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/sipgate"): "token",  # HTTP basic auth: the PBX's name and token
     ("POST", "/api/v1/sipgate/{token}"): "token",
     ("POST", "/api/v1/sipgate/{token}/{direction}"): "token",
+    # admin: the console, the organisation, the live configuration (supervisors read what they plan with)
+    ("GET", "/admin"): "page",
+    ("GET", "/ui/admin"): "public",
+    ("GET", "/api/v1/setup"): "public",  # whether the first admin still has to be created
+    ("POST", "/api/v1/setup"): "public",  # creates the first admin, once; 409 afterwards
+    ("GET", "/api/v1/departments"): "supervisor",
+    ("POST", "/api/v1/departments"): "admin",
+    ("GET", "/api/v1/departments/{slug}"): "supervisor",
+    ("PATCH", "/api/v1/departments/{slug}"): "admin",
+    ("PATCH", "/api/v1/queues/{slug}"): "admin",
+    ("GET", "/api/v1/users"): "supervisor",
+    ("POST", "/api/v1/users"): "admin",
+    ("GET", "/api/v1/users/{id}"): "supervisor",
+    ("PATCH", "/api/v1/users/{id}"): "admin",
+    ("POST", "/api/v1/users/{id}/password"): "admin",
+    ("GET", "/api/v1/config"): "supervisor",
+    ("PUT", "/api/v1/config/{section}"): "admin",
+    ("GET", "/api/v1/config/export"): "admin",
+    ("POST", "/api/v1/config/import"): "admin",
+    ("POST", "/api/v1/config/pbx"): "admin",
+    ("POST", "/api/v1/config/pbx/{name}/rotate"): "admin",
+    ("GET", "/api/v1/routing/rules"): "supervisor",
+    ("POST", "/api/v1/routing/try"): "supervisor",
+    ("POST", "/api/v1/email/test"): "admin",
+    ("GET", "/api/v1/sources"): "admin",
+    ("POST", "/api/v1/sources/{name}/test"): "admin",
 }
