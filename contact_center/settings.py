@@ -249,19 +249,26 @@ def _pbx_list(raw: Any) -> tuple[PbxSettings, ...]:
     for i, item in enumerate(items):
         if not item.get("token"):
             raise ConfigError(f"pbx[{i}].token is required")
-        default_caller_id = item.get("default_caller_id")
-        out.append(
-            PbxSettings(
-                name=str(item.get("name", f"pbx{i}")),
-                token=Secret(str(item["token"])),
-                default_department=item.get("default_department"),
-                route_inbound=_bool(item.get("route_inbound", False), f"pbx[{i}].route_inbound"),
-                caller_id_routes=_caller_id_routes(item.get("caller_id_routes", []), f"pbx[{i}].caller_id_routes"),
-                default_caller_id=str(default_caller_id).strip() or None if default_caller_id else None,
-                voicemail_names=_names(item.get("voicemail_names", ["voicemail"]), f"pbx[{i}].voicemail_names"),
-            )
-        )
+        out.append(PbxSettings(name=str(item.get("name", f"pbx{i}")), token=Secret(str(item["token"])),
+                               default_department=item.get("default_department"),
+                               **pbx_options(item, f"pbx[{i}]")))
     return tuple(out)
+
+
+def pbx_options(item: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """A ``[[pbx]]`` table's call-handling options (``route_inbound``, ``caller_id_routes``,
+    ``default_caller_id``, ``voicemail_names``), checked; the file and the live configuration share it.
+
+    Raises:
+        ConfigError: naming the key (``pbx[0].caller_id_routes[1]`` …).
+    """
+    default_caller_id = item.get("default_caller_id")
+    return {
+        "route_inbound": _bool(item.get("route_inbound", False), f"{where}.route_inbound"),
+        "caller_id_routes": _caller_id_routes(item.get("caller_id_routes", []), f"{where}.caller_id_routes"),
+        "default_caller_id": str(default_caller_id).strip() or None if default_caller_id else None,
+        "voicemail_names": _names(item.get("voicemail_names", ["voicemail"]), f"{where}.voicemail_names"),
+    }
 
 
 def _caller_id_routes(raw: Any, name: str) -> tuple[CallerIdRoute, ...]:

@@ -28,11 +28,11 @@ from connectors.telephony.hook import CtiHook
 from connectors.telephony.parse import CAUSES, DIRECTIONS, EVENTS, parse_cti
 from connectors.telephony.replies import sipgate_error_xml, sipgate_xml
 from contact_center import keys
+from contact_center.config.pbx import PbxConnection
 from contact_center.errors import AuthError, ContactCenterError
 from contact_center.http.bodies import read_body
 from contact_center.http.openapi import obj
 from contact_center.http.origin import csrf_exempt
-from contact_center.settings import PbxSettings
 
 HOOK = web.AppKey("telephony.hook", CtiHook)
 SIPGATE_PATH = "/api/v1/sipgate"
@@ -62,7 +62,7 @@ async def sipgate_post(request: web.Request) -> web.Response:
     return web.Response(body=sipgate_xml(reply, callback), content_type=_XML, charset="utf-8")
 
 
-def _sipgate_caller(request: web.Request) -> tuple[PbxSettings, str]:
+def _sipgate_caller(request: web.Request) -> tuple[PbxConnection, str]:
     """The posting PBX and the URL sipgate should send the call's answer and hangup to.
 
     Raises:

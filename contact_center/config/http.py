@@ -27,6 +27,7 @@ from contact_center.http.bodies import optional_int, optional_str, read_body, re
 from contact_center.http.openapi import obj
 
 DEFAULT_OVERLAP_SECONDS = 24 * 3600
+PBX_OPTIONS = ("route_inbound", "caller_id_routes", "default_caller_id", "voicemail_names")
 _SECTION = {"name": "section", "in": "path", "required": True, "schema": {"type": "string"}}
 _CONFIG = obj(("version", "sections"), version={"type": "integer"},
               sections={"type": "object", "description": "section name -> its table (no secrets)"})
@@ -99,8 +100,9 @@ async def add_pbx(request: web.Request) -> web.Response:
     if any(p.get("name") == name for p in current):
         raise Conflict(f"a PBX called {name!r} exists already", field="name")
     token = new_token()
+    options = {key: body[key] for key in PBX_OPTIONS if body.get(key) is not None}
     entry = {"name": name, "default_department": optional_str(body, "default_department", max_len=64),
-             "tokens": [pbx.token_entry(token, now=time.time())]}
+             **options, "tokens": [pbx.token_entry(token, now=time.time())]}
     await live.apply({"pbx": [*current, entry]}, principal=principal, remote=remote_address(request))
     return web.json_response(_token_answer(request, name, token))
 
@@ -146,7 +148,11 @@ def register(app: web.Application) -> None:
     token = obj(("name", "token", "hook_url"), name=text, token=text, hook_url=text, note=text)
     app.router.add_post("/api/v1/config/pbx", add_pbx)
     api.add("POST", "/api/v1/config/pbx", tag="admin", summary="Add a PBX; its token is shown once",
-            request=obj(("name",), name=text, default_department=text), response=token,
+            request=obj(("name",), name=text, default_department=text, route_inbound={"type": "boolean"},
+                        caller_id_routes={"type": "array", "items": obj(("dest", "caller_id"), dest=text,
+                                                                        caller_id=text)},
+                        default_caller_id=text, voicemail_names={"type": "array", "items": text}),
+            response=token,
             errors=(400, 401, 403, 409, 422))
     app.router.add_post("/api/v1/config/pbx/{name}/rotate", rotate_pbx)
     api.add("POST", "/api/v1/config/pbx/{name}/rotate", tag="admin",

@@ -6,6 +6,8 @@ The ``pbx`` section is a list of tables::
     name = "main"
     default_department = "service"
     token = "..."            # clear text only in a bootstrap file; stored as its hash
+    route_inbound = false    # and caller_id_routes, default_caller_id, voicemail_names: see
+                             # contact_center.settings.PbxSettings (the same checks as the file)
 
     # stored form: tokens = [{sha256 = "…", hint = "AbC1", created_at = 1765000000.0,
     #                         expires_at = 1765086400.0}]   # an old token during a rotation
@@ -22,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from contact_center.config.secrets import hash_token
-from contact_center.errors import ValidationError
-from contact_center.settings import PbxSettings
+from contact_center.errors import ConfigError, ValidationError
+from contact_center.settings import CallerIdRoute, PbxSettings, pbx_options
 
 _NAME = re.compile(r"^[a-zA-Z0-9_.-]{1,64}$")
 HINT_CHARS = 4
@@ -42,11 +44,16 @@ class PbxToken:
 
 @dataclass(frozen=True)
 class PbxConnection:
-    """One telephone system allowed to post CTI events."""
+    """One telephone system allowed to post CTI events, and how its calls are handled
+    (the fields of :class:`~contact_center.settings.PbxSettings`, with token hashes for the token)."""
 
     name: str
     default_department: str | None = None
     tokens: tuple[PbxToken, ...] = ()
+    route_inbound: bool = False
+    caller_id_routes: tuple[CallerIdRoute, ...] = ()
+    default_caller_id: str | None = None
+    voicemail_names: frozenset[str] = frozenset({"voicemail"})
 
     def __repr__(self) -> str:
         return f"PbxConnection(name={self.name!r}, tokens={len(self.tokens)})"
@@ -73,7 +80,10 @@ def hash_clear_tokens(section: Sequence[Mapping[str, Any]], *, now: float) -> li
 def bootstrap(pbxs: Iterable[PbxSettings]) -> list[dict[str, Any]]:
     """The ``pbx`` section of the bootstrap file, tokens already hashed."""
     return [{"name": p.name, "default_department": p.default_department,
-             "tokens": [token_entry(p.token.reveal(), now=0.0)]} for p in pbxs]
+             "tokens": [token_entry(p.token.reveal(), now=0.0)], "route_inbound": p.route_inbound,
+             "caller_id_routes": [{"dest": r.dest, "caller_id": r.caller_id} for r in p.caller_id_routes],
+             "default_caller_id": p.default_caller_id, "voicemail_names": sorted(p.voicemail_names)}
+            for p in pbxs]
 
 
 def rotate(section: Sequence[Mapping[str, Any]], name: str, token: str, *, now: float,
@@ -128,7 +138,11 @@ def parse_connections(raw: Any, *, departments: frozenset[str] | None) -> tuple[
             expires = token.get("expires_at")
             tokens.append(PbxToken(sha, str(token.get("hint", "")), float(token.get("created_at", 0.0)),
                                    float(expires) if expires is not None else None))
-        out.append(PbxConnection(name, department, tuple(tokens)))
+        try:
+            options = pbx_options(item, where)
+        except ConfigError as exc:
+            raise ValidationError(exc.message.split(" ")[0], exc.message) from exc
+        out.append(PbxConnection(name, department, tuple(tokens), **options))
     return tuple(out)
 
 

@@ -4,6 +4,8 @@ import { departmentOptions, loadConfig, saveSection } from "./config.js";
 import { attempt, field, h, lines, messageBox, section, toast, val } from "./ui.js";
 import { t } from "./strings.js";
 
+let shownNext = null;
+
 function shownOnce(answer) {
   return h("div", { class: "panel", role: "alert" },
     h("p", {}, t("admin.tel.shown_once")),
@@ -16,12 +18,33 @@ function tokenList(pbx) {
       : t("admin.tel.current") }))));
 }
 
+function optionFields(pbx, departments) {
+  return [
+    field({ name: "default_department", label: t("admin.tel.default_department"), value: pbx.default_department || "",
+      options: departmentOptions(departments, t("admin.none")) }),
+    field({ name: "route_inbound", type: "checkbox", label: t("admin.tel.route_inbound"), value: pbx.route_inbound,
+      hint: t("admin.tel.route_inbound_hint") }),
+    field({ name: "voicemail_names", label: t("admin.tel.voicemail_names"), value: (pbx.voicemail_names || ["voicemail"]).join(", ") }),
+    field({ name: "default_caller_id", label: t("admin.tel.default_caller_id"), type: "tel", value: pbx.default_caller_id }),
+    field({ name: "caller_id_routes", label: t("admin.tel.caller_id_routes"), rows: 3, wide: true, hint: t("admin.tel.caller_id_hint"),
+      value: (pbx.caller_id_routes || []).map((r) => `${r.dest} = ${r.caller_id}`).join("\n") }),
+  ];
+}
+
+function readOptions(form) {
+  const routes = val(form, "caller_id_routes").split("\n").map((line) => line.split("=").map((s) => s.trim()))
+    .filter(([dest]) => dest).map(([dest, caller_id]) => ({ dest, caller_id: caller_id || "" }));
+  const out = { default_department: val(form, "default_department") || null, route_inbound: val(form, "route_inbound"),
+    voicemail_names: lines(val(form, "voicemail_names")), caller_id_routes: routes };
+  if (val(form, "default_caller_id")) out.default_caller_id = val(form, "default_caller_id");
+  return out;
+}
+
 function pbxPanel(pbx, all, departments, reveal, reload) {
   const box = messageBox();
   const form = h("form", { novalidate: true, "aria-label": pbx.name }, box,
     h("div", { class: "grid" },
-      field({ name: "default_department", label: t("admin.tel.default_department"), value: pbx.default_department || "",
-        options: departmentOptions(departments, t("admin.none")) }),
+      optionFields(pbx, departments),
       field({ name: "overlap_hours", type: "number", label: t("admin.tel.overlap"), value: 24, attrs: { min: 0, max: 720 } })),
     h("div", {}, h("h4", {}, t("admin.tel.tokens")), tokenList(pbx)),
     h("div", { class: "actions" },
@@ -32,8 +55,11 @@ function pbxPanel(pbx, all, departments, reveal, reload) {
       t("admin.tel.rotate"))));
   form.onsubmit = (event) => {
     event.preventDefault();
-    const value = all.map(({ tokens, ...p }) => p)
-      .map((p) => (p.name === pbx.name ? { ...p, default_department: val(form, "default_department") || null } : p));
+    const value = all.map(({ tokens, ...p }) => p).map((p) => {
+      if (p.name !== pbx.name) return p;
+      const { default_caller_id, ...rest } = p;
+      return { ...rest, ...readOptions(form) };
+    });
     attempt(box, form, () => saveSection("pbx", value), () => box.ok(t("admin.saved")));
   };
   return h("section", { class: "panel", "aria-label": pbx.name }, h("h3", {}, pbx.name), form);
@@ -45,18 +71,22 @@ export async function render({ state, reload }) {
   const telephony = config.telephony || {};
   const revealed = h("div");
   const reveal = (answer) => { revealed.replaceChildren(shownOnce(answer)); revealed.querySelector(".secret").focus(); };
+  if (shownNext) {
+    // A PBX was just added: the section is drawn again with it, and its token is shown once, here.
+    revealed.replaceChildren(shownOnce(shownNext));
+    shownNext = null;
+  }
 
   const addBox = messageBox();
   const add = h("form", { novalidate: true, "aria-labelledby": "pbx-new" }, addBox,
     h("div", { class: "grid" },
       field({ name: "name", label: t("admin.tel.pbx_name"), required: true, attrs: { autocapitalize: "none" } }),
-      field({ name: "default_department", label: t("admin.tel.default_department"),
-        options: departmentOptions(state.departments, t("admin.none")) })),
+      optionFields({}, state.departments)),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "btn primary" }, t("admin.tel.add"))));
   add.onsubmit = (event) => {
     event.preventDefault();
     attempt(addBox, add, () => api("/api/v1/config/pbx", { method: "POST", body: { name: val(add, "name"),
-      default_department: val(add, "default_department") || null } }), (answer) => { add.reset(); reveal(answer); });
+      ...readOptions(add) } }), (answer) => { shownNext = answer; reload(); });
   };
 
   const setBox = messageBox();
