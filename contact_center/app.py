@@ -25,6 +25,7 @@ from contact_center.config import http as config_http
 from contact_center.config.service import LiveConfig
 from contact_center.customers.identity import normalise_phone
 from contact_center.http import routes as core_routes
+from contact_center.http.auth import end_sessions
 from contact_center.http.metrics import Metrics
 from contact_center.http.middleware import error_middleware
 from contact_center.http.openapi import ApiDocument
@@ -176,7 +177,12 @@ async def _org_ctx(app: web.Application) -> AsyncIterator[None]:
 
     app[keys.DEPARTMENTS] = DepartmentRepository(db, live, phone)
     min_length = int(settings.section("auth").get("password_min_length", DEFAULT_MIN_LENGTH))
-    app[keys.USERS] = UserAdmin(db, live, normalise_phone=phone, min_password_length=min_length)
+
+    async def close_sessions(user_id: int, reason: str) -> None:
+        await end_sessions(app, user_id, reason=reason)
+
+    app[keys.USERS] = UserAdmin(db, live, normalise_phone=phone, min_password_length=min_length,
+                                close_sessions=close_sessions)
     yield
     await live.stop()
 

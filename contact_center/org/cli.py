@@ -35,6 +35,7 @@ from contact_center.config.pbx import hash_clear_tokens
 from contact_center.config.service import LiveConfig
 from contact_center.customers.identity import normalise_phone
 from contact_center.errors import ValidationError
+from contact_center.events import SessionsEnded
 from contact_center.org.departments import DepartmentRepository
 from contact_center.org.users import UserAdmin
 from contact_center.settings import Settings
@@ -77,8 +78,12 @@ async def admin_services(settings: Settings) -> AsyncIterator[tuple[LiveConfig, 
             return normalise_phone(raw, settings.default_region)
 
         min_length = int(settings.section("auth").get("password_min_length", DEFAULT_MIN_LENGTH))
-        yield live, DepartmentRepository(db, live, phone), UserAdmin(db, live, normalise_phone=phone,
-                                                                      min_password_length=min_length)
+        async def close_sessions(user_id: int, reason: str) -> None:
+            if bus is not None:  # without Redis the instances' websockets notice at their next session check
+                await bus.publish(SessionsEnded(user_id=user_id, session=None, reason=reason))
+
+        yield live, DepartmentRepository(db, live, phone), UserAdmin(
+            db, live, normalise_phone=phone, min_password_length=min_length, close_sessions=close_sessions)
     finally:
         await live.stop()
         if bus is not None:

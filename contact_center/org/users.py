@@ -29,8 +29,9 @@ from contact_center.store.tables import CHANNELS, AuthSession, Department, User
 
 EXTENSION = re.compile(r"^[0-9*#+]{1,32}$")
 MAX_CAPACITY = 50
-# Called with a user id after their sessions were deleted: closes their websockets on every instance.
-SessionCloser = Callable[[int], Awaitable[None]]
+# Called with a user id and why after their sessions were deleted: closes their websockets on every
+# instance (contact_center.http.auth.end_sessions).
+SessionCloser = Callable[[int, str], Awaitable[None]]
 
 
 def user_dict(user: User) -> dict[str, Any]:
@@ -179,7 +180,7 @@ class UserAdmin:
                 record_change(s, principal=principal, remote=remote, object_type="user", object_id=user.username,
                               verb="deactivate" if ended else "update", before=before, after=after)
         if ended and self._close_sessions is not None:
-            await self._close_sessions(user_id)
+            await self._close_sessions(user_id, "deactivated")
         if after != before:
             await self._live.announce_org("users")
         return after
@@ -201,7 +202,7 @@ class UserAdmin:
             record_change(s, principal=principal, remote=remote, object_type="user", object_id=user.username,
                           verb="reset_password", before=None, after={"password": "changed"})
         if self._close_sessions is not None:
-            await self._close_sessions(user_id)
+            await self._close_sessions(user_id, "password_changed")
 
     async def has_admin(self) -> bool:
         """Whether any active admin exists (the first-run page is offered only when none does)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import tomllib
 
 import aiohttp
@@ -9,7 +10,7 @@ import pytest
 import tomli_w
 
 from contact_center import keys
-from tests.component.admin.conftest import ADMIN_PASSWORD, AGENT_PASSWORD, expect, first_admin
+from tests.component.admin.conftest import ADMIN_PASSWORD, AGENT_PASSWORD, expect, first_admin, socket_of
 from tests.conftest import RunningApp
 
 
@@ -107,14 +108,19 @@ async def test_the_last_admin_cannot_leave(empty_app: RunningApp) -> None:
 
 
 async def test_deactivation_ends_the_users_sessions_at_once(empty_app: RunningApp) -> None:
-    """A deactivated agent's open session is refused on the next request, and they cannot log in again."""
+    """A deactivated agent's open session is refused on the next request, her desk's websocket closes
+    at once, and she cannot log in again."""
     admin = await _org(empty_app)
     anna = await empty_app.login("anna", AGENT_PASSWORD)
     try:
         await expect(await anna.get("/api/v1/me"), 200)
         users = (await expect(await admin.get("/api/v1/users"), 200))["users"]
         anna_id = next(u["id"] for u in users if u["username"] == "anna")
-        await expect(await admin.patch(f"/api/v1/users/{anna_id}", json={"active": False}), 200)
+        async with socket_of(empty_app, "anna") as desk:
+            await desk.next("presence")
+            await expect(await admin.patch(f"/api/v1/users/{anna_id}", json={"active": False}), 200)
+            async with asyncio.timeout(5):
+                await desk.ws.wait_closed()
         await expect(await anna.get("/api/v1/me"), 401)
         again = await anna.post("/api/v1/auth/login", json={"username": "anna", "password": AGENT_PASSWORD})
         assert again.status == 401
