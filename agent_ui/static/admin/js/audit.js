@@ -1,7 +1,7 @@
 // The change log: every admin change (who, when, what, before -> after), filtered by user, object and time.
 import { api } from "../../desk/js/api.js";
 import { attempt, field, h, messageBox, section, val } from "./ui.js";
-import { t } from "./strings.js";
+import { t } from "/ui/i18n/i18n.js";
 
 const OBJECTS = ["config", "department", "queue", "user", "source", "customer", "conversation", "audit"];
 const brief = (value) => (value === null || value === undefined ? "—" : JSON.stringify(value));

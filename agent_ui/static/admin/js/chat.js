@@ -1,7 +1,7 @@
 // Chat: allowed origins, topics, the department new chats go to, and the snippet for the website.
 import { departmentOptions, loadConfig, saveSection } from "./config.js";
 import { attempt, field, h, lines, messageBox, section, val } from "./ui.js";
-import { t } from "./strings.js";
+import { t } from "/ui/i18n/i18n.js";
 
 function snippets(topics) {
   const src = `${location.origin}/chat/widget.js`;
@@ -16,7 +16,7 @@ export async function render({ state }) {
   const form = h("form", { novalidate: true, "aria-labelledby": "chat-settings" }, box,
     h("div", { class: "grid" },
       field({ name: "allowed_origins", label: t("admin.chat.origins"), rows: 3, value: (chat.allowed_origins || []).join("\n"),
-        attrs: { placeholder: "https://shop.example.com" } }),
+      }),
       field({ name: "topics", label: t("admin.chat.topics"), rows: 3, value: (chat.topics || []).join("\n") }),
       field({ name: "department", label: t("admin.chat.department"), value: chat.department || "",
         options: departmentOptions(state.departments, t("admin.none")) })),

@@ -1,10 +1,15 @@
 // Departments: create, rename, numbers, address, SLA target, opening hours, deactivate; their queues.
 import { api } from "../../desk/js/api.js";
 import { attempt, field, h, lines, messageBox, section, toast, val } from "./ui.js";
-import { t } from "./strings.js";
+import { t } from "/ui/i18n/i18n.js";
 import { CHANNEL_NAME } from "../../desk/js/channels.js";
 
-const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+const DAYS = {
+  mon: "admin.day.mon", tue: "admin.day.tue", wed: "admin.day.wed", thu: "admin.day.thu", fri: "admin.day.fri",
+  sat: "admin.day.sat", sun: "admin.day.sun",
+};
+const OUT_OF_HOURS = [["queue", "admin.dep.ooh.queue"], ["voicemail", "admin.dep.ooh.voicemail"],
+  ["reject", "admin.dep.ooh.reject"]];
 const STRATEGIES = ["longest_idle", "round_robin", "least_occupied", "best_skill"];
 
 function hoursFields(hours = {}) {
@@ -13,11 +18,11 @@ function hoursFields(hours = {}) {
     h("div", { class: "grid" },
       field({ name: "always_open", type: "checkbox", label: t("admin.dep.always_open"), value: !hours.weekly }),
       field({ name: "timezone", label: t("admin.dep.timezone"), value: hours.timezone || Intl.DateTimeFormat().resolvedOptions().timeZone }),
-      ...DAYS.map((day) => field({ name: `day_${day}`, label: t(`admin.day.${day}`), hint: t("admin.dep.day_hint"),
+      ...Object.entries(DAYS).map(([day, key]) => field({ name: `day_${day}`, label: t(key), hint: t("admin.dep.day_hint"),
         value: (weekly[day] || []).map(([a, b]) => `${a}-${b}`).join(", ") })),
       field({ name: "holidays", label: t("admin.dep.holidays"), rows: 3, value: (hours.holidays || []).join("\n") }),
       field({ name: "out_of_hours", label: t("admin.dep.out_of_hours"), value: hours.out_of_hours || "queue",
-        options: ["queue", "voicemail", "reject"].map((a) => [a, t(`admin.dep.ooh.${a}`)]) }),
+        options: OUT_OF_HOURS.map(([action, key]) => [action, t(key)]) }),
       field({ name: "voicemail_number", label: t("admin.dep.voicemail_number"), type: "tel", value: hours.voicemail_number }),
       field({ name: "reject_reason", label: t("admin.dep.reject_reason"), value: hours.reject_reason || "busy",
         options: [["busy", "busy"], ["rejected", "rejected"], ["unavailable", "unavailable"]] })));
@@ -29,7 +34,7 @@ function readHours(form) {
   if (val(form, "voicemail_number")) hours.voicemail_number = val(form, "voicemail_number");
   if (!val(form, "always_open")) {
     hours.weekly = {};
-    for (const day of DAYS) {
+    for (const day of Object.keys(DAYS)) {
       const ranges = lines(val(form, `day_${day}`)).map((r) => r.split("-").map((s) => s.trim()));
       if (ranges.length) hours.weekly[day] = ranges;
     }

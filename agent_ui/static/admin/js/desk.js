@@ -2,7 +2,7 @@
 import { loadConfig, saveSection } from "./config.js";
 import { api } from "../../desk/js/api.js";
 import { attempt, field, h, lines, messageBox, section, val } from "./ui.js";
-import { t } from "./strings.js";
+import { t } from "/ui/i18n/i18n.js";
 
 function rows(items, columns, empty) {
   const tbody = h("tbody");
@@ -29,8 +29,8 @@ export async function render() {
   const codes = rows(desk.dispositions, [["code", t("admin.desk.code")], ["label", t("admin.desk.label")]], { code: "", label: "" });
   const box = messageBox();
   const form = h("form", { novalidate: true, "aria-labelledby": "desk-title" }, box,
-    h("h4", { "data-field": "desk.canned_responses" }, t("admin.desk.canned")), canned.table, canned.button,
-    h("h4", { "data-field": "desk.dispositions" }, t("admin.desk.dispositions")), codes.table, codes.button,
+    h("h4", {}, t("admin.desk.canned", { customer: "{customer}", agent: "{agent}" })), canned.table, canned.button,
+    h("h4", {}, t("admin.desk.dispositions")), codes.table, codes.button,
     h("div", { class: "grid" }, field({ name: "away_reasons", label: t("admin.desk.away"), rows: 4,
       value: desk.away_reasons.join("\n") })),
     h("div", { class: "actions" }, h("button", { type: "submit", class: "btn primary" }, t("admin.save"))));

@@ -2,9 +2,9 @@
 import { api } from "../../desk/js/api.js";
 import { departmentOptions, loadConfig, saveSection } from "./config.js";
 import { attempt, field, h, messageBox, section, val } from "./ui.js";
-import { t } from "./strings.js";
+import { t } from "/ui/i18n/i18n.js";
 
-const SECURITY = [["tls", "TLS"], ["starttls", "STARTTLS"], ["none", "none (plain text)"]];
+const SECURITY = () => [["tls", "TLS"], ["starttls", "STARTTLS"], ["none", t("admin.email.security_none")]];
 
 function report(result) {
   if (!result) return null;
@@ -19,7 +19,7 @@ function mailboxFields(box, departments) {
     field({ name: "name", label: t("admin.email.name"), value: box.name, required: true }),
     field({ name: "host", label: t("admin.email.host"), value: box.host, required: true }),
     field({ name: "port", type: "number", label: t("admin.email.port"), value: box.port ?? 993 }),
-    field({ name: "security", label: t("admin.email.security"), value: box.security || "tls", options: SECURITY }),
+    field({ name: "security", label: t("admin.email.security"), value: box.security || "tls", options: SECURITY() }),
     field({ name: "user", label: t("admin.email.user"), value: box.user, attrs: { autocomplete: "off" } }),
     field({ name: "password", type: "password", label: t("admin.email.password_keep"), attrs: { autocomplete: "new-password" } }),
     field({ name: "folder", label: t("admin.email.folder"), value: box.folder || "INBOX" }),
@@ -40,7 +40,7 @@ function smtpFields(smtp) {
   return [
     field({ name: "host", label: t("admin.email.smtp_host"), value: smtp.host }),
     field({ name: "port", type: "number", label: t("admin.email.port"), value: smtp.port ?? 587 }),
-    field({ name: "security", label: t("admin.email.security"), value: smtp.security || "starttls", options: SECURITY }),
+    field({ name: "security", label: t("admin.email.security"), value: smtp.security || "starttls", options: SECURITY() }),
     field({ name: "user", label: t("admin.email.user"), value: smtp.user, attrs: { autocomplete: "off" } }),
     field({ name: "password", type: "password", label: t("admin.email.password_keep"), attrs: { autocomplete: "new-password" } }),
     field({ name: "from_address", type: "email", label: t("admin.email.from"), value: smtp.from_address }),

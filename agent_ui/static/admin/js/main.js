@@ -1,14 +1,22 @@
 // The admin console: first-run form, login, then one section at a time (#departments, #users, …).
 import { api, onUnauthorized } from "../../desk/js/api.js";
 import { byId, h, replace, announce } from "../../desk/js/dom.js";
-import { t } from "./strings.js";
+import { currentLanguage, setLanguage, t } from "/ui/i18n/i18n.js";
 import { loadChannels } from "../../desk/js/channels.js";
 
-const SECTIONS = ["departments", "users", "telephony", "email", "chat", "routing", "desk", "sources", "audit"];
+// Section -> its name's catalog key, in the navigation's order.
+const SECTIONS = {
+  departments: "admin.nav.departments", users: "admin.nav.users", telephony: "admin.nav.telephony",
+  email: "admin.nav.email", chat: "admin.nav.chat", routing: "admin.nav.routing", desk: "admin.nav.desk",
+  sources: "admin.nav.sources", audit: "admin.nav.audit",
+};
+const NAMES = Object.keys(SECTIONS);
 const state = { me: null, departments: [], current: null };
 
-function show(view) {
-  for (const id of ["setup-view", "login-view", "console-view"]) byId(id).hidden = id !== view;
+const VIEWS = { setup: byId("setup-view"), login: byId("login-view"), console: byId("console-view") };
+
+function showView(view) {
+  for (const [name, el] of Object.entries(VIEWS)) el.hidden = name !== view;
 }
 
 async function boot() {
@@ -19,8 +27,9 @@ async function boot() {
   } catch {
     return showLogin();
   }
+  if (state.me.language && state.me.language !== currentLanguage()) await setLanguage(state.me.language);
   if (state.me.role !== "admin") {
-    show("login-view");
+    showView("login");
     const error = byId("login-error");
     error.textContent = t("admin.needs_admin");
     error.hidden = false;
@@ -30,7 +39,7 @@ async function boot() {
 }
 
 function showSetup() {
-  show("setup-view");
+  showView("setup");
   const form = byId("setup-form");
   byId("setup-username").focus();
   form.onsubmit = async (event) => {
@@ -59,7 +68,7 @@ function showSetup() {
 }
 
 function showLogin() {
-  show("login-view");
+  showView("login");
   const form = byId("login-form");
   byId("login-username").focus();
   form.onsubmit = async (event) => {
@@ -77,16 +86,16 @@ function showLogin() {
 }
 
 function showConsole() {
-  show("console-view");
+  showView("console");
   byId("whoami").textContent = t("admin.signed_in_as", { name: state.me.display_name || state.me.username });
   byId("logout").onclick = async () => {
     await api("/api/v1/auth/logout", { method: "POST", body: {} }).catch(() => {});
     location.reload();
   };
-  replace(byId("nav"), SECTIONS.map((name) => h("button", {
+  replace(byId("nav"), NAMES.map((name) => h("button", {
     type: "button", id: `nav-${name}`, dataset: { section: name },
     onclick: () => { location.hash = `#${name}`; },
-  }, t(`admin.nav.${name}`))));
+  }, t(SECTIONS[name]))));
   byId("nav").addEventListener("keydown", navKeys);
   window.onhashchange = () => open(location.hash.slice(1));
   return open(location.hash.slice(1));
@@ -105,7 +114,7 @@ function navKeys(event) {
 
 /** Show section *name* (the first when unknown). */
 export async function open(name) {
-  const section = SECTIONS.includes(name) ? name : SECTIONS[0];
+  const section = NAMES.includes(name) ? name : NAMES[0];
   state.current = section;
   for (const button of byId("nav").querySelectorAll("button")) {
     if (button.dataset.section === section) button.setAttribute("aria-current", "page");
@@ -116,9 +125,9 @@ export async function open(name) {
   await loadChannels();
   const module = await import(`./${section}.js`);
   replace(host, await module.render({ state, reload: () => open(section) }));
-  announce(t(`admin.nav.${section}`));
+  announce(t(SECTIONS[section]));
   host.querySelector("h2")?.focus();
 }
 
 onUnauthorized(() => showLogin());
-boot();
+setLanguage(document.documentElement.lang).then(boot);

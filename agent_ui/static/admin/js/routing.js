@@ -2,10 +2,12 @@
 import { api } from "../../desk/js/api.js";
 import { loadConfig, saveSection } from "./config.js";
 import { attempt, field, h, messageBox, section, val } from "./ui.js";
-import { t } from "./strings.js";
+import { t } from "/ui/i18n/i18n.js";
 import { channelList } from "../../desk/js/channels.js";
 
 const LIST_OPS = ["in", "contains_any", "starts_with"];
+const COLUMNS = ["admin.routing.col.name", "admin.routing.col.field", "admin.routing.col.operator", "admin.routing.col.value",
+  "admin.routing.col.department", "admin.routing.col.priority", "admin.routing.col.channels"];
 const NUMBER_OPS = ["gte", "lte", "gt", "lt"];
 
 const show = (value) => (Array.isArray(value) ? value.join(", ") : value === undefined ? "" : String(value));
@@ -28,8 +30,7 @@ function ruleRow(rule, meta, table) {
     h("td", {}, select("department", [["", "—"], ...meta.departments.map((d) => [d, d])], rule.department,
       t("admin.routing.col.department"))),
     h("td", {}, h("input", { name: "priority", type: "number", value: rule.priority ?? "", "aria-label": t("admin.routing.col.priority") })),
-    h("td", {}, h("input", { name: "channels", value: show(rule.channels ?? rule.channel), "aria-label": t("admin.routing.col.channels"),
-      placeholder: "call, email, chat" })),
+    h("td", {}, h("input", { name: "channels", value: show(rule.channels ?? rule.channel), "aria-label": t("admin.routing.col.channels") })),
     h("td", { class: "row-actions" },
       h("button", { type: "button", class: "btn icon", "aria-label": t("admin.routing.up"), onclick: () => {
         if (row.previousElementSibling) row.previousElementSibling.before(row);
@@ -89,7 +90,8 @@ function tryBox(tbody) {
     attempt(box, form, () => api("/api/v1/routing/try", { method: "POST", body }), (r) => out.replaceChildren(
       h("p", { class: "ok-note" }, h("strong", {}, t("admin.routing.result", { department: r.department, priority: r.priority }))),
       h("p", { dir: "auto" }, t("admin.routing.why", { reason: r.reason })),
-      h("ul", {}, r.rules.map((rule) => h("li", {}, `#${rule.number} ${rule.name || ""} ${rule.department ? `→ ${rule.department}` : `priority ${rule.priority}`}`))),
+      h("ul", {}, r.rules.map((rule) => h("li", {}, t("admin.routing.fired", { number: rule.number, name: rule.name || "",
+        effect: rule.department || `${t("admin.routing.col.priority")} ${rule.priority}` })))),
       r.hours && h("p", {}, t("admin.routing.hours", { why: r.hours.why, action: r.hours.action }))));
   };
   return h("section", { class: "panel" }, h("h3", { id: "try-title" }, t("admin.routing.try")), form);
@@ -104,8 +106,7 @@ export async function render() {
     h("div", { class: "grid" }, field({ name: "default_department", label: t("admin.routing.default_department"),
       value: meta.default_department, options: meta.departments.map((d) => [d, d]) })),
     h("div", { class: "table-scroll" }, h("table", { class: "list", "data-field": "rules" },
-      h("thead", {}, h("tr", {}, ["name", "field", "operator", "value", "department", "priority", "channels"]
-        .map((c) => h("th", { scope: "col" }, t(`admin.routing.col.${c}`))), h("th", {}))), tbody)),
+      h("thead", {}, h("tr", {}, COLUMNS.map((key) => h("th", { scope: "col" }, t(key))), h("th", {}))), tbody)),
     h("div", { class: "actions" },
       h("button", { type: "button", class: "btn", onclick: () => {
         const row = ruleRow({ field: "text", operator: "contains_any", value: [] }, meta, null);

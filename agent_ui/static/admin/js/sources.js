@@ -1,7 +1,7 @@
 // Sources: the configured customer databases (read-only) and a timed test for one customer key.
 import { api } from "../../desk/js/api.js";
 import { attempt, field, h, messageBox, section, val } from "./ui.js";
-import { t } from "./strings.js";
+import { t } from "/ui/i18n/i18n.js";
 
 function sourcePanel(source) {
   const box = messageBox();
@@ -18,7 +18,7 @@ function sourcePanel(source) {
       h("pre", { class: "snippet", dir: "auto" }, JSON.stringify(r.data, null, 2))));
   };
   return h("section", { class: "panel" }, h("h3", {}, `${source.title} `, h("span", { class: "pill" }, source.name)),
-    h("p", { class: "muted small" }, `${source.kind} · ${source.timeout_ms} ms · ${source.url}`), box, form, out);
+    h("p", { class: "muted small", dir: "ltr" }, [source.kind, source.timeout_ms, source.url].join(" · ")), box, form, out);
 }
 
 export async function render() {

@@ -2,7 +2,7 @@
 import { api } from "../../desk/js/api.js";
 import { departmentOptions, loadConfig, saveSection } from "./config.js";
 import { attempt, field, h, lines, messageBox, section, toast, val } from "./ui.js";
-import { t } from "./strings.js";
+import { t } from "/ui/i18n/i18n.js";
 
 let shownNext = null;
 

@@ -1,6 +1,6 @@
 // Form building blocks for the console: labelled fields, lists, error display naming the field, toasts.
 import { h } from "../../desk/js/dom.js";
-import { t } from "./strings.js";
+import { t } from "/ui/i18n/i18n.js";
 
 let counter = 0;
 const uid = (prefix) => `${prefix}-${++counter}`;

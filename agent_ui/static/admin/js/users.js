@@ -1,10 +1,10 @@
 // Users: create, edit (role, departments, skills, capacity, extension, phone), deactivate, reset password.
 import { api } from "../../desk/js/api.js";
 import { attempt, checked, checks, field, h, messageBox, section, val } from "./ui.js";
-import { t } from "./strings.js";
+import { t } from "/ui/i18n/i18n.js";
 import { channelList, CHANNEL_NAME } from "../../desk/js/channels.js";
 
-const ROLES = ["agent", "supervisor", "admin"];
+const ROLES = { agent: "admin.role.agent", supervisor: "admin.role.supervisor", admin: "admin.role.admin" };
 
 const skillsText = (skills) => Object.entries(skills || {}).map(([k, v]) => `${k}=${v}`).join(", ");
 
@@ -21,15 +21,15 @@ function profileFields(user, departments) {
   return [
     field({ name: "display_name", label: t("admin.field.display_name"), value: user.display_name }),
     field({ name: "role", label: t("admin.users.role"), value: user.role || "agent",
-      options: ROLES.map((r) => [r, t(`admin.role.${r}`)]) }),
+      options: Object.entries(ROLES).map(([role, key]) => [role, t(key)]) }),
     field({ name: "extension", label: t("admin.users.extension"), value: user.extension, attrs: { inputmode: "tel" } }),
     field({ name: "phone", label: t("admin.users.phone"), type: "tel", value: user.phone }),
     checks({ name: "departments", legend: t("admin.users.departments"), checked: user.departments || [],
       items: departments.filter((d) => d.active).map((d) => [d.slug, d.name]) }),
     field({ name: "skills", label: t("admin.users.skills"), value: skillsText(user.skills), wide: true,
-      attrs: { placeholder: "lang:de=5, product:routers=3" } }),
+    }),
     ...channelList().map((c) => field({ name: `capacity_${c.name}`, type: "number", attrs: { min: 0, max: 50 },
-      label: `${t("admin.users.capacity")}: ${CHANNEL_NAME[c.name]}`, value: (user.capacity || {})[c.name] ?? c.default_capacity })),
+      label: t("admin.users.capacity", { channel: CHANNEL_NAME[c.name] || c.name }), value: (user.capacity || {})[c.name] ?? c.default_capacity })),
   ];
 }
 
@@ -66,7 +66,7 @@ function userPanel(user, departments, reload) {
   };
   return h("section", { class: ["panel", !user.active && "inactive"], "aria-labelledby": `user-${user.id}` },
     h("h3", { id: `user-${user.id}` }, `${user.display_name} `, h("span", { class: "pill" }, user.username), " ",
-      h("span", { class: "pill" }, t(`admin.role.${user.role}`)), !user.active && h("span", { class: "pill" }, t("admin.inactive"))),
+      h("span", { class: "pill" }, t(ROLES[user.role] || user.role)), !user.active && h("span", { class: "pill" }, t("admin.inactive"))),
     form, pwForm);
 }
 
