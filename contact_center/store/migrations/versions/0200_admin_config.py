@@ -1,7 +1,7 @@
 """admin: live configuration revisions; departments' numbers, hours, SLA target and active flag
 
 Revision ID: 0200_admin_config
-Revises: 0160_user_language
+Revises: 0141_mail_thread_keys
 Create Date: 2026-12-07 21:15:00
 """
 
@@ -11,7 +11,7 @@ import contact_center.store.tables
 
 
 revision = '0200_admin_config'
-down_revision = '0160_user_language'
+down_revision = '0141_mail_thread_keys'
 branch_labels = None
 depends_on = None
 
