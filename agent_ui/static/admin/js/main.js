@@ -8,7 +8,7 @@ import { loadChannels } from "../../desk/js/channels.js";
 const SECTIONS = {
   departments: "admin.nav.departments", users: "admin.nav.users", telephony: "admin.nav.telephony",
   email: "admin.nav.email", chat: "admin.nav.chat", routing: "admin.nav.routing", desk: "admin.nav.desk",
-  sources: "admin.nav.sources", audit: "admin.nav.audit",
+  sources: "admin.nav.sources", apichannels: "admin.nav.apichannels", audit: "admin.nav.audit",
 };
 const NAMES = Object.keys(SECTIONS);
 const state = { me: null, departments: [], current: null };

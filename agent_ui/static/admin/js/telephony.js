@@ -1,16 +1,16 @@
 // Telephony: PBX connections (tokens shown once, rotated with an overlap), blocked numbers.
 import { api } from "../../desk/js/api.js";
 import { departmentOptions, loadConfig, saveSection } from "./config.js";
-import { attempt, field, h, lines, messageBox, section, toast, val } from "./ui.js";
+import { attempt, field, h, lines, messageBox, revealer, section, toast, val } from "./ui.js";
 import { t } from "/ui/i18n/i18n.js";
-
-let shownNext = null;
 
 function shownOnce(answer) {
   return h("div", { class: "panel", role: "alert" },
     h("p", {}, t("admin.tel.shown_once")),
     h("p", { class: "secret", tabindex: "0" }, answer.hook_url));
 }
+
+const once = revealer(shownOnce);
 
 function tokenList(pbx) {
   return h("ul", { class: "small" }, (pbx.tokens || []).map((tok) => h("li", {}, t("admin.tel.token_hint", {
@@ -69,13 +69,8 @@ export async function render({ state, reload }) {
   const config = (await loadConfig()).sections;
   const pbxs = config.pbx || [];
   const telephony = config.telephony || {};
-  const revealed = h("div");
-  const reveal = (answer) => { revealed.replaceChildren(shownOnce(answer)); revealed.querySelector(".secret").focus(); };
-  if (shownNext) {
-    // A PBX was just added: the section is drawn again with it, and its token is shown once, here.
-    revealed.replaceChildren(shownOnce(shownNext));
-    shownNext = null;
-  }
+  // A PBX just added is drawn with the section again, and its token is shown once, here.
+  const revealed = once.area();
 
   const addBox = messageBox();
   const add = h("form", { novalidate: true, "aria-labelledby": "pbx-new" }, addBox,
@@ -86,7 +81,7 @@ export async function render({ state, reload }) {
   add.onsubmit = (event) => {
     event.preventDefault();
     attempt(addBox, add, () => api("/api/v1/config/pbx", { method: "POST", body: { name: val(add, "name"),
-      ...readOptions(add) } }), (answer) => { shownNext = answer; reload(); });
+      ...readOptions(add) } }), (answer) => { once.later(answer); reload(); });
   };
 
   const setBox = messageBox();
@@ -101,6 +96,6 @@ export async function render({ state, reload }) {
   };
   return section(t("admin.tel.title"), revealed,
     h("section", { class: "panel" }, h("h3", { id: "pbx-new" }, t("admin.tel.pbxs")), add),
-    pbxs.map((p) => pbxPanel(p, pbxs, state.departments, reveal, reload)),
+    pbxs.map((p) => pbxPanel(p, pbxs, state.departments, revealed.reveal, reload)),
     h("section", { class: "panel" }, h("h3", { id: "tel-settings" }, t("admin.tel.settings")), settings));
 }

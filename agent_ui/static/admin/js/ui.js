@@ -107,3 +107,42 @@ export function section(title, ...children) {
 }
 
 export { h };
+
+/**
+ * A credential shown once (after it was made or rotated): a warning and, per [label, value], a read-only
+ * field that selects itself on focus so it can be copied. Focus moves to the first value.
+ */
+export function shownOnce(warning, items) {
+  return h("div", { class: "panel", role: "alert" },
+    h("p", {}, warning),
+    h("div", { class: "grid" }, items.map(([label, value]) => field({ name: label, label, value, wide: true,
+      attrs: { readonly: true, spellcheck: "false", autocomplete: "off", class: "secret",
+        onfocus: (event) => event.target.select() } }))));
+}
+
+/** A table with headings from catalog *keys* and *rows* (arrays of cells), or one *empty* line when none. */
+export function table(keys, rows, empty) {
+  return h("table", { class: "list" },
+    h("thead", {}, h("tr", {}, keys.map((k) => h("th", { scope: "col" }, t(k))))),
+    h("tbody", {}, rows.length ? rows.map((cells) => h("tr", {}, cells.map((c) => h("td", {}, c))))
+      : h("tr", {}, h("td", { colspan: keys.length }, empty))));
+}
+
+/**
+ * Where a section shows credentials once, drawn by *draw(answer)*. `area()` makes the place (call it on each
+ * drawing of the section; its `reveal(answer)` shows them now and focuses them); `later(answer)` keeps an
+ * answer for the section's next drawing (after something was added and the section reloads), then forgets it.
+ */
+export function revealer(draw) {
+  let pending = null;
+  return {
+    later(answer) { pending = answer; },
+    area() {
+      const node = h("div");
+      node.reveal = (answer) => { node.replaceChildren(draw(answer)); node.querySelector(".secret")?.focus(); };
+      if (pending) node.replaceChildren(draw(pending));
+      pending = null;
+      return node;
+    },
+  };
+}
