@@ -30,7 +30,7 @@ def upgrade() -> None:
     with op.batch_alter_table('department') as batch:
         batch.add_column(sa.Column('active', sa.Boolean(), server_default=sa.true(), nullable=False))
         batch.add_column(sa.Column('numbers', sa.JSON(), server_default='[]', nullable=False))
-        batch.add_column(sa.Column('service_level_target', sa.Float(), nullable=True))
+        batch.add_column(sa.Column('service_level_target', sa.Double(), nullable=True))
         batch.add_column(sa.Column('hours', sa.JSON(), server_default='{}', nullable=False))
     with op.batch_alter_table('user_account') as batch:
         batch.add_column(sa.Column('phone', sa.String(length=32), nullable=True))
