@@ -225,6 +225,22 @@ def _overlay_env(raw: dict[str, Any], env: Mapping[str, str]) -> None:
         raw.setdefault(section, {})[key] = value
 
 
+def positive_number(raw: Mapping[str, Any], section: str, key: str, default: float, *, integer: bool) -> Any:
+    """``raw[key]`` (else *default*) as a positive int or float, for a plugin's own section.
+
+    Raises:
+        ConfigError: naming ``section.key`` when the value is not a number or not above zero.
+    """
+    value = raw.get(key, default)
+    try:
+        number = int(value) if integer else float(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{section}.{key} must be a number, not {value!r}") from exc
+    if number <= 0:
+        raise ConfigError(f"{section}.{key} must be greater than zero")
+    return number
+
+
 def _bool(value: Any, name: str) -> bool:
     if isinstance(value, bool):
         return value

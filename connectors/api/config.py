@@ -29,6 +29,7 @@ from typing import Any
 
 from contact_center.channel_instances import InstanceSpec, check_name, check_webhook_url
 from contact_center.errors import ConfigError, ValidationError
+from contact_center.settings import positive_number
 
 MIN_SECRET_CHARS = 16
 
@@ -50,17 +51,6 @@ class ApiChannelConfig:
     auth_cache_seconds: float = 2.0
 
 
-def _number(raw: Mapping[str, Any], key: str, default: float, *, integer: bool) -> Any:
-    value = raw.get(key, default)
-    try:
-        number = int(value) if integer else float(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"api_channel.{key} must be a number, not {value!r}") from exc
-    if number <= 0:
-        raise ConfigError(f"api_channel.{key} must be greater than zero")
-    return number
-
-
 def load_api_config(raw: Mapping[str, Any]) -> ApiChannelConfig:
     """Build :class:`ApiChannelConfig` from the raw ``[api_channel]`` section.
 
@@ -71,8 +61,11 @@ def load_api_config(raw: Mapping[str, Any]) -> ApiChannelConfig:
     unknown = set(raw) - set(defaults.__dataclass_fields__)
     if unknown:
         raise ConfigError(f"api_channel.{sorted(unknown)[0]} is not a setting")
-    values = {key: _number(raw, key, getattr(defaults, key), integer=isinstance(getattr(defaults, key), int))
-              for key in defaults.__dataclass_fields__}
+    values = {
+        key: positive_number(raw, "api_channel", key, getattr(defaults, key),
+                             integer=isinstance(getattr(defaults, key), int))
+        for key in defaults.__dataclass_fields__
+    }
     config = ApiChannelConfig(**values)
     if config.retry_min_seconds > config.retry_max_seconds:
         raise ConfigError("api_channel.retry_min_seconds must not exceed retry_max_seconds")

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contact_center.errors import ConfigError
+from contact_center.settings import positive_number
 
 
 @dataclass(frozen=True)
@@ -51,14 +52,7 @@ class ChatConfig:
 
 
 def _positive(raw: Mapping[str, Any], key: str, default: float, *, integer: bool = True) -> Any:
-    value = raw.get(key, default)
-    try:
-        number = int(value) if integer else float(value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"chat.{key} must be a number, not {value!r}") from exc
-    if number <= 0:
-        raise ConfigError(f"chat.{key} must be greater than zero")
-    return number
+    return positive_number(raw, "chat", key, default, integer=integer)
 
 
 def load_chat_config(raw: Mapping[str, Any]) -> ChatConfig:

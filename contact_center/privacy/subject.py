@@ -47,7 +47,11 @@ def _row(obj: Any, skip: Iterable[str] = ()) -> dict[str, Any]:
 
 
 async def _records(s: AsyncSession, customer_id: int) -> list[Customer]:
-    """The customer and every record merged into it (their data is this person's too)."""
+    """The customer and every record merged into it (their data is this person's too).
+
+    Raises:
+        NotFound: no such customer.
+    """
     found = [customer_id]
     rows: list[Customer] = []
     while found:
@@ -55,6 +59,8 @@ async def _records(s: AsyncSession, customer_id: int) -> list[Customer]:
         rows.extend(batch)
         found = list((await s.execute(select(Customer.id).where(
             Customer.merged_into_id.in_([c.id for c in batch])))).scalars())
+    if not rows:
+        raise NotFound(f"customer {customer_id} does not exist")
     return rows
 
 
@@ -66,8 +72,6 @@ async def export_subject(db: Database, federation: SourceFederation | None, cust
     """
     async with db.session() as s:
         records = await _records(s, customer_id)
-        if not records:
-            raise NotFound(f"customer {customer_id} does not exist")
         ids = [c.id for c in records]
         identities = (await s.execute(select(Identity).where(Identity.customer_id.in_(ids)))).scalars().all()
         conversations = (await s.execute(select(Conversation).where(Conversation.customer_id.in_(ids))
@@ -161,8 +165,6 @@ async def erase_subject(db: Database, customer_id: int, *, source_names: Iterabl
     """
     async with db.session() as s:
         records = await _records(s, customer_id)
-        if not records:
-            raise NotFound(f"customer {customer_id} does not exist")
         ids = [c.id for c in records]
         keys = [c.external_key for c in records if c.external_key]
         identity_ids = list((await s.execute(select(Identity.id).where(Identity.customer_id.in_(ids)))).scalars())
