@@ -70,6 +70,17 @@ local function puta(a)
   local f = {'p', sval(a.presence), 'w', tostring(num(a.wrap_until))}
   for ch, v in pairs(map(a.load)) do f[#f + 1] = 'l:' .. ch; f[#f + 1] = tostring(num(v)) end
   for ch, v in pairs(map(a.capacity)) do f[#f + 1] = 'c:' .. ch; f[#f + 1] = tostring(num(v)) end
+  -- What the claim needs for the rules across channels: the total cap ('t'), the load over all
+  -- channels ('n') and, per channel a contact in hand keeps away right now, 'x:<channel>'.
+  local total = 0
+  for _, v in pairs(map(a.load)) do total = total + num(v) end
+  f[#f + 1] = 't'; f[#f + 1] = tostring(num(a.total_capacity))
+  f[#f + 1] = 'n'; f[#f + 1] = tostring(total)
+  for busy, blocked in pairs(map(a.blocks)) do
+    if num(map(a.load)[busy]) > 0 and type(blocked) == 'table' then
+      for _, ch in ipairs(blocked) do f[#f + 1] = 'x:' .. ch; f[#f + 1] = '1' end
+    end
+  end
   redis.call('DEL', k)
   redis.call('HSET', k, unpack(f))
   if isnull(a.offer) then

@@ -10,7 +10,11 @@ replicas) and not meant for Redis Cluster. The layout:
 * ``c:<id>``: a small hash per contact with what a claim reads: status (``s``: waiting or
   assigned; a pending offer is in ``offers``), dispatch (``d``), channel (``ch``), queue (``q``);
 * ``a:<id>``: a small hash per agent with what a claim reads: presence (``p``), wrap-up end
-  (``w``), load and capacity per channel (``l:<channel>``, ``c:<channel>``);
+  (``w``), load and capacity per channel (``l:<channel>``, ``c:<channel>``), and for the rules
+  across channels (:func:`routing.selection.has_room`) the total capacity (``t``, 0: none), the
+  load over all channels (``n``) and ``x:<channel>`` on each channel that a contact in hand keeps
+  away (``blocks``); ``puta`` derives them whenever it writes the agent, so the claim decides
+  exactly as the in-process store does without reading the document;
 * ``offers`` (contact id -> offer id, agent, expiry) and ``aoffers`` (agent id -> contact id,
   when offered): the pending offers. A claim reads the small hashes and writes only these two
   (HSETNX: an entry already there means a pending offer), so it decodes and encodes no JSON;
@@ -88,9 +92,10 @@ local cid, suid, oid, snow, sexp, force = string.match(ARGV[2],
   '^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)$')
 local c = redis.call('HMGET', P .. 'c:' .. cid, 's', 'd', 'ch', 'q')
 if c[1] ~= 'waiting' or (c[2] ~= '1' and force ~= '1') then return 0 end
-local a = redis.call('HMGET', P .. 'a:' .. suid, 'p', 'w', 'l:' .. c[3], 'c:' .. c[3])
-local load = tonumber(a[3]) or 0
-if a[1] ~= 'available' or (tonumber(a[2]) or 0) > tonumber(snow) or load >= (tonumber(a[4]) or 0) then
+local a = redis.call('HMGET', P .. 'a:' .. suid, 'p', 'w', 'l:' .. c[3], 'c:' .. c[3], 't', 'n', 'x:' .. c[3])
+local load, total = tonumber(a[3]) or 0, tonumber(a[5]) or 0
+if a[1] ~= 'available' or (tonumber(a[2]) or 0) > tonumber(snow) or load >= (tonumber(a[4]) or 0)
+   or (total > 0 and (tonumber(a[6]) or 0) >= total) or a[7] then
   return 0
 end
 if redis.call('HSETNX', P .. 'offers', cid, oid .. '\t' .. suid .. '\t' .. sexp) == 0 then return 0 end
