@@ -160,9 +160,15 @@ async def _redis_ctx(app: web.Application) -> AsyncIterator[None]:
 
     from contact_center.bus.redis import RedisBus
 
-    client = aioredis.Redis.from_url(settings.redis_url)
+    section = settings.section("redis")
+    timeout = float(section.get("timeout_seconds", 5))
+    # Bounded waits: an unreachable Redis (a host gone, not only a refused port) fails a command
+    # instead of hanging it; the bus then holds its events and reconnects (see contact_center.bus.redis).
+    client = aioredis.Redis.from_url(settings.redis_url, socket_connect_timeout=timeout, socket_timeout=timeout)
+    bus = settings.section("bus")
     app[keys.REDIS] = client
-    app[keys.BUS] = RedisBus(client)
+    app[keys.BUS] = RedisBus(client, max_length=int(bus.get("stream_length", 10_000)),
+                             outbox_size=int(bus.get("outbox_size", 10_000)))
     yield
     await client.aclose()
 

@@ -188,7 +188,13 @@ class RoutingConsumer:
     # ----------------------------------------------------------------------- restart
 
     async def rebuild(self) -> int:
-        """Track again every conversation the store says is waiting, offered or assigned."""
+        """Track again every conversation the store says is waiting, offered or assigned.
+
+        At start-up and after Redis lost the routing state. An offer the store records but routing
+        no longer tracks is gone: its agent is told (``offer_cancelled``, reason ``withdrawn``)
+        before the contact waits again, so it is never open for two agents (a call's ringing
+        is the PBX's, so a call only waits again).
+        """
         count = 0
         for info in await self._router.repository.open_conversations():
             if await self._router.reservations.contact(info.id) is not None:
@@ -196,6 +202,8 @@ class RoutingConsumer:
             if info.status == "assigned":
                 count += await self._adopt(info)
                 continue
+            if info.status == "offered" and info.assigned_user_id is not None and info.channel != "call":
+                await self._router.notifier.cancelled(info.assigned_user_id, info.id, None, "withdrawn")
             facts = await self._facts.stored(info)
             config = self._router.config
             decision = decide(config.rules, facts, default=config.default_department, suggested=info.department)

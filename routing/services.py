@@ -6,7 +6,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, cast
 
 from aiohttp import web
@@ -45,6 +45,22 @@ class RoutingServices:
     director: RoutingCallDirector
     instance: str
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+    async def resync(self) -> None:
+        """After the bus reconnected to Redis (which may have lost the routing state): agent
+        profiles upserted again, this instance's connected agents registered with the presence
+        they had, open conversations from the store tracked again (waiting ones re-enqueued,
+        lost offers withdrawn, assigned ones adopted with their load), then a dispatch pass.
+        Every step leaves alone what Redis still holds, so it is harmless after a mere blip."""
+        router = self.router
+        before = {user_id: replace(agent) for user_id, agent in router.agents.items()}
+        await router.load_org()
+        restored = await self.presence.restore(before)
+        rebuilt = await self.consumer.rebuild()
+        log.warning("routing resynchronised with Redis: %d agents' presence restored, %d conversations tracked "
+                    "again", restored, rebuilt)
+        router.kick()
 
 
 ROUTING = web.AppKey("routing", RoutingServices)
@@ -102,6 +118,7 @@ def routing_ctx(config: RoutingConfig | None = None) -> Callable[[web.Applicatio
         if config is None:
             follow_live(live, services.router)
         services.consumer.subscribe(app[keys.BUS])
+        app[keys.BUS].on_reconnect(services.resync)
         await services.router.load_org()
         await services.consumer.rebuild()
         app[ROUTING] = services

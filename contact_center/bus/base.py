@@ -49,6 +49,7 @@ class Bus(ABC):
         self._subscribers: list[_Subscriber] = []
         self._queue_size = queue_size
         self._started = False
+        self._on_reconnect: list[Callable[[], Awaitable[None]]] = []
 
     def subscribe(self, handler: Handler, *types: type) -> Callable[[], None]:
         """Call *handler* for every event of *types* (all events when none given).
@@ -67,6 +68,21 @@ class Bus(ABC):
                 sub.task.cancel()
 
         return unsubscribe
+
+    def on_reconnect(self, listener: Callable[[], Awaitable[None]]) -> None:
+        """Run *listener* each time a shared bus is connected again after losing its transport
+        (events may have been missed, shared state lost): to resynchronise. The bus reads on only
+        when every listener is done (or gave up after ``resync_timeout``), so the events it then
+        reads find the state rebuilt. Never called in-process."""
+        self._on_reconnect.append(listener)
+
+    async def _reconnected(self, resync_timeout: float = 60.0) -> None:
+        for listener in list(self._on_reconnect):
+            try:
+                async with asyncio.timeout(resync_timeout):
+                    await listener()
+            except Exception:
+                log.exception("resynchronising %r after a reconnect failed", listener)
 
     def _dispatch(self, event: Event) -> None:
         for sub in self._subscribers:

@@ -105,18 +105,21 @@ async def update_me(request: web.Request) -> web.Response:
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """``ok``; ``degraded`` (200) while only Redis is down: the instance still takes and stores
+    contacts, holding its events until Redis is back; ``unavailable`` (503) when the store cannot write."""
     checks: dict[str, str] = {}
-    ok = True
+    failed: set[str] = set()
     for name, probe in (("store", request.app[keys.DB].ping_write), ("bus", request.app[keys.BUS].healthy)):
         try:
             await probe()
             checks[name] = "ok"
         except Unavailable as exc:
             checks[name] = exc.message
-            ok = False
+            failed.add(name)
     if request.app[keys.REDIS] is None:
         checks["redis"] = "not configured"
-    return web.json_response({"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503)
+    status = "unavailable" if "store" in failed else "degraded" if failed else "ok"
+    return web.json_response({"status": status, "checks": checks}, status=503 if status == "unavailable" else 200)
 
 
 async def metrics(request: web.Request) -> web.Response:
@@ -157,7 +160,8 @@ def register(app: web.Application) -> None:
             request=obj(("language",), language={"type": ["string", "null"]}),
             response=obj(("user",), user=USER_SCHEMA), errors=(400, 401, 422))
     app.router.add_get("/healthz", healthz)
-    api.add("GET", "/healthz", summary="Store, bus and Redis health", tag="ops", errors=(503,), auth="none")
+    api.add("GET", "/healthz", summary="Store, bus and Redis health: ok, degraded (Redis down), unavailable (store)",
+            tag="ops", errors=(503,), auth="none")
     app.router.add_get("/metrics", metrics)
     api.add("GET", "/metrics", summary="Prometheus metrics (text format)", tag="ops", auth="none")
     app.router.add_get("/api/openapi.json", openapi)

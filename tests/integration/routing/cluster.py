@@ -20,6 +20,7 @@ import aiohttp
 import redis.asyncio as aioredis
 import websockets
 
+from contact_center.bus.redis import FIELD, STREAM
 from contact_center.events import EmailReceived, encode
 from contact_center.store.session import Database
 from tests.component.routing.conftest import add_conversation
@@ -106,8 +107,8 @@ async def publish_email(redis_url: str, db: Database, subject: str) -> int:
     cid = await add_conversation(db, subject=subject, body=subject)
     client = aioredis.Redis.from_url(redis_url)
     try:
-        await client.publish("cc:events", encode(EmailReceived(conversation_id=cid, message_id=cid, mailbox="support",
-                                                               subject=subject)))
+        await client.xadd(STREAM, {FIELD: encode(EmailReceived(conversation_id=cid, message_id=cid, mailbox="support",
+                                                                subject=subject))})
     finally:
         await client.aclose()
     return cid

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from contact_center.auth.passwords import hash_password
 from contact_center.auth.users import create_user
+from contact_center.bus.redis import FIELD, STREAM
 from contact_center.store.migrate import upgrade
 from contact_center.store.session import Database
 from contact_center.store.tables import Conversation
@@ -51,13 +52,17 @@ async def _statuses(db: Database, ids: list[int]) -> dict[int, tuple[str, int | 
 async def _accepted_events(redis_url: str, sink: list[dict], ready: asyncio.Event) -> None:
     client = aioredis.Redis.from_url(redis_url)
     try:
-        async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
-            await pubsub.subscribe("cc:events")
-            ready.set()
-            async for message in pubsub.listen():
-                doc = json.loads(message["data"])
-                if doc["type"] in ("OfferAccepted", "OfferMade"):
-                    sink.append(doc)
+        newest = await client.xrevrange(STREAM, count=1)
+        last: bytes | str = newest[0][0] if newest else "0-0"
+        ready.set()
+        while True:
+            for _, entries in await client.xread({STREAM: last}, block=1000) or ():
+                for entry_id, fields in entries:
+                    last = entry_id
+                    if fields[FIELD].startswith(b"{"):
+                        doc = json.loads(fields[FIELD])
+                        if doc["type"] in ("OfferAccepted", "OfferMade"):
+                            sink.append(doc)
     finally:
         await client.aclose()
 
