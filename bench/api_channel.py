@@ -22,13 +22,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
 import random
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -38,27 +34,26 @@ import websockets
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.chat import free_port, pct, spawn, wait_port  # noqa: E402
+from bench.messaging import (  # noqa: E402
+    STORES,
+    Clock,
+    app_code,
+    desk,
+    free_port,
+    load_line,
+    prepare_store,
+    ratio,
+    report,
+    serving,
+    stores,
+    timed,
+)
 from contact_center.channel_instances import ChannelInstanceRepository  # noqa: E402
-from contact_center.store.migrate import upgrade  # noqa: E402
 from contact_center.store.session import Database  # noqa: E402
-from tests.conftest import PASSWORD, seed_org  # noqa: E402
-from tests.dbservers import PostgresServer  # noqa: E402
 
 AGENTS = ("agent_sales_1", "agent_sales_2")
+PLUGINS = [("api", "connectors.api"), ("agent_ui", "agent_ui")]
 TOKEN = "bench-bridge-token-000000000000"
-
-APP = """
-import sys
-sys.path.insert(0, {root!r})
-from aiohttp import web
-import agent_ui, connectors.api
-from contact_center.app import create_app
-from contact_center.settings import Settings
-settings = Settings.load(environ={{}}, database_url={url!r}, port={port})
-app = create_app(settings, plugins=[("api", connectors.api.register), ("agent_ui", agent_ui.register)])
-web.run_app(app, host="127.0.0.1", port={port}, print=None)
-"""
 
 BARE = """
 from aiohttp import web
@@ -77,138 +72,65 @@ web.run_app(app, host="127.0.0.1", port={port}, print=None)
 """
 
 
-class Clock:
-    """Send times by marker, and latencies as agents receive the markers."""
-
-    def __init__(self, expected: int) -> None:
-        self.sent: dict[str, float] = {}
-        self.latencies: list[float] = []
-        self.expected = expected
-        self.done = asyncio.Event()
-
-    def received(self, text: str) -> None:
-        started = self.sent.pop(text.rsplit(" ", 1)[-1], None)
-        if started is not None:
-            self.latencies.append(time.perf_counter() - started)
-            if len(self.latencies) >= self.expected:
-                self.done.set()
-
-
-async def agent_reader(ws: Any, clock: Clock) -> None:
-    async for raw in ws:
-        frame = json.loads(raw)
-        if frame.get("type") == "message":
-            clock.received(frame["message"]["body_text"])
-
-
 def body(sender: int, marker: str) -> dict[str, Any]:
     return {"message_id": marker, "sender": {"user_id": f"u{sender}", "name": f"Sender {sender}"},
             "text": f"Hello from sender {sender} {marker}"}
 
 
-async def measure(args: argparse.Namespace, client: aiohttp.ClientSession, url: str, headers: dict[str, str],
-                  agents: list[Any]) -> list[float]:
-    """Every sender posts its messages at random moments; the agents' readers time each one."""
-    clock = Clock(args.senders * args.messages)
-    readers = [asyncio.create_task(agent_reader(ws, clock)) for ws in agents]
+async def senders_talk(args: argparse.Namespace, client: aiohttp.ClientSession, url: str, headers: dict[str, str],
+                       clock: Clock) -> None:
+    """Every sender posts its messages at random moments within the spread."""
 
     async def talk(n: int) -> None:
         for k in range(args.messages):
             await asyncio.sleep(random.uniform(0, args.spread / args.messages))
             marker = f"s{n}m{k}"
-            clock.sent[marker] = time.perf_counter()
+            clock.start(marker)
             async with client.post(url, json=body(n, marker), headers=headers) as resp:
                 assert resp.status == 200, await resp.text()
 
     await asyncio.gather(*(talk(n) for n in range(args.senders)))
-    await asyncio.wait_for(clock.done.wait(), 120)
-    for task in readers:
-        task.cancel()
-    for ws in agents:
-        await ws.close()
-    return clock.latencies
 
 
 async def bare_run(args: argparse.Namespace, workdir: Path) -> list[float]:
     port = free_port()
-    server = spawn(BARE.format(port=port), workdir / "bare.log")
-    try:
-        await wait_port(port)
+    async with serving(BARE.format(port=port), port, workdir / "bare.log") as base, \
+            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as client:
         agents = [await websockets.connect(f"ws://127.0.0.1:{port}/agent", max_queue=None) for _ in AGENTS]
         await asyncio.sleep(0.2)
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as client:
-            return await measure(args, client, f"http://127.0.0.1:{port}/messages", {}, agents)
-    finally:
-        server.terminate()
-        server.wait(10)
+        return await timed(agents, args.senders * args.messages,
+                           lambda clock: senders_talk(args, client, f"{base}/messages", {}, clock))
 
 
-async def prepare_store(url: str) -> int:
-    """Migrate, seed the organisation, make the bridge; its id."""
-    db = Database(url)
-    try:
-        await upgrade(db)
-        await seed_org(db)
-        made = await ChannelInstanceRepository(db).create("api", "bench", department="sales", token=TOKEN)
-        return made.instance.id
-    finally:
-        await db.close()
-
-
-async def login(base: str, username: str) -> tuple[int, str]:
-    async with aiohttp.ClientSession(base, cookie_jar=aiohttp.CookieJar(unsafe=True),
-                                     headers={"Origin": base}) as session:
-        resp = await session.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
-        user_id = (await resp.json())["user"]["id"]
-        return user_id, "; ".join(f"{c.key}={c.value}" for c in session.cookie_jar)
+async def make_bridge(db: Database) -> int:
+    made = await ChannelInstanceRepository(db).create("api", "bench", department="sales", token=TOKEN)
+    return made.instance.id
 
 
 async def product_run(args: argparse.Namespace, workdir: Path, url: str, name: str) -> list[float]:
-    bridge = await prepare_store(url)
+    bridge = await prepare_store(url, make_bridge)
     port = free_port()
-    server = spawn(APP.format(root=str(ROOT), url=url, port=port), workdir / f"app-{name}.log")
-    try:
-        await wait_port(port)
-        base = f"http://127.0.0.1:{port}"
+    async with serving(app_code(url, port, PLUGINS), port, workdir / f"app-{name}.log") as base, \
+            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as client:
         path, headers = f"{base}/api/v1/channels/{bridge}/messages", {"Authorization": f"Bearer {TOKEN}"}
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as client:
-            conversations = []
-            for n in range(args.senders):
-                async with client.post(path, json=body(n, f"hello{n}"), headers=headers) as resp:
-                    conversations.append((await resp.json())["conversation_id"])
-            agents, ids = [], []
-            for username in AGENTS:
-                user_id, cookie = await login(base, username)
-                ids.append(user_id)
-                agents.append(await websockets.connect(f"ws://127.0.0.1:{port}/ws/agent", max_queue=None,
-                                                       additional_headers={"Cookie": cookie}))
-            _, boss_cookie = await login(base, "supervisor")
-            for n, conversation_id in enumerate(conversations):
-                async with client.patch(f"{base}/api/v1/conversations/{conversation_id}",
-                                        json={"action": "assign", "user_id": ids[n % len(ids)]},
-                                        headers={"Cookie": boss_cookie, "Origin": base}) as resp:
-                    resp.raise_for_status()
-            return await measure(args, client, path, headers, agents)
-    finally:
-        server.terminate()
-        server.wait(10)
-
-
-def report(name: str, lat: list[float]) -> None:
-    print(f"{name}: {len(lat)} messages, p50 {pct(lat, 50) * 1000:.1f} ms, p99 {pct(lat, 99) * 1000:.1f} ms, "
-          f"max {max(lat) * 1000:.1f} ms, mean {statistics.mean(lat) * 1000:.1f} ms", flush=True)
+        conversations = []
+        for n in range(args.senders):
+            async with client.post(path, json=body(n, f"hello{n}"), headers=headers) as resp:
+                conversations.append((await resp.json())["conversation_id"])
+        agents = await desk(base, AGENTS, conversations)
+        return await timed(agents, args.senders * args.messages,
+                           lambda clock: senders_talk(args, client, path, headers, clock))
 
 
 async def run(args: argparse.Namespace, workdir: Path, urls: dict[str, str]) -> None:
-    print(f"{args.senders} senders x {args.messages} messages over {args.spread:.0f} s, 2 agents; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
+    print(load_line(f"{args.senders} senders x {args.messages} messages over {args.spread:.0f} s, 2 agents"),
+          flush=True)
     bare = await bare_run(args, workdir)
     report("baseline          bare aiohttp handler -> agent websocket", bare)
     for store, url in urls.items():
         product = await product_run(args, workdir, url, store)
         report(f"product ({store:8}) POST /api/v1/channels/{{id}}/messages -> store -> bus -> /ws/agent", product)
-        print(f"ratio   ({store:8}) p99 {pct(product, 99) / pct(bare, 99):.1f}x, "
-              f"p50 {pct(product, 50) / pct(bare, 50):.1f}x the bare handler", flush=True)
+        ratio(store, product, bare, "the bare handler")
 
 
 def main() -> None:
@@ -216,22 +138,11 @@ def main() -> None:
     parser.add_argument("--senders", type=int, default=200)
     parser.add_argument("--messages", type=int, default=5, help="messages per sender")
     parser.add_argument("--spread", type=float, default=10.0, help="seconds over which a sender posts them")
-    parser.add_argument("--stores", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"])
+    parser.add_argument("--stores", nargs="+", default=list(STORES), choices=STORES)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="cc-bench-api-"))
-    workdir.chmod(0o755)  # the PostgreSQL cluster runs as the postgres user below it when we are root
-    urls = {"sqlite": f"sqlite+aiosqlite:///{workdir / 'api.db'}"} if "sqlite" in args.stores else {}
-    postgres = PostgresServer(workdir) if "postgres" in args.stores else None
-    try:
-        if postgres is not None:
-            postgres.launch()
-            postgres.wait_ready()
-            postgres.execute('CREATE DATABASE "cc_api_bench"')
-            urls["postgres"] = postgres.url("cc_api_bench")
+    with stores(args.stores, workdir, "cc_api_bench") as urls:
         asyncio.run(run(args, workdir, urls))
-    finally:
-        if postgres is not None:
-            postgres.stop()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The channel registry: every channel the product speaks, described once.
 
-Each :class:`Channel` says how a contact on it is recognised (its identity kinds), how many of
+Each :class:`Channel` says how a contact on it is recognised (its identity kinds, and what an
+unknown or shared identity means: :class:`Identification`), how many of
 its contacts an agent takes at once by default, which bus event announces a new inbound contact,
 how agents' replies leave, and how the desk shows it. Every channel list elsewhere is derived
 from :data:`CHANNELS`: the store's validation of ``channel`` columns, routing's configuration and
@@ -43,6 +44,17 @@ class Announcement(StrEnum):
     MESSAGE_RECEIVED = "MessageReceived"
 
 
+class Identification(StrEnum):
+    """How a contact on the channel is tied to a customer (:func:`contact_center.customers.identity.who`)."""
+
+    # Written channels: an unknown sender becomes a new customer (the message needs one); an identity
+    # several customers share names the best-ranked of them.
+    RECORD = "record"
+    # Calls: an unknown caller stays unknown and a shared number names nobody; the agent links the
+    # caller or picks from the ranked candidates on the screen pop.
+    ASK = "ask"
+
+
 @dataclass(frozen=True)
 class Channel:
     """One channel and everything the rest of the product needs to know about it."""
@@ -57,6 +69,7 @@ class Channel:
     wrap_up_seconds: float = 0.0  # routing's built-in after-contact work time
     service_level_seconds: int = 60  # a new queue's default answer target
     offer_timeout_seconds: int = 30  # a new queue's default time to accept an offer
+    identification: Identification = Identification.RECORD
 
     @property
     def identity_kind(self) -> str:
@@ -78,7 +91,8 @@ class Channel:
 
 CHANNELS: tuple[Channel, ...] = (
     Channel("call", "Call", ("phone",), 1, Announcement.CALL_RANG, Reply.NONE, Presentation.VOICE,
-            wrap_up_seconds=10.0, service_level_seconds=20, offer_timeout_seconds=20),
+            wrap_up_seconds=10.0, service_level_seconds=20, offer_timeout_seconds=20,
+            identification=Identification.ASK),
     Channel("email", "Email", ("email",), 5, Announcement.EMAIL_RECEIVED, Reply.SMTP, Presentation.MAIL,
             service_level_seconds=4 * 3600, offer_timeout_seconds=120),
     Channel("chat", "Chat", ("chat",), 3, Announcement.MESSAGE_RECEIVED, Reply.CHAT_WEBSOCKET,

@@ -1,10 +1,12 @@
-"""The audit log's writer: entries group-committed, retried on failure, never dropped unnoticed.
+"""The audit log's writer: entries group-committed on the spine's :class:`GroupCommit`, never dropped unnoticed.
 
 :meth:`AuditLog.record` (a read or change a request is about to serve) waits until its entry is
-stored; :meth:`AuditLog.enqueue` (something already shown) returns at once. One task writes every
-entry waiting at that moment in one transaction. When the store refuses a batch the task tries
-again with a growing pause; a waiting caller gives up after ``write_timeout`` and its entry is
-withdrawn (the read fails instead), a queued entry stays until it is written.
+stored; :meth:`AuditLog.enqueue` (something already shown) returns at once. Entries go through the
+one group-commit loop of the ingest spine (:class:`~contact_center.ingest.group_commit.GroupCommit`):
+every entry waiting at that moment is written in one transaction, and a batch the store refuses is
+written again entry by entry. An entry the store refuses even alone is tried again with a growing
+pause: a waiting caller's until ``write_timeout``, when it is withdrawn and the read fails instead
+(:class:`~contact_center.errors.Unavailable`); a queued entry until it is written.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import itertools
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +25,7 @@ from aiohttp import web
 from contact_center.auth.roles import Principal
 from contact_center.errors import Unavailable
 from contact_center.http.auth import known_user, remote_address
+from contact_center.ingest.group_commit import GroupCommit
 from contact_center.store.session import Database
 from contact_center.store.tables import Audit, utcnow
 
@@ -68,43 +72,35 @@ def _json_safe(value: Any) -> Any:
     return str(value)
 
 
-@dataclass
-class _Pending:
-    row: dict[str, Any]
-    done: asyncio.Future[None] | None  # None: queued, nobody waits
-
-
 class AuditLog:
     """Writes audit entries durably; see the package docstring for how to call it."""
 
     def __init__(self, db: Database, *, write_timeout: float = 5.0, max_batch: int = MAX_BATCH) -> None:
         self._db = db
         self._timeout = write_timeout
-        self._max_batch = max_batch
-        self._pending: list[_Pending] = []
-        self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self._task: asyncio.Task[None] | None = None
-        self.failures = 0  # batches the store refused (each one retried)
+        self._commit: GroupCommit[dict[str, Any], None] = GroupCommit(self._write, name="audit-log",
+                                                                    max_batch=max_batch)
+        self._queued: dict[int, dict[str, Any]] = {}  # enqueued entries not written yet, by ticket
+        self._tickets = itertools.count()
+        self._retries: dict[int, asyncio.TimerHandle] = {}  # refused queued entries waiting to be tried again
+        self._all_written = asyncio.Event()
+        self._all_written.set()
+        self.failures = 0  # writes the store refused (each one retried)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="audit-log")
+        self._commit.start()
 
     async def close(self) -> None:
         """Write what is waiting (for at most the write timeout), then stop."""
-        if self._task is None:
-            return
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(self._timeout):
                 await self.flush()
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
-        self._task = None
-        if self._pending:
-            log.error("audit log closed with %d entries unwritten: %s", len(self._pending),
-                      [p.row for p in self._pending])
+        for handle in self._retries.values():
+            handle.cancel()
+        self._retries.clear()
+        await self._commit.close(drain=False)
+        if self._queued:
+            log.error("audit log closed with %d entries unwritten: %s", len(self._queued), list(self._queued.values()))
 
     async def record(
         self, who: ActorLike, *, action: str, object_type: str | None = None, object_id: object = None,
@@ -118,16 +114,20 @@ class AuditLog:
         """
         row = self._row(actor_of(who), action=action, object_type=object_type, object_id=object_id,
                         customer_id=customer_id, before=before, after=after, detail=detail)
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._push(_Pending(row, done))
+        pause = RETRY_FIRST
         try:
             async with asyncio.timeout(self._timeout):
-                await asyncio.shield(done)
+                while True:
+                    try:
+                        # Cancelled by the timeout while it waits: withdrawn (the writer skips a cancelled entry).
+                        await self._commit.submit(row)
+                        return
+                    except Exception as exc:  # the store refused it even alone: again, until the timeout
+                        self._refused(exc, pause)
+                        await asyncio.sleep(pause)
+                        pause = min(pause * 2, RETRY_MAX)
         except TimeoutError:
-            if not done.done():
-                done.cancel()  # withdrawn: the writer skips it
-                raise Unavailable("the audit log cannot be written; try again") from None
-            await done  # written just in time
+            raise Unavailable("the audit log cannot be written; try again") from None
 
     def enqueue(
         self, *, action: str, user_id: int | None = None, customer_id: int | None = None,
@@ -143,14 +143,15 @@ class AuditLog:
                         object_id=object_id, customer_id=customer_id, before=before, after=after, detail=detail)
         if at is not None:
             row["at"] = at
-        self._push(_Pending(row, None))
+        ticket = next(self._tickets)
+        self._queued[ticket] = row
+        self._all_written.clear()
+        self._submit_queued(ticket, RETRY_FIRST)
 
     async def flush(self) -> None:
-        """Wait until every entry queued before this call is written (or withdrawn)."""
-        while self._pending or not self._idle.is_set():
-            self._wake.set()
-            await self._idle.wait()
-            await asyncio.sleep(0)
+        """Wait until every entry queued before this call is written (recorded ones: written or withdrawn)."""
+        await self._commit.flush()
+        await self._all_written.wait()
 
     @staticmethod
     def _row(actor: Actor, *, action: str, object_type: str | None, object_id: object, customer_id: int | None,
@@ -162,36 +163,30 @@ class AuditLog:
                 "before": _json_safe(before), "after": _json_safe(after), "detail": _json_safe(dict(detail or {})),
                 "at": utcnow()}
 
-    def _push(self, item: _Pending) -> None:
-        self._pending.append(item)
-        self._idle.clear()
-        self._wake.set()
+    def _submit_queued(self, ticket: int, pause: float) -> None:
+        self._retries.pop(ticket, None)
+        self._commit.submit_nowait(self._queued[ticket]).add_done_callback(
+            lambda fut: self._queued_done(ticket, fut, pause))
 
-    async def _run(self) -> None:
-        pause = RETRY_FIRST
-        while True:
-            if not self._pending:
-                self._idle.set()
-                self._wake.clear()
-                await self._wake.wait()
-                continue
-            self._pending = [p for p in self._pending if p.done is None or not p.done.done()]
-            batch = self._pending[: self._max_batch]
-            if not batch:
-                continue
-            try:
-                async with self._db.session() as s:
-                    s.add_all(Audit(**p.row) for p in batch)
-            except Exception as exc:
-                self.failures += 1
-                log.warning("audit log: the store refused %d entries (%s); retrying in %.2f s",
-                            len(batch), type(exc).__name__, pause)
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, RETRY_MAX)
-                continue
-            pause = RETRY_FIRST
-            written = {id(p) for p in batch}
-            self._pending = [p for p in self._pending if id(p) not in written]
-            for p in batch:
-                if p.done is not None and not p.done.done():
-                    p.done.set_result(None)
+    def _queued_done(self, ticket: int, fut: asyncio.Future[None], pause: float) -> None:
+        if fut.cancelled():  # the writer closed under it: close() reports it as unwritten
+            return
+        exc = fut.exception()
+        if exc is None:
+            del self._queued[ticket]
+            if not self._queued:
+                self._all_written.set()
+            return
+        self._refused(exc, pause)
+        self._retries[ticket] = asyncio.get_running_loop().call_later(
+            pause, self._submit_queued, ticket, min(pause * 2, RETRY_MAX))
+
+    def _refused(self, exc: BaseException, pause: float) -> None:
+        self.failures += 1
+        log.warning("audit log: the store refused an entry (%s); retrying in %.2f s", type(exc).__name__, pause)
+
+    async def _write(self, rows: list[dict[str, Any]]) -> list[None]:
+        """One group-commit batch: the rows in one transaction."""
+        async with self._db.session() as s:
+            s.add_all(Audit(**row) for row in rows)
+        return [None] * len(rows)

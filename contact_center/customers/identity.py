@@ -14,13 +14,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from email.utils import parseaddr
 
 import phonenumbers
 
-from contact_center.channels import IDENTITY_KINDS, channel
+from contact_center.channels import IDENTITY_KINDS, Identification, channel
 
 KINDS = IDENTITY_KINDS  # from the channel registry: phone, email, chat, messenger
 # What PBXs send when the caller withheld the number.
@@ -157,11 +157,15 @@ class Match:
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+#: The label of an identity nobody checked (an address a chat visitor typed).
+UNVERIFIED = "unverified"
 
 
-def _rank_key(c: Candidate) -> tuple[dt.datetime, int, int]:
-    # Most recent contact first, then the most contacts, then the oldest record.
-    return (c.last_contact_at or _EPOCH, c.contacts, -c.customer_id)
+def _rank_key(c: Candidate) -> tuple[bool, dt.datetime, int, int]:
+    # An identity on record before one somebody merely typed (a visitor cannot draw a known
+    # customer's mail or calls to their own record), then the most recent contact, then the most
+    # contacts, then the oldest record.
+    return (c.label != UNVERIFIED, c.last_contact_at or _EPOCH, c.contacts, -c.customer_id)
 
 
 def rank(candidates: Iterable[Candidate]) -> tuple[Candidate, ...]:
@@ -184,3 +188,35 @@ def match(value: str | None, candidates: Iterable[Candidate]) -> Match:
     if len(ranked) == 1:
         return Match(value=value, customer_id=ranked[0].customer_id, candidates=ranked)
     return Match(value=value, customer_id=None, candidates=ranked)
+
+
+Key = tuple[str, str]  # an identity: (kind, normalised value)
+
+
+@dataclass(frozen=True)
+class Who:
+    """Who a contact is, as :func:`who` decided: the customer it belongs to (``None``: nobody yet),
+    the ranked customers its identity names, and the identity to make a new customer of."""
+
+    customer_id: int | None = None
+    candidates: tuple[int, ...] = ()
+    new_customer: Key | None = None
+
+
+def who(identity: Key | None, owners: Mapping[Key, tuple[int, ...]], how: Identification) -> Who:
+    """The one identification rule of every channel (calls, mail, chat, messaging bridges).
+
+    *owners* holds, per identity, the live customers that have it, best-ranked first (:func:`rank`;
+    identities nobody has are absent). One owner is the customer. Several: on a written channel
+    (:attr:`Identification.RECORD`) the best-ranked; on a call (:attr:`Identification.ASK`) nobody,
+    the agent picks from the candidates. None: a written channel makes a new customer of the
+    identity; a call stays unknown. No identity (withheld number, no usable sender): nobody.
+    """
+    if identity is None:
+        return Who()
+    found = owners.get(identity, ())
+    if len(found) == 1 or (found and how is Identification.RECORD):
+        return Who(customer_id=found[0], candidates=found)
+    if found:
+        return Who(candidates=found)
+    return Who(new_customer=identity if how is Identification.RECORD else None)

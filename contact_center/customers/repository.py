@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +18,7 @@ from sqlalchemy import Connection, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from contact_center.customers.identity import KINDS, Candidate, Match, match, normalise
+from contact_center.customers.identity import KINDS, Candidate, Key, Match, match, normalise
 from contact_center.errors import Conflict, NotFound, ValidationError
 from contact_center.store.session import Database
 from contact_center.store.tables import Call, Conversation, Customer, CustomerMerge, Identity, utcnow
@@ -372,6 +372,32 @@ def owners_sync(s: Session | Connection, kind: str, values: Iterable[str]) -> di
     call batch and the pop reader call it directly."""
     wanted = sorted(set(values))
     return _owners_from(s.execute(_owners_query(kind, wanted)).all()) if wanted else {}
+
+
+def rank_shared(kind: str, owners: Mapping[str, tuple[int, ...]],
+                identify: Callable[[str], Match]) -> dict[Key, tuple[int, ...]]:
+    """*owners* (value -> its live customers) keyed by identity, the customers of a shared value
+    put in rank order by *identify* (one ranked query per shared value, none for the usual one owner)."""
+    out: dict[Key, tuple[int, ...]] = {}
+    for value, found in owners.items():
+        if len(found) > 1:
+            found = tuple(c.customer_id for c in identify(value).candidates) or found
+        out[(kind, value)] = found
+    return out
+
+
+def ranked_owners_sync(s: Session | Connection, identities: Iterable[Key]) -> dict[Key, tuple[int, ...]]:
+    """Identity -> its live customers, best-ranked first: what :func:`~.identity.who` decides from.
+
+    The one loader of a batch's identities (mail, chat and messages; calls through their batch's
+    statements, :mod:`contact_center.ingest.call_batch`): one query per kind, plus one per shared value."""
+    by_kind: dict[str, set[str]] = {}
+    for kind, value in identities:
+        by_kind.setdefault(kind, set()).add(value)
+    out: dict[Key, tuple[int, ...]] = {}
+    for kind, values in by_kind.items():
+        out.update(rank_shared(kind, owners_sync(s, kind, values), functools.partial(identify_sync, s, kind)))
+    return out
 
 
 def identify_sync(s: Session | Connection, kind: str, value: str) -> Match:

@@ -25,9 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from contact_center import channels
+from contact_center.customers.repository import ranked_owners_sync
 from contact_center.inbox.conversations import Action, ConversationState, transition
 from contact_center.inbox.placement import Identity as IdentityKey
-from contact_center.inbox.placement import Known, Placement, place
+from contact_center.inbox.placement import Known, Placement, customer_of, place
 from contact_center.inbox.records import Checkpoint, InboundMessage, StoredMessage
 from contact_center.store.session import Database
 from contact_center.store.tables import (
@@ -173,7 +174,9 @@ def _lookup(s: Session, batch: Sequence[InboundMessage]) -> tuple[Known, dict[in
                 by_message[external_id] = conversation_id
         own = {m.external_id for m in batch if m.channel == channel}
         duplicates.update(r[0] for r in rows if r[0] in own)
-    customers = _customers_of(s, {m.identity for m in batch if m.identity})
+    owners = ranked_owners_sync(s, {m.identity for m in batch if m.identity})
+    customers = {m.identity: customer for m in batch
+                 if m.identity and (customer := customer_of(m.incoming(False), owners)) is not None}
     by_thread = _conversations_of_threads(s, batch)
     now = utcnow()
     subjects = _recent_subjects(s, batch, customers, now)
@@ -200,7 +203,7 @@ def _lookup(s: Session, batch: Sequence[InboundMessage]) -> tuple[Known, dict[in
         conversation_of_ref=by_ref,
         valid_conversations=valid,
         customer_of_conversation={c.id: c.customer_id for c in conversations.values()},
-        customer_of_identity=customers,
+        owners=owners,
         conversation_of_thread={k: v for k, v in by_thread.items() if v in conversations},
         recent_subjects={k: v for k, v in subjects.items() if v[0] in conversations},
         now=now.timestamp(),
@@ -243,24 +246,6 @@ def _recent_subjects(s: Session, batch: Sequence[InboundMessage], customers: dic
         for customer_id, key, conversation_id, created_at in rows:
             if customer_id is not None and key is not None:
                 found[(customer_id, key)] = (conversation_id, created_at.timestamp())
-    return found
-
-
-def _customers_of(s: Session, identities: set[IdentityKey]) -> dict[IdentityKey, int]:
-    """The customer each identity names; when several share one value, the oldest record."""
-    by_kind: dict[str, set[str]] = {}
-    for kind, value in identities:
-        by_kind.setdefault(kind, set()).add(value)
-    found: dict[IdentityKey, int] = {}
-    for kind, values in by_kind.items():
-        rows = s.execute(
-            select(Identity.value, Identity.customer_id)
-            .join(Customer, Customer.id == Identity.customer_id)
-            .where(Identity.kind == kind, Identity.value.in_(values), Customer.merged_into_id.is_(None))
-            .order_by(Identity.customer_id.desc())
-        )
-        for value, customer_id in rows:
-            found[(kind, value)] = customer_id
     return found
 
 

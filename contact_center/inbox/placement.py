@@ -13,8 +13,10 @@ opened earlier in the same batch) and which customer it belongs to. Threading or
    *of the same customer* whose subject is the same once prefixes are stripped, if that
    conversation had a message within the channel's window (or the same sender's conversation
    opened earlier in the batch); never another customer's conversation,
-5. otherwise a new conversation for the sender's customer (an existing one found by identity,
-   or a new customer shared by every message of the batch from the same identity).
+5. otherwise a new conversation for the sender's customer, decided by the identification rule
+   every channel shares (:func:`contact_center.customers.identity.who`: the owner of the sender's
+   identity, the best-ranked one when several share it, or a new customer shared by every message
+   of the batch from the same identity).
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-Identity = tuple[str, str]  # (kind, normalised value)
+from contact_center.channels import Identification
+from contact_center.customers.identity import Key as Identity
+from contact_center.customers.identity import who
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ class Incoming:
     conversation_id: int | None = None  # from a verified subject token
     conversation_ref: str | None = None  # channel conversation key (chat)
     hints: ThreadHints = NO_HINTS
+    identification: Identification = Identification.RECORD  # the channel's (contact_center.channels)
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,8 @@ class Known:
     conversation_of_ref: Mapping[str, int] = field(default_factory=dict)
     valid_conversations: frozenset[int] = frozenset()  # token targets that exist and match
     customer_of_conversation: Mapping[int, int | None] = field(default_factory=dict)
-    customer_of_identity: Mapping[Identity, int] = field(default_factory=dict)
+    # identity -> its live customers, best-ranked first (customers.repository.ranked_owners_sync)
+    owners: Mapping[Identity, tuple[int, ...]] = field(default_factory=dict)
     conversation_of_thread: Mapping[str, int] = field(default_factory=dict)  # thread key -> latest conversation
     # (customer id, subject key) -> (the customer's latest conversation with that subject, its last message
     # as seconds since the epoch); only the customers and subjects of the batch's replies
@@ -147,7 +153,7 @@ def _by_subject(item: Incoming, known: Known,
     earlier = local.get((item.identity, hints.subject_key))  # the same sender, earlier in this batch
     if earlier is not None:
         return earlier
-    customer = known.customer_of_identity.get(item.identity)
+    customer = customer_of(item, known.owners)
     found = known.recent_subjects.get((customer, hints.subject_key)) if customer is not None else None
     if found is not None and known.customer_of_conversation.get(found[0], customer) == customer \
             and 0 <= known.now - found[1] <= hints.window_seconds:
@@ -160,10 +166,11 @@ def _join_new(opener: Placement, opener_index: int) -> Placement:
     return Placement(joins_new=root, customer_id=opener.customer_id, new_customer=opener.new_customer)
 
 
+def customer_of(item: Incoming, owners: Mapping[Identity, tuple[int, ...]]) -> int | None:
+    """The stored customer *item*'s sender is (``None``: unknown, or nobody by the channel's rule)."""
+    return who(item.identity, owners, item.identification).customer_id
+
+
 def _open(item: Incoming, index: int, known: Known) -> Placement:
-    if item.identity is None:
-        return Placement(opens=True)
-    customer = known.customer_of_identity.get(item.identity)
-    if customer is not None:
-        return Placement(opens=True, customer_id=customer)
-    return Placement(opens=True, new_customer=item.identity)
+    found = who(item.identity, known.owners, item.identification)
+    return Placement(opens=True, customer_id=found.customer_id, new_customer=found.new_customer)

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from contact_center.channels import NAMES, is_channel
+from contact_center.channels import NAMES, channel, is_channel
 from contact_center.inbox.placement import NO_HINTS, Identity, Incoming, ThreadHints
 
 
@@ -54,6 +54,7 @@ class InboundMessage:
             conversation_id=self.conversation_id if valid_token else None,
             conversation_ref=self.conversation_ref,
             hints=self.hints,
+            identification=channel(self.channel).identification,
         )
 
 

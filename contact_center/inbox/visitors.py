@@ -13,12 +13,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contact_center.customers.identity import UNVERIFIED
 from contact_center.customers.repository import CustomerRepository
 from contact_center.errors import ValidationError
 from contact_center.store.session import Database
 from contact_center.store.tables import Customer, Identity
-
-UNVERIFIED = "unverified"
 
 
 async def identify_visitor(

@@ -11,7 +11,10 @@ batch did not touch survives, as it did with the ORM).
 Per post: the ``cti_event`` digest makes a repeat a no-op that returns the first reply; the leg's
 facts go through :func:`callstate.apply`; a new leg gets a conversation (channel ``call``,
 ``external_ref`` = call id) — a transferred/forwarded leg (``origCallId``) joins its original
-leg's conversation — with the caller identified by E.164 number. Its status and owner change only through the
+leg's conversation — with the caller identified by E.164 number through the rule every channel
+shares (:func:`~contact_center.customers.identity.who`, the call channel's
+:attr:`~contact_center.channels.Identification.ASK`: one owner is the customer, a shared number
+leaves the ranked candidates for the agent, an unknown one stays unknown). Its status and owner change only through the
 conversation state machine (:func:`~contact_center.inbox.conversations.transition`: ``answer``,
 ``hang_up``).
 """
@@ -24,6 +27,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from contact_center.channels import channel
+from contact_center.customers.identity import Key, who
+from contact_center.customers.repository import rank_shared
 from contact_center.inbox.conversations import Action, ConversationState, transition
 from contact_center.ingest.call_io import CoreIO
 from contact_center.ingest.callstate import CallFacts, apply
@@ -97,7 +103,7 @@ class _Leg:
 class _Loaded:
     calls: dict[str, dict[str, Any]]
     conversations: dict[int, dict[str, Any]]
-    owners: Mapping[str, tuple[int, ...]]
+    owners: Mapping[Key, tuple[int, ...]]  # ("phone", number) -> its live customers, best-ranked first
 
 
 def apply_batch(io: CoreIO, posts: list[Post], audit: list[dict[str, Any]] | None = None) -> list[Outcome]:
@@ -127,7 +133,7 @@ def apply_batch(io: CoreIO, posts: list[Post], audit: list[dict[str, Any]] | Non
         after = apply(before, post.event, pbx=post.pbx, at=post.at, from_number=post.from_number,
                       to_number=post.to_number, user_id=post.user_id)
         leg.facts = after
-        customer_id, candidates = _identify(io, loaded, after)
+        customer_id, candidates = _identify(loaded, after)
         update_conversation(leg.conv, after, customer_id)
         applied.append((len(outcomes), post, leg, before, after, candidates))
         outcomes.append(Outcome(duplicate=False, reply=post.reply))
@@ -147,7 +153,7 @@ def _load(io: CoreIO, posts: list[Post]) -> _Loaded:
     conversations = {r["id"]: r for r in io.rows("conversation", "id", conv_ids, ("id", *_CONV_FIELDS))
                      } if conv_ids else {}
     numbers = {n for p in posts for n in (p.from_number, p.to_number) if n}
-    return _Loaded(calls, conversations, io.owners(numbers) if numbers else {})
+    return _Loaded(calls, conversations, rank_shared("phone", io.owners(numbers), io.identify) if numbers else {})
 
 
 def _leg(loaded: _Loaded, legs: dict[str, _Leg], post: Post, fresh: list[dict[str, Any]]) -> _Leg:
@@ -171,12 +177,13 @@ def _leg(loaded: _Loaded, legs: dict[str, _Leg], post: Post, fresh: list[dict[st
     return leg
 
 
-def _identify(io: CoreIO, loaded: _Loaded, facts: CallFacts) -> tuple[int | None, tuple[int, ...]]:
+_CALLS = channel("call").identification
+
+
+def _identify(loaded: _Loaded, facts: CallFacts) -> tuple[int | None, tuple[int, ...]]:
     number = facts.to_number if facts.direction == "out" else facts.from_number
-    found = loaded.owners.get(number or "", ())
-    if len(found) < 2 or number is None:
-        return (found[0] if found else None), tuple(found)
-    return None, tuple(c.customer_id for c in io.identify(number).candidates)
+    found = who(("phone", number) if number else None, loaded.owners, _CALLS)
+    return found.customer_id, found.candidates
 
 
 def _write(io: CoreIO, legs: dict[str, _Leg], fresh: list[dict[str, Any]],

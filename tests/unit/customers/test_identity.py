@@ -6,7 +6,17 @@ import datetime as dt
 
 import pytest
 
-from contact_center.customers.identity import Candidate, match, normalise, normalise_email, normalise_phone, rank
+from contact_center.channels import CHANNELS, Identification, Presentation
+from contact_center.customers.identity import (
+    Candidate,
+    Who,
+    match,
+    normalise,
+    normalise_email,
+    normalise_phone,
+    rank,
+    who,
+)
 
 
 @pytest.mark.parametrize(
@@ -76,10 +86,13 @@ T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
         ([Candidate(3, "C"), Candidate(2, "B")], [2, 3]),
         ([Candidate(1, "A", last_contact_at=T0, contacts=1), Candidate(2, "B", contacts=9)], [1, 2]),
         ([Candidate(1, "A", label="home"), Candidate(1, "A", label="work", contacts=2)], [1]),
+        ([Candidate(1, "A"), Candidate(2, "B", label="unverified", last_contact_at=T0, contacts=9)], [1, 2]),
+        ([Candidate(1, "A", label="unverified"), Candidate(2, "B", label="unverified", contacts=1)], [2, 1]),
     ],
 )
 def test_rank(candidates: list[Candidate], expected_order: list[int]) -> None:
-    """Most recent contact first, then most contacts, then the oldest record; one row per customer."""
+    """An identity on record before a merely typed (unverified) one, then the most recent contact, then
+    the most contacts, then the oldest record; one row per customer."""
     assert [c.customer_id for c in rank(candidates)] == expected_order
 
 
@@ -97,3 +110,37 @@ def test_match(value: str | None, candidates: list[Candidate], customer_id: int 
     """One customer matches, several are ambiguous candidates, none is unknown."""
     result = match(value, candidates)
     assert (result.customer_id, result.unknown, result.ambiguous) == (customer_id, unknown, ambiguous)
+
+
+PHONE = ("phone", "+49301234567")
+RECORD, ASK = Identification.RECORD, Identification.ASK
+
+
+@pytest.mark.parametrize(
+    ("identity", "owners", "how", "expected"),
+    [
+        (PHONE, {PHONE: (7,)}, RECORD, Who(customer_id=7, candidates=(7,))),
+        (PHONE, {PHONE: (7,)}, ASK, Who(customer_id=7, candidates=(7,))),
+        (PHONE, {PHONE: (8, 7)}, RECORD, Who(customer_id=8, candidates=(8, 7))),
+        (PHONE, {PHONE: (8, 7)}, ASK, Who(candidates=(8, 7))),
+        (PHONE, {}, RECORD, Who(new_customer=PHONE)),
+        (PHONE, {}, ASK, Who()),
+        (PHONE, {("email", "+49301234567"): (7,)}, RECORD, Who(new_customer=PHONE)),
+        (None, {PHONE: (7,)}, RECORD, Who()),
+        (None, {}, ASK, Who()),
+    ],
+    ids=["one-record", "one-ask", "shared-record", "shared-ask", "unknown-record", "unknown-ask",
+         "other-kind", "none-record", "none-ask"],
+)
+def test_who(identity: tuple[str, str] | None, owners: dict[tuple[str, str], tuple[int, ...]],
+             how: Identification, expected: Who) -> None:
+    """One owner is the customer; a shared identity names the best-ranked on a written channel and nobody
+    on a call; an unknown one becomes a new customer on a written channel and stays unknown on a call."""
+    assert who(identity, owners, how) == expected
+
+
+def test_only_calls_ask_the_agent() -> None:
+    """The registry: calls leave unknown and shared numbers to the agent, every written channel records."""
+    assert {c.name: c.identification for c in CHANNELS if c.name in ("call", "email", "chat", "api")} == {
+        "call": ASK, "email": RECORD, "chat": RECORD, "api": RECORD}
+    assert all(c.identification is RECORD for c in CHANNELS if c.presentation is not Presentation.VOICE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from contact_center.channels import Identification
 from contact_center.inbox.placement import Incoming, Known, Placement, ThreadHints, place
 
 ANN = ("email", "ann@example.org")
@@ -17,8 +18,24 @@ def test_new_sender_opens_a_conversation_with_a_new_customer() -> None:
 
 def test_known_sender_opens_a_conversation_for_their_customer() -> None:
     """A known identity opens a conversation on the customer it names."""
-    known = Known(customer_of_identity={ANN: 5})
+    known = Known(owners={ANN: (5,)})
     assert place([Incoming("<a>", ANN)], known) == [Placement(opens=True, customer_id=5)]
+
+
+@pytest.mark.parametrize(
+    ("owners", "how", "expected"),
+    [
+        ({ANN: (8, 5)}, Identification.RECORD, Placement(opens=True, customer_id=8)),
+        ({ANN: (8, 5)}, Identification.ASK, Placement(opens=True)),
+        ({}, Identification.ASK, Placement(opens=True)),
+    ],
+    ids=["shared-best-ranked", "shared-ask", "unknown-ask"],
+)
+def test_the_sender_is_identified_by_the_rule_every_channel_shares(
+        owners: dict[tuple[str, str], tuple[int, ...]], how: Identification, expected: Placement) -> None:
+    """Placement applies customers.identity.who with the channel's rule: a shared identity goes to its
+    best-ranked owner on a written channel; a channel that asks leaves shared and unknown senders open."""
+    assert place([Incoming("<a>", ANN, identification=how)], Known(owners=owners)) == [expected]
 
 
 def test_duplicates_in_store_and_in_batch_are_skipped() -> None:
@@ -104,23 +121,23 @@ def test_thread_index_within_the_batch_joins_the_new_conversation() -> None:
     ("known", "hints", "joins"),
     [
         # the same customer, a reply prefix, within the window: joins
-        (Known(customer_of_identity={ANN: 3}, recent_subjects={(3, "invoice 42"): (7, 1000 * DAY)},
+        (Known(owners={ANN: (3,)}, recent_subjects={(3, "invoice 42"): (7, 1000 * DAY)},
                customer_of_conversation={7: 3}, now=1001 * DAY), REPLY, 7),
         # last message 15 days ago, window 14 days: a new conversation
-        (Known(customer_of_identity={ANN: 3}, recent_subjects={(3, "invoice 42"): (7, 1000 * DAY)},
+        (Known(owners={ANN: (3,)}, recent_subjects={(3, "invoice 42"): (7, 1000 * DAY)},
                customer_of_conversation={7: 3}, now=1015 * DAY), REPLY, None),
         # the subject has no reply prefix: a new matter
-        (Known(customer_of_identity={ANN: 3}, recent_subjects={(3, "invoice 42"): (7, 1000 * DAY)},
+        (Known(owners={ANN: (3,)}, recent_subjects={(3, "invoice 42"): (7, 1000 * DAY)},
                customer_of_conversation={7: 3}, now=1001 * DAY),
          ThreadHints(subject_key="invoice 42", is_reply=False, window_seconds=14 * DAY), None),
         # another customer's conversation with that subject: never
-        (Known(customer_of_identity={ANN: 3}, recent_subjects={(4, "invoice 42"): (8, 1000 * DAY)},
+        (Known(owners={ANN: (3,)}, recent_subjects={(4, "invoice 42"): (8, 1000 * DAY)},
                customer_of_conversation={8: 4}, now=1001 * DAY), REPLY, None),
         # a sender who is not a customer yet cannot join anybody's conversation by subject
         (Known(recent_subjects={(3, "invoice 42"): (7, 1000 * DAY)}, customer_of_conversation={7: 3},
                now=1001 * DAY), REPLY, None),
         # the rule turned off (window 0)
-        (Known(customer_of_identity={ANN: 3}, recent_subjects={(3, "invoice 42"): (7, 1000 * DAY)},
+        (Known(owners={ANN: (3,)}, recent_subjects={(3, "invoice 42"): (7, 1000 * DAY)},
                customer_of_conversation={7: 3}, now=1001 * DAY),
          ThreadHints(subject_key="invoice 42", is_reply=True, window_seconds=0), None),
     ],
