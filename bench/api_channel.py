@@ -34,20 +34,8 @@ import websockets
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.messaging import (  # noqa: E402
-    STORES,
-    Clock,
-    app_code,
-    desk,
-    free_port,
-    load_line,
-    prepare_store,
-    ratio,
-    report,
-    serving,
-    stores,
-    timed,
-)
+from bench import messaging  # noqa: E402
+from bench.messaging import Clock  # noqa: E402
 from contact_center.channel_instances import ChannelInstanceRepository  # noqa: E402
 from contact_center.store.session import Database  # noqa: E402
 
@@ -93,12 +81,12 @@ async def senders_talk(args: argparse.Namespace, client: aiohttp.ClientSession, 
 
 
 async def bare_run(args: argparse.Namespace, workdir: Path) -> list[float]:
-    port = free_port()
-    async with serving(BARE.format(port=port), port, workdir / "bare.log") as base, \
+    port = messaging.free_port()
+    async with messaging.serving(BARE.format(port=port), port, workdir / "bare.log") as base, \
             aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as client:
         agents = [await websockets.connect(f"ws://127.0.0.1:{port}/agent", max_queue=None) for _ in AGENTS]
         await asyncio.sleep(0.2)
-        return await timed(agents, args.senders * args.messages,
+        return await messaging.timed(agents, args.senders * args.messages,
                            lambda clock: senders_talk(args, client, f"{base}/messages", {}, clock))
 
 
@@ -108,29 +96,27 @@ async def make_bridge(db: Database) -> int:
 
 
 async def product_run(args: argparse.Namespace, workdir: Path, url: str, name: str) -> list[float]:
-    bridge = await prepare_store(url, make_bridge)
-    port = free_port()
-    async with serving(app_code(url, port, PLUGINS), port, workdir / f"app-{name}.log") as base, \
+    bridge = await messaging.prepare_store(url, make_bridge)
+    port = messaging.free_port()
+    async with messaging.serving(messaging.app_code(url, port, PLUGINS), port, workdir / f"app-{name}.log") as base, \
             aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as client:
         path, headers = f"{base}/api/v1/channels/{bridge}/messages", {"Authorization": f"Bearer {TOKEN}"}
         conversations = []
         for n in range(args.senders):
             async with client.post(path, json=body(n, f"hello{n}"), headers=headers) as resp:
                 conversations.append((await resp.json())["conversation_id"])
-        agents = await desk(base, AGENTS, conversations)
-        return await timed(agents, args.senders * args.messages,
+        agents = await messaging.desk(base, AGENTS, conversations)
+        return await messaging.timed(agents, args.senders * args.messages,
                            lambda clock: senders_talk(args, client, path, headers, clock))
 
 
 async def run(args: argparse.Namespace, workdir: Path, urls: dict[str, str]) -> None:
-    print(load_line(f"{args.senders} senders x {args.messages} messages over {args.spread:.0f} s, 2 agents"),
-          flush=True)
-    bare = await bare_run(args, workdir)
-    report("baseline          bare aiohttp handler -> agent websocket", bare)
-    for store, url in urls.items():
-        product = await product_run(args, workdir, url, store)
-        report(f"product ({store:8}) POST /api/v1/channels/{{id}}/messages -> store -> bus -> /ws/agent", product)
-        ratio(store, product, bare, "the bare handler")
+    await messaging.compare(
+        f"{args.senders} senders x {args.messages} messages over {args.spread:.0f} s, 2 agents",
+        ("bare aiohttp handler -> agent websocket", lambda: bare_run(args, workdir)),
+        ("POST /api/v1/channels/{id}/messages -> store -> bus -> /ws/agent",
+         lambda url, store: product_run(args, workdir, url, store)),
+        urls)
 
 
 def main() -> None:
@@ -138,10 +124,10 @@ def main() -> None:
     parser.add_argument("--senders", type=int, default=200)
     parser.add_argument("--messages", type=int, default=5, help="messages per sender")
     parser.add_argument("--spread", type=float, default=10.0, help="seconds over which a sender posts them")
-    parser.add_argument("--stores", nargs="+", default=list(STORES), choices=STORES)
+    parser.add_argument("--stores", nargs="+", default=list(messaging.STORES), choices=messaging.STORES)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="cc-bench-api-"))
-    with stores(args.stores, workdir, "cc_api_bench") as urls:
+    with messaging.stores(args.stores, workdir, "cc_api_bench") as urls:
         asyncio.run(run(args, workdir, urls))
 
 

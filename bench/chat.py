@@ -34,20 +34,8 @@ import websockets
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.messaging import (  # noqa: E402
-    STORES,
-    Clock,
-    app_code,
-    desk,
-    free_port,
-    load_line,
-    prepare_store,
-    ratio,
-    report,
-    serving,
-    stores,
-    timed,
-)
+from bench import messaging  # noqa: E402
+from bench.messaging import Clock  # noqa: E402
 
 AGENTS = ("agent_service_1", "agent_service_2")
 PLUGINS = [("chat", "connectors.chat"), ("agent_ui", "agent_ui")]
@@ -101,9 +89,10 @@ async def visitors_talk(sockets: list[Any], args: argparse.Namespace, clock: Clo
 
 
 async def product_run(args: argparse.Namespace, workdir: Path, url: str, name: str) -> list[float]:
-    await prepare_store(url)
-    port = free_port()
-    async with serving(app_code(url, port, PLUGINS, SECTIONS), port, workdir / f"app-{name}.log") as base:
+    await messaging.prepare_store(url)
+    port = messaging.free_port()
+    code = messaging.app_code(url, port, PLUGINS, SECTIONS)
+    async with messaging.serving(code, port, workdir / f"app-{name}.log") as base:
         visitors, conversation_ids = [], []
         for n in range(args.visitors):
             ws = await websockets.connect(f"ws://127.0.0.1:{port}/chat/ws", max_queue=None)
@@ -113,30 +102,27 @@ async def product_run(args: argparse.Namespace, workdir: Path, url: str, name: s
             ack = json.loads(await ws.recv())
             conversation_ids.append(ack["conversation_id"])
             visitors.append(ws)
-        agents = await desk(base, AGENTS, conversation_ids)
-        return await timed(agents, args.visitors * args.messages,
+        agents = await messaging.desk(base, AGENTS, conversation_ids)
+        return await messaging.timed(agents, args.visitors * args.messages,
                            lambda clock: visitors_talk(visitors, args, clock, product=True))
 
 
 async def bare_run(args: argparse.Namespace, workdir: Path) -> list[float]:
-    port = free_port()
-    async with serving(BARE.format(port=port), port, workdir / "bare.log"):
+    port = messaging.free_port()
+    async with messaging.serving(BARE.format(port=port), port, workdir / "bare.log"):
         agents = [await websockets.connect(f"ws://127.0.0.1:{port}/agent", max_queue=None) for _ in AGENTS]
         await asyncio.sleep(0.2)
         visitors = [await websockets.connect(f"ws://127.0.0.1:{port}/visitor?v={n}") for n in range(args.visitors)]
-        return await timed(agents, args.visitors * args.messages,
+        return await messaging.timed(agents, args.visitors * args.messages,
                            lambda clock: visitors_talk(visitors, args, clock, product=False))
 
 
 async def run(args: argparse.Namespace, workdir: Path, urls: dict[str, str]) -> None:
-    print(load_line(f"{args.visitors} visitors x {args.messages} messages over {args.spread:.0f} s, 2 agents"),
-          flush=True)
-    bare = await bare_run(args, workdir)
-    report("baseline           bare websocket relay (visitor -> server -> agent socket)", bare)
-    for store, url in urls.items():
-        product = await product_run(args, workdir, url, store)
-        report(f"product ({store:8}) /chat/ws -> store -> bus -> /ws/agent", product)
-        ratio(store, product, bare, "the bare relay")
+    await messaging.compare(
+        f"{args.visitors} visitors x {args.messages} messages over {args.spread:.0f} s, 2 agents",
+        ("bare websocket relay (visitor -> server -> agent socket)", lambda: bare_run(args, workdir)),
+        ("/chat/ws -> store -> bus -> /ws/agent", lambda url, store: product_run(args, workdir, url, store)),
+        urls)
 
 
 def main() -> None:
@@ -144,10 +130,10 @@ def main() -> None:
     parser.add_argument("--visitors", type=int, default=500)
     parser.add_argument("--messages", type=int, default=5, help="messages per visitor")
     parser.add_argument("--spread", type=float, default=10.0, help="seconds over which a visitor sends them")
-    parser.add_argument("--stores", nargs="+", default=["sqlite"], choices=STORES)
+    parser.add_argument("--stores", nargs="+", default=["sqlite"], choices=messaging.STORES)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="cc-bench-chat-"))
-    with stores(args.stores, workdir, "cc_chat_bench") as urls:
+    with messaging.stores(args.stores, workdir, "cc_chat_bench") as urls:
         asyncio.run(run(args, workdir, urls))
 
 

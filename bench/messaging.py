@@ -197,10 +197,15 @@ def report(name: str, lat: list[float]) -> None:
           f"max {max(lat) * 1000:.1f} ms, mean {statistics.mean(lat) * 1000:.1f} ms", flush=True)
 
 
-def ratio(name: str, product: list[float], bare: list[float], what: str) -> None:
-    print(f"ratio   ({name:8}) p99 {pct(product, 99) / pct(bare, 99):.1f}x, "
-          f"p50 {pct(product, 50) / pct(bare, 50):.1f}x {what}", flush=True)
-
-
-def load_line(what: str) -> str:
-    return f"{what}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+async def compare(what: str, bare: tuple[str, Callable[[], Awaitable[list[float]]]],
+                  product: tuple[str, Callable[[str, str], Awaitable[list[float]]]], urls: dict[str, str]) -> None:
+    """Print *what* with the load, then the bare baseline's latencies, then the product's on every store
+    beside it. *bare*: (label, run); *product*: (label, run(store url, store name))."""
+    print(f"{what}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
+    baseline = await bare[1]()
+    report(f"baseline          {bare[0]}", baseline)
+    for store, url in urls.items():
+        latencies = await product[1](url, store)
+        report(f"product ({store:8}) {product[0]}", latencies)
+        print(f"ratio   ({store:8}) p99 {pct(latencies, 99) / pct(baseline, 99):.1f}x, "
+              f"p50 {pct(latencies, 50) / pct(baseline, 50):.1f}x the baseline", flush=True)
