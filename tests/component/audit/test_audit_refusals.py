@@ -58,7 +58,7 @@ async def test_a_refused_read_fails_and_its_batch_mates_are_written(store: tuple
     """A read whose entry the store refuses raises Unavailable after the timeout (retried until then, not
     dropped silently); entries committed in the same batch are written all the same."""
     _, db = store
-    audit = AuditLog(db, write_timeout=0.5)
+    audit = AuditLog(db, write_timeout=3)
     audit.start()
     try:
         results = await asyncio.gather(audit.record(None, action="refused_read"),
