@@ -32,6 +32,7 @@ from contact_center.http.openapi import ApiDocument
 from contact_center.http.origin import origin_middleware
 from contact_center.i18n.catalogs import Catalogs
 from contact_center.inbox import http as inbox_http
+from contact_center.ingest.writer_process import WriterProcess, preload, writes_in_process
 from contact_center.org import http as org_http
 from contact_center.org.departments import DepartmentRepository
 from contact_center.org.users import UserAdmin
@@ -81,6 +82,8 @@ def create_app(
     app[keys.CALL_DIRECTOR] = None
     app[keys.SUPERVISOR_SNAPSHOT] = None
     app[keys.LIVE_CONFIG] = LiveConfig(settings)
+    if writes_in_process(settings.database_url):
+        preload()  # before any helper process starts: the forkserver then has the store code imported
     app.cleanup_ctx.append(_store_ctx(migrate))
     app.cleanup_ctx.append(_audit_ctx)
     app.cleanup_ctx.append(_redis_ctx)
@@ -109,6 +112,8 @@ def _store_ctx(migrate: bool) -> Callable[[web.Application], AsyncIterator[None]
         if migrate:
             await upgrade(db)
         app[keys.DB] = db
+        # Started by its first batch (the call writer starts it with the app, ready before the first post).
+        writer = app[keys.STORE_WRITER] = WriterProcess(db.url) if writes_in_process(db.url) else None
         app[keys.SESSIONS] = SessionRepository(
             db,
             ttl_seconds=settings.session_ttl_seconds,
@@ -123,6 +128,8 @@ def _store_ctx(migrate: bool) -> Callable[[web.Application], AsyncIterator[None]
         purge.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await purge
+        if writer is not None:
+            await writer.close()
         await db.close()
 
     return ctx

@@ -29,10 +29,13 @@ if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
     from contact_center.audit.log import AuditLog
+    from contact_center.ingest.writer_process import WriterProcess
     from contact_center.ports import AgentCommand, CallDirector, LocalDelivery
 
 SETTINGS = web.AppKey("settings", Settings)
 DB = web.AppKey("db", Database)
+# The spine's one SQLite writer process (a store in a SQLite file; None otherwise): calls and inbound messages.
+STORE_WRITER: web.AppKey[WriterProcess | None] = web.AppKey("store_writer")
 BUS = web.AppKey("bus", Bus)
 REDIS: web.AppKey[aioredis.Redis | None] = web.AppKey("redis")
 AUDIT: web.AppKey[AuditLog] = web.AppKey("audit")  # see contact_center.audit

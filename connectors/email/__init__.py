@@ -22,7 +22,6 @@ from connectors.email.admin_http import register_admin
 from connectors.email.config import EmailConfig, load_email_config
 from connectors.email.imap_ingest import MailboxIngest
 from connectors.email.lifeline import exit_with
-from connectors.email.mime import parse_many
 from connectors.email.pipeline import BatchPipeline
 from connectors.email.smtp_outbox import SmtpSender
 from connectors.email.workers import ready
@@ -30,7 +29,6 @@ from contact_center import keys
 from contact_center.config.service import ValidationContext
 from contact_center.errors import ValidationError
 from contact_center.inbox import INBOX
-from contact_center.ingest.writer_process import writes_in_process
 
 EMAIL_CONFIG = web.AppKey("email.config", EmailConfig)
 EMAIL_INGESTS = web.AppKey("email.ingests", list)  # list[MailboxIngest], for tests and health
@@ -56,9 +54,8 @@ class EmailChannel:
         app = self._app
         inbox, bus = app[INBOX], app[keys.BUS]
         reading = config.ingest and bool(config.mailboxes)
-        workers = ingest_workers(config, app[keys.DB].url) if reading else []
-        parser = parser_pool(config) if reading and not workers else None
-        pipeline = BatchPipeline(inbox=inbox, config=config, parser=parser, workers=workers, db_url=app[keys.DB].url)
+        workers = email_workers(config) if reading else []
+        pipeline = BatchPipeline(inbox=inbox, config=config, workers=workers)
         ingests = [MailboxIngest(mailbox=box, inbox=inbox, config=config, pipeline=pipeline)
                    for box in config.mailboxes] if reading else []
         self.ingests[:] = ingests
@@ -69,7 +66,7 @@ class EmailChannel:
             self._tasks.append(asyncio.create_task(sender.run(), name="smtp-sender"))
         self._tasks += [asyncio.create_task(i.run(), name=f"imap-{i.mailbox.name}") for i in ingests]
         self._services = [*ingests, *([sender] if sender else [])]
-        self._pools = [p for p in (parser, *workers) if p is not None]
+        self._pools = workers
 
     async def stop(self) -> None:
         # Stop at safe points first (no transaction or SMTP dialogue cut in half), then cancel.
@@ -111,25 +108,12 @@ async def _email_ctx(app: web.Application) -> AsyncIterator[None]:
         await channel.stop()
 
 
-def parser_pool(config: EmailConfig) -> ProcessPoolExecutor | None:
-    """Processes that parse MIME beside the event loop (``forkserver``: never fork a threaded app)."""
-    if config.parse_workers < 1:
-        return None
-    pool = ProcessPoolExecutor(config.parse_workers, mp_context=multiprocessing.get_context("forkserver"),
-                               initializer=exit_with, initargs=(os.getpid(),))
-    for _ in range(config.parse_workers):
-        pool.submit(parse_many, [])  # start and import now, not when the first mail arrives
-    return pool
-
-
-def ingest_workers(config: EmailConfig, db_url: str) -> list[ProcessPoolExecutor]:
-    """For a store in a SQLite file: one-process pools that parse batches in turn and store the
-    batches they parsed (``max(2, parse_workers)`` of them, so that one parses while another
-    stores; see :mod:`.workers`). None when ``writer_process`` is off or ``parse_workers`` is 0."""
-    if not config.writer_process or config.parse_workers < 1 or not writes_in_process(db_url):
-        return []
+def email_workers(config: EmailConfig) -> list[ProcessPoolExecutor]:
+    """``parse_workers`` one-process pools that fetch (in a bulk catch-up) and parse batches in
+    turn, on every store (``forkserver``: never fork a threaded app); none when it is 0. They
+    never write the store (see :mod:`.workers`)."""
     pools = []
-    for _ in range(max(2, config.parse_workers)):
+    for _ in range(config.parse_workers):
         pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"), initializer=exit_with,
                                    initargs=(os.getpid(),))
         pool.submit(ready)  # start and import now, not when the first mail arrives

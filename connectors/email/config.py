@@ -9,10 +9,9 @@
     reconnect_min_seconds = 0.5          # backoff after a dropped connection, doubling up to
     reconnect_max_seconds = 60
     ingest = true                        # false: this instance sends but does not read mailboxes
-    parse_workers = 1                    # processes parsing MIME beside the event loop (0: in the loop)
-    writer_process = true                # with parse_workers >= 1 and a SQLite store: max(2, parse_workers)
-                                         # worker processes each parse and store batches in turn
-                                         # (see connectors.email.workers)
+    parse_workers = 2                    # worker processes parsing MIME beside the event loop, batches in
+                                         # turn (0: in the loop); they never write the store: the core's
+                                         # ingest spine stores every batch (see connectors.email.workers)
     worker_fetch = true                  # those workers fetch a bulk catch-up (more than one batch)
                                          # themselves, each over its own IMAP session
     legacy_charset = "windows-1250"      # raw 8-bit headers that are not UTF-8 nor the message's charset
@@ -107,8 +106,7 @@ class EmailConfig:
     reconnect_min_seconds: float = 0.5
     reconnect_max_seconds: float = 60.0
     ingest: bool = True
-    parse_workers: int = 1
-    writer_process: bool = True
+    parse_workers: int = 2
     worker_fetch: bool = True
     legacy_charset: str | None = None
     subject_thread_days: float = 14.0
@@ -209,8 +207,7 @@ def load_email_config(raw: Mapping[str, Any]) -> EmailConfig:
         reconnect_min_seconds=_num(raw, "reconnect_min_seconds", 0.5, "email"),
         reconnect_max_seconds=_num(raw, "reconnect_max_seconds", 60.0, "email"),
         ingest=_bool(raw.get("ingest", True), "email.ingest"),
-        parse_workers=min(8, _num(raw, "parse_workers", 1, "email", integer=True)),
-        writer_process=_bool(raw.get("writer_process", True), "email.writer_process"),
+        parse_workers=min(8, _num(raw, "parse_workers", 2, "email", integer=True)),
         worker_fetch=_bool(raw.get("worker_fetch", True), "email.worker_fetch"),
         legacy_charset=_charset(raw.get("legacy_charset")),
         subject_thread_days=_num(raw, "subject_thread_days", 14.0, "email"),

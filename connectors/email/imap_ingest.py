@@ -2,8 +2,8 @@
 
 Per session: ``SELECT`` (its ``UIDNEXT`` answers "anything new?" with no further round trip),
 ``UID SEARCH UID n:*`` for the new UIDs, ``UID FETCH`` in batches of at most 200 while the
-previous batches are parsed and stored (one transaction per batch, checkpoint included, see
-:mod:`connectors.email.pipeline` and :func:`contact_center.inbox.ingest.store_batch`), then
+previous batches are parsed and stored (one transaction per batch, checkpoint included, through
+the core's ingest spine; see :mod:`connectors.email.pipeline`), then
 ``IDLE`` until the server pushes ``EXISTS`` (Dovecot does so about half a second after delivery)
 or the re-IDLE interval ends. A dropped connection, ``BYE`` or error closes the session; the
 next one starts after a backoff that doubles up to a limit and resets once a session got going.
@@ -23,7 +23,7 @@ import aioimaplib
 from connectors.email.config import EmailConfig, MailboxConfig
 from connectors.email.imap_protocol import batches, has_new_mail, says_bye
 from connectors.email.imap_session import ConnectionDropped, ImapError, ImapSession, open_session
-from connectors.email.pipeline import BatchPipeline, discard
+from connectors.email.pipeline import BatchPipeline
 from contact_center.inbox.records import Checkpoint, StoredMessage
 from contact_center.inbox.service import InboxService
 
@@ -118,9 +118,9 @@ class MailboxIngest:
             self._pipeline.caught_up(self.mailbox)
 
     async def _fetch_and_store(self, session: ImapSession, uids: list[int], validity: int) -> int:
-        # Three stages overlap: fetching batch n+2, parsing n+1 (in the parser process, when
-        # configured) and storing n (in the writer process or the database driver's thread).
-        # In a bulk catch-up with ingest workers, each worker fetches and parses its own batches
+        # Three stages overlap: fetching batch n+2, parsing n+1 (in a worker process, when
+        # configured) and storing n (through the spine: its writer process, or the database driver).
+        # In a bulk catch-up with workers, each worker fetches and parses its own batches
         # (the UIDs fetched come with the prepared batch: ``None`` below).
         queue: asyncio.Queue[tuple[list[int] | None, asyncio.Future[Any]] | None] = asyncio.Queue(maxsize=2)
         in_workers = self._pipeline.fetches(self.mailbox, len(uids))
@@ -130,6 +130,7 @@ class MailboxIngest:
                 if self._stopping.is_set():
                     break
                 got: list[int] | None = None
+                prepared: asyncio.Future[Any]
                 if in_workers:
                     prepared = self._pipeline.fetch_and_prepare(self.mailbox, chunk, validity)
                 else:
@@ -139,7 +140,7 @@ class MailboxIngest:
                 try:
                     await queue.put((got, prepared))
                 except asyncio.CancelledError:  # the consumer failed while this batch waited for room
-                    discard(prepared)
+                    _drop(prepared)
                     raise
             await queue.put(None)
 
@@ -159,7 +160,7 @@ class MailboxIngest:
                 await producer
             while not queue.empty():  # batches fetched but not stored (an error or a stop)
                 if (left := queue.get_nowait()) is not None:
-                    discard(left[1])
+                    _drop(left[1])
         return new
 
     async def _store(self, uids: list[int], prepared: Any, validity: int) -> int:
@@ -205,6 +206,14 @@ class MailboxIngest:
         client.idle_done()
         await session.guarded(asyncio.wait_for(idle, self.mailbox.timeout_seconds))
         _drain(client)
+
+
+def _drop(prepared: asyncio.Future[Any]) -> None:
+    """A batch that will not be stored: cancel its fetch or parse if it has not started (a worker's
+    fetch queued after the catch-up ended would open a session nobody closes), and never leave
+    its error unretrieved."""
+    prepared.cancel()
+    prepared.add_done_callback(lambda f: f.cancelled() or f.exception())
 
 
 def _drain(client: aioimaplib.IMAP4) -> None:

@@ -28,9 +28,7 @@ def register(app: web.Application) -> None:
     """
     from connectors.telephony.http import register_routes
     from contact_center import keys
-    from contact_center.ingest.writer_process import preload
 
-    preload()
     register_routes(app)
     live = app[keys.LIVE_CONFIG]
     live.section("pbx", validate=_validate_pbx, bootstrap=_bootstrap_pbx)
@@ -71,7 +69,7 @@ async def _telephony_ctx(app: web.Application) -> AsyncIterator[None]:
     screenpop = app[keys.SCREENPOP]
     metrics = app[keys.METRICS]
     metrics.describe("cc_cti_events_total", "counter", "CTI events received by event and PBX")
-    writer = CallWriter(app[keys.DB], audit_fallback=screenpop.record)
+    writer = CallWriter(app[keys.DB], process=app[keys.STORE_WRITER], audit_fallback=screenpop.record)
     await writer.start()
     directory = AgentDirectory(UserDirectory(app[keys.DB]))
     hook = CtiHook(

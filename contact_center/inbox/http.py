@@ -144,7 +144,7 @@ async def get_attachment(request: web.Request) -> web.Response:
 
 def _inbox_ctx(app: web.Application) -> Any:
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        inbox = InboxService(db=app[keys.DB], bus=app[keys.BUS])
+        inbox = InboxService(db=app[keys.DB], bus=app[keys.BUS], process=app[keys.STORE_WRITER])
         app[INBOX] = inbox
         RoutingListener(inbox=inbox, bus=app[keys.BUS]).subscribe()
         yield

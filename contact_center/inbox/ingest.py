@@ -4,23 +4,26 @@ One batch costs a fixed handful of queries whatever its size: duplicates, refere
 subject tokens, chat keys, identities and departments are each looked up once for the batch,
 :func:`contact_center.inbox.placement.place` decides, then new customers, conversations and
 messages are inserted as Core ``INSERT``s of plain rows (one executemany per table, no ORM
-unit-of-work bookkeeping per message). An IMAP checkpoint given with the batch commits in
-the same transaction, so a crash can never store a message without advancing the checkpoint or
-the other way round. When another instance stored some of the same messages concurrently, the
+unit-of-work bookkeeping per message). IMAP checkpoints given with the batch commit in the
+same transaction, so a crash can never store a message without advancing its checkpoint or the
+other way round. When another instance stored some of the same messages concurrently, the
 unique constraints reject the batch and it is retried once; the retry sees them as duplicates.
+
+:func:`store_inbound` is the one batch function of every store: on PostgreSQL (and SQLite in
+memory) :class:`InboundWriter` runs it through ``run_sync``; on a SQLite file the spine's writer
+process runs it (:mod:`contact_center.ingest.writer_process`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, false, func, insert, or_, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import Connection, Table, false, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -41,7 +44,10 @@ from contact_center.store.tables import (
     Message,
     utcnow,
 )
-from contact_center.store.wal import AUTOCHECKPOINT_PAGES, WalCheckpointer, sqlite_file
+from contact_center.store.wal import WalCheckpointer, sqlite_file
+
+if TYPE_CHECKING:
+    from contact_center.ingest.writer_process import WriterProcess
 
 TOKEN_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 #: Inbound batches are checkpointed every 8 MiB (not the store's default 32): the checkpoint that
@@ -73,62 +79,56 @@ class _Opened:
 
 
 class InboundWriter:
-    """Stores batches of :class:`InboundMessage` idempotently.
+    """Stores batches of :class:`InboundMessage` idempotently, one transaction a batch.
 
-    The work is synchronous SQLAlchemy code (:func:`store_batch`), run here through
-    ``AsyncSession.run_sync``; the email connector may run the same function in a writer process
-    of its own (:mod:`contact_center.inbox.writer_process`). On a SQLite file the batch's commit
-    skips SQLite's automatic WAL checkpoint; :attr:`wal` runs it beside the next batch instead.
+    The batch function is :func:`store_inbound` on every store: in the spine's writer *process*
+    when there is one (a SQLite file), else through ``AsyncConnection.run_sync``. On a SQLite file
+    the process's commits skip SQLite's automatic WAL checkpoint; :attr:`wal` runs it beside the
+    next batch instead.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, process: WriterProcess | None = None) -> None:
         self._db = db
+        self._process = process
         path = sqlite_file(db.url)
         self.wal = WalCheckpointer(path, every_bytes=CHECKPOINT_BYTES) if path else None
 
     async def store(
-        self, batch: Sequence[InboundMessage], *, checkpoint: Checkpoint | None = None
+        self, batch: Sequence[InboundMessage], *, checkpoints: Sequence[Checkpoint] = ()
     ) -> list[StoredMessage]:
-        """Store *batch* (and advance *checkpoint*) in one transaction; duplicates are skipped.
+        """Store *batch* (and advance *checkpoints*) in one transaction; duplicates are skipped.
 
         Returns one :class:`StoredMessage` per input, in order.
         """
-        try:
-            async with self._transaction() as s:
-                results = await s.run_sync(store_batch, batch, checkpoint)
-        except IntegrityError:
-            async with self._transaction() as s:
-                results = await s.run_sync(store_batch, batch, checkpoint)
+        if self._process is not None:
+            results = await self._process.store_inbound(list(batch), list(checkpoints))
+        else:
+            async with self._db.engine.connect() as conn:
+                results = await conn.run_sync(store_inbound, batch, checkpoints)
         if self.wal is not None:
             self.wal.request(sum(len(m.raw or b"") + len(m.body_text) + len(m.body_html or "") for m in batch))
         return results
 
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session in one transaction that commits on success (without a WAL checkpoint on SQLite)."""
-        if self.wal is None:
-            async with self._db.session() as s:
-                yield s
-            return
-        async with self._db.engine.connect() as conn:
-            try:
-                async with conn.begin():
-                    await conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
-                    async with AsyncSession(bind=conn, expire_on_commit=False) as s:
-                        yield s
-                        await s.flush()
-            finally:
-                try:
-                    await conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
-                except DBAPIError:  # never hand the pool a connection that skips checkpoints
-                    await conn.invalidate()
+
+def store_inbound(conn: Connection, batch: Sequence[InboundMessage], checkpoints: Sequence[Checkpoint]
+                  ) -> list[StoredMessage]:
+    """:func:`store_batch` in one transaction on *conn* (which must have none open); once more when
+    another instance stored some of the messages meanwhile (the retry sees them as duplicates)."""
+    try:
+        return _inbound_transaction(conn, batch, checkpoints)
+    except IntegrityError:
+        return _inbound_transaction(conn, batch, checkpoints)
 
 
-def store_batch(s: Session, batch: Sequence[InboundMessage], checkpoint: Checkpoint | None) -> list[StoredMessage]:
-    """Store *batch* and advance *checkpoint* in the open transaction of *s*; one result per input.
+def _inbound_transaction(conn: Connection, batch: Sequence[InboundMessage], checkpoints: Sequence[Checkpoint]
+                         ) -> list[StoredMessage]:
+    with conn.begin(), Session(bind=conn, expire_on_commit=False) as s:
+        return store_batch(s, batch, checkpoints)
 
-    Synchronous, so it runs either in ``AsyncSession.run_sync`` or in a process of its own.
-    """
+
+def store_batch(s: Session, batch: Sequence[InboundMessage], checkpoints: Sequence[Checkpoint] = ()
+                ) -> list[StoredMessage]:
+    """Store *batch* and advance *checkpoints* in the open transaction of *s*; one result per input."""
     if s.get_bind().dialect.name == "sqlite":
         # Take SQLite's write lock before reading: ids are numbered in-process below.
         s.execute(update(MailboxCheckpoint).where(false()).values(last_uid=0))
@@ -139,7 +139,7 @@ def store_batch(s: Session, batch: Sequence[InboundMessage], checkpoint: Checkpo
     opened = _open_conversations(s, batch, placements, customers, departments)
     reopened = _touch_existing(batch, placements, conversations)
     results = _insert_messages(s, batch, placements, customers, opened, conversations, reopened)
-    if checkpoint is not None:
+    for checkpoint in checkpoints:
         save_checkpoint(s, checkpoint)
     s.flush()
     return results

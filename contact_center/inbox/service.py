@@ -1,9 +1,12 @@
 """The inbox service: stores what channels receive and agents write, and tells the bus.
 
-Channels call :meth:`InboxService.receive` with batches of inbound messages, or
-:meth:`InboxService.receive_one` with one message at a time (chat, the API channel): those are
-group-committed (:class:`~contact_center.ingest.group_commit.GroupCommit`) into the same batch
-transaction. Agents' replies and
+Channels call :meth:`InboxService.receive` with batches of inbound messages (mail, with the
+mailbox's IMAP checkpoint), or :meth:`InboxService.receive_one` with one message at a time (chat,
+the API channel). Both go through the spine's one group-commit primitive
+(:class:`~contact_center.ingest.group_commit.GroupCommit`): whatever is waiting is stored in one
+transaction by one batch function on every store (:class:`~contact_center.inbox.ingest.InboundWriter`),
+and a failed group is written again item by item (a mail batch stays whole, with its checkpoint).
+Agents' replies and
 notes (REST and the agent websocket) go through :meth:`InboxService.reply`; routing and agents
 change conversation state through :meth:`InboxService.apply`. Every change is published:
 
@@ -18,7 +21,8 @@ change conversation state through :meth:`InboxService.apply`. Every change is pu
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from contact_center.auth.roles import Principal
 from contact_center.bus.base import Bus
@@ -33,37 +37,61 @@ from contact_center.inbox.repository import ConversationRepository, Transitioned
 from contact_center.ingest.group_commit import GroupCommit
 from contact_center.store.session import Database
 
+if TYPE_CHECKING:
+    from contact_center.ingest.writer_process import WriterProcess
+
 MAX_REPLY_CHARS = 100_000
 DIRECTIONS = ("out", "note")
 
 
-class InboxService:
-    """Inbound ingest, agent replies and state changes, each followed by its events."""
+@dataclass(frozen=True)
+class _Inbound:
+    """One group-commit item: messages stored together (a mail batch, or one chat message) and the
+    checkpoint that commits with them."""
 
-    def __init__(self, *, db: Database, bus: Bus) -> None:
+    messages: Sequence[InboundMessage]
+    checkpoint: Checkpoint | None
+
+
+class InboxService:
+    """Inbound ingest, agent replies and state changes, each followed by its events.
+
+    Args:
+        process: the spine's SQLite writer process (a store in a SQLite file), which then runs the
+            inbound batches; None: they run through ``run_sync`` on the store's engine.
+    """
+
+    def __init__(self, *, db: Database, bus: Bus, process: WriterProcess | None = None) -> None:
         self.conversations = ConversationRepository(db)
-        self.writer = InboundWriter(db)
+        self.writer = InboundWriter(db, process=process)
         self.outbound = OutboundRepository(db)
         self._bus = bus
-        self._one_by_one: GroupCommit[InboundMessage, StoredMessage] = GroupCommit(
-            self.receive, name="inbox-group-commit", max_batch=200)
+        self._commit: GroupCommit[_Inbound, list[StoredMessage]] = GroupCommit(
+            self._write, name="inbox-group-commit", max_batch=200)
 
     async def receive_one(self, message: InboundMessage) -> StoredMessage:
         """Store one message (in a batch with whatever else is waiting), then publish it if new."""
-        self._one_by_one.start()
-        return await self._one_by_one.submit(message)
+        return (await self.receive([message]))[0]
 
     async def close(self) -> None:
-        """Write what :meth:`receive_one` has queued, then stop its writer."""
-        await self._one_by_one.close()
+        """Write what is queued, then stop the group-commit writer."""
+        await self._commit.close()
 
     async def receive(
         self, batch: Sequence[InboundMessage], *, checkpoint: Checkpoint | None = None
     ) -> list[StoredMessage]:
-        """Store *batch* exactly once (with *checkpoint*), then publish what was new."""
-        results = await self.writer.store(batch, checkpoint=checkpoint)
+        """Store *batch* exactly once (with *checkpoint*, in the same transaction), then publish what was new."""
+        self._commit.start()
+        results = await self._commit.submit(_Inbound(batch, checkpoint))
         await self.announce(batch, results)
         return results
+
+    async def _write(self, items: list[_Inbound]) -> list[list[StoredMessage]]:
+        """One group commit: every waiting item's messages and checkpoints in one transaction."""
+        results = iter(await self.writer.store(
+            [m for item in items for m in item.messages],
+            checkpoints=[item.checkpoint for item in items if item.checkpoint is not None]))
+        return [[next(results) for _ in item.messages] for item in items]
 
     async def announce(self, batch: Sequence[InboundMessage], results: Sequence[StoredMessage]) -> None:
         """Publish the events for the newly stored messages of a stored *batch* (duplicates: none)."""

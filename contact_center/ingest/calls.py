@@ -5,8 +5,9 @@ transaction: :class:`CallWriter` goes through the spine's :class:`GroupCommit`, 
 takes whatever posts are waiting, applies them in arrival order in one transaction
 (:func:`.call_batch.apply_batch`: Core statements, a
 handful per batch, not per post) and commits once. On a SQLite file the batch runs in the
-writer's own process (:mod:`.writer_process`: a plain ``sqlite3`` connection with the store's
-pragmas, WAL and ``synchronous=NORMAL``); on other stores (asyncpg) through
+spine's one writer process (:mod:`.writer_process`, shared with the inbound messages of every
+channel: a plain ``sqlite3`` connection with the store's pragmas, WAL and ``synchronous=NORMAL``);
+on other stores (asyncpg) through
 ``AsyncConnection.run_sync``. If a batch fails (two instances creating the same leg at once, or
 the writer process died), its posts are retried one by one so a bad post fails alone.
 """
@@ -43,15 +44,19 @@ class _AuditRow:
 
 
 class CallWriter:
-    """Stores CTI posts with group commit (:class:`GroupCommit`); see the module docstring."""
+    """Stores CTI posts with group commit (:class:`GroupCommit`); see the module docstring.
 
-    def __init__(self, db: Database, *, max_batch: int = 256,
+    Args:
+        process: the spine's SQLite writer process (the app owns it and closes it), or None.
+    """
+
+    def __init__(self, db: Database, *, process: WriterProcess | None = None, max_batch: int = 256,
                  audit_fallback: Callable[[dict[str, Any]], None] | None = None) -> None:
         self._db = db
         self._audit_fallback = audit_fallback
         self._commit: GroupCommit[Post | _AuditRow, Outcome | None] = GroupCommit(
             self._write, name="cti-call-writer", max_batch=max_batch, window=_YIELDS_BEFORE_COMMIT)
-        self._process: WriterProcess | None = None
+        self._process = process
         self._wal: WalCheckpointer | None = None
 
     @property
@@ -60,10 +65,9 @@ class CallWriter:
         return self._process
 
     async def start(self) -> None:
-        """Start the writer (on a SQLite file: its process, ready before the first post)."""
+        """Start the writer (on a SQLite file: the writer process, ready before the first post)."""
         path = sqlite_file(self._db.url)
-        if path is not None:
-            self._process = WriterProcess(self._db.url)
+        if self._process is not None and path is not None:
             await self._process.start()
             # Checkpoints every half second while posts come in, never inside a group commit.
             self._wal = WalCheckpointer(path, interval=_CHECKPOINT_SECONDS)
@@ -71,11 +75,8 @@ class CallWriter:
         self._commit.start()
 
     async def close(self) -> None:
-        """Write what is queued, then stop (the writer process last)."""
+        """Write what is queued, then stop (the writer process goes on until the app closes it)."""
         await self._commit.close()
-        if self._process is not None:
-            process, self._process = self._process, None
-            await process.close()
         if self._wal is not None:
             await self._wal.close()
             self._wal = None

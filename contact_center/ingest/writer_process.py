@@ -1,13 +1,22 @@
-"""The CTI call writer's own process, for a store in a SQLite file.
+"""The spine's one SQLite writer process: every channel's batches, for a store in a SQLite file.
 
-A group-commit batch (:func:`.call_batch.apply_batch`) used to run in a thread of the app process. That
-thread and the event loop share one interpreter lock: every ``sqlite3`` call releases it and must
-win it back from a loop busy with HTTP, and with the lock's 5 ms switch interval a batch of a
-millisecond's work took several. :class:`WriterProcess` runs the same batch, in the same single
-transaction, in a process of its own, and talks to it over a socket pair the event loop reads
-like any other socket: a request is a length-prefixed pickle of the batch's posts and audit rows,
-the answer one of its outcomes (or of the error that rolled it back). No helper threads in the
-app process, so nothing but the loop needs its lock.
+A group-commit batch used to run in a thread of the app process. That thread and the event loop
+share one interpreter lock: every ``sqlite3`` call releases it and must win it back from a loop
+busy with HTTP, and with the lock's 5 ms switch interval a batch of a millisecond's work took
+several. :class:`WriterProcess` runs the very batch functions the other stores run in the loop,
+each batch in one transaction, in a process of its own:
+
+* calls: :func:`.call_batch.apply_batch` (through :class:`.call_io.SqliteIO`, whose oracle is the
+  plain :class:`.call_io.CoreIO`);
+* inbound messages of every channel (mail with its IMAP checkpoints, chat, the API channel):
+  :func:`contact_center.inbox.ingest.store_inbound`, the same function PostgreSQL runs through
+  ``run_sync``.
+
+It talks to the app over a socket pair the event loop reads like any other socket: a request is a
+length-prefixed pickle of the batch (its kind and its items), the answer one result per item (or
+the error that rolled the batch back). No helper threads in the app process, so nothing but the
+loop needs its lock; and one process, so this instance never has two writers waiting for the
+store's single write lock.
 
 The process ends when its socket closes: when :meth:`WriterProcess.close` closes it, or when the
 app dies, however it died (the kernel closes the app's end). If the process dies, the batch it
@@ -31,6 +40,8 @@ from typing import Any
 from sqlalchemy import Engine, event
 
 from contact_center.customers.repository import identify_sync, owners_sync
+from contact_center.inbox.ingest import store_inbound
+from contact_center.inbox.records import Checkpoint, InboundMessage, StoredMessage
 from contact_center.ingest.call_batch import Outcome, Post, apply_batch
 from contact_center.ingest.call_io import SqliteIO, SqliteStatements
 from contact_center.store.session import make_sync_sqlite_engine
@@ -41,6 +52,7 @@ log = logging.getLogger(__name__)
 _HEADER = struct.Struct("!I")
 _STOP_SECONDS = 10.0
 _READY = b"ready"
+_CALLS, _INBOUND = "calls", "inbound"  # the kinds of batch a request carries
 # The writer's page cache (KiB, as SQLite's negative cache_size): the call, conversation and cti_event
 # indexes take random keys (call ids, digests), so a store with a few hundred thousand events misses
 # SQLite's default 2 MB cache on most inserts.
@@ -71,7 +83,7 @@ class BatchFailed(RuntimeError):
 
 
 class WriterProcess:
-    """Applies CTI batches in a process of its own (see the module docstring).
+    """Applies the spine's batches in a process of its own (see the module docstring).
 
     Several batches may be on their way at once: the process applies them one after the other,
     in the order they were sent, and answers in that order.
@@ -100,7 +112,7 @@ class WriterProcess:
         ours, theirs = socket.socketpair()
         try:
             ctx = multiprocessing.get_context("forkserver")
-            proc = ctx.Process(target=serve, args=(theirs, self._url), name="cti-call-writer", daemon=True)
+            proc = ctx.Process(target=serve, args=(theirs, self._url), name="store-writer", daemon=True)
             await asyncio.to_thread(proc.start)
         except BaseException:
             ours.close()
@@ -113,32 +125,47 @@ class WriterProcess:
         except BaseException as exc:
             await _stop(writer, proc)
             if isinstance(exc, OSError | asyncio.IncompleteReadError):
-                raise WriterGone(f"the CTI writer process did not start ({type(exc).__name__})") from exc
+                raise WriterGone(f"the store writer process did not start ({type(exc).__name__})") from exc
             raise
         if ready != _READY:
             await _stop(writer, proc)
-            raise WriterGone(f"the CTI writer process could not open the store: {ready.decode(errors='replace')}")
+            raise WriterGone(f"the store writer process could not open the store: {ready.decode(errors='replace')}")
         self._proc, self._writer = proc, writer
-        self._reading = asyncio.create_task(self._read_answers(reader, writer, proc), name="cti-writer-answers")
+        self._reading = asyncio.create_task(self._read_answers(reader, writer, proc), name="store-writer-answers")
 
     async def apply(self, posts: list[Post], audit: list[dict[str, Any]]) -> list[Outcome]:
-        """Apply and commit one batch in the writer process; its outcomes, one per post.
+        """Apply and commit one batch of CTI posts (and audit rows); its outcomes, one per post.
 
         Raises:
             BatchFailed: the batch was rolled back (the error is named).
             WriterGone: the process died; the next call starts another.
         """
+        return await self._request((_CALLS, posts, audit))  # type: ignore[no-any-return]
+
+    async def store_inbound(
+        self, batch: list[InboundMessage], checkpoints: list[Checkpoint]
+    ) -> list[StoredMessage]:
+        """Store one batch of inbound messages and advance *checkpoints*, in one transaction
+        (:func:`~contact_center.inbox.ingest.store_inbound`); one result per message.
+
+        Raises:
+            BatchFailed: the batch was rolled back (the error is named).
+            WriterGone: the process died; the next call starts another.
+        """
+        return await self._request((_INBOUND, batch, checkpoints))  # type: ignore[no-any-return]
+
+    async def _request(self, request: tuple[str, Any, Any]) -> Any:
         if self._writer is None:
             await self.start()
         assert self._writer is not None
-        data = pickle.dumps((posts, audit), protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
         answer: asyncio.Future[tuple[bool, Any]] = asyncio.get_running_loop().create_future()
         self._waiting.append(answer)
         self._writer.write(_HEADER.pack(len(data)) + data)
         ok, result = await answer
         if not ok:
             raise BatchFailed(result)
-        return result  # type: ignore[no-any-return]
+        return result
 
     async def _read_answers(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, proc: Any) -> None:
         """Hand each answer to the batch that waits for it; when the process ends, fail the rest."""
@@ -149,7 +176,7 @@ class WriterProcess:
                 if not waiter.done():  # its sender may have stopped waiting; the batch is applied all the same
                     waiter.set_result(answer)
         except (OSError, asyncio.IncompleteReadError) as exc:
-            gone = WriterGone(f"the CTI writer process ended ({type(exc).__name__})")
+            gone = WriterGone(f"the store writer process ended ({type(exc).__name__})")
         if self._writer is writer:
             self._proc = self._writer = self._reading = None
         while self._waiting:
@@ -186,7 +213,7 @@ async def _stop(writer: asyncio.StreamWriter, proc: Any) -> None:
         await writer.wait_closed()
     await asyncio.to_thread(proc.join, _STOP_SECONDS)
     if proc.is_alive():
-        log.warning("the CTI writer process did not stop; killing it")
+        log.warning("the store writer process did not stop; killing it")
         proc.kill()
         await asyncio.to_thread(proc.join)
 
@@ -212,12 +239,15 @@ def serve(sock: socket.socket, url: str) -> None:
             header = stream.read(_HEADER.size)
             if len(header) < _HEADER.size:
                 return
-            posts, audit = pickle.loads(stream.read(_HEADER.unpack(header)[0]))
+            kind, items, extra = pickle.loads(stream.read(_HEADER.unpack(header)[0]))
             try:
-                with conn.begin():
-                    answer: tuple[bool, Any] = (True, apply_batch(
-                        SqliteIO(conn, statements, owners=owners_sync, identify=identify_sync), posts, audit))
-            except Exception as exc:  # rolled back; the app retries the posts one by one
+                if kind == _CALLS:
+                    with conn.begin():
+                        answer: tuple[bool, Any] = (True, apply_batch(
+                            SqliteIO(conn, statements, owners=owners_sync, identify=identify_sync), items, extra))
+                else:
+                    answer = (True, store_inbound(conn, items, extra))
+            except Exception as exc:  # rolled back; the app retries the items one by one
                 answer = (False, f"{type(exc).__name__}: {exc}")
             _send(stream, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
     finally:

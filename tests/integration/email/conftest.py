@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +15,11 @@ from aiohttp import web
 import connectors.email
 from connectors.email import EMAIL_INGESTS
 from contact_center import keys
+from contact_center.bus.memory import MemoryBus
 from contact_center.events import EmailReceived, Event
+from contact_center.inbox.service import InboxService
+from contact_center.ingest.writer_process import WriterProcess
+from contact_center.store.migrate import upgrade
 from contact_center.store.session import Database
 from tests.conftest import AppStarter, RunningApp, seed_org
 from tests.servers import DovecotForTest, SmtpServer
@@ -105,5 +110,36 @@ def email_app(start_app: AppStarter, settings_factory: Callable[..., Any]) -> Em
 
 @pytest.fixture
 def store(sqlite_store: Database) -> Database:
-    """A migrated SQLite store in a file (the ingest workers and the writer process open it themselves)."""
+    """A migrated SQLite store in a file (the writer process opens it itself)."""
     return sqlite_store
+
+
+@dataclass
+class Spine:
+    """A store and how the app writes it: through the spine's writer process on a SQLite file, in
+    the loop (``run_sync``) on PostgreSQL."""
+
+    db: Database
+    process: WriterProcess | None
+    bus: MemoryBus = field(default_factory=MemoryBus)
+
+    def inbox(self) -> InboxService:
+        """The inbox service the app would build on this store."""
+        return InboxService(db=self.db, bus=self.bus, process=self.process)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def spine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Spine]:
+    """Each store as the app writes it (see :class:`Spine`)."""
+    if request.param == "sqlite":
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'spine.db'}")
+        await upgrade(db)
+        process: WriterProcess | None = WriterProcess(db.url)
+    else:
+        db, process = Database(str(request.getfixturevalue("postgres_migrated_url"))), None
+    try:
+        yield Spine(db, process)
+    finally:
+        if process is not None:
+            await process.close()
+        await db.close()

@@ -1,4 +1,5 @@
-"""A batch stored by an ingest worker process stores exactly the rows the event loop's path stores."""
+"""Inbound batches stored by the spine's SQLite writer process store exactly the rows the plain
+path stores (``run_sync`` in the event loop, what PostgreSQL runs): that path is the process's oracle."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from connectors.email.pipeline import inbound_batch
 from contact_center.bus.memory import MemoryBus
 from contact_center.inbox.records import Checkpoint
 from contact_center.inbox.service import InboxService
-from contact_center.inbox.writer_process import write_batch
+from contact_center.ingest.writer_process import WriterProcess
 from contact_center.store.migrate import upgrade
 from contact_center.store.session import Database
 from contact_center.store.tables import Department
@@ -72,17 +73,24 @@ async def stores(tmp_path: Path) -> AsyncIterator[tuple[Database, Database]]:
 
 async def test_writer_process_rows_read_back_like_the_loop_path(stores: tuple[Database, Database]) -> None:
     """Customers, identities, conversations, messages (meta, raw), attachments and the checkpoint
-    stored by write_batch in a worker process equal, column by column, what the event loop's path stores."""
+    stored through the writer process equal, column by column, what the event loop's path stores,
+    and both answer the same results."""
     core, raw = stores
     inbox = InboxService(db=core, bus=MemoryBus())
+    process = WriterProcess(raw.url)
+    via_process = InboxService(db=raw, bus=MemoryBus(), process=process)
     kwargs = {"mailbox": "support", "department": "service", "validity": 9,
               "options": ParseOptions(max_attachment_bytes=5_000)}
     for raws, uids in _batches():
         batch = inbound_batch(raws, uids, **kwargs)
         checkpoint = Checkpoint("support", 9, uids[-1])
         via_core = await inbox.receive(batch, checkpoint=checkpoint)
-        _, via_raw = write_batch(raw.url, batch, checkpoint)
+        via_raw = await via_process.receive(batch, checkpoint=checkpoint)
         assert via_raw == via_core
+    assert process.pid is not None  # the batches did go through the process
+    for service in (inbox, via_process):
+        await service.close()
+    await process.close()
     core_rows, raw_rows = await _dump(core), await _dump(raw)
     assert [len(core_rows[t]) for t in TABLES] == [3, 3, 5, 6, 2, 1]  # the PDFs are over the limit
     assert raw_rows == core_rows
