@@ -23,6 +23,7 @@ from agent_ui.hub import Hub
 from agent_ui.pages import register_pages
 from agent_ui.supervisor_ws import supervisor_ws
 from contact_center import keys
+from contact_center.auth.scope import scoped_frame
 from contact_center.events import SessionsEnded, SupervisorsNotified, UserNotified
 
 
@@ -58,7 +59,7 @@ async def _hub_ctx(app: web.Application) -> AsyncIterator[None]:
         hub.on_user_notified(event.user_id, event.frame, event.origin)
 
     async def to_supervisors(event: SupervisorsNotified) -> None:
-        hub.send_to_supervisors(event.frame)
+        hub.send_to_supervisors(event.frame, scoped_frame)
 
     async def sessions_ended(event: SessionsEnded) -> None:
         hub.end_sessions(event.user_id, event.session)

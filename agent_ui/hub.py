@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 DEFAULT_QUEUE_SIZE = 256
 SESSION_ENDED = 4401  # close code: the login session ended (logout, expiry, deactivation); log in again
 _SEND_TIMEOUT = 10.0
+FrameView = Callable[[Principal, Mapping[str, Any]], Mapping[str, Any]]  # a frame as one user may see it
 
 
 __all__ = ["DEFAULT_QUEUE_SIZE", "SESSION_ENDED", "Connection", "Hub", "encode_frame"]
@@ -140,9 +141,20 @@ class Hub:
         """A ``UserNotified`` from the bus: delivered here unless this instance already did (its origin)."""
         return 0 if origin == self.instance else self.deliver(user_id, frame)
 
-    def send_to_supervisors(self, frame: Mapping[str, Any]) -> int:
-        """Queue *frame* for every supervisor socket here; returns how many got it."""
-        return self._fan_out(list(self._supervisors), frame) if self._supervisors else 0
+    def send_to_supervisors(self, frame: Mapping[str, Any], view: FrameView | None = None) -> int:
+        """Queue *frame* for every supervisor socket here; returns how many got it.
+
+        *view* cuts the frame to what each socket's user may see; it is called (and the result
+        encoded) once per distinct role and department set, not once per socket.
+        """
+        if not self._supervisors:
+            return 0
+        if view is None:
+            return self._fan_out(list(self._supervisors), frame)
+        groups: dict[tuple[str, tuple[str, ...]], list[Connection]] = {}
+        for conn in self._supervisors:
+            groups.setdefault((conn.principal.role, conn.principal.departments), []).append(conn)
+        return sum(self._fan_out(conns, view(conns[0].principal, frame)) for conns in groups.values())
 
     def send(self, conn: Connection, frame: Mapping[str, Any]) -> bool:
         """Queue *frame* for one socket (a reply to its own command)."""

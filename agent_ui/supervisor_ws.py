@@ -2,6 +2,7 @@
 
 On connect the socket gets ``app[keys.SUPERVISOR_SNAPSHOT]()`` (when the routing plugin
 installed one), then every ``SupervisorsNotified`` frame; ``ping`` is answered with ``pong``.
+Each socket sees its user's departments only (:func:`contact_center.auth.scope.scoped_frame`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from aiohttp import WSMsgType, web
 from agent_ui.agent_ws import HUB, error_frame, session_watched
 from agent_ui.hub import Connection, Hub
 from contact_center import keys
+from contact_center.auth.scope import scoped_frame
 from contact_center.http.auth import current_user, request_session
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,7 @@ async def supervisor_ws(request: web.Request) -> web.StreamResponse:
     snapshot = cast(Callable[[], Awaitable[dict[str, Any]]] | None, request.app[keys.SUPERVISOR_SNAPSHOT])
     if snapshot is not None:
         try:
-            hub.send(conn, await snapshot())
+            hub.send(conn, scoped_frame(principal, await snapshot()))
         except Exception:
             log.exception("supervisor snapshot failed")
             hub.send(conn, error_frame("snapshot_failed", "the queue snapshot is not available"))

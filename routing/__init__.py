@@ -7,7 +7,8 @@
 * :mod:`.reservations` / :mod:`.redis_reservations` — the state and its atomic steps, in memory
   or in Redis (Lua), so several instances never give one contact to two agents.
 * :mod:`.stats` (pure) and :mod:`.supervisor` — the live queue view, coalesced.
-* :mod:`.http` — REST and the agent websocket commands; :mod:`.transfer` — handing a conversation on.
+* :mod:`.http` — REST and the agent websocket commands; :mod:`.transfer` — handing a conversation on;
+  :mod:`.supervise` and :mod:`.floor` (pure) — the supervisor's actions from the wallboard.
 
 The plugin's entry point is :func:`register` (group ``contact_center.plugins``, name ``routing``).
 """
@@ -20,7 +21,7 @@ from aiohttp import web
 
 from contact_center import keys
 from contact_center.config.service import ValidationContext
-from routing import http, transfer
+from routing import http, supervise, transfer
 from routing.config import RoutingConfig, load_config
 from routing.services import routing_ctx
 from routing.try_it import register_try
@@ -36,6 +37,7 @@ def register(app: web.Application) -> None:
     app[keys.LIVE_CONFIG].section("routing", validate=validate_live)
     http.register(app)
     transfer.register(app)
+    supervise.register(app)
     register_try(app)
     app.cleanup_ctx.append(routing_ctx())
 

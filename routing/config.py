@@ -63,6 +63,10 @@ class StoreQueue:
     overflow_queue_slug: str | None
 
 
+# Why a supervisor changes an agent's state (the built-in ones have catalog entries on the wallboard).
+DEFAULT_STATE_REASONS = ("Coaching", "Meeting", "Break", "Shift ended", "Forgot to sign out")
+
+
 @dataclass(frozen=True)
 class RoutingConfig:
     """Everything the router needs to know from configuration."""
@@ -83,6 +87,8 @@ class RoutingConfig:
     total_capacity: int = 0
     blocks: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: {"call": ("chat", "email")})
     agent_refresh: float = 30.0  # reload agent profiles (skills, departments, capacity) from the store
+    # Why a supervisor changes an agent's state or logs them out (the wallboard offers these; audited).
+    state_reasons: tuple[str, ...] = DEFAULT_STATE_REASONS
     layers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # "", "channel:x", "queue:slug"
 
     def policy(self, slug: str, channel: str, row: StoreQueue | None) -> QueuePolicy:
@@ -200,7 +206,19 @@ def load_config(raw: Mapping[str, Any], *, store_departments: Iterable[str] | No
         blocks=_blocks(raw.get("while_on_channel", {"call": ["chat", "email"]})),
         agent_refresh=_num(raw.get("agent_refresh_seconds", 30), "agent_refresh_seconds") or 30.0,
         layers=_layers(raw, departments),
+        state_reasons=_state_reasons(raw.get("state_reasons", DEFAULT_STATE_REASONS)),
     )
+
+
+def _state_reasons(raw: Any) -> tuple[str, ...]:
+    """``routing.state_reasons``: a non-empty list of short texts, each given once."""
+    if (not isinstance(raw, list | tuple) or not raw
+            or any(not isinstance(r, str) or not r.strip() or len(r) > 64 for r in raw)):
+        raise ConfigError("routing.state_reasons must be a non-empty list of texts of at most 64 characters")
+    reasons = tuple(r.strip() for r in raw)
+    if len(set(reasons)) != len(reasons):
+        raise ConfigError("routing.state_reasons must not name a reason twice")
+    return reasons
 
 
 def _blocks(raw: Any) -> dict[str, tuple[str, ...]]:

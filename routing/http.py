@@ -4,7 +4,7 @@ REST (all documented in the OpenAPI document):
 
 * ``GET /api/v1/stats/queues`` (supervisor) — the ``queue_snapshot`` frame.
 * ``GET /api/v1/routing/presence`` / ``PUT /api/v1/routing/presence`` (agent) — own presence.
-* ``PUT /api/v1/routing/agents/{id}/presence`` (supervisor) — set an agent's presence.
+* (the supervisor's actions on agents and queues are :mod:`routing.supervise`)
 * ``POST /api/v1/routing/offers/{offer_id}/accept`` and ``…/reject`` (agent) — answer an offer.
 
 Agent websocket commands (frame ``type`` -> reply): ``offer.accept`` ``{"offer_id"}`` ->
@@ -22,9 +22,10 @@ from aiohttp import web
 
 from contact_center import keys
 from contact_center.auth.roles import Principal
-from contact_center.errors import ValidationError
+from contact_center.auth.scope import scoped_frame
+from contact_center.errors import NotFound, ValidationError
 from contact_center.http.auth import current_user
-from contact_center.http.bodies import optional_str, path_int, read_body, require_str
+from contact_center.http.bodies import optional_str, read_body, require_str
 from contact_center.http.openapi import obj
 from routing.notifier import presence_frame
 from routing.services import ROUTING, RoutingServices
@@ -34,7 +35,8 @@ PRESENCE_REQUEST = obj(("presence",), presence={"type": "string", "enum": ["avai
                        reason={"type": "string"})
 PRESENCE_FRAME = obj(("type", "presence", "state"), type={"type": "string"}, presence={"type": "string"},
                      state={"type": "string"}, reason={"type": ["string", "null"]}, load={"type": "object"},
-                     capacity={"type": "object"}, wrap_up_until={"type": ["number", "null"]})
+                     capacity={"type": "object"}, wrap_up_until={"type": ["number", "null"]},
+                     routed={"type": "boolean", "description": "false: routing offers this user nothing"})
 OFFER_REPLY = obj(("type", "offer_id", "conversation_id"), type={"type": "string"}, offer_id={"type": "string"},
                   conversation_id={"type": "integer"})
 
@@ -44,17 +46,23 @@ def _services(app: web.Application) -> RoutingServices:
 
 
 async def queue_stats(request: web.Request) -> web.Response:
-    await current_user(request, role="supervisor")
-    return web.json_response(await _services(request.app).feed.snapshot())
+    principal = await current_user(request, role="supervisor")
+    return web.json_response(scoped_frame(principal, await _services(request.app).feed.snapshot()))
 
 
 async def get_presence(request: web.Request) -> web.Response:
+    """My presence; a user routing offers nothing to (a supervisor, an admin) gets ``routed: false``
+    and no state, so their desk shows no presence switch (and nothing that looks like a lost link)."""
     principal = await current_user(request)
     services = _services(request.app)
     agent = await services.router.reservations.agent(principal.id)
     if agent is None:
-        agent = await services.presence.set(principal.id, "offline", None)
-    return web.json_response(presence_frame(agent, services.router.clock()))
+        try:
+            agent = await services.presence.set(principal.id, "offline", None)
+        except NotFound:
+            return web.json_response({"type": "presence", "routed": False, "presence": "offline", "state": "offline",
+                                      "reason": None})
+    return web.json_response({**presence_frame(agent, services.router.clock()), "routed": True})
 
 
 async def _set_presence(request: web.Request, user_id: int) -> web.Response:
@@ -68,11 +76,6 @@ async def _set_presence(request: web.Request, user_id: int) -> web.Response:
 async def put_presence(request: web.Request) -> web.Response:
     principal = await current_user(request)
     return await _set_presence(request, principal.id)
-
-
-async def put_agent_presence(request: web.Request) -> web.Response:
-    await current_user(request, role="supervisor")
-    return await _set_presence(request, path_int(request))
 
 
 async def accept_offer(request: web.Request) -> web.Response:
@@ -142,14 +145,10 @@ def register(app: web.Application) -> None:
                          queues={"type": "array"}, agents={"type": "array"}, totals={"type": "object"}))
     app.router.add_get("/api/v1/routing/presence", get_presence)
     api.add("GET", "/api/v1/routing/presence", tag="routing", summary="My routing presence and load",
-            response=PRESENCE_FRAME, errors=(401, 404))
+            response=PRESENCE_FRAME, errors=(401,))
     app.router.add_put("/api/v1/routing/presence", put_presence)
     api.add("PUT", "/api/v1/routing/presence", tag="routing", summary="Set my presence (available, away, offline)",
             request=PRESENCE_REQUEST, response=PRESENCE_FRAME, errors=(401, 404, 422))
-    app.router.add_put("/api/v1/routing/agents/{id}/presence", put_agent_presence)
-    api.add("PUT", "/api/v1/routing/agents/{id}/presence", tag="routing", summary="Set an agent's presence",
-            request=PRESENCE_REQUEST, response=PRESENCE_FRAME, errors=(401, 403, 404, 422),
-            parameters=[{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}])
     offer_param = [{"name": "offer_id", "in": "path", "required": True, "schema": {"type": "string"}}]
     app.router.add_post("/api/v1/routing/offers/{offer_id}/accept", accept_offer)
     api.add("POST", "/api/v1/routing/offers/{offer_id}/accept", tag="routing", summary="Accept an offer",

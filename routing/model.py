@@ -44,6 +44,7 @@ class AgentState:
     load: dict[str, int] = field(default_factory=dict)
     presence: str = "offline"
     reason: str | None = None
+    presence_since: float = 0.0  # when the presence last changed (the wallboard's time in state)
     idle_since: float = 0.0
     last_offer_at: float = 0.0
     wrap_until: float = 0.0
@@ -79,6 +80,7 @@ class AgentState:
             load=_int_map(raw.get("load")),
             presence=str(raw.get("presence") or "offline"),
             reason=raw.get("reason") or None,
+            presence_since=float(raw.get("presence_since") or 0),
             idle_since=float(raw.get("idle_since") or 0),
             last_offer_at=float(raw.get("last_offer_at") or 0),
             wrap_until=float(raw.get("wrap_until") or 0),

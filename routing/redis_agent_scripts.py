@@ -15,6 +15,7 @@ if ARGV[3] == 'available' and a.presence ~= 'available' then
   if w > now then a.idle_since = w else a.idle_since = now end
   a.missed = 0
 end
+if a.presence ~= ARGV[3] then a.presence_since = now end
 a.presence = ARGV[3]
 if ARGV[4] == '' then a.reason = NULL else a.reason = ARGV[4] end
 puta(a)

@@ -204,6 +204,8 @@ class MemoryReservations(Reservations):
         if presence == "available" and agent.presence != "available":
             agent.idle_since = max(now, agent.wrap_until)
             agent.missed = 0
+        if presence != agent.presence:
+            agent.presence_since = now
         agent.presence, agent.reason = presence, reason
         return agent
 

@@ -15,7 +15,10 @@ speed of answer; abandoned contacts; and the queue's agents by state. The frame 
      "agents": [{"user_id": 7, "username": "anna", "display_name": "Anna", "state": "busy",
                  "presence": "available", "reason": null, "departments": ["sales"],
                  "load": {"email": 1}, "capacity": {"call": 1, "chat": 3, "email": 5},
-                 "offer": null, "wrap_up_until": null}],
+                 "offer": null, "wrap_up_until": null, "state_since": 1699999000.0,
+                 "contact": {"conversation_id": 41, "channel": "email", "status": "assigned",
+                             "customer": "Maria Schneider", "address": "maria@example.org",
+                             "subject": "Invoice"}}],
      "totals": {"waiting": 2, "offered": 1, "active": 4, "answered": 10, "abandoned": 1}}
 """
 
@@ -25,7 +28,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from routing.model import ASSIGNED, WAITING, AgentState
+from routing.floor import by_agent, current_contact, state_since
+from routing.model import ASSIGNED, WAITING, AgentState, ContactState
 from routing.reservations import Counters, Live
 
 AGENT_STATES = ("available", "busy", "wrap_up", "away", "offline")
@@ -66,7 +70,10 @@ def _queue_row(info: QueueInfo, counters: Counters | None, agents: Iterable[Agen
     }
 
 
-def agent_row(agent: AgentState, now: float) -> dict[str, Any]:
+def agent_row(agent: AgentState, now: float, mine: Iterable[ContactState] = (),
+              names: Mapping[int, str] | None = None) -> dict[str, Any]:
+    """One agent of the view: state, load, since when and on what (*mine*: the contacts they hold or are offered)."""
+    mine = list(mine)
     return {
         "user_id": agent.user_id,
         "username": agent.username,
@@ -79,11 +86,14 @@ def agent_row(agent: AgentState, now: float) -> dict[str, Any]:
         "capacity": dict(agent.capacity),
         "offer": agent.offer,
         "wrap_up_until": agent.wrap_until if agent.wrap_until > now else None,
+        "state_since": state_since(agent, mine, now),
+        "contact": current_contact(mine, names or {}),
     }
 
 
-def snapshot(live: Live, queues: Mapping[str, QueueInfo], *, now: float) -> dict[str, Any]:
-    """The full ``queue_snapshot`` frame."""
+def snapshot(live: Live, queues: Mapping[str, QueueInfo], *, now: float,
+             names: Mapping[int, str] | None = None) -> dict[str, Any]:
+    """The full ``queue_snapshot`` frame; *names*: customers' names by id (for the agents' contacts)."""
     infos = dict(queues)
     for contact in live.contacts:
         infos.setdefault(contact.queue, QueueInfo(contact.queue, contact.department, contact.channel,
@@ -101,11 +111,13 @@ def snapshot(live: Live, queues: Mapping[str, QueueInfo], *, now: float) -> dict
         row["waiting" if contact.status == WAITING else "offered"] += 1
         row["longest_wait"] = max(row["longest_wait"], round(max(0.0, now - contact.enqueued_at), 1))
     ordered = [rows[slug] for slug in sorted(rows)]
+    held = by_agent(live.contacts)
     totals = {key: sum(r[key] for r in ordered) for key in ("waiting", "offered", "active", "answered", "abandoned")}
     return {
         "type": "queue_snapshot",
         "at": now,
         "queues": ordered,
-        "agents": [agent_row(a, now) for a in sorted(live.agents, key=lambda a: a.user_id)],
+        "agents": [agent_row(a, now, held.get(a.user_id, ()), names)
+                   for a in sorted(live.agents, key=lambda a: a.user_id)],
         "totals": totals,
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,7 @@ from contact_center.inbox.conversations import Action
 from contact_center.inbox.service import InboxService
 from contact_center.org.hours import Hours, parse_hours
 from contact_center.store.session import Database
-from contact_center.store.tables import Call, Conversation, Department, Message, Queue, User
+from contact_center.store.tables import Call, Conversation, Customer, Department, Message, Queue, User
 from routing.config import StoreQueue
 from routing.model import AgentState
 
@@ -94,6 +95,15 @@ class RoutingRepository:
         async with self._db.session() as s:
             row = (await s.execute(_conversation_query().where(Conversation.id == conversation_id))).one_or_none()
         return _info(row) if row is not None else None
+
+    async def customer_names(self, ids: Iterable[int]) -> dict[int, str]:
+        """The display names of the customers *ids* (the supervisor's view of who is being served)."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        async with self._db.session() as s:
+            rows = await s.execute(select(Customer.id, Customer.display_name).where(Customer.id.in_(wanted)))
+            return {int(cid): name for cid, name in rows}
 
     async def open_conversations(self) -> list[ConversationInfo]:
         """Conversations routing still owns: waiting, offered or assigned (rebuild after a restart)."""

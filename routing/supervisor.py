@@ -16,6 +16,7 @@ from typing import Any
 
 from contact_center.bus.base import Bus
 from contact_center.events import SupervisorsNotified
+from routing.model import WAITING
 from routing.router import Router
 from routing.stats import QueueInfo, snapshot
 
@@ -37,10 +38,13 @@ class SupervisorFeed:
                 for slug, q in router.org.queues.items()}
 
     async def snapshot(self) -> dict[str, Any]:
-        """The full ``queue_snapshot`` frame (see :mod:`routing.stats`)."""
+        """The full ``queue_snapshot`` frame (see :mod:`routing.stats`), with the names of the
+        customers the agents are serving."""
         now = self._router.clock()
         live = await self._router.reservations.live(now)
-        return snapshot(live, self._queues(), now=now)
+        held = {c.customer_id for c in live.contacts if c.status != WAITING and c.customer_id is not None}
+        names = await self._router.repository.customer_names(held) if held else {}
+        return snapshot(live, self._queues(), now=now, names=names)
 
     async def run(self) -> None:
         """Publish coalesced frames until cancelled."""

@@ -70,7 +70,11 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/stats/queues"): "supervisor",
     ("GET", "/api/v1/routing/presence"): "agent",
     ("PUT", "/api/v1/routing/presence"): "agent",
-    ("PUT", "/api/v1/routing/agents/{id}/presence"): "supervisor",
+    ("PUT", "/api/v1/routing/agents/{id}/presence"): "supervisor",  # agents of their departments
+    ("POST", "/api/v1/routing/agents/{id}/logout"): "supervisor",  # agents of their departments
+    ("GET", "/api/v1/routing/queues/{queue}/contacts"): "supervisor",
+    ("POST", "/api/v1/routing/contacts/{id}/assign"): "supervisor",
+    ("GET", "/api/v1/routing/state-reasons"): "supervisor",
     ("POST", "/api/v1/routing/offers/{offer_id}/accept"): "agent",
     ("POST", "/api/v1/routing/offers/{offer_id}/reject"): "agent",
     # channels

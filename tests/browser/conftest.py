@@ -2,14 +2,15 @@
 a fresh browser context per user, and the real app per test in a background thread.
 
 A missing Chromium fails the tests (``make test`` installs it through apt); it never skips them.
-Screenshots go to ``test-artifacts/browser/`` (git-ignored); curated copies live in
-``docs/screenshots/``.
+Screenshots go to ``test-artifacts/browser/`` (git-ignored); the ones the README shows are also
+written to ``docs/screenshots/`` (``screenshot(..., docs=True)``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -26,6 +27,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 VIEWPORT = {"width": 1440, "height": 900}
 
 expect.set_options(timeout=10_000)
@@ -129,11 +131,15 @@ def login(page: Page, username: str, password: str = PASSWORD) -> None:
     expect(page.locator("#connection")).to_have_text("Live")
 
 
-def screenshot(page: Page, name: str, *, full_page: bool = False) -> Path:
-    """Save a PNG of *page* under test-artifacts/browser/ and return its path."""
+def screenshot(page: Page, name: str, *, full_page: bool = False, docs: bool = False) -> Path:
+    """Save a PNG of *page* under test-artifacts/browser/ (and, with *docs*, as the README's copy in
+    docs/screenshots/) and return its path."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page, animations="disabled")
+    if docs:
+        DOCS.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DOCS / f"{name}.png")
     return path
 
 

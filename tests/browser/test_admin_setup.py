@@ -9,7 +9,6 @@ Screenshots of the console go to docs/screenshots/ (the README shows them).
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -24,7 +23,6 @@ from tests.browser.conftest import PageFactory, login, screenshot
 from tests.browser.world import AppThread, World
 from tests.servers import DovecotForTest
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 ADMIN_PASSWORD = "first-admin-Secret"
 AGENT_PASSWORD = "agent-Secret-pw"
 
@@ -59,8 +57,7 @@ def empty_world(app_thread: AppThread, tmp_path: Path) -> Iterator[EmptyWorld]:
 
 def shot(page: Page, name: str) -> None:
     """A screenshot for the README (docs/screenshots/) and the test artifacts."""
-    DOCS.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(screenshot(page, name), DOCS / f"{name}.png")
+    screenshot(page, name, docs=True)
 
 
 def section(page: Page, name: str) -> None:

@@ -4,13 +4,14 @@
 import { api, errorText } from "/ui/desk/js/api.js";
 import { channelList, loadChannels } from "/ui/desk/js/channels.js";
 import { announce, byId, h, replace } from "/ui/desk/js/dom.js";
-import { CHANNEL_NAME, duration, label, loadText, reasonName, stateName } from "/ui/desk/js/format.js";
+import { CHANNEL_NAME, channelName, duration, label, loadText, reasonName, stateName, subjectText } from "/ui/desk/js/format.js";
 import { channelIcon } from "/ui/desk/js/icons.js";
 import { languageMenu } from "/ui/desk/js/language.js";
 import { FrameSocket } from "/ui/desk/js/socket.js";
 import {
   currentLanguage, formatNumber, formatPercent, formatTime, onLanguageChange, setLanguage, t,
 } from "/ui/i18n/i18n.js";
+import { logoutDialog, QueueDialog, stateDialog } from "./actions.js";
 import { WaitingChart } from "./chart.js";
 
 const STATE_ORDER = ["busy", "wrap_up", "available", "away", "offline"];
@@ -76,6 +77,16 @@ class Wallboard {
   tick() {
     byId("clock").textContent = formatTime(new Date(), { seconds: true });
     this.chart.draw();
+    // Time in state, on the server's clock (the frame's "at" against ours when it came).
+    const serverNow = Date.now() / 1000 - (this.skew || 0);
+    for (const el of document.querySelectorAll("#agents [data-since]")) {
+      el.textContent = duration(Math.max(0, serverNow - Number(el.dataset.since)));
+    }
+    if (this.queueDialog) this.queueDialog.tick();
+  }
+
+  openQueue(q) {
+    this.queueDialog = new QueueDialog(q, { onClose: () => { this.queueDialog = null; } });
   }
 
   message(text) {
@@ -87,10 +98,16 @@ class Wallboard {
   /** A snapshot frame; `redraw` draws the held one again (a language switch) without adding to the chart. */
   render(frame, { redraw = false } = {}) {
     if (!redraw) this.message("");
+    if (!redraw) this.skew = Date.now() / 1000 - frame.at;
     this.frame = frame;
+    // Rows are rebuilt on every frame: the focused control is found again by its id afterwards.
+    const active = document.activeElement;
+    const focused = active && active.id && active.closest(".wb-main") ? active.id : null;
     this.renderTotals(frame.totals || {});
     this.renderDepartments(frame.queues || []);
     this.renderAgents(frame.agents || []);
+    if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
+    if (this.queueDialog) this.queueDialog.follow((frame.queues || []).find((q) => q.queue === this.queueDialog.q.queue));
     if (!redraw) this.chart.add(frame.at, (frame.totals || {}).waiting + ((frame.totals || {}).offered || 0));
     byId("chart-now").textContent = t("wallboard.chart.now", { count: this.chart.current ?? 0 });
   }
@@ -162,7 +179,10 @@ class Wallboard {
           h("dd", { dataset: { field: "asa" } }, q.asa === null || q.asa === undefined ? "—" : duration(q.asa))),
         h("div", { class: q.abandoned ? "bad" : "" }, h("dt", {}, t("wallboard.tile.abandoned")),
           h("dd", { dataset: { field: "abandoned" } }, formatNumber(q.abandoned)))),
-      h("div", { class: "sl-bar", "aria-hidden": "true" }, fill, mark));
+      h("div", { class: "sl-bar", "aria-hidden": "true" }, fill, mark),
+      h("button", { type: "button", class: "tile-open", id: `open-${q.queue}`, "aria-haspopup": "dialog",
+        "aria-label": t("wallboard.queue.open_label", { department: label(q.department), channel, count: q.waiting + (q.offered || 0) }),
+        onclick: () => this.openQueue(q) }, t("wallboard.queue.open")));
   }
 
   renderAgents(agents) {
@@ -172,18 +192,40 @@ class Wallboard {
       h("strong", {}, formatNumber(counts[s])), " ", stateName(s))));
     const sorted = [...agents].sort((a, b) => STATE_ORDER.indexOf(a.state) - STATE_ORDER.indexOf(b.state)
       || (a.display_name || a.username).localeCompare(b.display_name || b.username));
+    const serverNow = Date.now() / 1000 - (this.skew || 0);
     replace(byId("agents"),
       h("caption", { class: "sr-only" }, t("wallboard.agents_by_state")),
-      h("thead", {}, h("tr", {}, ["wallboard.col.agent", "wallboard.col.state", "wallboard.col.detail",
-        "wallboard.col.departments", "wallboard.col.handling"].map((key) => h("th", { scope: "col" }, t(key))))),
-      h("tbody", {}, sorted.map((a) => h("tr", { dataset: { user: a.username, state: a.state } },
-        h("td", { class: "agent-name", dir: "auto" }, a.display_name || a.username),
-        h("td", {}, h("span", { class: `state st-${a.state}` }, stateName(a.state))),
-        h("td", { class: "muted" }, a.state === "wrap_up" && a.wrap_up_until
-          ? t("wallboard.agent.until", { time: formatTime(a.wrap_up_until, { seconds: true }) })
-          : a.offer ? t("wallboard.agent.offer_pending") : a.reason ? h("bdi", { dir: "auto" }, reasonName(a.reason)) : ""),
-        h("td", {}, (a.departments || []).map(label).join(", ")),
-        h("td", {}, loadText(a.load) || "—")))));
+      h("thead", {}, h("tr", {}, ["wallboard.col.agent", "wallboard.col.state", "wallboard.col.in_state", "wallboard.col.contact",
+        "wallboard.col.detail", "wallboard.col.handling", "wallboard.col.actions"].map((key) => h("th", { scope: "col" }, t(key))))),
+      h("tbody", {}, sorted.map((a) => {
+        const name = a.display_name || a.username;
+        return h("tr", { dataset: { user: a.username, state: a.state } },
+          h("th", { scope: "row", class: "agent-name" }, h("span", { dir: "auto" }, name),
+            h("div", { class: "muted small" }, (a.departments || []).map(label).join(", "))),
+          h("td", {}, h("span", { class: `state st-${a.state}` }, stateName(a.state))),
+          h("td", { class: "num", dataset: { field: "in_state", since: a.state_since ?? null } },
+            a.state_since ? duration(Math.max(0, serverNow - a.state_since)) : "—"),
+          h("td", { class: "contact", dataset: { field: "contact" } }, this.contactText(a.contact)),
+          h("td", { class: "muted" }, a.state === "wrap_up" && a.wrap_up_until
+            ? t("wallboard.agent.until", { time: formatTime(a.wrap_up_until, { seconds: true }) })
+            : a.offer ? t("wallboard.agent.offer_pending") : a.reason ? h("bdi", { dir: "auto" }, reasonName(a.reason)) : ""),
+          h("td", { dataset: { field: "handling" } }, loadText(a.load) || "—"),
+          h("td", { class: "actions" },
+            h("button", { type: "button", class: "btn small", id: `state-${a.user_id}`, "aria-haspopup": "dialog",
+              "aria-label": t("wallboard.steer.open_label", { name }), onclick: () => stateDialog(a) }, t("wallboard.steer.open")),
+            h("button", { type: "button", class: "btn small", id: `logout-${a.user_id}`, "aria-haspopup": "dialog",
+              "aria-label": t("wallboard.logout.open_label", { name }),
+              onclick: () => logoutDialog(a) }, t("wallboard.logout.open"))));
+      })));
+  }
+
+  /** The contact an agent is on: channel, then the customer's name (else their address, else the subject). */
+  contactText(c) {
+    if (!c) return "—";
+    const who = c.customer ? h("span", { dir: "auto" }, c.customer)
+      : c.address ? h("bdi", { dir: "ltr" }, c.address) : h("span", { dir: "auto" }, subjectText(c.subject) || "");
+    return [channelIcon(c.channel, { size: 14 }), h("span", { class: "sr-only" }, channelName(c.channel)), " ", who,
+      c.status === "offered" ? h("span", { class: "muted" }, " · ", t("wallboard.agent.ringing")) : null];
   }
 }
 

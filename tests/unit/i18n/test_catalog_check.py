@@ -64,6 +64,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("agent_ui/static/desk/js/alerts.js", "offer.reject"): "websocket frame type sent to the server",
     ("agent_ui/static/desk/js/presence.js", "presence.set"): "websocket frame type sent to the server",
     ("agent_ui/static/desk/js/format.js", "no rule matched: "): "rewrites routing's machine reason before parsing it",
+    ("agent_ui/static/desk/js/format.js", "Shift ended"): "routing's built-in state reason (data)",
+    ("agent_ui/static/desk/js/format.js", "Forgot to sign out"): "routing's built-in state reason (data)",
 }
 
 

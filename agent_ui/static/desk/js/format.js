@@ -82,6 +82,7 @@ export { CHANNEL_NAME } from "./channels.js";
 // and codes an installation configures itself are its own words and are shown as they are.
 const REASON_KEYS = {
   Break: "reason.break", Lunch: "reason.lunch", Meeting: "reason.meeting", Training: "reason.training", Coaching: "reason.coaching",
+  "Shift ended": "reason.shift_ended", "Forgot to sign out": "reason.forgot_sign_out", // routing's state_reasons
 };
 const DISPOSITION_KEYS = {
   resolved: "disposition.resolved", follow_up: "disposition.follow_up", escalated: "disposition.escalated",

@@ -167,9 +167,9 @@ class Desk {
     if (quiet) return;
     if (state === "open") {
       // The presence frame also comes over the socket; this covers a reconnect with no change.
-      api("/api/v1/routing/presence").then((f) => this.presence.update(f)).catch((err) => {
-        if (err.status === 404) this.presence.unrouted();
-      });
+      // Routing offers a supervisor or admin nothing: "routed: false", no switch, no state.
+      api("/api/v1/routing/presence").then((f) => (f.routed === false ? this.presence.unrouted() : this.presence.update(f)))
+        .catch(() => {});
       return;
     }
     this.presence.disconnected();

@@ -97,7 +97,7 @@ export class Presence {
 
   /**
    * The user takes no routed contacts (a supervisor or admin routing does not know: the presence
-   * request answered 404): no switch, no state, nothing that could look like a lost connection.
+   * request answered "routed: false"): no switch, no state, nothing that could look like a lost connection.
    */
   unrouted() {
     this.none = true;
