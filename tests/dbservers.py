@@ -28,14 +28,15 @@ def redis_command(port: int, *args: str, timeout: float = 2.0) -> bytes:
 
 
 class RedisServer:
-    """A redis-server on 127.0.0.1: no persistence, its own temp dir; can stop and start again."""
+    """A redis-server on 127.0.0.1: no persistence (unless *persistent*), its own temp dir; can stop and start again."""
 
-    def __init__(self, root: Path, name: str = "redis") -> None:
+    def __init__(self, root: Path, name: str = "redis", *, persistent: bool = False) -> None:
         self.binary = find_binary("redis-server")
         self.dir = make_workdir(root, name)
         self.name = name
         self.port = 0
         self.process: ServerProcess | None = None
+        self.persistent = persistent  # an append-only file written on every command: a restart keeps the data
 
     @property
     def url(self) -> str:
@@ -45,7 +46,8 @@ class RedisServer:
         """Spawn the server without waiting (a new free port unless *port* is given)."""
         self.port = port or free_port()
         self.process = ServerProcess(self.name, [
-            self.binary, "--port", str(self.port), "--bind", HOST, "--save", "", "--appendonly", "no",
+            self.binary, "--port", str(self.port), "--bind", HOST, "--save", "",
+            *(("--appendonly", "yes", "--appendfsync", "always") if self.persistent else ("--appendonly", "no")),
             "--daemonize", "no", "--dir", str(self.dir), "--protected-mode", "no",
         ], log=self.dir / "redis.log")
         self.process.start()
@@ -78,7 +80,7 @@ class RedisServer:
         self.process.wait_until(self.ping, "answering PING")
 
     def stop(self) -> None:
-        """Stop the server (``SHUTDOWN NOSAVE`` semantics: no data is kept)."""
+        """Stop the server (``SHUTDOWN NOSAVE`` semantics: only a *persistent* server's append-only file is kept)."""
         if self.process is not None:
             self.process.stop()
 

@@ -177,13 +177,14 @@ def redis_url(redis_server: RedisServer) -> str:
 
 
 @pytest.fixture
-def redis_factory(pytestconfig: pytest.Config) -> Iterator[Callable[[], RedisServer]]:
-    """Start private redis-servers (ready on return) that a test may ``stop()`` and ``start()``."""
+def redis_factory(pytestconfig: pytest.Config) -> Iterator[Callable[..., RedisServer]]:
+    """Start private redis-servers (ready on return) that a test may ``stop()`` and ``start()``;
+    ``redis_factory(persistent=True)`` keeps its data across a restart (append-only file)."""
     pool = pytestconfig.stash[_POOL]
     started: list[RedisServer] = []
 
-    def start() -> RedisServer:
-        server: RedisServer = pool.private("redis")
+    def start(*, persistent: bool = False) -> RedisServer:
+        server: RedisServer = pool.private("redis", persistent=persistent)
         started.append(server)
         return server
 

@@ -300,3 +300,26 @@ async def test_a_full_outbox_refuses_rather_than_drops(redis_factory: Callable[[
     finally:
         await bus.close()
         await client.aclose()
+
+
+async def test_the_in_process_bus_delivers_at_once_and_never_resynchronises() -> None:
+    """The single-instance set-up is unchanged: MemoryBus hands events to subscribers with no transport
+    between, holds nothing back, and never runs reconnect listeners."""
+    bus = MemoryBus()
+    rec = Recorder()
+    resyncs: list[int] = []
+
+    async def resync() -> None:
+        resyncs.append(1)
+
+    bus.subscribe(rec, CallRang)
+    bus.on_reconnect(resync)
+    await bus.start()
+    try:
+        await bus.publish(_rang(1))
+        await _settled(bus)
+        await bus.healthy()
+    finally:
+        await bus.close()
+    assert rec.seen == [_rang(1)]
+    assert resyncs == []

@@ -28,7 +28,7 @@ from tests.conftest import PASSWORD
 
 CONFIG = """
 [server]
-plugins = ["routing", "agent_ui"]
+plugins = {plugins}
 log_level = "WARNING"
 
 [routing]
@@ -38,7 +38,7 @@ snapshot_interval_seconds = 0.5
 reoffer_after_seconds = 0.3
 offline_grace_seconds = 30
 wrap_up_seconds = 0
-"""
+{extra}"""
 
 
 def free_port() -> int:
@@ -65,11 +65,12 @@ class Instance:
 
 
 @contextlib.asynccontextmanager
-async def cluster(tmp: Path, *, database_url: str, redis_url: str, count: int = 2,
-                  offer_timeout: float = 3.0) -> AsyncIterator[list[Instance]]:
-    """Start *count* server processes; stop them (by PID) afterwards."""
+async def cluster(tmp: Path, *, database_url: str, redis_url: str, count: int = 2, offer_timeout: float = 3.0,
+                  plugins: tuple[str, ...] = ("routing", "agent_ui"), extra: str = "") -> AsyncIterator[list[Instance]]:
+    """Start *count* server processes (with *plugins*, and *extra* TOML after the routing section); stop them
+    (by PID) afterwards."""
     config = tmp / "cc.toml"
-    config.write_text(CONFIG.format(offer_timeout=offer_timeout))
+    config.write_text(CONFIG.format(offer_timeout=offer_timeout, plugins=json.dumps(list(plugins)), extra=extra))
     instances: list[Instance] = []
     try:
         for _ in range(count):
@@ -128,6 +129,7 @@ class SimAgent:
     max_load: int = 0
     load: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
+    frames: list[dict[str, Any]] = field(default_factory=list)  # every frame received, in order
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     rng: random.Random = field(default_factory=random.Random)
 
@@ -150,6 +152,7 @@ class SimAgent:
     async def _read(self, ws: Any, http: aiohttp.ClientSession) -> None:
         async for raw in ws:
             frame = json.loads(raw)
+            self.frames.append(frame)
             kind = frame.get("type")
             if kind == "offer":
                 verb = "offer.reject" if self.rng.random() < self.reject_share else "offer.accept"
