@@ -42,6 +42,7 @@ from contact_center.settings import Settings
 from contact_center.sources import admin_http as sources_http
 from contact_center.store.migrate import upgrade
 from contact_center.store.session import Database
+from contact_center.tasks import http as tasks_http
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ def create_app(
     sources_http.register(app)
     screenpop_wiring.register(app)  # customers, source federation, screen pop (needs store and bus)
     inbox_http.register(app)
+    tasks_http.register(app)  # callbacks, follow-ups, missed-call notices (needs the inbox)
     for name, register in discover_plugins(settings.plugins) if plugins is None else plugins:
         log.debug("loading plugin %s", name)
         register(app)

@@ -34,6 +34,7 @@ class Presentation(StrEnum):
     VOICE = "voice"  # the screen pop leads; notes only
     MAIL = "mail"  # subjects, HTML in a sandboxed frame, threaded replies
     MESSAGING = "messaging"  # a live thread of short messages and a reply box
+    TASK = "task"  # work for an agent (a callback): the customer panel, the task's actions, notes
 
 
 class Announcement(StrEnum):
@@ -42,6 +43,7 @@ class Announcement(StrEnum):
     CALL_RANG = "CallRang"
     EMAIL_RECEIVED = "EmailReceived"
     MESSAGE_RECEIVED = "MessageReceived"
+    TASK_QUEUED = "TaskQueued"
 
 
 class Identification(StrEnum):
@@ -101,6 +103,10 @@ CHANNELS: tuple[Channel, ...] = (
     # recognised by phone number (E.164) first, else by their messenger id ("<channel>:<user id>").
     Channel("api", "Messaging", ("phone", "messenger"), 3, Announcement.MESSAGE_RECEIVED, Reply.SIGNED_WEBHOOK,
             Presentation.MESSAGING),
+    # Callbacks (contact_center.tasks): a missed or abandoned inbound call asks an agent of the call's
+    # department to ring the caller back; the agent's outbound calls to that number are linked to it.
+    Channel("callback", "Callback", ("phone",), 1, Announcement.TASK_QUEUED, Reply.NONE, Presentation.TASK,
+            service_level_seconds=3600, offer_timeout_seconds=60),
 )
 
 _BY_NAME = {c.name: c for c in CHANNELS}

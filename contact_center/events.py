@@ -177,6 +177,24 @@ class SessionsEnded:
     at: float = field(default_factory=_now)
 
 
+@dataclass(frozen=True)
+class TaskQueued:
+    """A task's conversation wants an agent: a new callback, a callback or follow-up that is due.
+
+    ``department`` is where it goes (``None``: the routing rules decide); ``user_id``, when set, is
+    the agent it returns to first (the one who set the follow-up or rescheduled the callback).
+    """
+
+    conversation_id: int
+    task_id: int
+    kind: str  # callback | follow_up
+    channel: str
+    department: str | None = None
+    user_id: int | None = None
+    customer_id: int | None = None
+    at: float = field(default_factory=_now)
+
+
 # --------------------------------------------------------------------------- routing
 
 
@@ -285,6 +303,7 @@ Event = Union[  # noqa: UP007 - a runtime union, iterated by get_args below
     CustomersMerged,
     CustomersUnmerged,
     SessionsEnded,
+    TaskQueued,
     ContactRouted,
     OfferMade,
     OfferAccepted,

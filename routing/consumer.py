@@ -25,13 +25,14 @@ from contact_center.events import (
     OfferAccepted,
     OfferDeclined,
     OfferMade,
+    TaskQueued,
 )
 from routing.dnis import department_for_number
 from routing.facts import FactsBuilder
 from routing.locks import KeyedLocks
 from routing.model import ASSIGNED, WAITING, ContactState
 from routing.router import Router
-from routing.rules import Facts, decide
+from routing.rules import Decision, Facts, decide
 from routing.store import ConversationInfo
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ class RoutingConsumer:
     def subscribe(self, bus: Bus) -> None:
         """Register the handlers (before the bus starts)."""
         bus.subscribe(self.on_contact_event, CallRang, CallAnswered, CallEnded, DtmfReceived, EmailReceived,
-                      MessageReceived, ConversationUpdated)
+                      MessageReceived, ConversationUpdated, TaskQueued)
         bus.subscribe(self.on_agent_event, OfferMade, OfferAccepted, OfferDeclined, AgentPresenceChanged,
                       ContactRouted)
 
@@ -83,7 +84,7 @@ class RoutingConsumer:
         handlers = {
             CallRang: self.on_call_rang, CallAnswered: self.on_call_answered, CallEnded: self.on_call_ended,
             DtmfReceived: self.on_dtmf, EmailReceived: self.on_email, MessageReceived: self.on_message,
-            ConversationUpdated: self.on_conversation_updated,
+            ConversationUpdated: self.on_conversation_updated, TaskQueued: self.on_task,
         }
         await handlers[type(event)](event)  # type: ignore[operator]
 
@@ -134,6 +135,23 @@ class RoutingConsumer:
             await self._route(info, await self._facts.message(event, info), suggested=info.department,
                               since=event.at)
 
+    async def on_task(self, event: TaskQueued) -> None:
+        """A callback, or a follow-up that is due: route its conversation to the task's department
+        (the rules decide when it has none), first to the agent it returns to when one is named."""
+        info = await self._routable(event.conversation_id, event.channel)
+        if info is None:
+            return
+        config = self._router.config
+        if event.department in config.departments:
+            decision = Decision(event.department, info.priority, {}, f"{event.kind} for {event.department}")
+        else:
+            decision = decide(config.rules, await self._facts.stored(info), default=config.default_department,
+                              suggested=info.department)
+        contact = self._router.contact_for(info, decision, now=self._router.clock())
+        if event.user_id is not None:
+            contact = self._router.reserved_for(contact, event.user_id)
+        await self._router.enqueue(contact, not_before=event.at)
+
     async def on_dtmf(self, event: DtmfReceived) -> None:
         """IVR digits: route the waiting call again with the digits known."""
         contact = await self._router.reservations.contact(event.conversation_id)
@@ -165,7 +183,9 @@ class RoutingConsumer:
         contact = await self._router.reservations.contact(event.conversation_id)
         if contact is None:
             return
-        if event.status in ("wrap_up", "closed"):
+        if event.status == "pending":  # a follow-up: the agent is free, the conversation waits outside routing
+            await self._router.release(event.conversation_id)
+        elif event.status in ("wrap_up", "closed"):
             if contact.status == ASSIGNED:
                 await self._router.finish(event.conversation_id)
             else:

@@ -312,6 +312,28 @@ class Router:
         self.kick()
         return True
 
+    async def release(self, conversation_id: int) -> bool:
+        """The conversation left routing without ending (pending until a follow-up): its agent is
+        free at once, without wrap-up, and routing forgets it; its status is left as it is."""
+        now = self.clock()
+        async with self._locks.hold(conversation_id):
+            out = await self.reservations.finish(conversation_id, now, 0.0)
+            self.update(out.agent)
+            if not out.ok:
+                return False
+        if out.agent is not None:
+            await self.notifier.presence(out.agent, now)
+        self.kick()
+        return True
+
+    def reserved_for(self, contact: ContactState, user_id: int) -> ContactState:
+        """*contact* held for agent *user_id* first (a follow-up or callback returning to them): every
+        other agent of its department is held back for ``reoffer_after`` seconds, as for a transfer."""
+        target = self.agents.get(user_id)
+        if target is None or contact.department not in target.departments:
+            return contact
+        return replace(contact, declined=self._held_back(None, contact.department, target, self.clock()))
+
     async def requeue(self, conversation_id: int) -> bool:
         """An assigned conversation was put back in the queue (by hand): free the agent, wait again."""
         now = self.clock()

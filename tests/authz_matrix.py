@@ -54,6 +54,14 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/conversations/{id}/transfer"): "agent",  # who it can go to
     ("POST", "/api/v1/conversations/{id}/transfer"): "agent",
     ("GET", "/api/v1/search"): "agent",
+    ("GET", "/api/v1/customers/{id}/timeline"): "agent",
+    # tasks: callbacks, follow-ups, missed-call notices
+    ("GET", "/api/v1/conversations/{id}/tasks"): "agent",
+    ("POST", "/api/v1/tasks/{id}/outcome"): "agent",
+    ("POST", "/api/v1/conversations/{id}/follow-up"): "agent",
+    ("DELETE", "/api/v1/conversations/{id}/follow-up"): "agent",
+    ("GET", "/api/v1/desk/missed-calls"): "agent",
+    ("POST", "/api/v1/desk/missed-calls/{id}/dismiss"): "agent",
     # desk, wallboard and their helpers
     ("GET", "/"): "page",
     ("GET", "/desk"): "page",

@@ -1,6 +1,7 @@
 """The conversation state machine: pure, no I/O.
 
-A conversation moves through ``queued → offered → assigned → wrap_up → closed``. Routing events
+A conversation moves through ``queued → offered → assigned → wrap_up → closed``; an agent may
+set it ``pending`` until a follow-up time (or a rescheduled callback), when it is queued again. Routing events
 (offers, accepts, declines), agents (assign, wrap up, close, requeue), customers (a new inbound
 message) and the PBX (a call answered or hung up) drive it; every channel's conversations,
 calls included, change status only here. :func:`transition` decides the next state or raises :class:`Conflict`;
@@ -9,7 +10,7 @@ two instances at once, changes the row once.
 
 ::
 
-    inbound   queued→queued  offered→offered  assigned→assigned  wrap_up→assigned  closed→queued
+    inbound   queued→queued  offered→offered  assigned→assigned  wrap_up→assigned  closed|pending→queued
     offer     queued|offered → offered(user)
     accept    queued|offered → assigned(user)        assigned(same user) → unchanged
     decline   offered(user) → queued                 any other state or user → unchanged
@@ -20,6 +21,11 @@ two instances at once, changes the row once.
     reopen    closed → queued                        open → unchanged
     answer    any open → assigned(user, or the owner so far)        closed → unchanged (a late answer)
     hang_up   any open → closed (owner kept, else the user)         closed → unchanged
+    snooze    assigned|wrap_up|closed → pending(owner kept, else the user)     pending → unchanged
+    wake      pending → queued                                       any other state → unchanged
+
+``pending`` is neither open nor closed: routing does not track it, and only ``wake``, ``inbound``
+(the customer wrote again), ``assign``, ``close`` and ``snooze`` leave it.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from enum import StrEnum
 
 from contact_center.errors import Conflict
 
-STATUSES = ("queued", "offered", "assigned", "wrap_up", "closed")
+STATUSES = ("queued", "offered", "assigned", "wrap_up", "closed", "pending")
 OPEN_STATUSES = ("queued", "offered", "assigned", "wrap_up")
 
 
@@ -47,6 +53,8 @@ class Action(StrEnum):
     REOPEN = "reopen"
     ANSWER = "answer"  # the PBX: someone picked the call up
     HANG_UP = "hang_up"  # the PBX: the call ended (not handed on to another leg)
+    SNOOZE = "snooze"  # an agent: pending until a follow-up (contact_center.tasks)
+    WAKE = "wake"  # the follow-up (or rescheduled callback) is due: queued again
 
 
 # Actions an agent or supervisor may ask for through the REST API (the others come from routing).
@@ -81,7 +89,7 @@ def transition(state: ConversationState, action: Action, user_id: int | None = N
 
 
 def _inbound(s: ConversationState, _u: int | None) -> ConversationState:
-    if s.status == "closed":
+    if s.status in ("closed", "pending"):
         return ConversationState("queued", None)
     if s.status == "wrap_up":
         return ConversationState("assigned", s.user_id)
@@ -104,11 +112,11 @@ def _decline(s: ConversationState, u: int | None) -> ConversationState:
 
 
 def _assign(s: ConversationState, u: int | None) -> ConversationState | None:
-    return ConversationState("assigned", u) if s.status in OPEN_STATUSES else None
+    return ConversationState("assigned", u) if s.status in (*OPEN_STATUSES, "pending") else None
 
 
 def _requeue(s: ConversationState, _u: int | None) -> ConversationState | None:
-    if s.status == "closed":
+    if s.status in ("closed", "pending"):
         return None
     return ConversationState("queued", None)
 
@@ -128,13 +136,27 @@ def _reopen(s: ConversationState, _u: int | None) -> ConversationState:
 
 
 def _answer(s: ConversationState, u: int | None) -> ConversationState:
-    if s.status == "closed":
+    if s.status in ("closed", "pending"):
         return s
     return ConversationState("assigned", u if u is not None else s.user_id)
 
 
 def _hang_up(s: ConversationState, u: int | None) -> ConversationState:
-    return s if s.status == "closed" else ConversationState("closed", s.user_id if s.user_id is not None else u)
+    if s.status in ("closed", "pending"):
+        return s
+    return ConversationState("closed", s.user_id if s.user_id is not None else u)
+
+
+def _snooze(s: ConversationState, u: int | None) -> ConversationState | None:
+    if s.status == "pending":
+        return s
+    if s.status in ("assigned", "wrap_up", "closed"):
+        return ConversationState("pending", s.user_id if s.user_id is not None else u)
+    return None  # waiting or on offer: an agent takes it first
+
+
+def _wake(s: ConversationState, _u: int | None) -> ConversationState:
+    return ConversationState("queued", None) if s.status == "pending" else s
 
 
 _RULES = {
@@ -149,4 +171,6 @@ _RULES = {
     Action.REOPEN: _reopen,
     Action.ANSWER: _answer,
     Action.HANG_UP: _hang_up,
+    Action.SNOOZE: _snooze,
+    Action.WAKE: _wake,
 }

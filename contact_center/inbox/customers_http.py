@@ -14,12 +14,13 @@ from aiohttp import web
 from contact_center import keys
 from contact_center.customers.access import require_customer_access
 from contact_center.customers.repository import CustomerRepository
-from contact_center.customers.timeline import recent_conversations, visible_entries
+from contact_center.customers.timeline import customer_timeline, recent_conversations, visible_entries
 from contact_center.errors import NotFound, ValidationError
 from contact_center.events import CustomersMerged, CustomersUnmerged
 from contact_center.http.auth import current_user
 from contact_center.http.bodies import optional_int, path_int, read_body
 from contact_center.inbox.schemas import CUSTOMER, TIMELINE_ENTRY, path_param
+from contact_center.tasks.decide import parse_time
 
 TIMELINE_LIMIT = 50
 
@@ -36,11 +37,31 @@ async def get_customer(request: web.Request) -> web.Response:
         raise NotFound(f"customer {customer_id} does not exist")
     await require_customer_access(request.app[keys.DB], principal, record.id)
     async with request.app[keys.DB].session() as s:
-        timeline = await recent_conversations(s, record.id, limit=TIMELINE_LIMIT)
+        timeline = await recent_conversations(s, record.id, limit=TIMELINE_LIMIT, principal=principal)
     await request.app[keys.AUDIT].record(request, action="customer_view", customer_id=record.id,
                                          detail={"via": "api", "requested_id": customer_id})
     visible = visible_entries(timeline, principal)
     return web.json_response({"customer": record.to_dict(), "timeline": visible})
+
+
+async def get_timeline(request: web.Request) -> web.Response:
+    """``GET /api/v1/customers/{id}/timeline``: calls, mails, chats, API messages, callbacks, notes and
+    tasks with their outcomes, newest first, as far as the user may see them (their departments'
+    and their own contacts); ``before`` (ISO time) and ``limit`` page back. Audited."""
+    principal = await current_user(request)
+    customer_id = path_int(request)
+    limit = optional_int(request.query, "limit", low=1, high=200) or TIMELINE_LIMIT
+    before = parse_time("before", request.query["before"]) if request.query.get("before") else None
+    record = await _customers(request.app).get(customer_id)
+    if record is None:
+        raise NotFound(f"customer {customer_id} does not exist")
+    await require_customer_access(request.app[keys.DB], principal, record.id)
+    async with request.app[keys.DB].session() as s:
+        items = await customer_timeline(s, record.id, principal, limit=limit, before=before)
+    await request.app[keys.AUDIT].record(request, action="customer_timeline", customer_id=record.id,
+                                         detail={"items": len(items), "before": request.query.get("before")})
+    return web.json_response({"customer": record.to_dict(), "items": items,
+                              "next_before": items[-1]["at"] if len(items) == limit else None})
 
 
 async def merge_customers(request: web.Request) -> web.Response:
@@ -88,6 +109,16 @@ def register_customer_routes(app: web.Application) -> None:
             "conversation they may see)", tag="customers", parameters=param, errors=(401, 404, 422, 503),
             response={"type": "object", "properties": {
                 "customer": CUSTOMER, "timeline": {"type": "array", "items": TIMELINE_ENTRY}}})
+    app.router.add_get(path + "/timeline", get_timeline)
+    api.add("GET", path + "/timeline", summary="The customer's timeline: calls, mails, chats, API messages, "
+            "callbacks, notes and tasks with outcomes, newest first (audited; department visibility, plus the "
+            "user's own contacts)", tag="customers",
+            parameters=[*param, {"name": "before", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}],
+            errors=(401, 404, 422, 503),
+            response={"type": "object", "properties": {
+                "customer": CUSTOMER, "items": {"type": "array", "items": {"type": "object"}},
+                "next_before": {"type": ["string", "null"]}}})
     app.router.add_post(path + "/merge", merge_customers)
     api.add("POST", path + "/merge", summary="Fold customer duplicate_id into this one (supervisors; undo with "
             "unmerge; publishes CustomersMerged)", tag="customers", parameters=param,

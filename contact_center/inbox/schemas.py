@@ -113,5 +113,6 @@ TIMELINE_ENTRY: dict[str, Any] = {
         "conversation_id": _INT, "channel": _STR, "status": _STR, "subject": _NSTR, "contact_address": _NSTR,
         "department": _NSTR, "disposition": _NSTR, "created_at": _STR, "closed_at": _NSTR,
         "owner_id": _NINT, "owner_name": _NSTR,
+        "task": {"type": ["object", "null"], "description": "the latest task: kind, status, outcome, due_at, note"},
     },
 }

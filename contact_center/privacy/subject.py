@@ -30,7 +30,9 @@ from contact_center.store.tables import (
     CustomerMerge,
     Identity,
     Message,
+    MissedCallNotice,
     SearchEntry,
+    Task,
 )
 
 ERASED = "[erased]"
@@ -86,6 +88,8 @@ async def export_subject(db: Database, federation: SourceFederation | None, cust
         merges = (await s.execute(select(CustomerMerge).where(or_(
             CustomerMerge.merged_id.in_(ids), CustomerMerge.into_id.in_(ids))))).scalars().all()
         reads = (await s.execute(select(Audit).where(Audit.customer_id.in_(ids)).order_by(Audit.id))).scalars().all()
+        tasks = (await s.execute(select(Task).where(or_(Task.customer_id.in_(ids), Task.conversation_id.in_(
+            conv_ids))).order_by(Task.id))).scalars().all()
     keys = [c.external_key for c in records if c.external_key]
     sources: dict[str, Any] = {}
     if federation is not None:
@@ -103,6 +107,7 @@ async def export_subject(db: Database, federation: SourceFederation | None, cust
         "attachments": [_row(a, skip=("data",)) for a in attachments],
         "calls": [_row(c) for c in calls],
         "merges": [_row(m) for m in merges],
+        "tasks": [_row(t) for t in tasks],  # callbacks and follow-ups
         "processing": [_row(a) for a in reads],  # who read or changed this person's data, when
         "sources": sources,
     }
@@ -151,6 +156,12 @@ async def scrub_conversations(s: AsyncSession, conv_ids: list[int]) -> int:
     await s.execute(update(Call).where(Call.conversation_id.in_(conv_ids)).values(
         from_number=None, to_number=None, from_raw=None, to_raw=None, diversion=None, dtmf=None,
         answering_number=None, users={}))
+    # Callbacks and follow-ups: the number, the note and the open key (which names the number); open ones end.
+    await s.execute(update(Task).where(Task.conversation_id.in_(conv_ids), Task.status == "open").values(
+        status="cancelled", due_at=None))
+    await s.execute(update(Task).where(Task.conversation_id.in_(conv_ids)).values(
+        number=None, note=None, open_key=None))
+    await s.execute(update(MissedCallNotice).where(MissedCallNotice.conversation_id.in_(conv_ids)).values(number=None))
     return len(message_ids)
 
 

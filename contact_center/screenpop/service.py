@@ -62,6 +62,7 @@ from contact_center.screenpop.context import ContextCache, PopContext, attach
 from contact_center.screenpop.prepared import Prepared, ShownPop, pop_audit
 from contact_center.screenpop.reader import AheadReader
 from contact_center.screenpop.suggestions import Pairs, co_purchase_pairs, owned_from_rows, pairs_from_rows, suggest
+from contact_center.screenpop.viewers import Viewers
 from contact_center.sources.federation import SourceFederation
 from contact_center.sources.result import NO_RECORD, OK, TIMEOUT, SectionResult
 from contact_center.store.session import Database
@@ -95,6 +96,7 @@ class ScreenPopService:
         self._prepared: OrderedDict[int, Prepared] = OrderedDict()
         self.contexts = ContextCache(db, customers, ttl_seconds=config.cache_ttl_seconds,
                                      timeline_limit=config.timeline_limit, on_customer=self._prefetch, reader=reader)
+        self.viewers = Viewers(db)  # who answers sees the timeline cut to what they may see
         self._pairs: Pairs = {}
         self.pairs_loaded = asyncio.Event()  # set once the co-purchase table has been read
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -138,6 +140,8 @@ class ScreenPopService:
             self._spawn(self._offer_accepted(event))
         elif isinstance(event, OfferMade):
             self.offered(event.conversation_id)
+            if self.viewers.known(event.user_id) is None:
+                self._spawn(self.viewers.get(event.user_id))
         elif isinstance(event, CallEnded):
             if self._ended_users(event):
                 self._spawn(self._ended(event))
@@ -174,6 +178,8 @@ class ScreenPopService:
     async def _ring(self, event: CallRang, pending: asyncio.Future[PopContext]) -> None:
         ctx = await pending
         ctx.ringing_user_ids = tuple(event.ringing_user_ids)
+        for user_id in event.ringing_user_ids:  # read ahead: the answer must not wait for the store
+            await self.viewers.get(user_id)
         if ctx.customer_key:
             self._federation.prefetch(ctx.customer_key)
         if event.ringing_user_ids:
@@ -234,12 +240,14 @@ class ScreenPopService:
         """
         local = self._local()
         prepared = self._prepared.get(conversation_id)
-        if local is None or prepared is None or not self._current(prepared, call_id):
+        viewer = self.viewers.known(user_id)
+        if local is None or prepared is None or viewer is None or not self._current(prepared, call_id):
             return None
         del self._prepared[conversation_id]
         prepared.ctx.answered_user_ids.add(user_id)
-        local.deliver(user_id, prepared.frame, prepared.encoded)
-        return ShownPop(call_id=call_id, user_id=user_id, frame=prepared.frame,
+        frame, encoded = _for_viewer(prepared.frame, prepared.encoded, viewer.cut(prepared.frame["timeline"]))
+        local.deliver(user_id, frame, encoded)
+        return ShownPop(call_id=call_id, user_id=user_id, frame=frame,
                         audit=pop_audit(user_id, prepared.ctx, call_id, prepared.statuses))
 
     async def answered(self, event: CallAnswered, *, address: str | None = None, ambiguous: bool = False,
@@ -274,7 +282,9 @@ class ScreenPopService:
             return None
         ctx = prepared.ctx
         ctx.answered_user_ids.add(event.user_id)
-        await self._notify(event.user_id, prepared.frame, prepared.encoded)
+        viewer = self.viewers.known(event.user_id) or await self.viewers.get(event.user_id)
+        frame, encoded = _for_viewer(prepared.frame, prepared.encoded, viewer.cut(prepared.frame["timeline"]))
+        await self._notify(event.user_id, frame, encoded)
         return pop_audit(event.user_id, ctx, event.call_id, prepared.statuses)
 
     def _compose(self, ctx: PopContext, call_id: str | None, sections: dict[str, SectionResult]) -> dict[str, Any]:
@@ -288,6 +298,9 @@ class ScreenPopService:
                       record: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
         """Compose the pop for *conversation_id*, push it to *user_id*, audit it (through *record*); returns it."""
         ctx, sections, pop, late = await self._pop(conversation_id, user_id, call_id)
+        cut = (await self.viewers.get(user_id)).cut(pop["timeline"])
+        if cut is not None:
+            pop["timeline"] = cut
         await self._notify(user_id, pop)
         row = pop_audit(user_id, ctx, call_id, {n: r.status for n, r in sections.items()})
         if record is not None:
@@ -452,3 +465,12 @@ class ScreenPopService:
             except Exception as exc:
                 log.warning("co-purchase table not refreshed: %s", exc)
             await asyncio.sleep(cfg.refresh_seconds)
+
+
+def _for_viewer(frame: dict[str, Any], encoded: bytes,
+                cut: list[dict[str, Any]] | None) -> tuple[dict[str, Any], bytes]:
+    """A prepared pop as one agent may see it: as prepared, or with its timeline *cut* (encoded anew)."""
+    if cut is None:
+        return frame, encoded
+    mine = {**frame, "timeline": cut}
+    return mine, encode_frame(mine)

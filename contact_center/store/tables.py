@@ -33,7 +33,7 @@ from contact_center import channels
 
 ROLES = ("agent", "supervisor", "admin")
 CHANNELS = channels.NAMES  # the registry's; not a database constraint, so a new channel needs no migration
-CONVERSATION_STATUSES = ("queued", "offered", "assigned", "wrap_up", "closed")
+CONVERSATION_STATUSES = ("queued", "offered", "assigned", "wrap_up", "closed", "pending")
 DIRECTIONS = ("in", "out", "note")
 
 # BigInteger primary keys that still autoincrement on SQLite (which needs INTEGER PRIMARY KEY).
@@ -486,3 +486,73 @@ class ConfigRevision(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     author: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Task(Base):
+    """Work an agent owes a customer (:mod:`contact_center.tasks`): a callback or a follow-up.
+
+    A callback has a conversation of its own on the ``callback`` channel (routed like any
+    contact); a follow-up belongs to the conversation it was set on. ``open_key`` is unique while
+    the task is open (``callback:<number>``, ``follow_up:<conversation id>``) and NULL after, so
+    two missed calls from one number, even on two instances at once, make one callback.
+    ``due_at``: when a pending task is to be queued again (NULL: not waiting for a time).
+    """
+
+    __tablename__ = "task"
+    __table_args__ = (
+        Index("ix_task_customer_created", "customer_id", "created_at"),
+        Index("ix_task_due", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # callback | follow_up
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | done | cancelled
+    open_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"), index=True)
+    source_conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversation.id", ondelete="SET NULL"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", ondelete="SET NULL"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))  # owner
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    number: Mapped[str | None] = mapped_column(String(64))  # the number to call back (E.164 when known)
+    note: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    missed_calls: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[dt.datetime | None] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class TaskCall(Base):
+    """A call leg linked to a task: a missed call it came from (``missed``) or an attempt to call back
+    (``attempt``). One row per leg, so a missed call read twice (every instance hears it) counts once."""
+
+    __tablename__ = "task_call"
+
+    call_id: Mapped[str] = mapped_column(String(250), primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(8))  # missed | attempt
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(String(16), default="ringing")  # ringing | answered | ended
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MissedCallNotice(Base):
+    """"Missed call from …" on the desk of an agent a call rang (or was offered to) and nobody answered."""
+
+    __tablename__ = "missed_call_notice"
+    __table_args__ = (
+        UniqueConstraint("user_id", "call_id", name="uq_missed_call_notice_user_call"),
+        Index("ix_missed_call_notice_user_seen", "user_id", "seen_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    call_id: Mapped[str] = mapped_column(String(250))
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"))
+    number: Mapped[str | None] = mapped_column(String(64))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", ondelete="SET NULL"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    seen_at: Mapped[dt.datetime | None] = mapped_column()

@@ -19,6 +19,7 @@ from routing.config import load_config
     ("email", ("email",), 5, Announcement.EMAIL_RECEIVED, Reply.SMTP, Presentation.MAIL),
     ("chat", ("chat",), 3, Announcement.MESSAGE_RECEIVED, Reply.CHAT_WEBSOCKET, Presentation.MESSAGING),
     ("api", ("phone", "messenger"), 3, Announcement.MESSAGE_RECEIVED, Reply.SIGNED_WEBHOOK, Presentation.MESSAGING),
+    ("callback", ("phone",), 1, Announcement.TASK_QUEUED, Reply.NONE, Presentation.TASK),
 ])
 def test_registry_entries(name: str, kinds: tuple[str, ...], capacity: int, event: Announcement, reply: Reply,
                           presentation: Presentation) -> None:
@@ -31,10 +32,10 @@ def test_registry_entries(name: str, kinds: tuple[str, ...], capacity: int, even
 
 def test_derived_lists_come_from_the_registry() -> None:
     """The store, routing, identity kinds and default capacities list exactly the registered channels."""
-    assert channels.NAMES == ("call", "email", "chat", "api")
+    assert channels.NAMES == ("call", "email", "chat", "api", "callback")
     assert TABLE_CHANNELS == ROUTING_CHANNELS == channels.NAMES
     assert KINDS == channels.IDENTITY_KINDS == ("phone", "email", "chat", "messenger")
-    assert channels.default_capacity() == {"call": 1, "email": 5, "chat": 3, "api": 3}
+    assert channels.default_capacity() == {"call": 1, "email": 5, "chat": 3, "api": 3, "callback": 1}
     assert channels.announced_by(Announcement.MESSAGE_RECEIVED) == ("chat", "api")
     assert channels.replied_by(Reply.SIGNED_WEBHOOK) == ("api",)
 
@@ -47,12 +48,12 @@ def test_is_channel(name: object, known: bool) -> None:
 
 def test_unknown_channel_names_the_known_ones() -> None:
     """Asking for an unknown channel fails with the list of known ones."""
-    with pytest.raises(KeyError, match="call, email, chat, api"):
+    with pytest.raises(KeyError, match="call, email, chat, api, callback"):
         channels.channel("fax")
 
 
 @pytest.mark.parametrize(("name", "pops"), [("call", False), ("email", True), ("chat", True), ("api", True),
-                                             ("fax", False)])
+                                             ("callback", True), ("fax", False)])
 def test_pops_at_accept(name: str, pops: bool) -> None:
     """Written channels show the pop when the offer is accepted; calls when answered at the phone."""
     assert channels.pops_at_accept(name) is pops

@@ -9,7 +9,9 @@ const byName = new Map();
 let ordered = [];
 const labels = {}; // the registry's English names, for channels the catalogs do not know yet
 // The catalog entries of the registered channels (contact_center/channels.py: channel.<name>).
-const NAME_KEYS = { call: "channel.call", email: "channel.email", chat: "channel.chat", api: "channel.api" };
+const NAME_KEYS = {
+  call: "channel.call", email: "channel.email", chat: "channel.chat", api: "channel.api", callback: "channel.callback",
+};
 
 /**
  * Names by channel in the UI language ("call" -> "Call" / "Puhelu"), read at render time; a channel
@@ -56,6 +58,12 @@ export function isMail(name) {
 export function isVoice(name) {
   const c = info(name);
   return Boolean(c && c.presentation === "voice");
+}
+
+/** The channel is work for an agent (a callback): the task's actions and notes, no reply box. */
+export function isTask(name) {
+  const c = info(name);
+  return Boolean(c && c.presentation === "task");
 }
 
 const PHONE_LIKE = /^\+?[\d\s().\/-]{7,}$/;

@@ -2,11 +2,12 @@
 // on the conversation's channel, internal notes, canned responses and wrap-up with a disposition.
 
 import { api, errorText } from "./api.js";
-import { canReply, isMail } from "./channels.js";
+import { canReply, isMail, isTask } from "./channels.js";
 import { announce, h, replace } from "./dom.js";
 import { CHANNEL_NAME, dateTime, dispositionName, label, plainReason, statusName, subjectText } from "./format.js";
 import { channelIcon, icon } from "./icons.js";
 import { emailFrame } from "./mailframe.js";
+import { TaskPanel } from "./tasks.js";
 import { transferButton } from "./transfer.js";
 import { t } from "/ui/i18n/i18n.js";
 
@@ -87,10 +88,25 @@ export class ConversationView {
     const section = h("section", { class: "conversation card", "aria-labelledby": "conv-title", dataset: { id: c.id, channel: c.channel } },
       this.head(c),
       h("div", { class: "thread-wrap" }, this.messages.size ? this.thread : [this.thread, h("p", { class: "muted empty-thread" }, t("conversation.no_messages"))]),
+      this.taskSlot(c),
       c.status === "closed" ? [this.closedNote(c), this.needsOutcome(c) ? this.wrapUp(c) : null]
-        : [this.composer(c), this.wrapUp(c)]);
+        : [this.composer(c), isTask(c.channel) ? null : this.wrapUp(c)]);
     replace(this.root, section);
     this.scrollDown();
+  }
+
+  /** The conversation's tasks (a callback's call-back link and outcome, a follow-up), loaded beside the thread. */
+  taskSlot(c) {
+    const slot = h("div", { class: "task-slot" });
+    this.tasks = new TaskPanel({ conv: c, changed: () => this.open(c.id).then(() => this.changed(this.conv)) });
+    const panel = this.tasks;
+    panel.load().then((el) => { if (this.tasks === panel) slot.append(el); });
+    return slot;
+  }
+
+  /** A "task" frame: the open conversation's task changed (an attempt rang, was answered, ended). */
+  taskChanged(task) {
+    if (this.tasks && this.conv && task.conversation_id === this.conv.id) this.tasks.update(task);
   }
 
   head(c) {
@@ -183,7 +199,7 @@ export class ConversationView {
 
   /** A contact of mine that ended (a call hung up, the wrap-up time ran out) before I chose an outcome. */
   needsOutcome(c) {
-    return c.assigned_user_id === this.user.id && !c.disposition;
+    return c.assigned_user_id === this.user.id && !c.disposition && !isTask(c.channel);
   }
 
   closedNote(c) {

@@ -117,6 +117,8 @@ export function plainReason(reason) {
   return String(reason).replace(/^no rule matched; /, "no rule matched: ").split("; ").map((part) => {
     let m = /^no rule matched: (channel default|default) -> (.+)$/.exec(part);
     if (m) return t(m[1] === "default" ? "route.fallback" : "route.usual", { department: label(m[2]) });
+    m = /^(callback|follow_up) for (.+)$/.exec(part); // contact_center/tasks: a callback or a due follow-up
+    if (m) return t(m[1] === "callback" ? "route.callback" : "route.follow_up", { department: label(m[2]) });
     m = /^rule \d+(?: '(.+?)')?: (.+) -> priority ([+-]\d+)$/.exec(part);
     if (m) return t(Number(m[3]) >= 0 ? "route.up" : "route.down", { why: label(m[1] || m[2]) });
     m = /^rule \d+(?: '(.+?)')?: (.+) -> (\S+)$/.exec(part);
@@ -128,9 +130,12 @@ export function plainReason(reason) {
 // The server titles calls "Call from <number>" / "Call to <number>" (contact_center/ingest/call_batch.py);
 // shown in the UI language. Every other subject is the customer's or agent's own text.
 const CALL_SUBJECT = /^Call (from|to) (.+)$/;
+const CALLBACK_SUBJECT = /^Callback to (.+)$/; // contact_center/tasks/store.py: a callback's title
 
 /** A conversation's subject for display: generated call titles in the UI language, others as written. */
 export function subjectText(subject) {
+  const back = CALLBACK_SUBJECT.exec(subject || "");
+  if (back) return t("call.callback", { number: back[1] });
   const m = CALL_SUBJECT.exec(subject || "");
   if (!m) return subject;
   return t(m[1] === "from" ? "call.from" : "call.to", { number: m[2] });

@@ -42,5 +42,5 @@ export function icon(name, { label = null, size = 16, cls = "" } = {}) {
 
 /** The icon of a channel (call, email, chat) or an identity kind (phone, email, chat). */
 export function channelIcon(channel, options = {}) {
-  return icon({ phone: "call" }[channel] || channel, options);
+  return icon({ phone: "call", callback: "call" }[channel] || channel, options);
 }

@@ -14,6 +14,7 @@ import { showLogin } from "./login.js";
 import { PopView } from "./pop.js";
 import { Presence } from "./presence.js";
 import { FrameSocket } from "./socket.js";
+import { MissedCalls } from "./tasks.js";
 import { currentLanguage, onLanguageChange, setLanguage, t } from "/ui/i18n/i18n.js";
 
 const CONNECTION_KEYS = {
@@ -34,6 +35,7 @@ class Desk {
       root: byId("conversation-region"), user, config: () => this.config, changed: () => this.inbox.refresh(),
     });
     this.inbox = new Inbox(byId("inbox"), (id) => this.open(id));
+    this.missed = new MissedCalls(byId("missed-calls"), (id) => this.open(id));
     this.connectionState = "connecting";
     this.wire();
   }
@@ -53,6 +55,7 @@ class Desk {
     this.socket.connect();
     this.inbox.refresh();
     this.inbox.startPolling();
+    this.missed.load();
     try {
       this.config = await api("/api/v1/desk/config");
       this.presence.setReasons(this.config.away_reasons);
@@ -95,6 +98,9 @@ class Desk {
       }
     });
     s.on("message_status", (f) => this.conversation.status(f));
+    s.on("missed_call", (f) => this.missed.add(f.notice));
+    s.on("task", (f) => { this.conversation.taskChanged(f.task); this.inbox.refresh(); });
+    s.on("task_due", (f) => { this.toast(t("task.due")); this.inbox.refresh(); if (this.conversation.id === f.task.conversation_id) this.open(f.task.conversation_id); });
     s.on("error", (f) => this.toast(errorText(f.error || f)));
     onUnauthorized(() => this.signedOut());
     byId("logout").addEventListener("click", () => this.logout());
@@ -154,6 +160,7 @@ class Desk {
     this.notifier.relabel();
     this.inbox.relabel();
     this.inbox.render();
+    this.missed.relabel();
     this.pop.relabel();
     if (this.conversation.conv) this.conversation.render();
     this.notifier.setBaseTitle(t("desk.page.title_user", { user: this.user.display_name || this.user.username }));

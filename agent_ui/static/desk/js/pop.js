@@ -7,6 +7,7 @@ import { announce, h, replace } from "./dom.js";
 import { CHANNEL_NAME, ago, dateTime, dispositionName, duration, label, statusName, subjectText } from "./format.js";
 import { channelIcon } from "./icons.js";
 import { renderSection } from "./sections.js";
+import { taskNote } from "./tasks.js";
 import { languageName, t } from "/ui/i18n/i18n.js";
 
 const HISTORY_SOURCES = new Set(["sales", "accounting"]);
@@ -309,7 +310,7 @@ export class PopView {
 
   timeline(pop) {
     const items = pop.timeline || [];
-    return h("section", { class: "timeline", "aria-labelledby": "timeline-title" },
+    const section = h("section", { class: "timeline", "aria-labelledby": "timeline-title" },
       h("h3", { id: "timeline-title" }, t("pop.timeline")),
       items.length
         ? h("ol", { class: "timeline-list" }, items.map((entry) => h("li", {},
@@ -319,8 +320,48 @@ export class PopView {
               entry.subject ? h("span", { class: "tl-subject", dir: "auto" }, subjectText(entry.subject))
                 : h("span", { class: "tl-subject" }, CHANNEL_NAME[entry.channel] || entry.channel, " ", h("bdi", { dir: "ltr" }, entry.contact_address || "")),
               h("span", { class: "muted" }, [dateTime(entry.created_at), label(entry.department),
-                entry.disposition ? dispositionName(entry.disposition) : statusName(entry.status)]
+                taskNote(entry.task) || (entry.disposition ? dispositionName(entry.disposition) : statusName(entry.status))]
                 .filter(Boolean).join(" · ")))))))
+        : h("p", { class: "muted" }, t("pop.timeline.none")));
+    if (pop.customer) {
+      section.append(h("button", { type: "button", class: "btn subtle small", id: "timeline-full",
+        onclick: () => this.fullTimeline(pop.customer.id, section) }, t("pop.timeline.full")));
+    }
+    return section;
+  }
+
+  /** The customer's whole timeline (calls, mails, chats, messages, notes, callbacks and follow-ups with
+   * their outcomes) in place of the recent contacts. */
+  async fullTimeline(customerId, section) {
+    let items;
+    try {
+      ({ items } = await api(`/api/v1/customers/${customerId}/timeline`));
+    } catch (err) {
+      announce(errorText(err));
+      return;
+    }
+    const line = (item) => {
+      const channel = CHANNEL_NAME[item.channel] || item.channel;
+      if (item.type === "note") {
+        return [h("span", { class: "tl-subject" }, t("pop.timeline.note", { author: item.author_name || "" })),
+          h("span", { class: "tl-text", dir: "auto" }, item.text)];
+      }
+      if (item.type === "task") {
+        const what = item.kind === "callback" ? t("channel.callback") : t("task.follow_up.title");
+        return [h("span", { class: "tl-subject" }, what, " ", h("bdi", { dir: "ltr" }, item.number || "")),
+          h("span", { class: "muted" }, [taskNote(item), item.note].filter(Boolean).join(" · "))];
+      }
+      return [item.subject ? h("span", { class: "tl-subject", dir: "auto" }, subjectText(item.subject))
+        : h("span", { class: "tl-subject" }, channel, " ", h("bdi", { dir: "ltr" }, item.contact_address || "")),
+      h("span", { class: "muted" }, [label(item.department),
+        taskNote(item.task) || (item.disposition ? dispositionName(item.disposition) : statusName(item.status))]
+        .filter(Boolean).join(" · "))];
+    };
+    replace(section, h("h3", { id: "timeline-title" }, t("pop.timeline.full")),
+      items.length ? h("ol", { class: "timeline-list full" }, items.map((item) => h("li", { dataset: { type: item.type } },
+        h("button", { type: "button", class: "timeline-item", onclick: () => this.openConversation(item.conversation_id) },
+          h("span", { class: `ch-icon ch-${item.channel}` }, channelIcon(item.channel, { label: CHANNEL_NAME[item.channel] || item.channel })),
+          h("span", { class: "tl-main" }, line(item), h("time", { class: "muted", datetime: item.at }, dateTime(item.at)))))))
         : h("p", { class: "muted" }, t("pop.timeline.none")));
   }
 }
