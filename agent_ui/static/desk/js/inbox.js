@@ -13,7 +13,8 @@ import { applyTranslations, t } from "/ui/i18n/i18n.js";
 // The filter's words where they differ from the channel's name ("Calls" for the channel "Call").
 const CHANNEL_FILTER_KEYS = { call: "inbox.channel.call" };
 const STATUSES = [["open", "inbox.status.open"], ["queued", "status.queued"], ["offered", "status.offered"],
-  ["assigned", "status.assigned"], ["wrap_up", "status.wrap_up"], ["closed", "status.closed"], ["", "inbox.status.all"]];
+  ["assigned", "status.assigned"], ["wrap_up", "status.wrap_up"], ["pending", "status.pending"], ["closed", "status.closed"],
+  ["", "inbox.status.all"]];
 const REFRESH_MS = 15_000;
 const SEARCH_DELAY_MS = 250;
 const SEARCH_MIN_CHARS = 2;
