@@ -55,10 +55,14 @@ class SimCall:
 
 def plan_calls(known: Sequence[str], count: int, *, unknown_share: float, missed_share: float, to_number: str,
                rng: random.Random) -> list[SimCall]:
-    """Choose *count* calls: callers from *known* or made-up numbers, some of them missed."""
+    """Choose *count* calls: callers from *known* or made-up numbers, some of them missed.
+
+    The first call is from a known customer whenever there are any (unless every call is to be
+    unknown, ``unknown_share >= 1``): a newcomer's first ``simulate`` then always shows a full pop.
+    """
     calls = []
-    for _ in range(count):
-        unknown = not known or rng.random() < unknown_share
+    for n in range(count):
+        unknown = not known or unknown_share >= 1 or (n > 0 and rng.random() < unknown_share)
         caller = f"+4915{rng.randrange(10**8, 10**9)}" if unknown else rng.choice(list(known))
         calls.append(SimCall(call_id=uuid.uuid4().hex, from_number=caller, to_number=to_number,
                              missed=rng.random() < missed_share))

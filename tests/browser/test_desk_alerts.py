@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, BrowserContext, expect
 
 from contact_center.inbox import INBOX
 from contact_center.inbox.records import InboundMessage
-from tests.browser.conftest import VIEWPORT, login
+from tests.browser.conftest import VIEWPORT, login, screenshot
 from tests.browser.world import MARIA, AppThread, World, served_world
 
 # Records each notification the page creates (the real one is still shown): the test reads them back.
@@ -92,6 +92,7 @@ def test_the_alert_settings_turn_notifications_off_and_offer_cards_never_cover_t
     page.get_by_text("Alerts", exact=True).click()
     expect(page.get_by_label("Desktop notifications")).not_to_be_checked()
     expect(page.get_by_label("Play a sound")).to_be_checked()
+    screenshot(page, "desk-alerts", docs=True)
     page.get_by_text("Alerts", exact=True).click()
 
     _mail(alert_world, 2, "service")

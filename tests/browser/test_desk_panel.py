@@ -60,11 +60,14 @@ def test_email_and_chat_from_known_customers_show_the_panel_also_after_a_reload(
     expect(page.locator('.pop-section[data-status="ok"]')).to_have_count(3)
     expect(page.locator('.pop-section[data-section="accounting"]')).to_contain_text("INV-2025-0512")
     expect(page.locator(".timeline-list li")).to_have_count(1)  # her sales chat; her other contacts went elsewhere
-    screenshot(page, "desk-email-panel")
+    page.locator("article.pop").evaluate("el => el.scrollIntoView({block: 'start'})")  # the panel, for the README
+    screenshot(page, "desk-email-panel", docs=True)
 
     chat.click()
     expect(page.locator("#pop-title")).to_have_text(JONAS["name"])
     expect(page.locator('.pop-section[data-status="ok"]')).to_have_count(3)
+    page.locator("article.pop").evaluate("el => el.scrollIntoView({block: 'start'})")
+    screenshot(page, "desk-chat-panel", docs=True)
 
     page.reload()
     expect(page.locator("#connection")).to_have_text("Live")

@@ -49,7 +49,7 @@ def test_search_finds_zielinska_without_accents_and_a_customer_number(
     expect(hits).to_contain_text("Anna Zielińska")
     expect(page.locator("#inbox-list .conv-item")).to_have_count(1)
     expect(page.locator("#inbox-list .conv-item")).to_contain_text("Grinder invoice")
-    screenshot(page, "desk-search")
+    screenshot(page, "desk-search", docs=True)
 
     search.fill("grinder looks wrong")
     expect(page.locator("#inbox-customers")).to_be_hidden()

@@ -41,7 +41,7 @@ def test_an_agent_transfers_an_email_to_a_colleague_with_a_note(transfer_world: 
     expect(dialog.get_by_label("Colleague", exact=True)).to_contain_text("agent_sales_2 — Available")
     dialog.get_by_label("Colleague", exact=True).select_option(label="agent_sales_2 — Available")
     dialog.get_by_label("Note for them (optional)").fill("Key account, wants a discount")
-    screenshot(first, "desk-transfer")
+    screenshot(first, "desk-transfer", docs=True)
     dialog.get_by_role("button", name="Transfer", exact=True).click()
     expect(dialog).to_be_hidden()
 

@@ -76,6 +76,7 @@ def test_a_supervisor_opens_a_tile_and_assigns_a_waiting_email_to_an_agent(floor
     expect(agent_row).to_have_attribute("data-state", "busy")
     expect(agent_row.locator('[data-field="contact"]')).to_contain_text(MARIA["name"])
     expect(agent_row.locator('[data-field="in_state"]')).to_have_text(re.compile(r"^\d+:\d\d$"))
+    screenshot(board, "wallboard-actions", docs=True)
 
 
 def test_a_supervisor_sets_an_agent_away_with_a_reason_then_signs_them_out(floor: World, new_page: PageFactory) -> None:
@@ -97,8 +98,6 @@ def test_a_supervisor_sets_an_agent_away_with_a_reason_then_signs_them_out(floor
     expect(agent_row).to_have_attribute("data-state", "away")
     expect(agent_row).to_contain_text("Coaching")
     expect(desk.locator("#presence-state")).to_contain_text("Coaching")
-    screenshot(board, "wallboard-actions", docs=True)
-
     board.get_by_role("button", name="Sign agent_sales_2 out").click()
     confirm = board.get_by_role("dialog", name="Sign agent_sales_2 out?")
     confirm.get_by_label("Reason").select_option(label="Shift ended")
@@ -111,19 +110,3 @@ def test_a_supervisor_sets_an_agent_away_with_a_reason_then_signs_them_out(floor
     desk.reload()
     expect(desk.locator("#login-view")).to_be_visible()  # the session is gone, not just the socket
 
-
-def test_the_supervisors_desk_shows_no_presence_and_no_reconnecting(floor: World, new_page: PageFactory) -> None:
-    """A supervisor on the desk: live, with no presence switch and no 'Reconnecting…' anywhere."""
-    page = new_page(floor.url)
-    page.goto("/desk")
-    page.get_by_label("Username").fill("supervisor")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("#desk-view")).to_be_visible()
-    expect(page.locator("#connection")).to_have_text("Live")
-    expect(page.locator("#presence")).to_be_hidden()
-    expect(page.locator("body")).not_to_contain_text("Reconnecting…", use_inner_text=True)
-    page.reload()  # and after a reload, when the presence request is the first thing asked
-    expect(page.locator("#connection")).to_have_text("Live")
-    expect(page.locator("#presence")).to_be_hidden()
-    expect(page.locator("body")).not_to_contain_text("Reconnecting…", use_inner_text=True)

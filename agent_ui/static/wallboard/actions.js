@@ -138,54 +138,48 @@ export class QueueDialog {
   }
 }
 
-/** Change agent `a`'s state (available, away, offline) with one of the configured reasons. */
-export function stateDialog(a) {
-  const name = a.display_name || a.username;
+/**
+ * A dialog acting on agent `a`: `fields` (nodes) and a reason, a submit button (`submit`: its text
+ * and class) that runs `act(reason)` and announces `done` afterwards; errors stay in the dialog.
+ */
+function agentDialog(id, title, fields, submit, act, done) {
   const error = h("p", { class: "form-error", role: "alert", hidden: true });
-  const state = h("select", { id: "steer-state", name: "presence" },
-    STATES.map((s) => h("option", { value: s, selected: s === a.presence }, stateName(s))));
-  const reason = reasonSelect("steer-reason");
-  const form = h("form", { method: "dialog", class: "wb-form" }, error,
-    field("steer-state", t("wallboard.steer.state"), state),
-    field("steer-reason", t("wallboard.steer.reason"), reason),
+  const reason = reasonSelect(`${id}-reason`);
+  const form = h("form", { method: "dialog", class: "wb-form" }, error, ...fields,
+    field(`${id}-reason`, t("wallboard.steer.reason"), reason),
     h("div", { class: "dialog-actions" },
-      h("button", { type: "submit", class: "btn primary" }, t("wallboard.steer.save")),
+      h("button", { type: "submit", class: `btn ${submit.class}` }, submit.text),
       h("button", { type: "button", class: "btn", onclick: () => dialog.close() }, t("wallboard.cancel"))));
-  const dialog = modal("state-dialog", t("wallboard.steer.title", { name }), form);
+  const dialog = modal(id, title, form);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      await api(`/api/v1/routing/agents/${a.user_id}/presence`, { method: "PUT", body: { presence: state.value, reason: reason.value } });
+      await act(reason.value);
       dialog.close();
-      announce(t("wallboard.steer.done", { name, state: stateName(state.value) }));
+      announce(done());
     } catch (err) {
       fail(error, err);
     }
   });
-  state.focus();
+  (form.querySelector("select") || reason).focus();
+}
+
+/** Change agent `a`'s state (available, away, offline) with one of the configured reasons. */
+export function stateDialog(a) {
+  const name = a.display_name || a.username;
+  const state = h("select", { id: "steer-state", name: "presence" },
+    STATES.map((s) => h("option", { value: s, selected: s === a.presence }, stateName(s))));
+  agentDialog("state-dialog", t("wallboard.steer.title", { name }), [field("steer-state", t("wallboard.steer.state"), state)],
+    { class: "primary", text: t("wallboard.steer.save") },
+    (reason) => api(`/api/v1/routing/agents/${a.user_id}/presence`, { method: "PUT", body: { presence: state.value, reason } }),
+    () => t("wallboard.steer.done", { name, state: stateName(state.value) }));
 }
 
 /** Sign agent `a` out everywhere (their desks close) with one of the configured reasons. */
 export function logoutDialog(a) {
   const name = a.display_name || a.username;
-  const error = h("p", { class: "form-error", role: "alert", hidden: true });
-  const reason = reasonSelect("logout-reason");
-  const form = h("form", { method: "dialog", class: "wb-form" }, error,
-    h("p", {}, t("wallboard.logout.explain")),
-    field("logout-reason", t("wallboard.steer.reason"), reason),
-    h("div", { class: "dialog-actions" },
-      h("button", { type: "submit", class: "btn danger" }, t("wallboard.logout.confirm")),
-      h("button", { type: "button", class: "btn", onclick: () => dialog.close() }, t("wallboard.cancel"))));
-  const dialog = modal("logout-dialog", t("wallboard.logout.title", { name }), form);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    try {
-      await api(`/api/v1/routing/agents/${a.user_id}/logout`, { method: "POST", body: { reason: reason.value } });
-      dialog.close();
-      announce(t("wallboard.logout.done", { name }));
-    } catch (err) {
-      fail(error, err);
-    }
-  });
-  reason.focus();
+  agentDialog("logout-dialog", t("wallboard.logout.title", { name }), [h("p", {}, t("wallboard.logout.explain"))],
+    { class: "danger", text: t("wallboard.logout.confirm") },
+    (reason) => api(`/api/v1/routing/agents/${a.user_id}/logout`, { method: "POST", body: { reason } }),
+    () => t("wallboard.logout.done", { name }));
 }

@@ -210,12 +210,12 @@ class Wallboard {
             ? t("wallboard.agent.until", { time: formatTime(a.wrap_up_until, { seconds: true }) })
             : a.offer ? t("wallboard.agent.offer_pending") : a.reason ? h("bdi", { dir: "auto" }, reasonName(a.reason)) : ""),
           h("td", { dataset: { field: "handling" } }, loadText(a.load) || "—"),
-          h("td", { class: "actions" },
+          h("td", {}, h("div", { class: "actions" },
             h("button", { type: "button", class: "btn small", id: `state-${a.user_id}`, "aria-haspopup": "dialog",
               "aria-label": t("wallboard.steer.open_label", { name }), onclick: () => stateDialog(a) }, t("wallboard.steer.open")),
             h("button", { type: "button", class: "btn small", id: `logout-${a.user_id}`, "aria-haspopup": "dialog",
               "aria-label": t("wallboard.logout.open_label", { name }),
-              onclick: () => logoutDialog(a) }, t("wallboard.logout.open"))));
+              onclick: () => logoutDialog(a) }, t("wallboard.logout.open")))));
       })));
   }
 

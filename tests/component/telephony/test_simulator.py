@@ -31,6 +31,18 @@ def test_plan_calls_mixes_known_unknown_and_missed() -> None:
     assert nobody_known[0].from_number.startswith("+4915")
 
 
+def test_the_first_planned_call_is_from_a_known_customer() -> None:
+    """However large the unknown share, the first call comes from a known number (a newcomer's first
+    call shows a full pop); only an unknown share of 1 makes every caller unknown."""
+    for seed in range(20):
+        first = plan_calls(["+49301111111"], 3, unknown_share=0.9, missed_share=0, to_number="+4930",
+                           rng=random.Random(seed))[0]
+        assert first.from_number == "+49301111111"
+    everyone = plan_calls(["+49301111111"], 3, unknown_share=1, missed_share=0, to_number="+4930",
+                          rng=random.Random(3))
+    assert all(c.from_number.startswith("+4915") for c in everyone)
+
+
 def test_simulate_is_a_cli_command() -> None:
     """`contact-center simulate` is registered through the commands entry point."""
     args = build_parser().parse_args(["simulate", "--calls", "2", "--agent", "201"])
