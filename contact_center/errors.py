@@ -123,6 +123,11 @@ class Unavailable(ContactCenterError):
     status = 503
     code = "unavailable"
 
+    def __init__(self, message: str, *, retry_after: int | None = None, **kwargs: Any):
+        """*retry_after*: seconds after which trying again makes sense (sent as ``Retry-After``)."""
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
 
 class SourceTimeout(Unavailable):
     status = 504

@@ -80,5 +80,6 @@ async def _telephony_ctx(app: web.Application) -> AsyncIterator[None]:
     live.on_change("pbx", lambda value: hook.reconfigure(pbxs=value))
     live.on_change("telephony", lambda value: hook.reconfigure(config=value))
     yield
+    await hook.close()
     await writer.close()
     await directory.close()

@@ -35,31 +35,42 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
+
 from connectors.telephony.agents import AgentDirectory
 from connectors.telephony.parse import CtiEvent, digest, is_blocked
 from connectors.telephony.replies import REJECT_BUSY, dials_elsewhere, director_reply, outbound_reply
 from contact_center.bus.base import Bus
 from contact_center.config.pbx import PbxConnection, PbxTokens
 from contact_center.customers.repository import CustomerRepository
-from contact_center.errors import AuthError, ConfigError
+from contact_center.errors import AuthError, ConfigError, Unavailable
 from contact_center.events import CallAnswered, CallRang, Event
 from contact_center.http.metrics import Metrics
 from contact_center.ingest.calls import CallWriter, Outcome, Post
 from contact_center.ingest.callstate import CallFacts, apply, events_for
+from contact_center.ingest.writer_process import BatchFailed, WriterGone
 from contact_center.ports import CallDirector, PopHandOff, ShownPop
 from contact_center.settings import Settings
 
 log = logging.getLogger(__name__)
 
 _FAST_EVENTS = ("answer", "hangup", "dtmf")
+_RETRY_AFTER = 1  # seconds, for a PBX told to post again
+# What a store that cannot take a write raises through the call writer: a locked or read-only
+# SQLite file, a database that is down or refuses connections, the writer process gone.
+STORE_DOWN: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, SATimeoutError, OSError, BatchFailed,
+                                               WriterGone)
 
 
 @dataclass(frozen=True)
 class TelephonyConfig:
-    """``[telephony]``: ``blocked_numbers`` (any format), ``director_timeout_ms`` (default 300)."""
+    """``[telephony]``: ``blocked_numbers`` (any format), ``director_timeout_ms`` (default 300),
+    ``store_wait_ms`` (default 5000: how long a post waits for the store before a 503)."""
 
     blocked: frozenset[str] = frozenset()
     director_timeout: float = 0.3
+    store_wait: float = 5.0
 
     @classmethod
     def from_settings(cls, settings: Settings, normalise: Callable[[str], str | None]) -> TelephonyConfig:
@@ -75,12 +86,20 @@ class TelephonyConfig:
         numbers = raw.get("blocked_numbers", [])
         if not isinstance(numbers, list):
             raise ConfigError("telephony.blocked_numbers must be a list of numbers")
-        try:
-            timeout_ms = int(raw.get("director_timeout_ms", 300))
-        except (TypeError, ValueError) as exc:
-            raise ConfigError("telephony.director_timeout_ms must be a whole number") from exc
+        timeout_ms, wait_ms = (_milliseconds(raw, name, default)
+                               for name, default in (("director_timeout_ms", 300), ("store_wait_ms", 5000)))
         blocked = {normalise(str(n)) or str(n).strip() for n in numbers}
-        return cls(blocked=frozenset(blocked), director_timeout=timeout_ms / 1000)
+        return cls(blocked=frozenset(blocked), director_timeout=timeout_ms / 1000, store_wait=wait_ms / 1000)
+
+
+def _milliseconds(raw: Mapping[str, Any], name: str, default: int) -> int:
+    try:
+        value = int(raw.get(name, default))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"telephony.{name} must be a whole number") from exc
+    if value <= 0:
+        raise ConfigError(f"telephony.{name} must be positive")
+    return value
 
 
 @dataclass(frozen=True)
@@ -109,6 +128,7 @@ class CtiHook:
         self._pops = pops
         self._max_memo = max_memo
         self._seen: OrderedDict[str, asyncio.Future[dict[str, Any]]] = OrderedDict()
+        self._tasks: set[asyncio.Task[None]] = set()
         self._calls: OrderedDict[str, _Memo] = OrderedDict()
 
     @property
@@ -136,24 +156,52 @@ class CtiHook:
             self._config = config
 
     async def handle(self, pbx: PbxConnection, event: CtiEvent) -> dict[str, Any]:
-        """Store and announce *event*; return the reply for the PBX (the same for a repeat)."""
+        """Store and announce *event*; return the reply for the PBX (the same for a repeat).
+
+        Raises:
+            Unavailable: the store did not take the event within ``store_wait_ms`` (locked, down)
+                or failed to; the PBX should post it again (``Retry-After``). The event is still
+                being processed meanwhile: a repeat waits for that same outcome, and one posted
+                after it failed is processed afresh, so nothing is lost or stored twice.
+        """
         shown = self._pop_first(event) if event.event == "answer" and self._pops is not None else None
         self._metrics.inc("cc_cti_events_total", event=event.event, pbx=pbx.name)
         key = digest(pbx.name, event)
-        earlier = self._seen.get(key)
-        if earlier is not None:
-            return dict(await asyncio.shield(earlier))
-        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._remember(self._seen, key, fut, self._max_memo * 4)
+        fut = self._seen.get(key)
+        if fut is None:
+            fut = asyncio.get_running_loop().create_future()
+            self._remember(self._seen, key, fut, self._max_memo * 4)
+            # Processed in its own task: it goes on when the PBX stops waiting (or the wait below ends).
+            task = asyncio.create_task(self._settle(fut, pbx, event, key, shown), name=f"cti-{event.event}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        try:
+            async with asyncio.timeout(self._config.store_wait):
+                return dict(await asyncio.shield(fut))
+        except TimeoutError:
+            self._metrics.inc("cc_cti_store_waits_total", pbx=pbx.name)
+            raise Unavailable("the call store is busy; post the event again", retry_after=_RETRY_AFTER) from None
+        except STORE_DOWN as exc:
+            raise Unavailable(f"the call store is unavailable ({type(exc).__name__}); post the event again",
+                              retry_after=_RETRY_AFTER) from exc
+
+    async def _settle(self, fut: asyncio.Future[dict[str, Any]], pbx: PbxConnection, event: CtiEvent, key: str,
+                      shown: ShownPop | None) -> None:
         try:
             reply = await self._process(pbx, event, key, shown)
         except BaseException as exc:
-            self._seen.pop(key, None)
+            self._seen.pop(key, None)  # failed: a repeat is processed afresh
             fut.set_exception(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))
-            fut.exception()  # retrieved: nobody may be waiting for it
-            raise
+            fut.exception()  # retrieved: nobody may be waiting for it (the waiters raise it)
+            if not isinstance(exc, Exception):
+                raise
+            return
         fut.set_result(reply)
-        return reply
+
+    async def close(self) -> None:
+        """Let the events being processed finish (their writes are under way), within a few seconds."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=5)
 
     def _pop_first(self, event: CtiEvent) -> ShownPop | None:
         """Pop an answer to a call ringing here at once (see the module docstring); what was shown, or None."""

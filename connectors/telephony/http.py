@@ -29,7 +29,7 @@ from connectors.telephony.parse import CAUSES, DIRECTIONS, EVENTS, parse_cti
 from connectors.telephony.replies import sipgate_error_xml, sipgate_xml
 from contact_center import keys
 from contact_center.config.pbx import PbxConnection
-from contact_center.errors import AuthError, ContactCenterError
+from contact_center.errors import AuthError, ContactCenterError, Unavailable
 from contact_center.http.bodies import read_body
 from contact_center.http.openapi import obj
 from contact_center.http.origin import csrf_exempt
@@ -103,6 +103,8 @@ def _xml_error(exc: ContactCenterError) -> web.Response:
     resp = web.Response(body=body, status=exc.status, content_type=_XML, charset="utf-8")
     if isinstance(exc, AuthError):
         resp.headers["WWW-Authenticate"] = 'Basic realm="sipgate.io", charset="UTF-8"'
+    if isinstance(exc, Unavailable) and exc.retry_after is not None:
+        resp.headers["Retry-After"] = str(exc.retry_after)
     return resp
 
 
@@ -131,7 +133,7 @@ def register_routes(app: web.Application) -> None:
         response={"type": "object", "description": "{} or, for newCall, an action for the PBX",
                   "properties": {"action": {"type": "string", "enum": ["reject", "dial"]},
                                  "reason": text, "number": text, "caller_id": text, "callerId": text}},
-        errors=(400, 401, 413, 422))
+        errors=(400, 401, 413, 422, 503))
     xml_reply = {"type": "string", "description": "sipgate.io XML: <Response onAnswer=… onHangup=…> with "
                                                   "<Dial>, <Reject> or nothing inside"}
     for path, params in ((SIPGATE_PATH, []), (SIPGATE_PATH + "/{token}", [token]),
@@ -142,5 +144,5 @@ def register_routes(app: web.Application) -> None:
             "POST", path, tag="telephony", auth="none",
             summary="sipgate.io push (form body, XML reply)"
                     + ("; HTTP basic auth: the PBX's name and token" if not params else ""),
-            parameters=params, request=event, response=xml_reply, errors=(400, 401, 413, 422),
+            parameters=params, request=event, response=xml_reply, errors=(400, 401, 413, 422, 503),
             request_types=forms, response_type=_XML)

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from contact_center.errors import ContactCenterError, LoginThrottled
+from contact_center.errors import ContactCenterError, LoginThrottled, Unavailable
 from contact_center.http.metrics import Metrics
 
 log = logging.getLogger("contact_center.http")
@@ -48,7 +48,7 @@ def error_middleware(metrics: Metrics) -> Middleware:
         except ContactCenterError as exc:
             status = exc.status
             resp = web.json_response(exc.http_body(), status=exc.status)
-            if isinstance(exc, LoginThrottled):
+            if isinstance(exc, LoginThrottled | Unavailable) and exc.retry_after is not None:
                 resp.headers["Retry-After"] = str(exc.retry_after)
             if exc.status >= 500:
                 log.warning("%s %s failed: %s", request.method, _logged_path(request), exc.message)
