@@ -106,7 +106,7 @@ CHANNELS: tuple[Channel, ...] = (
     # Callbacks (contact_center.tasks): a missed or abandoned inbound call asks an agent of the call's
     # department to ring the caller back; the agent's outbound calls to that number are linked to it.
     Channel("callback", "Callback", ("phone",), 1, Announcement.TASK_QUEUED, Reply.NONE, Presentation.TASK,
-            service_level_seconds=3600, offer_timeout_seconds=60),
+            service_level_seconds=3600, offer_timeout_seconds=60, identification=Identification.ASK),
 )
 
 _BY_NAME = {c.name: c for c in CHANNELS}

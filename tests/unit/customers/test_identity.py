@@ -139,8 +139,10 @@ def test_who(identity: tuple[str, str] | None, owners: dict[tuple[str, str], tup
     assert who(identity, owners, how) == expected
 
 
-def test_only_calls_ask_the_agent() -> None:
-    """The registry: calls leave unknown and shared numbers to the agent, every written channel records."""
-    assert {c.name: c.identification for c in CHANNELS if c.name in ("call", "email", "chat", "api")} == {
-        "call": ASK, "email": RECORD, "chat": RECORD, "api": RECORD}
-    assert all(c.identification is RECORD for c in CHANNELS if c.presentation is not Presentation.VOICE)
+def test_phone_calls_ask_the_agent_and_written_channels_record() -> None:
+    """The registry: calls and callbacks leave unknown and shared numbers to the agent; every written
+    channel (mail, messaging) records."""
+    assert {c.name: c.identification for c in CHANNELS if c.name in ("call", "callback", "email", "chat", "api")} == {
+        "call": ASK, "callback": ASK, "email": RECORD, "chat": RECORD, "api": RECORD}
+    written = (Presentation.MAIL, Presentation.MESSAGING)
+    assert all(c.identification is RECORD for c in CHANNELS if c.presentation in written)
