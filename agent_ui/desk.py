@@ -10,7 +10,8 @@ Routes:
 * ``/ui/desk/…`` and ``/ui/wallboard/…``: their static assets; ``/ui/i18n/…`` the message catalogs
   (``<lang>.json``) and ``i18n.js`` that every screen translates and formats with.
 * ``GET /api/v1/desk/config``: canned responses, wrap-up codes and away reasons from ``[desk]``.
-* ``POST /api/v1/conversations/{id}/wrap-up``: record a disposition and close the conversation.
+* ``POST /api/v1/conversations/{id}/wrap-up``: record the outcome (and a note) and close the
+  conversation, which ends its agent's wrap-up.
 * ``GET /api/v1/desk/wallboard/history``: contacts waiting over the last hour (the wallboard's
   chart), kept by :mod:`agent_ui.wallboard_history` from routing's snapshot frames.
 
@@ -21,21 +22,22 @@ REST API; it decides nothing itself.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy import update
 
-from agent_ui.desk_config import desk_config
+from agent_ui.desk_config import MAX_TEXT, desk_config, outcome_choice
 from agent_ui.languages import localised_page
 from agent_ui.wallboard_history import WaitingHistory
 from contact_center import keys
 from contact_center.auth.sessions import COOKIE_NAME
-from contact_center.errors import AuthError, Forbidden, ValidationError
+from contact_center.errors import AuthError, Forbidden, NotFound
 from contact_center.events import SupervisorsNotified
 from contact_center.http.auth import current_user
-from contact_center.http.bodies import path_int, read_body, require_str
+from contact_center.http.bodies import optional_str, path_int, read_body
 from contact_center.http.openapi import obj
 from contact_center.inbox import INBOX
 from contact_center.inbox.conversations import Action
@@ -98,35 +100,59 @@ async def wallboard_page(request: web.Request) -> web.Response:
     return await _page(request, "wallboard")
 
 
+def _wrap_up_settings(department: Mapping[str, Any]) -> dict[str, Any]:
+    return {"outcomes": department["outcomes"], "outcome_required": department["outcome_required"],
+            "after_call_work_seconds": department["after_call_work_seconds"]}
+
+
 async def config_view(request: web.Request) -> web.Response:
-    """``GET /api/v1/desk/config``: what the desk offers agents to pick from."""
+    """``GET /api/v1/desk/config``: what the desk offers agents to pick from, with the wrap-up
+    settings (outcome codes, whether one is required, after-call work) of their departments."""
     principal = await current_user(request)
     config = request.app[keys.LIVE_CONFIG].value("desk")
-    return web.json_response(config.to_dict(None if principal.at_least("supervisor") else principal.departments))
+    mine = None if principal.at_least("supervisor") else principal.departments
+    departments = await request.app[keys.DEPARTMENTS].list(include_inactive=False)
+    return web.json_response({**config.to_dict(mine), "wrap_up": {
+        d["slug"]: _wrap_up_settings(d) for d in departments if mine is None or d["slug"] in mine}})
 
 
 async def wrap_up(request: web.Request) -> web.Response:
-    """``POST /api/v1/conversations/{id}/wrap-up``: disposition recorded, conversation closed."""
+    """``POST /api/v1/conversations/{id}/wrap-up``: the outcome (and a note) recorded, conversation
+    closed; the agent's wrap-up ends (routing hears the close) and the next contact may come."""
     principal = await current_user(request)
     conversation_id = path_int(request)
     body = await read_body(request)
-    code = require_str(body, "disposition", max_len=64)
-    config = request.app[keys.LIVE_CONFIG].value("desk")
-    disposition = config.disposition(code)
-    if disposition is None:
-        codes = ", ".join(d.code for d in config.dispositions)
-        raise ValidationError("disposition", f"'disposition' must be one of {codes}")
+    code = optional_str(body, "disposition", max_len=64)
+    note = optional_str(body, "note", max_len=MAX_TEXT)
     inbox = request.app[INBOX]
     conv = await inbox.visible(principal, conversation_id)
     owner = conv["assigned_user_id"]
     if owner not in (None, principal.id) and not principal.at_least("supervisor"):
         raise Forbidden("only the agent who has this conversation (or a supervisor) can wrap it up")
+    config = request.app[keys.LIVE_CONFIG].value("desk")
+    department = await _department(request, conv.get("department"))
+    allowed = tuple(department["outcomes"] if department and department["outcomes"]
+                    else (d.code for d in config.dispositions))
+    # Calls follow their department (an outcome may be optional there); other contacts need one.
+    required = conv["channel"] != "call" or bool(department and department["outcome_required"])
+    disposition = outcome_choice(code, allowed=allowed, required=required)
+    if note and note.strip():
+        await inbox.reply(principal, conversation_id, text=note, direction="note")
     async with request.app[keys.DB].session() as s:
         await s.execute(update(Conversation).where(Conversation.id == conversation_id)
-                        .values(disposition=disposition.code))
+                        .values(disposition=disposition))
     result = await inbox.apply(conversation_id, Action.CLOSE)
-    return web.json_response({"conversation": {**result.conversation, "disposition": disposition.code},
+    return web.json_response({"conversation": {**result.conversation, "disposition": disposition},
                               "changed": result.changed})
+
+
+async def _department(request: web.Request, slug: str | None) -> dict[str, Any] | None:
+    if not slug:
+        return None
+    try:
+        return await request.app[keys.DEPARTMENTS].get(slug)
+    except NotFound:
+        return None
 
 
 async def waiting_history(request: web.Request) -> web.Response:
@@ -171,6 +197,8 @@ def register(app: web.Application) -> None:
                                                                  text=text)},
                 dispositions={"type": "array", "items": obj(("code", "label"), code=text, label=text)},
                 away_reasons={"type": "array", "items": text},
+                wrap_up={"type": "object", "description": "per department: outcomes (codes; empty: the dispositions), "
+                                                          "outcome_required, after_call_work_seconds"},
                 service_level_target={"type": "number", "description": "share answered in time the wallboard expects"}),
             errors=(401,))
     app.router.add_get("/api/v1/desk/wallboard/history", waiting_history)
@@ -183,10 +211,12 @@ def register(app: web.Application) -> None:
     app.cleanup_ctx.append(_history_ctx)
     app.router.add_post("/api/v1/conversations/{id}/wrap-up", wrap_up)
     api.add("POST", "/api/v1/conversations/{id}/wrap-up", tag="inbox",
-            summary="Wrap up: record the disposition code and close the conversation",
+            summary="Wrap up: record the outcome (and a note), close the conversation, end the agent's wrap-up",
             parameters=[path_param("id", "Conversation id")],
-            request=obj(("disposition",), disposition={"type": "string",
-                                                       "description": "a code from GET /api/v1/desk/config"}),
+            request=obj((), disposition={"type": "string",
+                                         "description": "an outcome code of the department (GET /api/v1/desk/config); "
+                                                        "optional for a call whose department requires none"},
+                        note={"type": "string", "description": "an internal note stored with the conversation"}),
             response={"type": "object", "properties": {"conversation": CONVERSATION,
                                                        "changed": {"type": "boolean"}}},
             errors=(401, 403, 404, 422))

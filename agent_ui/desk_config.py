@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from contact_center.errors import ConfigError
+from contact_center.errors import ConfigError, ValidationError
 
 _CODE = re.compile(r"^[a-z0-9_][a-z0-9_.-]{0,63}$")
 MAX_TEXT = 10_000
@@ -97,6 +97,22 @@ class DeskConfig:
             "away_reasons": list(self.away_reasons),
             "service_level_target": self.service_level_target,
         }
+
+
+def outcome_choice(code: str | None, *, allowed: tuple[str, ...], required: bool) -> str | None:
+    """The outcome to record when a contact is wrapped up: *code* if it is one of *allowed*; None
+    when none was given and none is *required* (a call whose department asks for none).
+
+    Raises:
+        ValidationError: naming ``disposition``: missing though required, or not one of *allowed*.
+    """
+    if code is None or code == "":
+        if required:
+            raise ValidationError("disposition", f"'disposition' is required: one of {', '.join(allowed)}")
+        return None
+    if code not in allowed:
+        raise ValidationError("disposition", f"'disposition' must be one of {', '.join(allowed)}")
+    return code
 
 
 def desk_config(raw: Mapping[str, Any]) -> DeskConfig:

@@ -233,13 +233,15 @@ class OfferAccepted:
 
 @dataclass(frozen=True)
 class OfferDeclined:
-    """The agent rejected the offer, or it timed out (``timed_out``)."""
+    """The agent rejected the offer, or it timed out (``timed_out``): ``outcome`` says which of
+    ``rejected``, ``ignored`` (timed out while the agent could be reached) or ``unreachable``."""
 
     conversation_id: int
     user_id: int
     offer_id: str
     timed_out: bool = False
     at: float = field(default_factory=_now)
+    outcome: str = "rejected"
 
 
 @dataclass(frozen=True)

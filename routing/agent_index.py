@@ -159,7 +159,7 @@ class AgentIndex:
 
 def _fits(agent: AgentState, need: Need, now: float) -> bool:
     # The full eligibility check on the agent's current state (the index may lag an in-place change).
-    if agent.presence != "available" or agent.offer is not None or agent.wrap_until > now:
+    if agent.presence != "available" or agent.offer is not None or agent.in_wrap_up(now):
         return False
     channel = need.channel
     if not has_room(agent, channel) or need.department not in agent.departments:

@@ -2,8 +2,10 @@
 
 Per-queue policy is resolved in layers, most specific last: built-in defaults, the store's
 ``queue`` row (strategy, service level, offer timeout, overflow), then configuration when it
-sets a key: top-level ``[routing]`` keys, ``[routing.channels.<channel>]``, and
-``[routing.queues."<department>.<channel>"]``. See ``contact-center.example.toml``.
+sets a key: top-level ``[routing]`` keys, ``[routing.channels.<channel>]``, then for calls the
+department's wrap-up settings from the store (after-call work, required outcome; the admin
+console edits them), and ``[routing.queues."<department>.<channel>"]``. See
+``contact-center.example.toml``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ _POLICY_KEYS = {
     "strategy": "strategy",
     "offer_timeout_seconds": "offer_timeout",
     "wrap_up_seconds": "wrap_up",
+    "after_call_work_seconds": "wrap_up",  # the same, in call-center words
     "service_level_seconds": "service_level",
     "overflow_after_seconds": "overflow_after",
     "overflow_to": "overflow_to",
@@ -46,6 +49,7 @@ class QueuePolicy:
     overflow_to: str | None = None  # another queue's slug
     widen_after: float | None = None  # drop the contact's skill requirements after this wait
     aging: float = 60.0  # seconds of waiting worth one priority step
+    outcome_required: bool = False  # wrap-up lasts until the agent chooses an outcome (the department's)
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,15 @@ class StoreQueue:
 
 # Why a supervisor changes an agent's state (the built-in ones have catalog entries on the wallboard).
 DEFAULT_STATE_REASONS = ("Coaching", "Meeting", "Break", "Shift ended", "Forgot to sign out")
+
+
+@dataclass(frozen=True)
+class DepartmentWrapUp:
+    """A department's after-call work settings as the store has them (the admin console edits them)."""
+
+    seconds: float | None = None  # None: the call queue's wrap_up_seconds
+    outcome_required: bool = False
+    outcomes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,8 +104,10 @@ class RoutingConfig:
     state_reasons: tuple[str, ...] = DEFAULT_STATE_REASONS
     layers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # "", "channel:x", "queue:slug"
 
-    def policy(self, slug: str, channel: str, row: StoreQueue | None) -> QueuePolicy:
-        """The effective policy of queue *slug* (see the module docstring for the layers)."""
+    def policy(self, slug: str, channel: str, row: StoreQueue | None,
+               wrap_up: DepartmentWrapUp | None = None) -> QueuePolicy:
+        """The effective policy of queue *slug* (see the module docstring for the layers); *wrap_up*
+        is its department's after-call work settings from the store (they apply to its calls)."""
         base = QueuePolicy(wrap_up=_BUILTIN_WRAP_UP.get(channel, 10.0))
         if row is not None:
             base = replace(base, strategy=row.strategy or base.strategy,
@@ -101,6 +116,11 @@ class RoutingConfig:
                            overflow_after=float(row.overflow_after_seconds) if row.overflow_after_seconds else None,
                            overflow_to=row.overflow_queue_slug)
         for layer in ("", f"channel:{channel}", f"queue:{slug}"):
+            if layer.startswith("queue:") and wrap_up is not None and channel == "call":
+                # The department's own after-call work is more specific than the file's defaults for
+                # every queue or channel; a [routing.queues."<department>.call"] section still wins.
+                base = replace(base, outcome_required=wrap_up.outcome_required,
+                               wrap_up=base.wrap_up if wrap_up.seconds is None else wrap_up.seconds)
             values = self.layers.get(layer)
             if values:
                 base = replace(base, **values)

@@ -172,6 +172,11 @@ class RoutingConsumer:
     async def on_call_ended(self, event: CallEnded) -> None:
         contact = await self._router.reservations.contact(event.conversation_id)
         if contact is None:
+            # An answered call routing no longer tracked (answered by someone it did not know of, or
+            # tracked by a restarted instance) still gets its agent's wrap-up.
+            info = await self._router.repository.conversation(event.conversation_id)
+            if info is not None and info.status == "wrap_up" and await self._adopt(info):
+                await self._router.finish(event.conversation_id)
             return
         if contact.status == ASSIGNED:
             await self._router.finish(event.conversation_id)
@@ -179,15 +184,18 @@ class RoutingConsumer:
             await self._router.abandon(event.conversation_id)
 
     async def on_conversation_updated(self, event: ConversationUpdated) -> None:
-        """Someone else changed a tracked conversation: closed, wrapped up, assigned or requeued it."""
+        """Someone else changed a tracked conversation: closed, wrapped up, assigned or requeued it.
+        A conversation closed after its contact ended (its outcome chosen) ends its agent's wrap-up."""
         contact = await self._router.reservations.contact(event.conversation_id)
         if contact is None:
+            if event.status == "closed" and event.user_id is not None:
+                await self._router.wrap_up_done(event.user_id, event.conversation_id)
             return
         if event.status == "pending":  # a follow-up: the agent is free, the conversation waits outside routing
             await self._router.release(event.conversation_id)
         elif event.status in ("wrap_up", "closed"):
             if contact.status == ASSIGNED:
-                await self._router.finish(event.conversation_id)
+                await self._router.finish(event.conversation_id, closed=event.status == "closed")
             else:
                 await self._router.abandon(event.conversation_id)  # the visitor left, or closed unanswered
         elif event.status == "assigned" and event.user_id is not None and contact.status != ASSIGNED:

@@ -6,11 +6,13 @@ REST (all documented in the OpenAPI document):
 * ``GET /api/v1/routing/presence`` / ``PUT /api/v1/routing/presence`` (agent) — own presence.
 * (the supervisor's actions on agents and queues are :mod:`routing.supervise`)
 * ``POST /api/v1/routing/offers/{offer_id}/accept`` and ``…/reject`` (agent) — answer an offer.
+* ``POST /api/v1/routing/wrap-up/extend`` (agent) ``{"seconds"}`` — more after-call work time.
 
 Agent websocket commands (frame ``type`` -> reply): ``offer.accept`` ``{"offer_id"}`` ->
 ``{"type": "offer.accepted", "offer_id", "conversation_id"}``; ``offer.reject`` ``{"offer_id"}``
 -> ``{"type": "offer.rejected", …}``; ``presence.set`` ``{"presence", "reason"?}`` -> a
-``presence`` frame; ``_connected`` / ``_disconnected`` follow the agent's sockets.
+``presence`` frame; ``wrap_up.extend`` ``{"seconds"}`` -> a ``presence`` frame; ``_connected`` /
+``_disconnected`` follow the agent's sockets.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from contact_center.http.bodies import optional_str, read_body, require_str
 from contact_center.http.openapi import obj
 from routing.notifier import presence_frame
 from routing.services import ROUTING, RoutingServices
+from routing.wrapup import MAX_EXTENSION
 
 Frame = dict[str, Any]
 PRESENCE_REQUEST = obj(("presence",), presence={"type": "string", "enum": ["available", "away", "offline"]},
@@ -36,7 +39,10 @@ PRESENCE_REQUEST = obj(("presence",), presence={"type": "string", "enum": ["avai
 PRESENCE_FRAME = obj(("type", "presence", "state"), type={"type": "string"}, presence={"type": "string"},
                      state={"type": "string"}, reason={"type": ["string", "null"]}, load={"type": "object"},
                      capacity={"type": "object"}, wrap_up_until={"type": ["number", "null"]},
-                     routed={"type": "boolean", "description": "false: routing offers this user nothing"})
+                     routed={"type": "boolean", "description": "false: routing offers this user nothing"},
+                     wrap_up={"type": ["object", "null"],
+                              "description": "conversation_id, until, outcome_required while wrapping up"})
+EXTEND_REQUEST = obj(("seconds",), seconds={"type": "number", "minimum": 1, "maximum": 600})
 OFFER_REPLY = obj(("type", "offer_id", "conversation_id"), type={"type": "string"}, offer_id={"type": "string"},
                   conversation_id={"type": "integer"})
 
@@ -76,6 +82,21 @@ async def _set_presence(request: web.Request, user_id: int) -> web.Response:
 async def put_presence(request: web.Request) -> web.Response:
     principal = await current_user(request)
     return await _set_presence(request, principal.id)
+
+
+def _extension(raw: Any) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not 1 <= raw <= MAX_EXTENSION:
+        raise ValidationError("seconds", f"'seconds' must be a number from 1 to {MAX_EXTENSION:.0f}")
+    return float(raw)
+
+
+async def extend_wrap_up(request: web.Request) -> web.Response:
+    """``POST /api/v1/routing/wrap-up/extend``: more after-call work time for my current wrap-up."""
+    principal = await current_user(request)
+    body = await read_body(request)
+    services = _services(request.app)
+    agent = await services.router.extend_wrap_up(principal.id, _extension(body.get("seconds")))
+    return web.json_response(presence_frame(agent, services.router.clock()))
 
 
 async def accept_offer(request: web.Request) -> web.Response:
@@ -124,6 +145,11 @@ def agent_commands(app: web.Application) -> dict[str, Callable[[Principal, Frame
         agent = await services.presence.set(principal.id, presence, reason if isinstance(reason, str) else None)
         return presence_frame(agent, services.router.clock())
 
+    async def extend(principal: Principal, frame: Frame) -> Frame | None:
+        services = _services(app)
+        agent = await services.router.extend_wrap_up(principal.id, _extension(frame.get("seconds")))
+        return presence_frame(agent, services.router.clock())
+
     async def connected(principal: Principal, frame: Frame) -> Frame | None:
         return await _services(app).presence.connected(principal, int(frame.get("sockets", 1)))
 
@@ -131,7 +157,7 @@ def agent_commands(app: web.Application) -> dict[str, Callable[[Principal, Frame
         await _services(app).presence.disconnected(principal, int(frame.get("sockets", 0)))
         return None
 
-    return {"offer.accept": accept, "offer.reject": reject, "presence.set": set_presence,
+    return {"offer.accept": accept, "offer.reject": reject, "presence.set": set_presence, "wrap_up.extend": extend,
             "_connected": connected, "_disconnected": disconnected}
 
 
@@ -156,4 +182,8 @@ def register(app: web.Application) -> None:
     app.router.add_post("/api/v1/routing/offers/{offer_id}/reject", reject_offer)
     api.add("POST", "/api/v1/routing/offers/{offer_id}/reject", tag="routing", summary="Reject an offer",
             response=OFFER_REPLY, errors=(401, 404, 409), parameters=offer_param)
+    app.router.add_post("/api/v1/routing/wrap-up/extend", extend_wrap_up)
+    api.add("POST", "/api/v1/routing/wrap-up/extend", tag="routing",
+            summary="More after-call work time for my current wrap-up (the websocket's wrap_up.extend)",
+            request=EXTEND_REQUEST, response=PRESENCE_FRAME, errors=(400, 401, 409, 422))
     app[keys.AGENT_COMMANDS].update(agent_commands(app))

@@ -49,13 +49,23 @@ class AgentState:
     last_offer_at: float = 0.0
     wrap_until: float = 0.0
     offer: int | None = None  # conversation id of the one pending offer
-    missed: int = 0  # offers in a row that timed out (autopause counter)
+    missed: int = 0  # offers in a row the agent ignored (timed out while reachable): the autopause counter
+    unreachable: int = 0  # offers in a row that timed out while the agent could not be reached
+    last_offer: str | None = None  # what came of the last offer: accepted, rejected, ignored, unreachable
+    # After-contact work: the contact it is for, and whether an outcome is still required (then
+    # wrap-up lasts past wrap_until until the agent chooses one).
+    wrap_conversation: int | None = None
+    wrap_hold: bool = False
+
+    def in_wrap_up(self, now: float) -> bool:
+        """True while the agent does after-contact work: its time runs, or a required outcome is missing."""
+        return self.wrap_hold or self.wrap_until > now
 
     def state(self, now: float) -> str:
         """What a supervisor sees: available, busy, wrap_up, away or offline."""
         if self.presence != "available":
             return self.presence
-        if self.wrap_until > now:
+        if self.wrap_hold or self.wrap_until > now:
             return "wrap_up"
         if self.offer is not None or any(v > 0 for v in self.load.values()):
             return "busy"
@@ -86,6 +96,10 @@ class AgentState:
             wrap_until=float(raw.get("wrap_until") or 0),
             offer=int(offer) if offer not in (None, False, "") else None,
             missed=int(raw.get("missed") or 0),
+            unreachable=int(raw.get("unreachable") or 0),
+            last_offer=raw.get("last_offer") or None,
+            wrap_conversation=int(wrap) if (wrap := raw.get("wrap_conversation")) not in (None, False, "") else None,
+            wrap_hold=bool(raw.get("wrap_hold", False)),
         )
 
 

@@ -9,11 +9,13 @@ them on whichever instance the agent is connected. Frame shapes (the desk render
   "queue", "priority", "reason", "subject", "contact_address", "customer_id", "expires_at",
   "timeout_seconds"}``
 * ``offer_cancelled`` — ``{"type": "offer_cancelled", "offer_id", "conversation_id", "reason"}``
-  (``timeout``, ``rejected``, ``abandoned``, ``answered_elsewhere``, ``presence``)
+  (``timeout``, ``unreachable`` (timed out while the agent had no websocket), ``rejected``,
+  ``abandoned``, ``answered_elsewhere``, ``presence``)
 * ``assigned`` — ``{"type": "assigned", "conversation_id", "channel", "department", "queue",
   "offer_id"}``
 * ``presence`` — ``{"type": "presence", "presence", "state", "reason", "load", "capacity",
-  "wrap_up_until"}`` (``state`` adds busy/wrap_up to the chosen presence)
+  "wrap_up_until", "wrap_up"}`` (``state`` adds busy/wrap_up to the chosen presence; ``wrap_up``:
+  ``{"conversation_id", "until", "outcome_required"}`` while the agent wraps a contact up, else null)
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from contact_center.events import (
     UserNotified,
 )
 from routing.model import AgentState, ContactState
+from routing.wrapup import offer_outcome
 
 
 def offer_frame(contact: ContactState, offer_seconds: float) -> dict[str, Any]:
@@ -60,7 +63,16 @@ def presence_frame(agent: AgentState, now: float) -> dict[str, Any]:
         "load": dict(agent.load),
         "capacity": dict(agent.capacity),
         "wrap_up_until": agent.wrap_until if agent.wrap_until > now else None,
+        "wrap_up": wrap_up_view(agent, now),
     }
+
+
+def wrap_up_view(agent: AgentState, now: float) -> dict[str, Any] | None:
+    """The agent's wrap-up as the desk and the wallboard show it, or None when not wrapping up."""
+    if agent.wrap_conversation is None or not agent.in_wrap_up(now):
+        return None
+    return {"conversation_id": agent.wrap_conversation, "until": agent.wrap_until,
+            "outcome_required": agent.wrap_hold}
 
 
 class RoutingNotifier:
@@ -87,9 +99,12 @@ class RoutingNotifier:
             "type": "assigned", "conversation_id": contact.conversation_id, "channel": contact.channel,
             "department": contact.department, "queue": contact.queue, "offer_id": offer_id}))
 
-    async def declined(self, contact: ContactState, user_id: int, offer_id: str, *, timed_out: bool) -> None:
-        await self._bus.publish(OfferDeclined(contact.conversation_id, user_id, offer_id, timed_out))
-        await self.cancelled(user_id, contact.conversation_id, offer_id, "timeout" if timed_out else "rejected")
+    async def declined(self, contact: ContactState, user_id: int, offer_id: str, *, timed_out: bool,
+                       reachable: bool = True) -> None:
+        outcome = offer_outcome(timed_out=timed_out, reachable=reachable)
+        await self._bus.publish(OfferDeclined(contact.conversation_id, user_id, offer_id, timed_out, outcome=outcome))
+        await self.cancelled(user_id, contact.conversation_id, offer_id,
+                             {"rejected": "rejected", "ignored": "timeout"}.get(outcome, outcome))
 
     async def cancelled(self, user_id: int, conversation_id: int, offer_id: str | None, reason: str) -> None:
         await self._bus.publish(UserNotified(user_id, {

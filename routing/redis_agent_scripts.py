@@ -14,6 +14,7 @@ if ARGV[3] == 'available' and a.presence ~= 'available' then
   local w = num(a.wrap_until)
   if w > now then a.idle_since = w else a.idle_since = now end
   a.missed = 0
+  a.unreachable = 0
 end
 if a.presence ~= ARGV[3] then a.presence_since = now end
 a.presence = ARGV[3]

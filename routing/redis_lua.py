@@ -68,6 +68,7 @@ local function puta(a)
   redis.call('HSET', P .. 'agents', id, cjson.encode(a))
   local k = P .. 'a:' .. id
   local f = {'p', sval(a.presence), 'w', tostring(num(a.wrap_until))}
+  if a.wrap_hold == true then f[#f + 1] = 'h'; f[#f + 1] = '1' end
   for ch, v in pairs(map(a.load)) do f[#f + 1] = 'l:' .. ch; f[#f + 1] = tostring(num(v)) end
   for ch, v in pairs(map(a.capacity)) do f[#f + 1] = 'c:' .. ch; f[#f + 1] = tostring(num(v)) end
   -- What the claim needs for the rules across channels: the total cap ('t'), the load over all
@@ -96,6 +97,7 @@ local function dela(id)
   redis.call('HDEL', P .. 'aoffers', id)
 end
 local function offer_key(cid, oid, uid) return 'offer|' .. cid .. '|' .. oid .. '|' .. uid end
+local function wrap_key(uid, cid) return 'wrap|' .. tostring(uid) .. '|' .. tostring(cid) end
 local function answered(c, now, day)
   c.assigned_at = now
   local k = P .. 'stats:' .. day .. ':' .. c.queue

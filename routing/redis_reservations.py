@@ -21,6 +21,7 @@ import redis.asyncio as aioredis
 from routing import redis_agent_scripts, redis_scripts
 from routing.model import OFFERED, AgentState, ContactState
 from routing.reservations import Counters, Live, Outcome, Reservations, stats_day
+from routing.wrapup import MAX_EXTENSION, MAX_WRAP_UP, WrapUp
 
 PREFIX = "cc:rt2:"
 
@@ -67,7 +68,7 @@ class RedisReservations(Reservations):
         self._redis = client
         self._p = prefix
         scripts = ((redis_scripts, ("ENQUEUE", "WAITING", "CLAIM", "ACCEPT", "DECLINE", "ASSIGN", "FINISH",
-                                    "ABANDON", "MOVE")),
+                                    "ABANDON", "MOVE", "END_WRAP", "EXTEND_WRAP")),
                    (redis_agent_scripts, ("PRESENCE", "UPSERT_AGENTS", "POP_DUE", "LEAD")))
         self._scripts = {name: client.register_script(getattr(module, name))
                          for module, names in scripts for name in names}
@@ -154,9 +155,10 @@ class RedisReservations(Reservations):
         return Outcome(bool(ok), _contact(c), _agent(a))
 
     async def decline(self, conversation_id: int, user_id: int, offer_id: str, now: float, *,
-                      timed_out: bool, autopause_after: int) -> Outcome:
+                      timed_out: bool, autopause_after: int, reachable: bool = True) -> Outcome:
         ok, c, a, paused = await self._run("DECLINE", str(conversation_id), str(user_id), offer_id, repr(now),
-                                           "1" if timed_out else "0", str(autopause_after))
+                                           "1" if timed_out else "0", str(autopause_after),
+                                           "1" if reachable else "0")
         return Outcome(bool(ok), _contact(c), _agent(a), bool(paused))
 
     async def assign(self, conversation_id: int, user_id: int | None, now: float) -> Outcome:
@@ -164,9 +166,20 @@ class RedisReservations(Reservations):
                                           repr(now), stats_day(now))
         return Outcome(bool(ok), _contact(c), _agent(a), other=_agent(other))
 
-    async def finish(self, conversation_id: int, now: float, wrap_up: float) -> Outcome:
-        ok, c, a = await self._run("FINISH", str(conversation_id), repr(now), repr(wrap_up))
+    async def finish(self, conversation_id: int, now: float, wrap_up: WrapUp = WrapUp()) -> Outcome:
+        ok, c, a = await self._run("FINISH", str(conversation_id), repr(now), repr(float(wrap_up.seconds)),
+                                   "1" if wrap_up.hold else "0")
         return Outcome(bool(ok), _contact(c), _agent(a))
+
+    async def end_wrap(self, user_id: int, conversation_id: int, now: float, *, outcome_chosen: bool) -> Outcome:
+        ok, a = await self._run("END_WRAP", str(user_id), str(conversation_id), repr(now),
+                                "1" if outcome_chosen else "0")
+        return Outcome(bool(ok), None, _agent(a))
+
+    async def extend_wrap(self, user_id: int, conversation_id: int, seconds: float, now: float) -> Outcome:
+        ok, a = await self._run("EXTEND_WRAP", str(user_id), str(conversation_id), repr(float(seconds)), repr(now),
+                                repr(MAX_EXTENSION), repr(MAX_WRAP_UP))
+        return Outcome(bool(ok), None, _agent(a))
 
     async def abandon(self, conversation_id: int, now: float) -> Outcome:
         ok, c, a = await self._run("ABANDON", str(conversation_id), repr(now), stats_day(now))

@@ -10,10 +10,11 @@ replicas) and not meant for Redis Cluster. The layout:
 * ``c:<id>``: a small hash per contact with what a claim reads: status (``s``: waiting or
   assigned; a pending offer is in ``offers``), dispatch (``d``), channel (``ch``), queue (``q``);
 * ``a:<id>``: a small hash per agent with what a claim reads: presence (``p``), wrap-up end
-  (``w``), load and capacity per channel (``l:<channel>``, ``c:<channel>``), and for the rules
-  across channels (:func:`routing.selection.has_room`) the total capacity (``t``, 0: none), the
-  load over all channels (``n``) and ``x:<channel>`` on each channel that a contact in hand keeps
-  away (``blocks``); ``puta`` derives them whenever it writes the agent, so the claim decides
+  (``w``; ``h`` while a required outcome is missing), load and capacity per channel
+  (``l:<channel>``, ``c:<channel>``), and for the rules across channels
+  (:func:`routing.selection.has_room`) the total capacity (``t``, 0: none), the load over all
+  channels (``n``) and ``x:<channel>`` on each channel that a contact in hand keeps away (``blocks``);
+  ``puta`` derives them whenever it writes the agent, so the claim decides
   exactly as the in-process store does without reading the document;
 * ``offers`` (contact id -> offer id, agent, expiry) and ``aoffers`` (agent id -> contact id,
   when offered): the pending offers. A claim reads the small hashes and writes only these two
@@ -92,10 +93,10 @@ local cid, suid, oid, snow, sexp, force = string.match(ARGV[2],
   '^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)$')
 local c = redis.call('HMGET', P .. 'c:' .. cid, 's', 'd', 'ch', 'q')
 if c[1] ~= 'waiting' or (c[2] ~= '1' and force ~= '1') then return 0 end
-local a = redis.call('HMGET', P .. 'a:' .. suid, 'p', 'w', 'l:' .. c[3], 'c:' .. c[3], 't', 'n', 'x:' .. c[3])
+local a = redis.call('HMGET', P .. 'a:' .. suid, 'p', 'w', 'l:' .. c[3], 'c:' .. c[3], 't', 'n', 'x:' .. c[3], 'h')
 local load, total = tonumber(a[3]) or 0, tonumber(a[5]) or 0
 if a[1] ~= 'available' or (tonumber(a[2]) or 0) > tonumber(snow) or load >= (tonumber(a[4]) or 0)
-   or (total > 0 and (tonumber(a[6]) or 0) >= total) or a[7] then
+   or (total > 0 and (tonumber(a[6]) or 0) >= total) or a[7] or a[8] then
   return 0
 end
 if redis.call('HSETNX', P .. 'offers', cid, oid .. '\t' .. suid .. '\t' .. sexp) == 0 then return 0 end
@@ -124,6 +125,8 @@ local a = geta(uid)
 if a then
   a.offer = NULL
   a.missed = 0
+  a.unreachable = 0
+  a.last_offer = 'accepted'
   a.load = map(a.load)
   a.load[c.channel] = num(a.load[c.channel]) + 1
   puta(a)
@@ -133,7 +136,7 @@ putc(c)
 return {1, cjson.encode(c), enc(a)}
 """
 
-# ARGV: P, cid, uid, offer id, now, timed out ('1'/'0'), autopause after
+# ARGV: P, cid, uid, offer id, now, timed out ('1'/'0'), autopause after, reachable ('1'/'0')
 DECLINE = PRELUDE + """
 local cid, uid, now = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[5])
 local c = getc(cid)
@@ -151,7 +154,13 @@ if c.dispatch then redis.call('ZADD', P .. 'q:' .. c.queue, c.rank, cid) end
 local a, paused = geta(uid), 0
 if a then
   a.offer = NULL
-  if ARGV[6] == '1' then
+  if ARGV[6] ~= '1' then
+    a.last_offer = 'rejected'
+  elseif ARGV[8] ~= '1' then
+    a.last_offer = 'unreachable'
+    a.unreachable = num(a.unreachable) + 1
+  else
+    a.last_offer = 'ignored'
     a.missed = num(a.missed) + 1
     local limit = tonumber(ARGV[7])
     if limit > 0 and a.missed >= limit and a.presence == 'available' then
@@ -202,7 +211,7 @@ putc(c)
 return {1, cjson.encode(c), cjson.encode(a), enc(other)}
 """
 
-# ARGV: P, cid, now, wrap-up seconds
+# ARGV: P, cid, now, wrap-up seconds, hold until an outcome ('1'/'0')
 FINISH = PRELUDE + """
 local cid, now, wrap = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local c = getc(cid)
@@ -215,16 +224,51 @@ if a then
   local left = num(a.load[c.channel]) - 1
   if left < 0 then left = 0 end
   a.load[c.channel] = left
-  if wrap > 0 then
-    a.wrap_until = now + wrap
-    redis.call('ZADD', P .. 'timers', a.wrap_until, 'wrap|' .. tostring(a.user_id) .. '|' .. cid)
+  if wrap > 0 or ARGV[5] == '1' then
+    if now + wrap > num(a.wrap_until) then a.wrap_until = now + wrap end
+    a.wrap_conversation = tonumber(cid)
+    a.wrap_hold = ARGV[5] == '1'
+    redis.call('ZADD', P .. 'timers', a.wrap_until, wrap_key(a.user_id, cid))
   end
-  a.idle_since = now + wrap
+  if num(a.wrap_until) > now then a.idle_since = num(a.wrap_until) else a.idle_since = now end
   puta(a)
 end
 return {1, cjson.encode(c), enc(a)}
 """
 
+# routing.wrapup.wrap_ends, then the end of the wrap-up.
+# ARGV: P, uid, cid, now, outcome chosen ('1'/'0')
+END_WRAP = PRELUDE + """
+local now = tonumber(ARGV[4])
+local a = geta(ARGV[2])
+if not a or num(a.wrap_conversation) ~= tonumber(ARGV[3]) then return {0, enc(a)} end
+if ARGV[5] ~= '1' and (a.wrap_hold == true or num(a.wrap_until) > now) then return {0, enc(a)} end
+redis.call('ZREM', P .. 'timers', wrap_key(ARGV[2], ARGV[3]))
+if num(a.wrap_until) > now then a.wrap_until = now end
+a.wrap_conversation = NULL
+a.wrap_hold = false
+a.idle_since = now
+puta(a)
+return {1, cjson.encode(a)}
+"""
+
+# routing.wrapup.extended_until. ARGV: P, uid, cid, seconds, now, most one extension adds, most from now
+EXTEND_WRAP = PRELUDE + """
+local now, more = tonumber(ARGV[5]), tonumber(ARGV[4])
+local a = geta(ARGV[2])
+if not a or num(a.wrap_conversation) ~= tonumber(ARGV[3]) then return {0, enc(a)} end
+if more < 0 then more = 0 end
+if more > tonumber(ARGV[6]) then more = tonumber(ARGV[6]) end
+local until_ = num(a.wrap_until)
+if until_ < now then until_ = now end
+until_ = until_ + more
+if until_ > now + tonumber(ARGV[7]) then until_ = now + tonumber(ARGV[7]) end
+a.wrap_until = until_
+a.idle_since = until_
+redis.call('ZADD', P .. 'timers', until_, wrap_key(ARGV[2], ARGV[3]))
+puta(a)
+return {1, cjson.encode(a)}
+"""
 # ARGV: P, cid, now, day
 ABANDON = PRELUDE + """
 local cid = ARGV[2]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 
 from routing.model import ASSIGNED, OFFERED, WAITING, AgentState, ContactState
 from routing.selection import has_room
+from routing.wrapup import WrapUp, extended_until, offer_outcome, wrap_ends
 
 ENDED_KEPT = 100_000  # ended contacts the in-memory store remembers (for enqueue's not_before)
 PROFILE_FIELDS = ("username", "display_name", "extension", "departments", "skills", "capacity", "total_capacity",
@@ -29,6 +30,10 @@ PROFILE_FIELDS = ("username", "display_name", "extension", "departments", "skill
 
 def offer_timer(conversation_id: int, offer_id: str, user_id: int) -> str:
     return f"offer|{conversation_id}|{offer_id}|{user_id}"
+
+
+def wrap_timer(user_id: int, conversation_id: int) -> str:
+    return f"wrap|{user_id}|{conversation_id}"
 
 
 def stats_day(now: float) -> str:
@@ -122,16 +127,28 @@ class Reservations(ABC):
 
     @abstractmethod
     async def decline(self, conversation_id: int, user_id: int, offer_id: str, now: float, *,
-                      timed_out: bool, autopause_after: int) -> Outcome:
-        """The offer was rejected or expired: the contact waits again; maybe autopause the agent."""
+                      timed_out: bool, autopause_after: int, reachable: bool = True) -> Outcome:
+        """The offer was rejected or expired: the contact waits again. An offer that expired while
+        the agent was *reachable* was ignored and counts toward autopause; one that expired while
+        they could not be reached is recorded as ``unreachable`` and does not."""
 
     @abstractmethod
     async def assign(self, conversation_id: int, user_id: int | None, now: float) -> Outcome:
         """A call was answered (by *user_id* when known), whatever was offered."""
 
     @abstractmethod
-    async def finish(self, conversation_id: int, now: float, wrap_up: float) -> Outcome:
-        """The assigned agent is done: load -1, wrap-up until ``now + wrap_up``; contact forgotten."""
+    async def finish(self, conversation_id: int, now: float, wrap_up: WrapUp = WrapUp()) -> Outcome:
+        """The assigned agent is done: load -1; contact forgotten. When *wrap_up* is needed the agent
+        does after-contact work on it until ``now + wrap_up.seconds`` (and, with ``hold``, until an
+        outcome is chosen); a wrap-up already running for another contact is not shortened."""
+
+    @abstractmethod
+    async def end_wrap(self, user_id: int, conversation_id: int, now: float, *, outcome_chosen: bool) -> Outcome:
+        """End the agent's wrap-up of the conversation if :func:`routing.wrapup.wrap_ends` says so."""
+
+    @abstractmethod
+    async def extend_wrap(self, user_id: int, conversation_id: int, seconds: float, now: float) -> Outcome:
+        """Give the agent more after-call work time on the conversation they are wrapping up."""
 
     @abstractmethod
     async def abandon(self, conversation_id: int, now: float) -> Outcome:
@@ -203,7 +220,7 @@ class MemoryReservations(Reservations):
             return None
         if presence == "available" and agent.presence != "available":
             agent.idle_since = max(now, agent.wrap_until)
-            agent.missed = 0
+            agent.missed = agent.unreachable = 0
         if presence != agent.presence:
             agent.presence_since = now
         agent.presence, agent.reason = presence, reason
@@ -264,7 +281,7 @@ class MemoryReservations(Reservations):
         contact, agent = self._contacts.get(conversation_id), self._agents.get(user_id)
         if contact is None or agent is None or contact.status != WAITING or not (contact.dispatch or force):
             return Outcome(False, contact, agent)
-        if (agent.presence != "available" or agent.offer is not None or agent.wrap_until > now
+        if (agent.presence != "available" or agent.offer is not None or agent.in_wrap_up(now)
                 or not has_room(agent, contact.channel)):
             return Outcome(False, contact, agent)
         contact.status, contact.offer_id, contact.offer_user = OFFERED, offer_id, user_id
@@ -288,13 +305,13 @@ class MemoryReservations(Reservations):
         contact.offer_id, contact.offer_user = None, None
         agent = self._agents.get(user_id)
         if agent is not None:
-            agent.offer, agent.missed = None, 0
+            agent.offer, agent.missed, agent.unreachable, agent.last_offer = None, 0, 0, "accepted"
             agent.load[contact.channel] = agent.load.get(contact.channel, 0) + 1
         self._answered(contact, now)
         return Outcome(True, contact, agent)
 
     async def decline(self, conversation_id: int, user_id: int, offer_id: str, now: float, *,
-                      timed_out: bool, autopause_after: int) -> Outcome:
+                      timed_out: bool, autopause_after: int, reachable: bool = True) -> Outcome:
         contact = self._contacts.get(conversation_id)
         if not self._offer_matches(contact, user_id, offer_id):
             return Outcome(False, contact, self._agents.get(user_id))
@@ -307,7 +324,10 @@ class MemoryReservations(Reservations):
         agent, paused = self._agents.get(user_id), False
         if agent is not None:
             agent.offer = None
-            if timed_out:
+            agent.last_offer = offer_outcome(timed_out=timed_out, reachable=reachable)
+            if agent.last_offer == "unreachable":
+                agent.unreachable += 1
+            elif agent.last_offer == "ignored":
                 agent.missed += 1
                 if 0 < autopause_after <= agent.missed and agent.presence == "available":
                     agent.presence, agent.reason, paused = "away", "autopause", True
@@ -337,7 +357,7 @@ class MemoryReservations(Reservations):
         agent.missed = 0
         return Outcome(True, contact, agent, other=other)
 
-    async def finish(self, conversation_id: int, now: float, wrap_up: float) -> Outcome:
+    async def finish(self, conversation_id: int, now: float, wrap_up: WrapUp = WrapUp()) -> Outcome:
         contact = self._contacts.get(conversation_id)
         if contact is None or contact.status != ASSIGNED:
             return Outcome(False, contact)
@@ -345,11 +365,29 @@ class MemoryReservations(Reservations):
         agent = self._agents.get(contact.user_id) if contact.user_id is not None else None
         if agent is not None:
             agent.load[contact.channel] = max(0, agent.load.get(contact.channel, 0) - 1)
-            if wrap_up > 0:
-                agent.wrap_until = now + wrap_up
-                await self.add_timer(f"wrap|{agent.user_id}|{conversation_id}", agent.wrap_until)
-            agent.idle_since = now + wrap_up
+            if wrap_up.needed:
+                agent.wrap_until = max(agent.wrap_until, now + wrap_up.seconds)
+                agent.wrap_conversation, agent.wrap_hold = conversation_id, wrap_up.hold
+                await self.add_timer(wrap_timer(agent.user_id, conversation_id), agent.wrap_until)
+            agent.idle_since = max(agent.wrap_until, now)
         return Outcome(True, contact, agent)
+
+    async def end_wrap(self, user_id: int, conversation_id: int, now: float, *, outcome_chosen: bool) -> Outcome:
+        agent = self._agents.get(user_id)
+        if agent is None or not wrap_ends(agent, conversation_id, now, outcome_chosen=outcome_chosen):
+            return Outcome(False, None, agent)
+        self._timers.pop(wrap_timer(user_id, conversation_id), None)
+        agent.wrap_until = min(agent.wrap_until, now)
+        agent.wrap_conversation, agent.wrap_hold, agent.idle_since = None, False, now
+        return Outcome(True, None, agent)
+
+    async def extend_wrap(self, user_id: int, conversation_id: int, seconds: float, now: float) -> Outcome:
+        agent = self._agents.get(user_id)
+        if agent is None or agent.wrap_conversation != conversation_id:
+            return Outcome(False, None, agent)
+        agent.wrap_until = agent.idle_since = extended_until(agent, seconds, now)
+        await self.add_timer(wrap_timer(user_id, conversation_id), agent.wrap_until)
+        return Outcome(True, None, agent)
 
     async def abandon(self, conversation_id: int, now: float) -> Outcome:
         contact = self._contacts.get(conversation_id)

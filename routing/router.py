@@ -30,6 +30,7 @@ from routing.reservations import Outcome, Reservations
 from routing.rules import Decision
 from routing.selection import Need, choose, eligible, need_of, plan, queue_rank
 from routing.store import ConversationInfo, ConversationStatus, Org, RoutingRepository
+from routing.wrapup import WrapUp, wrap_up_for
 
 log = logging.getLogger(__name__)
 DISPATCH_BATCH = 50  # waiting contacts looked at per queue in one dispatch pass
@@ -63,6 +64,7 @@ class Router:
         self.index = AgentIndex()  # this instance's mirror, with the ready agents sorted per strategy
         self.agents: dict[int, AgentState] = self.index.agents
         self._dirty: set[int] = set()
+        self._reloading: list[set[int]] = []  # per load_org running: agents updated while it reads them all
         self._kick = asyncio.Event()
         self._locks = KeyedLocks()
         self.changed = asyncio.Event()  # set on every state change (the supervisor view listens)
@@ -77,7 +79,15 @@ class Router:
         profiles = [replace(a, total_capacity=a.total_capacity or config.total_capacity, blocks=blocks)
                     for a in self.org.agents]
         await self.reservations.upsert_agents(profiles, prune=True)
-        self.index = AgentIndex(sorted(await self.reservations.agents(), key=lambda a: a.user_id))
+        changed: set[int] = set()
+        self._reloading.append(changed)
+        try:
+            self.index = AgentIndex(sorted(await self.reservations.agents(), key=lambda a: a.user_id))
+            # An agent changed meanwhile (presence set while the agents were read) may be stale in
+            # the new mirror: read them again before the next decision.
+            self._dirty |= changed
+        finally:
+            self._reloading.remove(changed)
         self.agents = self.index.agents
         self.touch()
 
@@ -85,7 +95,9 @@ class Router:
         return f"{department}.{channel}"
 
     def policy(self, queue: str, channel: str) -> QueuePolicy:
-        return self.config.policy(queue, channel, self.org.queues.get(queue))
+        row = self.org.queues.get(queue)
+        department = self.org.departments.get(row.department if row is not None else queue.rpartition(".")[0])
+        return self.config.policy(queue, channel, row, department.wrap_up if department is not None else None)
 
     def update(self, *agents: AgentState | None) -> None:
         """Take fresher agent states into the mirror."""
@@ -93,6 +105,8 @@ class Router:
             if agent is not None:
                 self.index.update(agent)
                 self._dirty.discard(agent.user_id)
+                for changed in self._reloading:
+                    changed.add(agent.user_id)
 
     def mark_dirty(self, user_id: int | None) -> None:
         """Another instance changed this agent: reload it before the next dispatch."""
@@ -248,14 +262,17 @@ class Router:
             NotFound: unknown offer. Conflict: the offer is no longer theirs.
         """
         cid = conversation_of(offer_id)
+        # An offer that ran out while the agent had no websocket left (closed, or dropped for not
+        # answering heartbeats) was not ignored: it is recorded as unreachable, not toward autopause.
+        reachable = not timed_out or await self.reservations.connections(user_id, "", None) > 0
         async with self._locks.hold(cid):
             out = await self.reservations.decline(cid, user_id, offer_id, self.clock(), timed_out=timed_out,
-                                                  autopause_after=self.config.autopause_after)
+                                                  autopause_after=self.config.autopause_after, reachable=reachable)
             self.update(out.agent)
             if not out.ok or out.contact is None:
                 raise Conflict("this offer is no longer open", detail={"offer_id": offer_id})
             await self.conversations.apply(cid, Action.DECLINE, user_id)
-        await self.notifier.declined(out.contact, user_id, offer_id, timed_out=timed_out)
+        await self.notifier.declined(out.contact, user_id, offer_id, timed_out=timed_out, reachable=reachable)
         if reason is not None:
             await self.notifier.cancelled(user_id, cid, offer_id, reason)
         if out.paused and out.agent is not None:
@@ -294,19 +311,22 @@ class Router:
         self.touch()
         return contact
 
-    async def finish(self, conversation_id: int) -> bool:
-        """The assigned agent is done with the contact: wrap-up, then the next offer."""
+    async def finish(self, conversation_id: int, *, closed: bool = False) -> bool:
+        """The assigned agent is done with the contact: wrap-up (after-contact work for the queue's
+        time and, where an outcome is required, until the agent chooses one), then the next offer.
+        *closed*: the conversation was closed already (its outcome recorded, or closed by someone)."""
         contact = await self.reservations.contact(conversation_id)
         if contact is None or contact.status != ASSIGNED:
             return False
-        wrap = self.policy(contact.queue, contact.channel).wrap_up
+        policy = self.policy(contact.queue, contact.channel)
+        wrap = wrap_up_for(policy.wrap_up, policy.outcome_required, closed=closed)
         now = self.clock()
         async with self._locks.hold(conversation_id):
             out = await self.reservations.finish(conversation_id, now, wrap)
             self.update(out.agent)
             if not out.ok:
                 return False
-            await self.conversations.apply(conversation_id, Action.WRAP_UP if wrap > 0 else Action.CLOSE)
+            await self.conversations.apply(conversation_id, Action.WRAP_UP if wrap.needed else Action.CLOSE)
         if out.agent is not None:
             await self.notifier.presence(out.agent, now)
         self.kick()
@@ -338,7 +358,7 @@ class Router:
         """An assigned conversation was put back in the queue (by hand): free the agent, wait again."""
         now = self.clock()
         async with self._locks.hold(conversation_id):
-            out = await self.reservations.finish(conversation_id, now, 0.0)
+            out = await self.reservations.finish(conversation_id, now, WrapUp())
             self.update(out.agent)
             if not out.ok or out.contact is None:
                 return False
@@ -370,7 +390,7 @@ class Router:
         was_assigned, owner = contact.status == ASSIGNED, contact.user_id
         async with self._locks.hold(conversation_id):
             if was_assigned:
-                out = await self.reservations.finish(conversation_id, now, 0.0)
+                out = await self.reservations.finish(conversation_id, now, WrapUp())
                 self.update(out.agent)
                 if not out.ok:
                     raise Conflict("the conversation changed meanwhile; try again")
@@ -438,13 +458,45 @@ class Router:
         return True
 
     async def wrap_up_over(self, user_id: int, conversation_id: int) -> None:
-        """An agent's wrap-up time ended: close the conversation, offer the next contact."""
-        await self.conversations.apply(conversation_id, Action.CLOSE)
-        agent = await self.reservations.agent(user_id)
-        self.update(agent)
-        if agent is not None:
-            await self.notifier.presence(agent)
+        """An agent's after-call work time ran out. With no outcome required (and not extended) the
+        wrap-up ends: the conversation closes without an outcome and the next contact may come.
+        With an outcome still required the agent stays in wrap-up (their desk says so) until they
+        choose one; an extended wrap-up waits for its own timer."""
+        out = await self.reservations.end_wrap(user_id, conversation_id, self.clock(), outcome_chosen=False)
+        self.update(out.agent)
+        held = out.agent is not None and out.agent.wrap_conversation == conversation_id
+        if not held:  # over (or the wrap-up of an earlier contact, since replaced): close it
+            await self.conversations.apply(conversation_id, Action.CLOSE)
+        if out.agent is not None:
+            await self.notifier.presence(out.agent)
         self.kick()
+
+    async def wrap_up_done(self, user_id: int, conversation_id: int) -> bool:
+        """The agent chose the outcome and is ready (or the conversation was closed): wrap-up ends now."""
+        out = await self.reservations.end_wrap(user_id, conversation_id, self.clock(), outcome_chosen=True)
+        self.update(out.agent)
+        if not out.ok:
+            return False
+        if out.agent is not None:
+            await self.notifier.presence(out.agent)
+        self.kick()
+        return True
+
+    async def extend_wrap_up(self, user_id: int, seconds: float) -> AgentState:
+        """The agent asks for more after-call work time on the contact they are wrapping up.
+
+        Raises:
+            Conflict: they are not in wrap-up.
+        """
+        agent = await self.reservations.agent(user_id)
+        if agent is None or agent.wrap_conversation is None:
+            raise Conflict("you are not wrapping up a contact")
+        out = await self.reservations.extend_wrap(user_id, agent.wrap_conversation, seconds, self.clock())
+        self.update(out.agent)
+        if not out.ok or out.agent is None:
+            raise Conflict("the wrap-up ended meanwhile")
+        await self.notifier.presence(out.agent)
+        return out.agent
 
     # ----------------------------------------------------------------------- escalation
 

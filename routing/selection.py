@@ -10,8 +10,9 @@ comparison, the rank is fixed at arrival and the queue is a plain sorted set.
 Agent strategies (per queue): ``longest_idle`` (default), ``round_robin`` (the agent offered
 least recently), ``least_occupied`` (lowest share of capacity in use) and ``best_skill``
 (highest total level in the contact's required skills). Every strategy first filters the
-eligible agents: available, no pending offer, out of wrap-up, with room on the channel (its own
-capacity, the total across channels, and no contact on a channel that blocks it),
+eligible agents: available, no pending offer, out of wrap-up (its time over and any required
+outcome chosen), with room on the channel (its own capacity, the total across channels, and no
+contact on a channel that blocks it),
 with every required skill at its level, and not among those who declined this contact lately.
 """
 
@@ -69,7 +70,7 @@ def has_room(agent: AgentState, channel: str) -> bool:
 
 def eligible(agent: AgentState, need: Need, now: float) -> bool:
     """True when *agent* may be offered a contact with *need* right now."""
-    if agent.presence != "available" or agent.offer is not None or agent.wrap_until > now:
+    if agent.presence != "available" or agent.offer is not None or agent.in_wrap_up(now):
         return False
     if not has_room(agent, need.channel):
         return False
@@ -116,13 +117,13 @@ def choose(strategy: str, agents: Iterable[AgentState], need: Need, now: float) 
     if strategy in ("longest_idle", "round_robin"):
         # Sorting by a plain attribute runs in C; the first eligible agent is usually near the top.
         for a in sorted(agents, key=key):
-            if (a.presence == "available" and a.offer is None and a.wrap_until <= now
+            if (a.presence == "available" and a.offer is None and a.wrap_until <= now and not a.wrap_hold
                     and has_room(a, channel) and department in a.departments
                     and not (exclude and a.user_id in exclude) and not (skills and not _has_skills(a.skills, skills))):
                 return a
         return None
     candidates = [a for a in agents
-                  if a.presence == "available" and a.offer is None and a.wrap_until <= now
+                  if a.presence == "available" and a.offer is None and a.wrap_until <= now and not a.wrap_hold
                   and has_room(a, channel) and department in a.departments
                   and not (exclude and a.user_id in exclude) and not (skills and not _has_skills(a.skills, skills))]
     return min(candidates, key=key) if candidates else None

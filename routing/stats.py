@@ -15,7 +15,8 @@ speed of answer; abandoned contacts; and the queue's agents by state. The frame 
      "agents": [{"user_id": 7, "username": "anna", "display_name": "Anna", "state": "busy",
                  "presence": "available", "reason": null, "departments": ["sales"],
                  "load": {"email": 1}, "capacity": {"call": 1, "chat": 3, "email": 5},
-                 "offer": null, "wrap_up_until": null, "state_since": 1699999000.0,
+                 "offer": null, "wrap_up_until": null, "wrap_up": null, "last_offer": "ignored",
+                 "ignored": 1, "unreachable": 0, "state_since": 1699999000.0,
                  "contact": {"conversation_id": 41, "channel": "email", "status": "assigned",
                              "customer": "Maria Schneider", "address": "maria@example.org",
                              "subject": "Invoice"}}],
@@ -30,6 +31,7 @@ from typing import Any
 
 from routing.floor import by_agent, current_contact, state_since
 from routing.model import ASSIGNED, WAITING, AgentState, ContactState
+from routing.notifier import wrap_up_view
 from routing.reservations import Counters, Live
 
 AGENT_STATES = ("available", "busy", "wrap_up", "away", "offline")
@@ -88,6 +90,10 @@ def agent_row(agent: AgentState, now: float, mine: Iterable[ContactState] = (),
         "wrap_up_until": agent.wrap_until if agent.wrap_until > now else None,
         "state_since": state_since(agent, mine, now),
         "contact": current_contact(mine, names or {}),
+        "wrap_up": wrap_up_view(agent, now),
+        "last_offer": agent.last_offer,  # accepted | rejected | ignored | unreachable
+        "ignored": agent.missed,  # offers in a row ignored (toward autopause)
+        "unreachable": agent.unreachable,  # offers in a row that timed out while unreachable
     }
 
 

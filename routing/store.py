@@ -22,7 +22,7 @@ from contact_center.inbox.service import InboxService
 from contact_center.org.hours import Hours, parse_hours
 from contact_center.store.session import Database
 from contact_center.store.tables import Call, Conversation, Customer, Department, Message, Queue, User
-from routing.config import StoreQueue
+from routing.config import DepartmentWrapUp, StoreQueue
 from routing.model import AgentState
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ class DepartmentInfo:
     numbers: tuple[str, ...] = ()  # what customers dial to reach it (DNIS)
     hours: Hours = field(default_factory=Hours)
     active: bool = True
+    wrap_up: DepartmentWrapUp = field(default_factory=DepartmentWrapUp)  # after its calls
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,9 @@ def _department(d: Department) -> DepartmentInfo:
     except ValidationError as exc:  # validated when saved; never let one bad row stop routing
         log.error("department %s: opening hours ignored: %s", d.slug, exc.message)
         hours = Hours()
-    return DepartmentInfo(d.id, d.slug, d.name, d.phone_number, tuple(d.numbers or ()), hours, bool(d.active))
+    wrap_up = DepartmentWrapUp(None if d.after_call_work_seconds is None else float(d.after_call_work_seconds),
+                               bool(d.outcome_required), tuple(d.outcomes or ()))
+    return DepartmentInfo(d.id, d.slug, d.name, d.phone_number, tuple(d.numbers or ()), hours, bool(d.active), wrap_up)
 
 
 def _agent(user: User) -> AgentState:

@@ -78,6 +78,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/stats/queues"): "supervisor",
     ("GET", "/api/v1/routing/presence"): "agent",
     ("PUT", "/api/v1/routing/presence"): "agent",
+    ("POST", "/api/v1/routing/wrap-up/extend"): "agent",
     ("PUT", "/api/v1/routing/agents/{id}/presence"): "supervisor",  # agents of their departments
     ("POST", "/api/v1/routing/agents/{id}/logout"): "supervisor",  # agents of their departments
     ("GET", "/api/v1/routing/queues/{queue}/contacts"): "supervisor",

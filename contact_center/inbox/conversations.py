@@ -20,7 +20,8 @@ two instances at once, changes the row once.
     close     any open → closed                      closed → unchanged
     reopen    closed → queued                        open → unchanged
     answer    any open → assigned(user, or the owner so far)        closed → unchanged (a late answer)
-    hang_up   any open → closed (owner kept, else the user)         closed → unchanged
+    hang_up   assigned(user) → wrap_up(user)   wrap_up → unchanged   other open → closed (owner kept, else the user)
+              closed|pending → unchanged  (an answered call goes to wrap-up: the agent chooses its outcome)
     snooze    assigned|wrap_up|closed → pending(owner kept, else the user)     pending → unchanged
     wake      pending → queued                                       any other state → unchanged
 
@@ -142,8 +143,10 @@ def _answer(s: ConversationState, u: int | None) -> ConversationState:
 
 
 def _hang_up(s: ConversationState, u: int | None) -> ConversationState:
-    if s.status in ("closed", "pending"):
+    if s.status in ("closed", "pending", "wrap_up"):
         return s
+    if s.status == "assigned" and s.user_id is not None:
+        return ConversationState("wrap_up", s.user_id)  # after-call work: routing times it
     return ConversationState("closed", s.user_id if s.user_id is not None else u)
 
 

@@ -244,9 +244,15 @@ def update_conversation(conv: dict[str, Any], facts: CallFacts, customer_id: int
         if conv["status"] == "assigned":
             conv["first_response_at"] = conv["first_response_at"] or facts.answered_at
     elif facts.state == "ended" and facts.cause != "forwarded":
+        # An answered inbound call goes to wrap-up (its agent chooses the outcome; routing times the
+        # after-call work and closes it); a missed one, or an outbound one, closes here.
         _move(conv, Action.HANG_UP, facts.user_id)
-        conv["closed_at"] = conv["closed_at"] or facts.ended_at
-        conv["disposition"] = "missed" if facts.missed else "answered"
+        if conv["status"] == "wrap_up" and facts.direction == "out":
+            _move(conv, Action.CLOSE, None)
+        if conv["status"] == "closed":
+            conv["closed_at"] = conv["closed_at"] or facts.ended_at
+        if facts.missed:
+            conv["disposition"] = "missed"
 
 
 def _move(conv: dict[str, Any], action: Action, user_id: int | None) -> None:

@@ -1,4 +1,5 @@
-"""Departments: create, rename, deactivate; numbers, address, SLA target, opening hours; their queues.
+"""Departments: create, rename, deactivate; numbers, address, SLA target, opening hours, wrap-up after
+calls (after-call work time, a required outcome and the outcome codes); their queues.
 
 A department is created with one queue per channel. Deactivating keeps its history (conversations
 still name it) but takes it out of routing; it is refused while the live configuration (a routing
@@ -27,7 +28,10 @@ SLUG = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # routing.selection.STRATEGIES (the core imports no plugin; a unit test keeps the two equal)
 STRATEGIES = ("longest_idle", "round_robin", "least_occupied", "best_skill")
-EDITABLE = ("name", "phone_number", "email_address", "numbers", "service_level_target", "hours")
+EDITABLE = ("name", "phone_number", "email_address", "numbers", "service_level_target", "hours",
+            "after_call_work_seconds", "outcome_required", "outcomes")
+OUTCOME = re.compile(r"^[a-z0-9_][a-z0-9_.-]{0,63}$")  # as agent_ui.desk_config's disposition codes
+MAX_AFTER_CALL_WORK = 3600
 
 
 def department_dict(d: Department, queues: list[Queue]) -> dict[str, Any]:
@@ -36,6 +40,8 @@ def department_dict(d: Department, queues: list[Queue]) -> dict[str, Any]:
         "id": d.id, "slug": d.slug, "name": d.name, "active": d.active, "phone_number": d.phone_number,
         "email_address": d.email_address, "numbers": list(d.numbers or []),
         "service_level_target": d.service_level_target, "hours": dict(d.hours or {}),
+        "after_call_work_seconds": d.after_call_work_seconds, "outcome_required": bool(d.outcome_required),
+        "outcomes": list(d.outcomes or []),
         "queues": [queue_dict(q, d.slug) for q in sorted(queues, key=lambda q: q.channel)],
     }
 
@@ -103,8 +109,45 @@ def _target(raw: Any, _normalise: Callable[[str], str | None] | None = None) -> 
     return value
 
 
+def _after_call_work(raw: Any, _normalise: Callable[[str], str | None]) -> int | None:
+    if raw is None or raw == "":
+        return None  # the call queue's routing default
+    if isinstance(raw, bool):
+        raise ValidationError("after_call_work_seconds", "after_call_work_seconds must be a whole number of seconds")
+    try:
+        value = int(raw)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError("after_call_work_seconds",
+                              "after_call_work_seconds must be a whole number of seconds") from exc
+    if not 0 <= value <= MAX_AFTER_CALL_WORK:
+        raise ValidationError("after_call_work_seconds",
+                              f"after_call_work_seconds must be between 0 and {MAX_AFTER_CALL_WORK}")
+    return value
+
+
+def _outcome_required(raw: Any, _normalise: Callable[[str], str | None]) -> bool:
+    if not isinstance(raw, bool):
+        raise ValidationError("outcome_required", "outcome_required must be true or false")
+    return raw
+
+
+def _outcomes(raw: Any, _normalise: Callable[[str], str | None]) -> list[str]:
+    if isinstance(raw, str):
+        raw = [c for c in re.split(r"[,\s]+", raw) if c]
+    if not isinstance(raw, list):
+        raise ValidationError("outcomes", "outcomes must be a list of outcome codes")
+    codes: list[str] = []
+    for i, code in enumerate(raw):
+        if not isinstance(code, str) or not OUTCOME.match(code.strip()):
+            raise ValidationError(f"outcomes[{i}]", "an outcome code is 1-64 lower-case letters, digits, _ . or -")
+        if code.strip() not in codes:
+            codes.append(code.strip())
+    return codes
+
+
 _CLEANERS: dict[str, Callable[[Any, Callable[[str], str | None]], Any]] = {
     "name": _name, "email_address": _email, "numbers": _numbers, "service_level_target": _target, "hours": _hours,
+    "after_call_work_seconds": _after_call_work, "outcome_required": _outcome_required, "outcomes": _outcomes,
     "phone_number": lambda raw, normalise: _phone(raw, "phone_number", normalise) if raw else None,
 }
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.engine import Dialect
@@ -166,6 +167,12 @@ class Department(Base):
     # Opening hours: {"timezone", "weekly": {"mon": [["08:00","18:00"]], …}, "holidays": ["2026-12-25"],
     # "out_of_hours": "queue"|"voicemail"|"reject", "reject_reason"}; empty: always open.
     hours: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # Wrap-up after its calls: after-call work time (None: the call queue's routing default), whether
+    # the agent must choose an outcome before the next contact, and the outcome codes to choose from
+    # (empty: the [desk] dispositions).
+    after_call_work_seconds: Mapped[int | None] = mapped_column(Integer)
+    outcome_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    outcomes: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
 
 class Queue(_OnChannel, Base):

@@ -206,9 +206,7 @@ class Wallboard {
           h("td", { class: "num", dataset: { field: "in_state", since: a.state_since ?? null } },
             a.state_since ? duration(Math.max(0, serverNow - a.state_since)) : "—"),
           h("td", { class: "contact", dataset: { field: "contact" } }, this.contactText(a.contact)),
-          h("td", { class: "muted" }, a.state === "wrap_up" && a.wrap_up_until
-            ? t("wallboard.agent.until", { time: formatTime(a.wrap_up_until, { seconds: true }) })
-            : a.offer ? t("wallboard.agent.offer_pending") : a.reason ? h("bdi", { dir: "auto" }, reasonName(a.reason)) : ""),
+          h("td", { class: "muted", dataset: { field: "detail" } }, agentDetail(a)),
           h("td", { dataset: { field: "handling" } }, loadText(a.load) || "—"),
           h("td", {}, h("div", { class: "actions" },
             h("button", { type: "button", class: "btn small", id: `state-${a.user_id}`, "aria-haspopup": "dialog",
@@ -227,6 +225,22 @@ class Wallboard {
     return [channelIcon(c.channel, { size: 14 }), h("span", { class: "sr-only" }, channelName(c.channel)), " ", who,
       c.status === "offered" ? h("span", { class: "muted" }, " · ", t("wallboard.agent.ringing")) : null];
   }
+}
+
+/** The agent's detail: after-call work (until when, or an outcome still needed), a pending offer,
+ * the away reason, or what came of their last offers when it was not answered. */
+function agentDetail(a) {
+  if (a.state === "wrap_up") {
+    const needed = a.wrap_up && a.wrap_up.outcome_required;
+    const until = a.wrap_up_until ? t("wallboard.agent.until", { time: formatTime(a.wrap_up_until, { seconds: true }) }) : "";
+    if (needed) return until ? `${until} · ${t("wallboard.agent.outcome_needed")}` : t("wallboard.agent.outcome_needed");
+    return until;
+  }
+  if (a.offer) return t("wallboard.agent.offer_pending");
+  if (a.reason) return h("bdi", { dir: "auto" }, reasonName(a.reason));
+  if (a.last_offer === "unreachable") return t("wallboard.agent.unreachable", { count: a.unreachable || 1 });
+  if (a.last_offer === "ignored") return t("wallboard.agent.ignored", { count: a.ignored || 1 });
+  return "";
 }
 
 async function boot() {

@@ -67,5 +67,5 @@ async def test_finishing_the_blocking_contact_lifts_the_block(store):
     await store.enqueue(ContactState(conversation_id=2, channel="chat", department="sales", queue="sales.chat",
                                      enqueued_at=NOW - 5, rank=NOW - 5))
     assert not (await store.claim(2, 1, "2.a", NOW, NOW + 20)).ok
-    assert (await store.finish(1, NOW, 0.0)).ok
+    assert (await store.finish(1, NOW)).ok
     assert (await store.claim(2, 1, "2.b", NOW + 1, NOW + 20)).ok

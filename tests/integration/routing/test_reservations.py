@@ -9,6 +9,7 @@ import redis.asyncio as aioredis
 
 from routing.model import AgentState, ContactState
 from routing.reservations import offer_timer
+from routing.wrapup import WrapUp
 
 pytestmark = pytest.mark.redis
 NOW = 1_700_000_000.0
@@ -68,7 +69,7 @@ async def test_claim_refuses_busy_away_or_full_agents(store):
     assert (await store.claim(2, 1, "2.a", NOW, NOW + 5)).ok
     assert (await store.accept(2, 1, "2.a", NOW)).ok
     assert not (await store.claim(3, 1, "3.a", NOW, NOW + 5)).ok  # email capacity 2 reached
-    finished = await store.finish(2, NOW + 10, 30.0)
+    finished = await store.finish(2, NOW + 10, WrapUp(30.0))
     assert finished.agent.wrap_until == NOW + 40
     assert not (await store.claim(3, 1, "3.a", NOW + 20, NOW + 25)).ok  # in wrap-up
     assert (await store.claim(3, 1, "3.a", NOW + 41, NOW + 45)).ok
@@ -256,7 +257,7 @@ async def test_queues_and_load_rebuilt_into_an_empty_redis(two_clients, redis_ur
     assert (await a.agent(1)).load == {"email": 2}
     assert [c.conversation_id for c in await a.waiting(10)] == [20]
     assert not (await a.claim(20, 1, "20.b", NOW, NOW + 20)).ok  # at capacity (2 emails)
-    assert (await b.finish(21, NOW, 0.0)).ok
+    assert (await b.finish(21, NOW)).ok
     assert (await a.claim(20, 1, "20.c", NOW, NOW + 20)).ok
 
 
@@ -266,7 +267,7 @@ async def test_a_late_event_never_brings_an_ended_contact_back(store):
     assert await store.enqueue(contact(30), not_before=NOW)
     assert (await store.claim(30, 1, "30.a", NOW, NOW + 20)).ok
     assert (await store.accept(30, 1, "30.a", NOW + 1)).ok
-    assert (await store.finish(30, NOW + 5, 0.0)).ok
+    assert (await store.finish(30, NOW + 5)).ok
     assert not await store.enqueue(contact(30), not_before=NOW)  # the same email event, handled late
     assert await store.waiting(10) == []
     assert await store.enqueue(contact(30), not_before=NOW + 9)  # the customer wrote again: reopened

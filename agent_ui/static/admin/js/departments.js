@@ -1,4 +1,5 @@
-// Departments: create, rename, numbers, address, SLA target, opening hours, deactivate; their queues.
+// Departments: create, rename, numbers, address, SLA target, opening hours, wrap-up after calls
+// (after-call work time, a required outcome, the outcome codes), deactivate; their queues.
 import { api } from "../../desk/js/api.js";
 import { attempt, field, h, lines, messageBox, section, toast, val } from "./ui.js";
 import { t } from "/ui/i18n/i18n.js";
@@ -52,13 +53,27 @@ function departmentFields(dep = {}) {
     field({ name: "service_level_target", label: t("admin.dep.sla"), type: "number",
       value: dep.service_level_target ? Math.round(dep.service_level_target * 100) : "", attrs: { min: 1, max: 100 } }),
     hoursFields(dep.hours),
+    wrapUpFields(dep),
   ];
+}
+
+function wrapUpFields(dep) {
+  return h("fieldset", { class: "field wide" }, h("legend", {}, t("admin.dep.wrap_up")),
+    h("div", { class: "grid" },
+      field({ name: "after_call_work_seconds", label: t("admin.dep.acw"), hint: t("admin.dep.acw_hint"), type: "number",
+        value: dep.after_call_work_seconds ?? "", attrs: { min: 0, max: 3600 } }),
+      field({ name: "outcome_required", type: "checkbox", label: t("admin.dep.outcome_required"),
+        value: Boolean(dep.outcome_required) }),
+      field({ name: "outcomes", label: t("admin.dep.outcomes"), hint: t("admin.dep.outcomes_hint"), rows: 3,
+        value: (dep.outcomes || []).join("\n"), attrs: { autocapitalize: "none", spellcheck: "false", dir: "ltr" } })));
 }
 
 function readDepartment(form) {
   return { name: val(form, "name"), email_address: val(form, "email_address") || null,
     numbers: lines(val(form, "numbers")), phone_number: val(form, "phone_number") || null,
-    service_level_target: val(form, "service_level_target") || null, hours: readHours(form) };
+    service_level_target: val(form, "service_level_target") || null, hours: readHours(form),
+    after_call_work_seconds: val(form, "after_call_work_seconds") === "" ? null : Number(val(form, "after_call_work_seconds")),
+    outcome_required: Boolean(val(form, "outcome_required")), outcomes: lines(val(form, "outcomes")) };
 }
 
 function queueTable(dep, all, reload) {

@@ -13,6 +13,7 @@ const CANCEL_KEYS = {
   abandoned: "offer.cancel.abandoned",
   answered_elsewhere: "offer.cancel.answered_elsewhere",
   presence: "offer.cancel.presence",
+  unreachable: "offer.cancel.unreachable",
 };
 const NEW_KEYS = { call: "offer.new.call", email: "offer.new.email", chat: "offer.new.chat", api: "offer.new.api" };
 

@@ -15,6 +15,7 @@ import { PopView } from "./pop.js";
 import { Presence } from "./presence.js";
 import { FrameSocket } from "./socket.js";
 import { MissedCalls } from "./tasks.js";
+import { WrapUpPanel } from "./wrapup.js";
 import { currentLanguage, onLanguageChange, setLanguage, t } from "/ui/i18n/i18n.js";
 
 const CONNECTION_KEYS = {
@@ -36,6 +37,9 @@ class Desk {
     });
     this.inbox = new Inbox(byId("inbox"), (id) => this.open(id));
     this.missed = new MissedCalls(byId("missed-calls"), (id) => this.open(id));
+    this.wrapUp = new WrapUpPanel(byId("wrapup"), {
+      send, config: () => this.config, done: (id) => this.wrappedUp(id),
+    });
     this.connectionState = "connecting";
     this.wire();
   }
@@ -67,7 +71,7 @@ class Desk {
 
   wire() {
     const s = this.socket;
-    s.on("presence", (f) => this.presence.update(f));
+    s.on("presence", (f) => this.routingState(f));
     s.on("offer", (f) => { this.alerts.offer(f); this.inbox.refresh(); });
     s.on("offer_cancelled", (f) => { this.alerts.cancelled(f); this.inbox.refresh(); });
     s.on("assigned", (f) => {
@@ -105,6 +109,18 @@ class Desk {
     onUnauthorized(() => this.signedOut());
     byId("logout").addEventListener("click", () => this.logout());
     document.addEventListener("keydown", (e) => this.key(e));
+  }
+
+  /** A presence frame: the presence switch, and the wrap-up panel while the agent wraps up. */
+  routingState(frame) {
+    this.presence.update(frame);
+    this.wrapUp.update(frame);
+  }
+
+  /** The wrap-up panel closed a conversation: show it closed wherever it is on screen. */
+  wrappedUp(id) {
+    this.inbox.refresh();
+    if (this.conversation.id === id) this.conversation.open(id);
   }
 
   /** Show a conversation (and its pop, when there is one) in the workspace. */
@@ -162,6 +178,7 @@ class Desk {
     this.inbox.render();
     this.missed.relabel();
     this.pop.relabel();
+    this.wrapUp.relabel();
     if (this.conversation.conv) this.conversation.render();
     this.notifier.setBaseTitle(t("desk.page.title_user", { user: this.user.display_name || this.user.username }));
   }
@@ -175,7 +192,7 @@ class Desk {
     if (state === "open") {
       // The presence frame also comes over the socket; this covers a reconnect with no change.
       // Routing offers a supervisor or admin nothing: "routed: false", no switch, no state.
-      api("/api/v1/routing/presence").then((f) => (f.routed === false ? this.presence.unrouted() : this.presence.update(f)))
+      api("/api/v1/routing/presence").then((f) => (f.routed === false ? this.presence.unrouted() : this.routingState(f)))
         .catch(() => {});
       return;
     }
@@ -191,6 +208,7 @@ class Desk {
     for (const el of document.querySelectorAll(".age[data-at]")) el.textContent = ago(el.dataset.at, now);
     this.pop.tick();
     this.presence.tick();
+    this.wrapUp.tick();
   }
 
   toast(message) {
