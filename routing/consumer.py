@@ -173,9 +173,10 @@ class RoutingConsumer:
         contact = await self._router.reservations.contact(event.conversation_id)
         if contact is None:
             # An answered call routing no longer tracked (answered by someone it did not know of, or
-            # tracked by a restarted instance) still gets its agent's wrap-up.
+            # tracked by a restarted instance) still gets its agent's wrap-up, from one instance only
+            # (*since*: once one has finished it, the others' late adoption is refused).
             info = await self._router.repository.conversation(event.conversation_id)
-            if info is not None and info.status == "wrap_up" and await self._adopt(info):
+            if info is not None and info.status == "wrap_up" and await self._adopt(info, since=event.at):
                 await self._router.finish(event.conversation_id)
             return
         if contact.status == ASSIGNED:
@@ -245,7 +246,7 @@ class RoutingConsumer:
         log.info("routing rebuilt %d open conversations from the store", count)
         return count
 
-    async def _adopt(self, info: ConversationInfo) -> int:
+    async def _adopt(self, info: ConversationInfo, *, since: float | None = None) -> int:
         if info.assigned_user_id is None:
             return 0
         department = info.department or self._router.config.default_department
@@ -254,4 +255,4 @@ class RoutingConsumer:
                                priority=info.priority, enqueued_at=info.created_at.timestamp(),
                                reason=info.route_reason or "", status=ASSIGNED, user_id=info.assigned_user_id,
                                dispatch=info.channel != "call", customer_id=info.customer_id)
-        return int(await self._router.reservations.enqueue(contact))
+        return int(await self._router.reservations.enqueue(contact, not_before=since))

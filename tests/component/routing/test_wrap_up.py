@@ -101,9 +101,11 @@ async def test_a_required_outcome_keeps_offers_away_until_it_is_chosen(start_rou
         await router.dispatch_once()
         assert agent.of("offer", conversation_id=email) == []
         tracked = await router.reservations.contact(email)
-        assert tracked is not None and tracked.status == WAITING
+        assert tracked is not None
+        assert tracked.status == WAITING
         held = await router.reservations.agent(uid)
-        assert held is not None and held.state(router.clock()) == "wrap_up"
+        assert held is not None
+        assert held.state(router.clock()) == "wrap_up"
 
         client = await ra.login("agent_service_1", PASSWORD)
         try:
