@@ -337,7 +337,7 @@ class Router:
         free at once, without wrap-up, and routing forgets it; its status is left as it is."""
         now = self.clock()
         async with self._locks.hold(conversation_id):
-            out = await self.reservations.finish(conversation_id, now, 0.0)
+            out = await self.reservations.finish(conversation_id, now, WrapUp())
             self.update(out.agent)
             if not out.ok:
                 return False
