@@ -231,6 +231,9 @@ class RoutingConsumer:
             if info.status == "assigned":
                 count += await self._adopt(info)
                 continue
+            if info.status == "wrap_up":
+                count += await self._rewrap(info)
+                continue
             if info.status == "offered" and info.assigned_user_id is not None and info.channel != "call":
                 await self._router.notifier.cancelled(info.assigned_user_id, info.id, None, "withdrawn")
             facts = await self._facts.stored(info)
@@ -245,6 +248,20 @@ class RoutingConsumer:
             count += 1
         log.info("routing rebuilt %d open conversations from the store", count)
         return count
+
+    async def _rewrap(self, info: ConversationInfo) -> int:
+        """A conversation in wrap-up whose after-call work routing lost (the in-process store restarted,
+        Redis lost its data): its agent wraps it up again. Not when routing still has that wrap-up, or
+        finished it after the conversation last changed (another instance did)."""
+        if info.assigned_user_id is None:
+            return 0
+        agent = await self._router.reservations.agent(info.assigned_user_id)
+        if agent is not None and agent.wrap_conversation == info.id:
+            return 0
+        since = info.updated_at.timestamp() if info.updated_at is not None else None
+        if not await self._adopt(info, since=since):
+            return 0
+        return int(await self._router.finish(info.id))
 
     async def _adopt(self, info: ConversationInfo, *, since: float | None = None) -> int:
         if info.assigned_user_id is None:

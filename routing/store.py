@@ -66,6 +66,7 @@ class ConversationInfo:
     assigned_user_id: int | None
     created_at: dt.datetime
     route_reason: str | None
+    updated_at: dt.datetime | None = None
 
 
 class RoutingRepository:
@@ -107,8 +108,8 @@ class RoutingRepository:
             return {int(cid): name for cid, name in rows}
 
     async def open_conversations(self) -> list[ConversationInfo]:
-        """Conversations routing still owns: waiting, offered or assigned (rebuild after a restart)."""
-        q = _conversation_query().where(Conversation.status.in_(("queued", "offered", "assigned")))
+        """Conversations routing still owns: waiting, offered, assigned or in wrap-up (rebuild after a restart)."""
+        q = _conversation_query().where(Conversation.status.in_(("queued", "offered", "assigned", "wrap_up")))
         async with self._db.session() as s:
             rows = (await s.execute(q.order_by(Conversation.id))).all()
         return [_info(r) for r in rows]
@@ -186,7 +187,7 @@ def _conversation_query() -> Any:
     return (select(Conversation.id, Conversation.channel, Conversation.status, Department.slug.label("department"),
                    Queue.slug.label("queue"), Conversation.priority, Conversation.customer_id, Conversation.subject,
                    Conversation.contact_address, Conversation.assigned_user_id, Conversation.created_at,
-                   Conversation.route_reason)
+                   Conversation.route_reason, Conversation.updated_at)
             .outerjoin(Department, Department.id == Conversation.department_id)
             .outerjoin(Queue, Queue.id == Conversation.queue_id))
 
@@ -194,4 +195,4 @@ def _conversation_query() -> Any:
 def _info(row: Any) -> ConversationInfo:
     return ConversationInfo(row.id, row.channel, row.status, row.department, row.queue, row.priority or 0,
                             row.customer_id, row.subject, row.contact_address, row.assigned_user_id,
-                            row.created_at, row.route_reason)
+                            row.created_at, row.route_reason, row.updated_at)

@@ -10,10 +10,11 @@ from sqlalchemy import update
 
 from contact_center.events import OfferDeclined
 from contact_center.settings import PbxSettings, Secret
-from contact_center.store.tables import Department
+from contact_center.store.tables import Conversation, Department
 from routing.model import WAITING
 from tests.component.routing.conftest import (
     BOTH,
+    add_conversation,
     agent_socket,
     conversation_row,
     eventually,
@@ -236,3 +237,26 @@ async def test_department_wrap_up_settings_are_validated(start_routed):
         assert wrap["service"] == {"outcomes": ["sale"], "outcome_required": False, "after_call_work_seconds": None}
     finally:
         await agent.close()
+
+
+@BOTH
+async def test_a_wrap_up_routing_lost_is_taken_up_again_once(start_routed):
+    """A call left in wrap-up when routing lost its state (a restart) puts its agent back in wrap-up on
+    rebuild, with the department's required outcome; a second rebuild changes nothing."""
+    ra = await start_routed()
+    await _service_rules(ra, outcome_required=True)
+    uid = users(ra)["agent_service_1"]
+    cid = await add_conversation(ra.db, channel="call", department="service", status="wrap_up")
+    async with ra.db.session() as s:
+        await s.execute(update(Conversation).where(Conversation.id == cid).values(assigned_user_id=uid))
+    consumer = services(ra).consumer
+    router = services(ra).router
+    await consumer.rebuild()
+    agent = await router.reservations.agent(uid)
+    assert agent is not None
+    assert (agent.wrap_conversation, agent.wrap_hold, agent.load.get("call", 0)) == (cid, True, 0)
+    assert (await conversation_row(ra.db, cid)).status == "wrap_up"
+    await consumer.rebuild()
+    again = await router.reservations.agent(uid)
+    assert again is not None
+    assert (again.wrap_conversation, again.wrap_until, again.load.get("call", 0)) == (cid, agent.wrap_until, 0)
