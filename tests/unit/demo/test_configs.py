@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
 
+from connectors.email.config import load_email_config
 from contact_center.cli import build_parser, parse_skills
 from contact_center.demo.config import ensure_demo_config, render_demo_config
 from contact_center.demo.sources import SOURCE_NAMES, screenpop_suggestions, source_definitions
@@ -114,3 +116,16 @@ def test_parser_has_the_core_commands() -> None:
         assert parser.parse_args([command]).command == command
     with pytest.raises(SystemExit):
         parser.parse_args(["seed", "--customers", "0"])
+
+
+def test_the_readmes_mailbox_snippet_is_a_valid_email_section() -> None:
+    """The TOML the README's first five minutes tell a newcomer to paste loads as the email section:
+    one mailbox feeding sales, and SMTP for the replies."""
+    readme = (EXAMPLE.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```toml", readme.index("4. **An email.**"))
+    snippet = "\n".join(line.strip() for line in readme[start:].split("```")[1].splitlines()[1:])
+    config = load_email_config(tomllib.loads(snippet)["email"])
+    [mailbox] = config.mailboxes
+    assert (mailbox.department, mailbox.port, mailbox.security) == ("sales", 993, "tls")
+    assert config.smtp is not None
+    assert config.smtp.from_address == "you@example.com"
