@@ -46,7 +46,12 @@ def scoped_frame(principal: Principal, frame: Mapping[str, Any]) -> Mapping[str,
     scope = supervised(principal)
     if scope is None or frame.get("type") != "queue_snapshot":
         return frame
+    cut = dict(frame)
     queues = [q for q in frame.get("queues", ()) if q.get("department") in scope]
-    agents = [a for a in frame.get("agents", ()) if covers(scope, a.get("departments") or ())]
-    return {**frame, "queues": queues, "agents": agents,
-            "totals": {key: sum(int(q.get(key) or 0) for q in queues) for key in TOTAL_KEYS}}
+    if "queues" in frame:
+        cut["queues"] = queues
+    if "agents" in frame:
+        cut["agents"] = [a for a in frame["agents"] if covers(scope, a.get("departments") or ())]
+    if "totals" in frame:
+        cut["totals"] = {key: sum(int(q.get(key) or 0) for q in queues) for key in TOTAL_KEYS}
+    return cut

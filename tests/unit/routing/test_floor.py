@@ -157,3 +157,10 @@ def test_the_snapshot_carries_time_in_state_and_the_current_customer_per_agent()
     busy, away = frame["agents"]
     assert (busy["state_since"], busy["contact"]["customer"]) == (NOW - 30, "Maria Schneider")
     assert (away["state_since"], away["contact"]) == (NOW - 8, None)
+
+
+def test_scoped_frame_cuts_only_what_the_frame_carries():
+    """A frame without agents or totals gets none added; its queues are still cut to the scope."""
+    frame = {"type": "queue_snapshot", "queues": FRAME["queues"]}
+    assert scoped_frame(person("supervisor", "service"), frame) == {"type": "queue_snapshot",
+                                                                    "queues": [FRAME["queues"][1]]}
