@@ -98,7 +98,7 @@ class RoutingConfig:
     # Capacity across channels: contacts at once per agent over all channels (0: no limit; a user's
     # own capacity "total" wins), and the channels a contact on one channel keeps away.
     total_capacity: int = 0
-    blocks: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: {"call": ("chat", "email")})
+    blocks: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: {"call": ("chat", "email", "callback")})
     agent_refresh: float = 30.0  # reload agent profiles (skills, departments, capacity) from the store
     # Why a supervisor changes an agent's state or logs them out (the wallboard offers these; audited).
     state_reasons: tuple[str, ...] = DEFAULT_STATE_REASONS
@@ -223,7 +223,7 @@ def load_config(raw: Mapping[str, Any], *, store_departments: Iterable[str] | No
         customer_data_timeout=(_num(raw.get("customer_data_timeout_ms", 50), "customer_data_timeout_ms") or 0) / 1000,
         call_dial=call_dial,
         total_capacity=int(_num(raw.get("total_capacity", 0), "total_capacity") or 0),
-        blocks=_blocks(raw.get("while_on_channel", {"call": ["chat", "email"]})),
+        blocks=_blocks(raw.get("while_on_channel", {"call": ["chat", "email", "callback"]})),
         agent_refresh=_num(raw.get("agent_refresh_seconds", 30), "agent_refresh_seconds") or 30.0,
         layers=_layers(raw, departments),
         state_reasons=_state_reasons(raw.get("state_reasons", DEFAULT_STATE_REASONS)),

@@ -41,10 +41,11 @@ from contact_center.tasks.decide import (
     outcome_step,
     parse_time,
 )
-from contact_center.tasks.store import CALLBACK, Missed, TaskStore
+from contact_center.tasks.store import CALLBACK, CallFacts, Missed, TaskStore
 
 log = logging.getLogger(__name__)
 _REMEMBERED_RINGS = 10_000
+_STORE_WAITS, _STORE_WAIT_SECONDS = 20, 0.1
 
 
 class TaskService:
@@ -57,8 +58,8 @@ class TaskService:
         self._inbox = inbox
         self._blocked = blocked
         self._callbacks = callbacks
-        # Inbound conversations -> the agents the PBX rang for them (CallRang), for the missed-call notices.
-        self._ringing: OrderedDict[int, tuple[int, ...]] = OrderedDict()
+        # Inbound legs as CallRang told them (the caller, the agents rung), for the missed-call step.
+        self._ringing: OrderedDict[str, tuple[CallFacts, tuple[int, ...]]] = OrderedDict()
 
     def subscribe(self) -> None:
         """Listen to the call events (before the bus starts)."""
@@ -80,7 +81,8 @@ class TaskService:
 
     async def _rang(self, event: CallRang) -> None:
         if event.direction == "in":
-            self._ringing[event.conversation_id] = tuple(event.ringing_user_ids)
+            facts = CallFacts("in", event.from_number, event.customer_id, event.conversation_id)
+            self._ringing[event.call_id] = (facts, tuple(event.ringing_user_ids))
             while len(self._ringing) > _REMEMBERED_RINGS:
                 self._ringing.popitem(last=False)
             return
@@ -95,19 +97,30 @@ class TaskService:
             await self._tell_task(task)
 
     async def _missed(self, event: CallEnded) -> None:
-        facts = await self.store.call_facts(event.call_id)
+        remembered = self._ringing.pop(event.call_id, None)
+        facts = remembered[0] if remembered else await self._stored_facts(event.call_id)
         if facts is None or facts.direction != "in":
             return
-        rang = set(self._ringing.pop(event.conversation_id, ()))
-        users = rang | {u for u in (facts.owner_id, event.user_id) if u is not None}
+        owner = await self.store.owner_of(event.conversation_id)  # the agent it was offered to, if any
+        users = set(remembered[1] if remembered else ()) | {u for u in (owner, event.user_id) if u is not None}
         for user_id, notice in await self.store.add_notices(
                 call_id=event.call_id, conversation_id=facts.conversation_id, number=facts.number,
                 customer_id=facts.customer_id, user_ids=users):
             await self._bus.publish(UserNotified(user_id, {"type": "missed_call", "notice": notice}))
         if self._callbacks:
-            missed = await self.store.add_missed_call(event.call_id, blocked=self._blocked)
+            missed = await self.store.add_missed_call(event.call_id, facts, blocked=self._blocked)
             if missed is not None:
                 await self._announce(missed)
+
+    async def _stored_facts(self, call_id: str) -> CallFacts | None:
+        """The leg's facts from the store (a hang-up heard without its ring: another instance's call,
+        or one that rang before a restart); its ``newCall`` may still be on its way to the store."""
+        for _ in range(_STORE_WAITS):
+            facts = await self.store.call_facts(call_id)
+            if facts is not None and facts.direction is not None:
+                return facts
+            await asyncio.sleep(_STORE_WAIT_SECONDS)
+        return None
 
     async def _announce(self, missed: Missed) -> None:
         task = missed.task
@@ -137,7 +150,17 @@ class TaskService:
             NotFound: no such conversation, or not visible to *principal*.
         """
         await self._inbox.visible(principal, conversation_id)
-        return await self.store.of_conversation(conversation_id)
+        tasks = await self.store.of_conversation(conversation_id)
+        # A callback made from this call lives on a conversation of its own: shown when that one is visible too.
+        return [t for t in tasks if t["conversation_id"] == conversation_id
+                or await self._sees(principal, t["conversation_id"])]
+
+    async def _sees(self, principal: Principal, conversation_id: int) -> bool:
+        try:
+            await self._inbox.visible(principal, conversation_id)
+        except NotFound:
+            return False
+        return True
 
     async def record_outcome(self, principal: Principal, task_id: int, *, outcome: str, retry_at: str | None,
                              note: str | None) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,6 +46,16 @@ from contact_center.tasks.decide import (
 T = TypeVar("T")
 _RACE_RETRIES = 3
 CALLBACK = "callback"
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    """One inbound leg as a callback needs it: the caller's number, who they are, the call's conversation."""
+
+    direction: str | None
+    number: str | None
+    customer_id: int | None
+    conversation_id: int | None
 
 
 @dataclass(frozen=True)
@@ -114,22 +124,21 @@ class TaskStore:
 
     # ------------------------------------------------------------------ callbacks from missed calls
 
-    async def add_missed_call(self, call_id: str, *,
+    async def add_missed_call(self, call_id: str, facts: CallFacts, *,
                               blocked: Callable[[str], bool] = lambda _n: False) -> Missed | None:
-        """Take the missed call *call_id* into a callback: a new one, or the open callback to the same
-        number (a rescheduled one becomes due now). None when the call asks for none (answered,
-        outbound, no number to call) or was taken already."""
+        """Take the missed call *call_id* (its *facts*: the hook announces a hang-up before its store
+        write commits, so the leg's row may not say "missed" yet) into a callback: a new one, or the
+        open callback to the same number (a rescheduled one becomes due now). None when the call asks
+        for none (outbound, no number to call, blocked) or was taken already."""
+        number = callable_number(facts.number)
+        if number is None or not wants_callback(direction=facts.direction, missed=True, number=number,
+                                                blocked=blocked(number)):
+            return None
 
         async def work(s: AsyncSession) -> Missed | None:
             if await s.get(TaskCall, call_id) is not None:
                 return None
-            call = (await s.execute(select(Call).where(Call.call_id == call_id))).scalar_one_or_none()
-            if call is None:
-                return None
-            number = callable_number(call.from_number or call.from_raw)
-            if number is None or not wants_callback(direction=call.direction, missed=call.missed, number=number,
-                                                    blocked=blocked(number)):
-                return None
+            call = facts
             now = utcnow()
             task = (await s.execute(select(Task).where(Task.open_key == callback_key(number))
                                     .with_for_update())).scalar_one_or_none()
@@ -362,9 +371,11 @@ class TaskStore:
             return await self._view(s, task)
 
     async def of_conversation(self, conversation_id: int) -> list[dict[str, Any]]:
-        """The tasks of a conversation (a callback's own, follow-ups set on it), newest first."""
+        """The tasks of a conversation, newest first: a callback's own, follow-ups set on it, and the
+        callback a missed call (or a follow-up on a call) made."""
         async with self._db.session() as s:
-            rows = (await s.execute(select(Task).where(Task.conversation_id == conversation_id)
+            rows = (await s.execute(select(Task).where(or_(Task.conversation_id == conversation_id,
+                                                           Task.source_conversation_id == conversation_id))
                                     .order_by(Task.id.desc()).limit(20))).scalars().all()
             return [await self._view(s, t) for t in rows]
 
@@ -416,25 +427,19 @@ class TaskStore:
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def call_facts(self, call_id: str) -> CallFacts | None:
-        """What a missed-call notice says about leg *call_id*, and who had its conversation."""
+        """Leg *call_id* as the store has it (None before its first event is stored)."""
         async with self._db.session() as s:
             row = (await s.execute(
-                select(Call.direction, Call.from_number, Call.from_raw, Call.customer_id, Call.conversation_id,
-                       Conversation.assigned_user_id)
-                .outerjoin(Conversation, Conversation.id == Call.conversation_id)
+                select(Call.direction, Call.from_number, Call.from_raw, Call.customer_id, Call.conversation_id)
                 .where(Call.call_id == call_id))).one_or_none()
         if row is None:
             return None
-        return CallFacts(row.direction, row.from_number or row.from_raw, row.customer_id, row.conversation_id,
-                         row.assigned_user_id)
+        return CallFacts(row.direction, row.from_number or row.from_raw, row.customer_id, row.conversation_id)
+
+    async def owner_of(self, conversation_id: int) -> int | None:
+        """The agent a conversation is (or was last) assigned or offered to."""
+        async with self._db.session() as s:
+            return (await s.execute(select(Conversation.assigned_user_id)
+                                    .where(Conversation.id == conversation_id))).scalar_one_or_none()
 
 
-@dataclass(frozen=True)
-class CallFacts:
-    """One call leg as the missed-call notices need it."""
-
-    direction: str | None
-    number: str | None
-    customer_id: int | None
-    conversation_id: int | None
-    owner_id: int | None

@@ -58,7 +58,7 @@ def test_a_missed_call_is_called_back_by_another_agent(callback_world: World, ne
     form = taker.get_by_role("form", name="Outcome")
     form.get_by_label("Outcome").select_option(label="Reached")
     form.get_by_label("Note (optional)").fill("Explained the overdue invoice")
-    screenshot(taker, "desk-callback")
+    screenshot(taker, "desk-callback", docs=True)
     form.get_by_role("button", name="Save outcome").click()
     expect(taker.locator("#task-outcome-done")).to_have_text("Outcome: Reached")
     expect(taker.locator(".msg.dir-note")).to_contain_text("Explained the overdue invoice")
@@ -73,5 +73,8 @@ def test_a_missed_call_is_called_back_by_another_agent(callback_world: World, ne
     login(rung, RUNG)
     missed = rung.locator("#missed-calls")
     expect(missed).to_contain_text(f"Missed call from {MARIA['name']}")
+    missed.get_by_role("button", name=f"Missed call from {MARIA['name']}").click()
+    expect(rung.locator("#conv-title")).to_contain_text(f"Call from {NUMBER}")
+    expect(rung.locator("#task-outcome-done")).to_have_text("Outcome: Reached")  # the callback it made
     missed.get_by_role("button", name="Dismiss").click()
     expect(missed).to_be_hidden()

@@ -81,6 +81,9 @@ async def test_a_missed_call_becomes_one_callback_that_another_agent_calls_back(
         notices = (await (await first.get("/api/v1/desk/missed-calls")).json())["notices"]
         assert [(n["call_id"], n["number"], n["customer_name"]) for n in notices] == [
             ("in-1", CALLER, "Maria Schneider")]
+        from_call = (await (await first.get(f"/api/v1/conversations/{notices[0]['conversation_id']}/tasks")).json())
+        assert [(t["kind"], t["outcome"], t["conversation_id"]) for t in from_call["tasks"]] == [
+            ("callback", "reached", cid)]  # the missed call shows the callback it made
         resp = await first.post(f"/api/v1/desk/missed-calls/{notices[0]['id']}/dismiss")
         assert resp.status == 200
         assert (await (await first.get("/api/v1/desk/missed-calls")).json())["notices"] == []
@@ -151,7 +154,9 @@ async def test_missed_calls_read_by_two_listeners_make_one_callback(start_tasks)
     await missed_call(ra, "in-1", CALLER, users=["agent_sales_1"])
     await eventually(lambda: _count(ra, 1), within=WAIT)
     tasks = ra.app[TASKS]
-    again = [await tasks.store.add_missed_call("in-1"), await tasks.store.add_missed_call("in-1")]
+    facts = await tasks.store.call_facts("in-1")
+    assert facts is not None
+    again = [await tasks.store.add_missed_call("in-1", facts), await tasks.store.add_missed_call("in-1", facts)]
     assert again == [None, None]
     async with ra.db.session() as s:
         assert (await s.execute(select(Task.missed_calls))).scalars().all() == [1]

@@ -44,7 +44,7 @@ def test_a_blocked_agent_is_not_eligible() -> None:
 def test_the_configuration() -> None:
     """By default a call keeps chats and emails away and there is no total; both can be configured."""
     default = load_config({})
-    assert default.blocks == {"call": ("chat", "email")}
+    assert default.blocks == {"call": ("chat", "email", "callback")}
     assert default.total_capacity == 0
     custom = load_config({"total_capacity": 4, "while_on_channel": {"chat": ["call"]}})
     assert custom.blocks == {"chat": ("call",)}
