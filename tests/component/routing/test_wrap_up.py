@@ -64,6 +64,7 @@ def _reloaded(router: Any, values: dict[str, Any]) -> Any:
 
 async def _answered_call(ra: Any, agent: Any, call_id: str) -> int:
     """A call to the service number rings agent_service_1 (extension 221), who answers and hangs up."""
+    # (waits below are generous for a loaded machine; nothing here measures time)
     reply = await _cti(ra, {"event": "newCall", "callId": call_id, "from": "+4917099999", "to": "+49301234502",
                             "direction": "in"})
     assert reply == {"action": "dial", "number": "221"}
@@ -136,9 +137,10 @@ async def test_after_call_work_runs_out_and_the_call_closes_without_an_outcome(s
         frame = await agent.next("presence", state="wrap_up")
         assert frame["wrap_up"]["outcome_required"] is False
         assert frame["wrap_up"]["until"] == frame["wrap_up_until"]
-        row = await eventually(lambda: _status(ra, cid, "closed"))
+        # Timers run on the sweeper: generous waits for a loaded machine (nothing here measures time).
+        row = await eventually(lambda: _status(ra, cid, "closed"), within=30)
         assert row.disposition is None
-        await agent.next("presence", state="available", count=2)
+        await agent.next("presence", state="available", count=2, within=30)
 
 
 async def test_the_agent_extends_wrap_up_and_ends_it_with_ready(start_routed):
@@ -184,7 +186,7 @@ async def test_an_offer_that_times_out_while_unreachable_is_not_counted_as_ignor
     async with agent_socket(ra, "agent_service_1") as agent:
         await agent.next("presence", presence="available")
     first = await send_email(ra, "Hello", "Anybody there?")
-    declined = await bus.wait(OfferDeclined, conversation_id=first, user_id=uid)
+    declined = await bus.wait(OfferDeclined, conversation_id=first, user_id=uid, within=30)
     assert declined[0].outcome == "unreachable"
     state = await router.reservations.agent(uid)
     assert state is not None
@@ -199,12 +201,12 @@ async def test_an_offer_that_times_out_while_unreachable_is_not_counted_as_ignor
 
     async with agent_socket(ra, "agent_service_1") as agent:
         second = await send_email(ra, "Hello again", "Still there?")
-        offer = await agent.next("offer", conversation_id=second)
-        declined = await bus.wait(OfferDeclined, conversation_id=second, user_id=uid)
+        offer = await agent.next("offer", conversation_id=second, within=30)
+        declined = await bus.wait(OfferDeclined, conversation_id=second, user_id=uid, within=30)
         assert declined[0].outcome == "ignored"
         cancelled = await agent.next("offer_cancelled", offer_id=offer["offer_id"])
         assert cancelled["reason"] == "timeout"
-        await agent.next("presence", presence="away")
+        await agent.next("presence", presence="away", within=30)
     state = await router.reservations.agent(uid)
     assert state is not None
     assert (state.presence, state.reason, state.missed, state.last_offer) == ("away", "autopause", 1, "ignored")
