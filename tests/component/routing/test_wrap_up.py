@@ -161,12 +161,12 @@ async def test_the_agent_extends_wrap_up_and_ends_it_with_ready(start_routed):
         try:
             async with client.post(f"/api/v1/conversations/{cid}/wrap-up", json={}) as resp:
                 assert resp.status == 200, await resp.text()
+            agent_state = await eventually(lambda: _available(ra, uid), within=30)  # routing heard the close
+            assert agent_state.wrap_conversation is None
             async with client.post("/api/v1/routing/wrap-up/extend", json={"seconds": 30}) as resp:
                 assert resp.status == 409  # not wrapping up any more
         finally:
             await client.close()
-        agent_state = await eventually(lambda: _available(ra, uid))
-        assert agent_state.wrap_conversation is None
 
 
 async def _available(ra: Any, uid: int) -> Any:
