@@ -17,7 +17,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from contact_center.errors import Unavailable
 from routing import redis_agent_scripts, redis_scripts
 from routing.model import OFFERED, AgentState, ContactState
 from routing.reservations import Counters, Live, Outcome, Reservations, stats_day
@@ -75,7 +78,12 @@ class RedisReservations(Reservations):
         self._claim = self._scripts["CLAIM"]
 
     async def _run(self, name: str, *args: Any) -> Any:
-        return await self._scripts[name](keys=[], args=[self._p, *args])
+        try:
+            return await self._scripts[name](keys=[], args=[self._p, *args])
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            # Redis is restarting or unreachable: the caller (an agent's command) gets a 503, not an
+            # internal error; routing resynchronises when the bus is connected again.
+            raise Unavailable("routing is unavailable for a moment (Redis unreachable); try again") from exc
 
     # ----------------------------------------------------------------------- agents
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     import redis.asyncio as aioredis
 
 log = logging.getLogger(__name__)
+RESYNC_ATTEMPTS = 3  # a store or Redis hiccup during the resync; a new outage brings a new resync anyway
 
 
 @dataclass
@@ -55,9 +56,17 @@ class RoutingServices:
         Every step leaves alone what Redis still holds, so it is harmless after a mere blip."""
         router = self.router
         before = {user_id: replace(agent) for user_id, agent in router.agents.items()}
-        await router.load_org()
-        restored = await self.presence.restore(before)
-        rebuilt = await self.consumer.rebuild()
+        for attempt in range(1, RESYNC_ATTEMPTS + 1):
+            try:
+                await router.load_org()
+                restored = await self.presence.restore(before)
+                rebuilt = await self.consumer.rebuild()
+                break
+            except Exception:
+                if attempt == RESYNC_ATTEMPTS:
+                    raise
+                log.exception("resynchronising routing failed (attempt %d); trying again", attempt)
+                await asyncio.sleep(attempt)
         log.warning("routing resynchronised with Redis: %d agents' presence restored, %d conversations tracked "
                     "again", restored, rebuilt)
         router.kick()

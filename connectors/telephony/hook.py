@@ -51,7 +51,7 @@ from contact_center.ingest.calls import CallWriter, Outcome, Post
 from contact_center.ingest.callstate import CallFacts, apply, events_for
 from contact_center.ingest.writer_process import BatchFailed, WriterGone
 from contact_center.ports import CallDirector, PopHandOff, ShownPop
-from contact_center.settings import Settings
+from contact_center.settings import Settings, positive_number
 
 log = logging.getLogger(__name__)
 
@@ -86,20 +86,10 @@ class TelephonyConfig:
         numbers = raw.get("blocked_numbers", [])
         if not isinstance(numbers, list):
             raise ConfigError("telephony.blocked_numbers must be a list of numbers")
-        timeout_ms, wait_ms = (_milliseconds(raw, name, default)
+        timeout_ms, wait_ms = (positive_number(raw, "telephony", name, default, integer=True)
                                for name, default in (("director_timeout_ms", 300), ("store_wait_ms", 5000)))
         blocked = {normalise(str(n)) or str(n).strip() for n in numbers}
         return cls(blocked=frozenset(blocked), director_timeout=timeout_ms / 1000, store_wait=wait_ms / 1000)
-
-
-def _milliseconds(raw: Mapping[str, Any], name: str, default: int) -> int:
-    try:
-        value = int(raw.get(name, default))
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"telephony.{name} must be a whole number") from exc
-    if value <= 0:
-        raise ConfigError(f"telephony.{name} must be positive")
-    return value
 
 
 @dataclass(frozen=True)
