@@ -29,7 +29,7 @@ def test_ambiguous_caller_is_picked_and_unknown_caller_is_created(world: World, 
     world.cti("hangup", callId="amb-1", cause="normalClearing")
     expect(page.locator(".call-badge")).to_contain_text("Call ended")
     expect(page.locator("#presence-state")).to_contain_text("Wrap-up")
-    page.get_by_label("Outcome").select_option("resolved")
+    page.get_by_label("Outcome", exact=True).select_option("resolved")  # the thread's form; the panel has one too
     page.get_by_role("button", name="Wrap up and close").click()
     expect(page.locator("#conv-status")).to_have_text("Closed")
 
