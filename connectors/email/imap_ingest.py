@@ -23,7 +23,7 @@ import aioimaplib
 from connectors.email.config import EmailConfig, MailboxConfig
 from connectors.email.imap_protocol import batches, has_new_mail, says_bye
 from connectors.email.imap_session import ConnectionDropped, ImapError, ImapSession, open_session
-from connectors.email.pipeline import BatchPipeline
+from connectors.email.pipeline import BatchPipeline, discard
 from contact_center.inbox.records import Checkpoint, StoredMessage
 from contact_center.inbox.service import InboxService
 
@@ -140,7 +140,7 @@ class MailboxIngest:
                 try:
                     await queue.put((got, prepared))
                 except asyncio.CancelledError:  # the consumer failed while this batch waited for room
-                    _drop(prepared)
+                    discard(prepared)
                     raise
             await queue.put(None)
 
@@ -160,7 +160,7 @@ class MailboxIngest:
                 await producer
             while not queue.empty():  # batches fetched but not stored (an error or a stop)
                 if (left := queue.get_nowait()) is not None:
-                    _drop(left[1])
+                    discard(left[1])
         return new
 
     async def _store(self, uids: list[int], prepared: Any, validity: int) -> int:
@@ -206,14 +206,6 @@ class MailboxIngest:
         client.idle_done()
         await session.guarded(asyncio.wait_for(idle, self.mailbox.timeout_seconds))
         _drain(client)
-
-
-def _drop(prepared: asyncio.Future[Any]) -> None:
-    """A batch that will not be stored: cancel its fetch or parse if it has not started (a worker's
-    fetch queued after the catch-up ended would open a session nobody closes), and never leave
-    its error unretrieved."""
-    prepared.cancel()
-    prepared.add_done_callback(lambda f: f.cancelled() or f.exception())
 
 
 def _drain(client: aioimaplib.IMAP4) -> None:

@@ -2,9 +2,10 @@
 
 One set-up on every store. With ``parse_workers`` >= 1, that many worker processes
 (:mod:`connectors.email.workers`, one-process pools taking batches in turn) parse each batch
-into the inbox's messages beside the event loop; in a bulk catch-up they also fetch their
-batches themselves, each over its own IMAP session (:meth:`BatchPipeline.fetch_and_prepare`),
-and the loop's session only searches. With ``parse_workers = 0`` the loop parses.
+into the inbox's messages beside the event loop and pack them into shared memory (the app only
+forwards the batch's name); in a bulk catch-up they also fetch their batches themselves, each
+over its own IMAP session (:meth:`BatchPipeline.fetch_and_prepare`), and the loop's session only
+searches. With ``parse_workers = 0`` the loop parses.
 
 Storing is never the connector's: every batch goes to the core's ingest spine
 (:meth:`~contact_center.inbox.service.InboxService.receive`), which stores it with the mailbox's
@@ -25,11 +26,21 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from connectors.email.config import EmailConfig, MailboxConfig
-from connectors.email.workers import WorkerFetchFailed, close_session, fetch_and_parse, inbound_batch
+from connectors.email.workers import (
+    WorkerFetchFailed,
+    close_session,
+    fetch_and_parse,
+    inbound_batch,
+    parse_and_pack,
+)
+from contact_center.inbox.packed import PackedBatch, free
 from contact_center.inbox.records import Checkpoint, InboundMessage, StoredMessage
 from contact_center.inbox.service import InboxService
 
-__all__ = ["BatchPipeline", "inbound_batch"]
+__all__ = ["BatchPipeline", "Prepared", "discard", "inbound_batch"]
+
+#: A batch ready for the store: parsed in the loop, or packed by the worker that parsed it (None: nothing fetched).
+Prepared = list[InboundMessage] | PackedBatch | None
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +73,7 @@ class BatchPipeline:
 
     def prepare(
         self, mailbox: MailboxConfig, uids: list[int], raws: list[bytes], validity: int
-    ) -> asyncio.Future[list[InboundMessage]]:
+    ) -> asyncio.Future[Prepared]:
         """Start parsing a fetched batch; the future's result goes to :meth:`store`."""
         kwargs: dict[str, Any] = {"mailbox": mailbox.name, "department": mailbox.department, "validity": validity,
                                   "options": self._options}
@@ -73,13 +84,13 @@ class BatchPipeline:
                 return asyncio.ensure_future(self._parse_on(worker, raws, uids, kwargs))
             except BrokenProcessPool:  # a pool whose process died refuses work at once
                 self._in_loop_from_now_on()
-        future: asyncio.Future[list[InboundMessage]] = loop.create_future()
+        future: asyncio.Future[Prepared] = loop.create_future()
         future.set_result(inbound_batch(raws, uids, **kwargs))
         return future
 
     def fetch_and_prepare(
         self, mailbox: MailboxConfig, uids: list[int], validity: int
-    ) -> asyncio.Future[tuple[list[int], list[InboundMessage]]]:
+    ) -> asyncio.Future[tuple[list[int], Prepared]]:
         """Have the next worker fetch *uids* (UIDVALIDITY *validity*) over its own session and
         parse them; the future's result is the UIDs fetched and what goes to :meth:`store`.
 
@@ -94,21 +105,21 @@ class BatchPipeline:
         return self._workers[next(self._turn) % len(self._workers)]
 
     async def _parse_on(self, worker: Executor, raws: list[bytes], uids: list[int],
-                        kwargs: dict[str, Any]) -> list[InboundMessage]:
+                        kwargs: dict[str, Any]) -> Prepared:
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(worker, _call, inbound_batch, (raws, uids), kwargs)
+            return await loop.run_in_executor(worker, _call, parse_and_pack, (raws, uids), kwargs)
         except BrokenProcessPool:
             self._in_loop_from_now_on()
             return inbound_batch(raws, uids, **kwargs)
 
     async def _fetch_on(self, worker: Executor, mailbox: MailboxConfig, uids: list[int], validity: int,
-                        catch_up: int) -> tuple[list[int], list[InboundMessage]]:
+                        catch_up: int) -> tuple[list[int], Prepared]:
         """Fetch and parse on *worker*, unless the catch-up (number *catch_up*) has ended: the worker
         then has the order to log out queued, and a fetch after it would open a session that nobody
         closes (and that a server allowing one session per user counts)."""
         if self._catch_ups.get(mailbox.name, 0) != catch_up:
-            return [], []
+            return [], None
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(worker, _call, fetch_and_parse, (mailbox, validity, uids),
@@ -138,10 +149,28 @@ class BatchPipeline:
         if wal is not None:
             wal.flush()
 
-    async def store(self, prepared: list[InboundMessage], checkpoint: Checkpoint) -> list[StoredMessage]:
+    async def store(self, prepared: Prepared, checkpoint: Checkpoint) -> list[StoredMessage]:
         """Store a prepared batch with its *checkpoint* through the spine (one transaction), then
-        announce what was new."""
-        return await self._inbox.receive(prepared, checkpoint=checkpoint)
+        announce what was new (a packed batch is freed by the spine)."""
+        return await self._inbox.receive(prepared or [], checkpoint=checkpoint)
+
+
+def discard(prepared: asyncio.Future[Any]) -> None:
+    """A prepared batch that will not be stored: once its parse (or fetch) ends, free what a worker
+    packed, and never leave its error unretrieved. (It is not cancelled: a worker may have packed
+    it already. A worker's fetch that had not started when the catch-up ended fetches nothing,
+    see :meth:`BatchPipeline._fetch_on`.)"""
+    prepared.add_done_callback(_free_result)
+
+
+def _free_result(prepared: asyncio.Future[Any]) -> None:
+    if prepared.cancelled() or prepared.exception() is not None:
+        return
+    result = prepared.result()
+    if isinstance(result, tuple):  # (the UIDs a worker fetched, what it prepared)
+        result = result[1]
+    if isinstance(result, PackedBatch):
+        free(result)
 
 
 def _call(function: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

@@ -2,9 +2,11 @@
 
 The email connector runs ``parse_workers`` one-process pools (on every store) and hands them
 batches in turn. A worker parses a fetched batch into the inbox's messages (:func:`inbound_batch`)
-and hands them back; the event loop stores them through the core's ingest spine
+and packs them into shared memory (:func:`parse_and_pack`, :mod:`contact_center.inbox.packed`):
+only the batch's name goes back to the app, which hands it to the core's ingest spine
 (:meth:`~contact_center.inbox.service.InboxService.receive`), batch after batch, each with the
-mailbox's IMAP checkpoint in the same transaction.
+mailbox's IMAP checkpoint in the same transaction. Whoever stores the batch reads it once (on a
+SQLite file the spine's writer process, else the event loop).
 
 During a bulk catch-up a worker also fetches its batches itself (:func:`fetch_and_parse`), over an
 IMAP session of its own (``SELECT``, then ``BODY.PEEK`` as the app's session: no flag changes)
@@ -25,6 +27,7 @@ from connectors.email.config import MailboxConfig
 from connectors.email.imap_session import ImapError, ImapSession, open_session
 from connectors.email.inbound import to_inbound
 from connectors.email.mime import ParseOptions, parse_many
+from contact_center.inbox.packed import PackedBatch, pack
 from contact_center.inbox.records import InboundMessage
 
 #: This worker's IMAP sessions by mailbox name, and the event loop they live on (made on first use;
@@ -48,19 +51,31 @@ def inbound_batch(
             for uid, p, raw in zip(uids, parse_many(raws, options), raws, strict=True)]
 
 
+def parse_and_pack(
+    raws: list[bytes], uids: list[int], *, mailbox: str, department: str | None, validity: int,
+    options: ParseOptions,
+) -> PackedBatch:
+    """:func:`inbound_batch` (of at least one mail), packed into shared memory for the store."""
+    return pack(inbound_batch(raws, uids, mailbox=mailbox, department=department, validity=validity,
+                              options=options))
+
+
 def fetch_and_parse(
     box: MailboxConfig, validity: int, uids: list[int], *, options: ParseOptions
-) -> tuple[list[int], list[InboundMessage]]:
-    """``UID FETCH`` *uids* of *box* over this worker's own session, then :func:`inbound_batch`
-    what came back; returns the UIDs fetched (expunged ones are missing) and their messages.
+) -> tuple[list[int], PackedBatch | None]:
+    """``UID FETCH`` *uids* of *box* over this worker's own session, then :func:`parse_and_pack`
+    what came back; returns the UIDs fetched (expunged ones are missing) and their packed
+    messages (None when none came back).
 
     Raises:
         WorkerFetchFailed: the session failed or sees another UIDVALIDITY than *validity*.
     """
     fetched = _run(_fetch(box, validity, uids), box.name)
     got = [uid for uid, _ in fetched]
-    return got, inbound_batch([raw for _, raw in fetched], got, mailbox=box.name, department=box.department,
-                              validity=validity, options=options)
+    if not got:
+        return got, None
+    return got, parse_and_pack([raw for _, raw in fetched], got, mailbox=box.name, department=box.department,
+                               validity=validity, options=options)
 
 
 async def _fetch(box: MailboxConfig, validity: int, uids: list[int]) -> list[tuple[int, bytes]]:

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from contact_center import channels
 from contact_center.customers.repository import ranked_owners_sync
 from contact_center.inbox.conversations import Action, ConversationState, transition
+from contact_center.inbox.packed import PackedBatch, announced, unpack
 from contact_center.inbox.placement import Identity as IdentityKey
 from contact_center.inbox.placement import Known, Placement, customer_of, place
 from contact_center.inbox.records import Checkpoint, InboundMessage, StoredMessage
@@ -54,6 +55,8 @@ TOKEN_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 #: follows a catch-up then copies and syncs at most ~8 MiB of log, not up to 32 (measured: the
 #: wait for it after a 5,000-mail catch-up fell from 0.36 s to 0.08-0.10 s).
 CHECKPOINT_BYTES = 8 * 1024 * 1024
+#: What a channel hands the writer: messages, or a mail batch packed by the process that parsed it.
+Part = Sequence[InboundMessage] | PackedBatch
 
 
 def new_token() -> str:
@@ -96,18 +99,45 @@ class InboundWriter:
     async def store(
         self, batch: Sequence[InboundMessage], *, checkpoints: Sequence[Checkpoint] = ()
     ) -> list[StoredMessage]:
-        """Store *batch* (and advance *checkpoints*) in one transaction; duplicates are skipped.
+        """Store *batch* (and advance *checkpoints*) in one transaction; one result per message, in order."""
+        return (await self.store_parts([batch], checkpoints=checkpoints))[1]
 
-        Returns one :class:`StoredMessage` per input, in order.
+    async def store_parts(
+        self, parts: Sequence[Part], *, checkpoints: Sequence[Checkpoint] = ()
+    ) -> tuple[list[InboundMessage], list[StoredMessage]]:
+        """Store the messages of *parts* (and advance *checkpoints*) in one transaction; duplicates
+        are skipped.
+
+        Returns the messages as they are to be announced (a packed part's come back from the
+        writer process without raw bytes and attachments, see :func:`.packed.announced`) and one
+        :class:`StoredMessage` per message, in order.
         """
         if self._process is not None:
-            results = await self._process.store_inbound(list(batch), list(checkpoints))
+            views, results = await self._process.store_inbound(list(parts), list(checkpoints))
         else:
+            views = [m for part in parts for m in _messages(part)]
             async with self._db.engine.connect() as conn:
-                results = await conn.run_sync(store_inbound, batch, checkpoints)
+                results = await conn.run_sync(store_inbound, views, checkpoints)
         if self.wal is not None:
-            self.wal.request(sum(len(m.raw or b"") + len(m.body_text) + len(m.body_html or "") for m in batch))
-        return results
+            self.wal.request(sum(part.size if isinstance(part, PackedBatch) else
+                                 sum(len(m.raw or b"") + len(m.body_text) for m in part) for part in parts))
+        return views, results
+
+
+def _messages(part: Part) -> Sequence[InboundMessage]:
+    return unpack(part) if isinstance(part, PackedBatch) else part
+
+
+def store_parts(conn: Connection, parts: Sequence[Part], checkpoints: Sequence[Checkpoint]
+                ) -> tuple[list[InboundMessage], list[StoredMessage]]:
+    """:func:`store_inbound` for *parts* (what the writer process runs): the messages as announced
+    (a packed part's without raw bytes, attachments and, mostly, bodies) and the results."""
+    unpacked = [(isinstance(part, PackedBatch), _messages(part)) for part in parts]
+    batch = [m for _, messages in unpacked for m in messages]
+    results = store_inbound(conn, batch, checkpoints)
+    flags = [was_packed for was_packed, messages in unpacked for _ in messages]
+    views = [announced(m, r) if was_packed else m for m, r, was_packed in zip(batch, results, flags, strict=True)]
+    return views, results
 
 
 def store_inbound(conn: Connection, batch: Sequence[InboundMessage], checkpoints: Sequence[Checkpoint]

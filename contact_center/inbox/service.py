@@ -30,8 +30,9 @@ from contact_center.channels import Announcement, channel
 from contact_center.errors import Forbidden, NotFound, ValidationError
 from contact_center.events import ConversationUpdated, EmailReceived, MessageReceived, ReplyQueued, UserNotified
 from contact_center.inbox.conversations import Action
-from contact_center.inbox.ingest import InboundWriter
+from contact_center.inbox.ingest import InboundWriter, Part
 from contact_center.inbox.outbound import OutboundRepository
+from contact_center.inbox.packed import PackedBatch, free
 from contact_center.inbox.records import Checkpoint, InboundMessage, StoredMessage
 from contact_center.inbox.repository import ConversationRepository, Transitioned
 from contact_center.ingest.group_commit import GroupCommit
@@ -46,11 +47,15 @@ DIRECTIONS = ("out", "note")
 
 @dataclass(frozen=True)
 class _Inbound:
-    """One group-commit item: messages stored together (a mail batch, or one chat message) and the
-    checkpoint that commits with them."""
+    """One group-commit item: messages stored together (a mail batch, maybe packed by the process
+    that parsed it, or one chat message) and the checkpoint that commits with them."""
 
-    messages: Sequence[InboundMessage]
+    messages: Part
     checkpoint: Checkpoint | None
+
+    @property
+    def count(self) -> int:
+        return self.messages.count if isinstance(self.messages, PackedBatch) else len(self.messages)
 
 
 class InboxService:
@@ -66,7 +71,7 @@ class InboxService:
         self.writer = InboundWriter(db, process=process)
         self.outbound = OutboundRepository(db)
         self._bus = bus
-        self._commit: GroupCommit[_Inbound, list[StoredMessage]] = GroupCommit(
+        self._commit: GroupCommit[_Inbound, tuple[list[InboundMessage], list[StoredMessage]]] = GroupCommit(
             self._write, name="inbox-group-commit", max_batch=200)
 
     async def receive_one(self, message: InboundMessage) -> StoredMessage:
@@ -78,20 +83,29 @@ class InboxService:
         await self._commit.close()
 
     async def receive(
-        self, batch: Sequence[InboundMessage], *, checkpoint: Checkpoint | None = None
+        self, batch: Part, *, checkpoint: Checkpoint | None = None
     ) -> list[StoredMessage]:
-        """Store *batch* exactly once (with *checkpoint*, in the same transaction), then publish what was new."""
+        """Store *batch* exactly once (with *checkpoint*, in the same transaction), then publish what
+        was new. A packed batch is the caller's no more: it is freed here once stored (or failed)."""
         self._commit.start()
-        results = await self._commit.submit(_Inbound(batch, checkpoint))
-        await self.announce(batch, results)
+        try:
+            views, results = await self._commit.submit(_Inbound(batch, checkpoint))
+        finally:
+            if isinstance(batch, PackedBatch):
+                free(batch)
+        await self.announce(views, results)
         return results
 
-    async def _write(self, items: list[_Inbound]) -> list[list[StoredMessage]]:
+    async def _write(self, items: list[_Inbound]) -> list[tuple[list[InboundMessage], list[StoredMessage]]]:
         """One group commit: every waiting item's messages and checkpoints in one transaction."""
-        results = iter(await self.writer.store(
-            [m for item in items for m in item.messages],
-            checkpoints=[item.checkpoint for item in items if item.checkpoint is not None]))
-        return [[next(results) for _ in item.messages] for item in items]
+        views, results = await self.writer.store_parts(
+            [item.messages for item in items],
+            checkpoints=[item.checkpoint for item in items if item.checkpoint is not None])
+        out, start = [], 0
+        for item in items:
+            out.append((views[start:start + item.count], results[start:start + item.count]))
+            start += item.count
+        return out
 
     async def announce(self, batch: Sequence[InboundMessage], results: Sequence[StoredMessage]) -> None:
         """Publish the events for the newly stored messages of a stored *batch* (duplicates: none)."""

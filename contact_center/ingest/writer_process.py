@@ -40,7 +40,7 @@ from typing import Any
 from sqlalchemy import Engine, event
 
 from contact_center.customers.repository import identify_sync, owners_sync
-from contact_center.inbox.ingest import store_inbound
+from contact_center.inbox.ingest import Part, store_parts
 from contact_center.inbox.records import Checkpoint, InboundMessage, StoredMessage
 from contact_center.ingest.call_batch import Outcome, Post, apply_batch
 from contact_center.ingest.call_io import SqliteIO, SqliteStatements
@@ -143,16 +143,17 @@ class WriterProcess:
         return await self._request((_CALLS, posts, audit))  # type: ignore[no-any-return]
 
     async def store_inbound(
-        self, batch: list[InboundMessage], checkpoints: list[Checkpoint]
-    ) -> list[StoredMessage]:
+        self, parts: list[Part], checkpoints: list[Checkpoint]
+    ) -> tuple[list[InboundMessage], list[StoredMessage]]:
         """Store one batch of inbound messages and advance *checkpoints*, in one transaction
-        (:func:`~contact_center.inbox.ingest.store_inbound`); one result per message.
+        (:func:`~contact_center.inbox.ingest.store_parts`); the messages as announced and one
+        result per message. A packed part is read here from its shared memory, never by the app.
 
         Raises:
             BatchFailed: the batch was rolled back (the error is named).
             WriterGone: the process died; the next call starts another.
         """
-        return await self._request((_INBOUND, batch, checkpoints))  # type: ignore[no-any-return]
+        return await self._request((_INBOUND, parts, checkpoints))  # type: ignore[no-any-return]
 
     async def _request(self, request: tuple[str, Any, Any]) -> Any:
         if self._writer is None:
@@ -246,7 +247,7 @@ def serve(sock: socket.socket, url: str) -> None:
                         answer: tuple[bool, Any] = (True, apply_batch(
                             SqliteIO(conn, statements, owners=owners_sync, identify=identify_sync), items, extra))
                 else:
-                    answer = (True, store_inbound(conn, items, extra))
+                    answer = (True, store_parts(conn, items, extra))
             except Exception as exc:  # rolled back; the app retries the items one by one
                 answer = (False, f"{type(exc).__name__}: {exc}")
             _send(stream, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))

@@ -20,6 +20,7 @@ from connectors.email.imap_ingest import MailboxIngest
 from connectors.email.mime import ParseOptions
 from connectors.email.pipeline import BatchPipeline, inbound_batch
 from contact_center.bus.memory import MemoryBus
+from contact_center.inbox.packed import PackedBatch
 from contact_center.inbox.records import Checkpoint
 from contact_center.inbox.service import InboxService
 from contact_center.store.session import Database
@@ -37,15 +38,19 @@ CONFIG = load_email_config({"parse_workers": 2, "mailboxes": [
     {"name": "support", "host": "127.0.0.1", "security": "none", "user": "u", "password": "p"}]})
 
 
+def _in_shared_memory(packed: PackedBatch) -> bool:
+    return Path("/dev/shm", packed.name.lstrip("/")).exists()
+
+
 def _workers(n: int = 2) -> list[ProcessPoolExecutor]:
     context = multiprocessing.get_context("forkserver")
     return [ProcessPoolExecutor(1, mp_context=context) for _ in range(n)]
 
 
 async def test_workers_parse_in_turn_and_the_spine_stores_each_mail_once_in_order(spine: Spine) -> None:
-    """Batches parsed by two workers in turn are stored by the spine in batch order (on SQLite by
-    its writer process, on PostgreSQL in the loop); a refetched batch is all duplicates, and the
-    checkpoint moves with the batches and is never rewound."""
+    """Batches parsed and packed by two workers in turn are stored by the spine in batch order (on
+    SQLite by its writer process, on PostgreSQL in the loop) and freed; a refetched batch is all
+    duplicates, and the checkpoint moves with the batches and is never rewound."""
     workers = _workers()
     inbox = spine.inbox()
     try:
@@ -53,9 +58,12 @@ async def test_workers_parse_in_turn_and_the_spine_stores_each_mail_once_in_orde
         mailbox = CONFIG.mailboxes[0]
         chunks = [_batch(0, 10), _batch(10, 10), _batch(0, 10)]  # the third: a refetch after a crash
         preparing = [pipeline.prepare(mailbox, uids, raws, 7) for raws, uids in chunks]
-        results = []
+        results, packed = [], []
         for future, (_, uids) in zip(preparing, chunks, strict=True):  # as the fetch loop does
-            results.append(await pipeline.store(await future, Checkpoint("support", 7, uids[-1])))
+            packed.append(await future)
+            results.append(await pipeline.store(packed[-1], Checkpoint("support", 7, uids[-1])))
+        assert all(isinstance(p, PackedBatch) for p in packed)  # only names crossed the app
+        assert not any(_in_shared_memory(p) for p in packed)  # each freed once stored
         assert [s.duplicate for s in results[0] + results[1]] == [False] * 20
         assert [s.duplicate for s in results[2]] == [True] * 10
         assert [s.message_id for s in results[0] + results[1]] == sorted(s.message_id for s in results[0] + results[1])

@@ -19,7 +19,7 @@ from connectors.email.imap_session import open_session
 from connectors.email.mime import ParseOptions
 from connectors.email.pipeline import BatchPipeline
 from connectors.email.workers import WorkerFetchFailed, close_session, fetch_and_parse
-from contact_center.inbox.records import InboundMessage
+from contact_center.inbox.packed import PackedBatch, free, unpack
 from contact_center.store.session import Database
 from contact_center.store.tables import MailboxCheckpoint, Message
 from tests.integration.email.conftest import Spine
@@ -199,14 +199,17 @@ async def test_a_worker_fetches_nothing_under_another_uidvalidity(
     validity = await loop.run_in_executor(worker, _validity_of, box)
     with pytest.raises(WorkerFetchFailed, match="UIDVALIDITY"):
         await loop.run_in_executor(worker, _fetch, box, validity + 1, [1, 2, 3])
-    got, messages = await loop.run_in_executor(worker, _fetch, box, validity, [1, 2, 3, 99])
+    got, packed = await loop.run_in_executor(worker, _fetch, box, validity, [1, 2, 3, 99])
     assert got == [1, 2, 3]
+    assert packed is not None
+    messages = unpack(packed)
+    free(packed)
     assert [m.external_id for m in messages] == [f"<validity-{i}@example.org>" for i in range(3)]
     assert [m.meta["imap"]["uid"] for m in messages] == [1, 2, 3]
     worker.submit(close_session, "support").result()
 
 
-def _fetch(box: Any, validity: int, uids: list[int]) -> tuple[list[int], list[InboundMessage]]:
+def _fetch(box: Any, validity: int, uids: list[int]) -> tuple[list[int], PackedBatch | None]:
     return fetch_and_parse(box, validity, uids, options=ParseOptions(max_attachment_bytes=1 << 20))
 
 
