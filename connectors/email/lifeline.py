@@ -4,8 +4,9 @@ The email workers' pool processes block on their task queue, whose write end the
 themselves, so an app killed with SIGKILL (or by the out-of-memory killer) used to leave them,
 its forkserver and its resource tracker running for ever (and the IMAP sessions they hold). Each
 pool process now watches the app's process id (a pidfd on Linux, polling elsewhere) and exits when
-it is gone; the forkserver and the resource tracker then end too. (The store writer process ends
-when its socket closes, which the kernel does for a dead app.)
+it is gone; the forkserver and the resource tracker then end too, and the tracker removes any
+shared-memory batch left behind. (The store writer process ends when its socket closes, which
+the kernel does for a dead app.)
 """
 
 from __future__ import annotations
