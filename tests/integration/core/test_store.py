@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from contact_center.auth.passwords import hash_password
 from contact_center.auth.sessions import principal_of
 from contact_center.auth.users import create_user
+from contact_center.channels import default_capacity
 from contact_center.store.migrate import include_name, upgrade
 from contact_center.store.session import Database
 from contact_center.store.tables import (
@@ -197,7 +198,8 @@ async def test_user_departments_relationship(db: Database) -> None:
         assert user is not None
         assert sorted(d.slug for d in user.departments) == ["sales", "service"]
         assert user.skills == {"lang:de": 5}
-        assert user.capacity == {"call": 1, "email": 5, "chat": 3, "api": 3}  # the registry's defaults
+        assert user.capacity == default_capacity()  # the registry's defaults
+        assert user.capacity == {"call": 1, "email": 5, "chat": 3, "api": 3, "callback": 1}
         principal = principal_of(user)
         user.departments.append((await s.execute(select(Department).where(Department.slug == "complaints")))
                                 .scalar_one())
