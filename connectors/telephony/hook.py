@@ -11,12 +11,14 @@ bus and answers the PBX:
   fails or would dial the number that was called). See :mod:`.replies`.
 * A repeated post answers exactly as the first did and changes nothing.
 
-For an ``answer``/``hangup``/``dtmf`` on a leg this instance has seen, the event is announced
-*before* the store write completes (the write is still awaited before the PBX gets its reply,
-so nothing acknowledged is lost): an answer's screen pop, prepared at ring, is handed to the
-agent's socket first (through the :class:`~contact_center.ports.PopHandOff` port, called here
-rather than through the bus so that exactly one instance pops), then the event is published
-and stored.
+For an ``answer`` on a leg this instance has seen, the event is announced *before* the store
+write completes (the write is still awaited before the PBX gets its reply, so nothing
+acknowledged is lost): the screen pop, prepared at ring, is handed to the agent's socket first
+(through the :class:`~contact_center.ports.PopHandOff` port, called here rather than through the
+bus so that exactly one instance pops), then the event is published and stored. A ``hangup`` or
+``dtmf`` is stored first and announced from the stored call: behind a load balancer the leg's
+earlier events may have reached another instance (an answer there), and only the store knows
+whether the call was answered or missed.
 
 The pop is the point of the product, so an ``answer`` to a call ringing here (and not answered
 yet) by an agent the directory knows is popped before anything else is done with it
@@ -55,7 +57,7 @@ from contact_center.settings import Settings, positive_number
 
 log = logging.getLogger(__name__)
 
-_FAST_EVENTS = ("answer", "hangup", "dtmf")
+_FAST_EVENTS = ("answer",)  # announced before the store write (see the module docstring)
 _RETRY_AFTER = 1  # seconds, for a PBX told to post again
 # What a store that cannot take a write raises through the call writer: a locked or read-only
 # SQLite file, a database that is down or refuses connections, the writer process gone.
@@ -259,7 +261,7 @@ class CtiHook:
         return found
 
     async def _process_known(self, memo: _Memo, post: Post, shown: ShownPop | None) -> dict[str, Any]:
-        """An answer, hangup or dtmf on a leg this instance knows: announced first, then stored."""
+        """An answer on a leg this instance knows: announced first, then stored."""
         ev = post.event
         after = apply(memo.facts, ev, pbx=post.pbx, at=post.at, from_number=post.from_number,
                       to_number=post.to_number, user_id=post.user_id)
