@@ -43,12 +43,7 @@ export class WrapUpPanel {
       this.draft = { outcome: "", note: "" };
       this.render({ focus: true });
       announce(t("wrapup.panel.started"));
-      api(`/api/v1/conversations/${wrap.conversation_id}`).then(({ conversation }) => {
-        if (this.wrap && this.wrap.conversation_id === conversation.id) {
-          this.conv = conversation;
-          this.render();
-        }
-      }).catch(() => {});
+      this.load(wrap.conversation_id, 0);
       return;
     }
     this.render();
@@ -60,10 +55,28 @@ export class WrapUpPanel {
     this.root.replaceChildren();
   }
 
-  /** The department's wrap-up settings: outcome codes (else the desk's dispositions). */
+  /** Fetch the conversation being wrapped up (its department decides the outcomes); a failed
+   * fetch (a busy store answers 503) is tried again while the wrap-up lasts. */
+  load(id, attempt) {
+    api(`/api/v1/conversations/${id}`).then(({ conversation }) => {
+      if (this.wrap && this.wrap.conversation_id === conversation.id) {
+        this.conv = conversation;
+        this.render();
+      }
+    }).catch(() => {
+      if (this.wrap && this.wrap.conversation_id === id && attempt < 10) {
+        setTimeout(() => this.load(id, attempt + 1), 500 * (attempt + 1));
+      }
+    });
+  }
+
+  /** The department's wrap-up settings: outcome codes (else the desk's dispositions). Until the
+   * conversation is loaded, an agent of one department gets that department's outcomes. */
   outcomes() {
     const config = this.config();
-    const dept = this.conv && (config.wrap_up || {})[this.conv.department];
+    const departments = config.wrap_up || {};
+    const only = Object.keys(departments).length === 1 ? Object.values(departments)[0] : null;
+    const dept = this.conv ? departments[this.conv.department] : only;
     const labels = new Map((config.dispositions || []).map((d) => [d.code, d.label]));
     const codes = dept && dept.outcomes && dept.outcomes.length ? dept.outcomes : [...labels.keys()];
     return codes.map((code) => ({ code, label: dispositionName(code, labels.get(code) || null) }));
