@@ -192,6 +192,7 @@ class TaskQueued:
     department: str | None = None
     user_id: int | None = None
     customer_id: int | None = None
+    source_conversation_id: int | None = None  # a callback's call: its department when the task has none
     at: float = field(default_factory=_now)
 
 

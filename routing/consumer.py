@@ -142,15 +142,30 @@ class RoutingConsumer:
         if info is None:
             return
         config = self._router.config
-        if event.department in config.departments:
-            decision = Decision(event.department, info.priority, {}, f"{event.kind} for {event.department}")
+        source = await self._router.repository.conversation(event.source_conversation_id) \
+            if event.source_conversation_id is not None else None
+        department = event.department or info.department or (source.department if source else None)
+        if department in config.departments:
+            decision = Decision(department, info.priority, {}, f"{event.kind} for {department}")
         else:
-            decision = decide(config.rules, await self._facts.stored(info), default=config.default_department,
-                              suggested=info.department)
+            # The call it came from was not routed yet (the caller gave up within moments): its
+            # department is what routing that call decides, from the number dialled and the rules.
+            decision = await self._decide_stored(source or info)
         contact = self._router.contact_for(info, decision, now=self._router.clock())
         if event.user_id is not None:
             contact = self._router.reserved_for(contact, event.user_id)
         await self._router.enqueue(contact, not_before=event.at)
+
+    async def _decide_stored(self, info: ConversationInfo, *, dtmf: str | None = None,
+                             suggested: str | None = None) -> Decision:
+        """The rules' decision for *info* from the store alone; a call without *suggested* is
+        suggested the department of the number it dialled, as when it rang (:meth:`route_call`)."""
+        facts = await self._facts.stored(info, dtmf=dtmf)
+        config = self._router.config
+        if suggested is None and info.channel == "call":
+            suggested = department_for_number(facts.values.get("to"), self._router.org.departments)
+        return decide(config.rules, facts, default=config.default_department,
+                      suggested=suggested if suggested in config.departments else None)
 
     async def on_dtmf(self, event: DtmfReceived) -> None:
         """IVR digits: route the waiting call again with the digits known."""
@@ -158,9 +173,7 @@ class RoutingConsumer:
         info = await self._router.repository.conversation(event.conversation_id)
         if contact is None or contact.status != WAITING or info is None:
             return
-        facts = await self._facts.stored(info, dtmf=event.digits)
-        config = self._router.config
-        decision = decide(config.rules, facts, default=config.default_department, suggested=contact.department)
+        decision = await self._decide_stored(info, dtmf=event.digits, suggested=contact.department)
         if decision.department != contact.department:
             await self._router.reroute(contact, decision, why=f"IVR digits {event.digits}")
 
@@ -236,9 +249,7 @@ class RoutingConsumer:
                 continue
             if info.status == "offered" and info.assigned_user_id is not None and info.channel != "call":
                 await self._router.notifier.cancelled(info.assigned_user_id, info.id, None, "withdrawn")
-            facts = await self._facts.stored(info)
-            config = self._router.config
-            decision = decide(config.rules, facts, default=config.default_department, suggested=info.department)
+            decision = await self._decide_stored(info, suggested=info.department)
             if info.department:
                 decision = type(decision)(info.department, info.priority, decision.skills,
                                           info.route_reason or decision.reason, decision.rules)

@@ -127,7 +127,8 @@ class TaskService:
         if missed.created:
             await self._bus.publish(TaskQueued(
                 conversation_id=task["conversation_id"], task_id=task["id"], kind=task["kind"], channel=CALLBACK,
-                department=task["department"], customer_id=task["customer_id"]))
+                department=task["department"], customer_id=task["customer_id"],
+                source_conversation_id=task["source_conversation_id"]))
         else:
             await self._tell_task(task)
 
@@ -247,7 +248,7 @@ class TaskService:
                 await self._bus.publish(TaskQueued(
                     conversation_id=task["conversation_id"], task_id=task["id"], kind=task["kind"],
                     channel=due.channel, department=task["department"], user_id=due.user_id,
-                    customer_id=task["customer_id"]))
+                    customer_id=task["customer_id"], source_conversation_id=task["source_conversation_id"]))
             if task["user_id"] is not None:
                 await self._bus.publish(UserNotified(task["user_id"], {"type": "task_due", "task": task}))
         return woken

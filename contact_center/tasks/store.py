@@ -380,8 +380,11 @@ class TaskStore:
             return [await self._view(s, t) for t in rows]
 
     async def _view(self, s: AsyncSession, task: Task) -> dict[str, Any]:
-        slug = (await s.execute(select(Department.slug).where(Department.id == task.department_id))).scalar() \
-            if task.department_id else None
+        # A callback made before its call was routed has the department routing gave its conversation.
+        department_id = task.department_id or (await s.execute(
+            select(Conversation.department_id).where(Conversation.id == task.conversation_id))).scalar()
+        slug = (await s.execute(select(Department.slug).where(Department.id == department_id))).scalar() \
+            if department_id else None
         calls = (await s.execute(select(TaskCall).where(TaskCall.task_id == task.id))).scalars().all()
         return task_view(task, slug, calls)
 

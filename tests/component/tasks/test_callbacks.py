@@ -7,11 +7,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from contact_center import keys
-from contact_center.store.tables import Conversation, MissedCallNotice, Task
+from contact_center.events import CallEnded
+from contact_center.store.tables import Call, Conversation, Department, MissedCallNotice, Task
 from contact_center.tasks import TASKS
+from routing.services import ROUTING
 from tests.component.routing.conftest import agent_socket, conversation_row, eventually
 from tests.component.tasks.conftest import cti, missed_call
 
@@ -90,6 +92,35 @@ async def test_a_missed_call_becomes_one_callback_that_another_agent_calls_back(
 
     await missed_call(ra, "in-3", CALLER)  # after the callback is done, a new missed call opens a new one
     assert len(await eventually(lambda: _count(ra, 2), within=WAIT)) == 2
+
+
+@pytest.mark.timeout(180)
+async def test_a_call_given_up_before_it_was_routed_is_called_back_by_the_line_it_dialled(start_tasks) -> None:
+    """The caller hung up within moments, before routing recorded the call's department (a clean-clone
+    browser run caught the race): the callback still goes to the department of the number dialled,
+    not to the default department (service). The race is made certain here: the call is stored as the hook stores
+    it, without a department, and its end is announced."""
+    ra = await start_tasks()
+    complaints_line = "+4930123450333"  # the complaints line, by DNIS (no rule names it)
+    async with ra.db.session() as s:
+        await s.execute(update(Department).where(Department.slug == "complaints").values(numbers=[complaints_line]))
+        call = Conversation(channel="call", status="closed", contact_address=CALLER)
+        s.add(call)
+        await s.flush()
+        s.add(Call(call_id="in-early", pbx="pbx", conversation_id=call.id, direction="in", from_number=CALLER,
+                   to_number=complaints_line, state="ended"))
+        source_id = call.id
+    await ra.app[ROUTING].router.load_org()
+    async with agent_socket(ra, "agent_complaints_1") as agent:
+        await agent.next("presence", presence="available", within=WAIT)
+        await ra.app[keys.BUS].publish(CallEnded(call_id="in-early", conversation_id=source_id, cause="cancel",
+                                                 missed=True))
+        offer = await agent.next("offer", channel="callback", within=WAIT)
+        assert offer["department"] == "complaints"
+        async with await ra.login("agent_complaints_1") as http:
+            tasks = (await (await http.get(f"/api/v1/conversations/{offer['conversation_id']}/tasks")).json())["tasks"]
+        assert [(t["kind"], t["source_conversation_id"], t["department"]) for t in tasks] == [
+            ("callback", source_id, "complaints")]
 
 
 def _attempt(agent, state: str):
