@@ -158,9 +158,16 @@ class Router:
         async with self._locks.hold(contact.conversation_id):
             if not await self.reservations.enqueue(contact, self._timers(contact), not_before=not_before):
                 return await self.reservations.contact(contact.conversation_id) or contact
-        await self.notifier.routed(contact)
+        await self._routed(contact)
         self.kick()
         return contact
+
+    async def _routed(self, contact: ContactState) -> None:
+        """Record where *contact* goes on its conversation, then announce it. Recorded here, before
+        any offer, so that whoever opens the conversation (the agent it is offered to, their wrap-up
+        panel choosing the department's outcomes) sees its department."""
+        await self.conversations.record_routing(contact)
+        await self.notifier.routed(contact)
 
     async def reroute(self, contact: ContactState, decision: Decision, *, why: str) -> ContactState | None:
         """Move a waiting contact to the department *decision* names (IVR digits, overflow)."""
@@ -172,7 +179,7 @@ class Router:
         async with self._locks.hold(contact.conversation_id):
             if not await self.reservations.move(moved, from_queue=contact.queue):
                 return None
-        await self.notifier.routed(moved)
+        await self._routed(moved)
         self.kick()
         return moved
 
@@ -412,7 +419,7 @@ class Router:
                 moved_ok = await self.reservations.move(moved, from_queue=contact.queue)
             if not moved_ok:
                 raise Conflict("the conversation changed meanwhile; try again")
-            await self.notifier.routed(moved)
+            await self._routed(moved)
         if target is not None:
             await self.offer(moved, target.user_id, now=now)
         self.kick()
@@ -522,7 +529,7 @@ class Router:
         async with self._locks.hold(conversation_id):
             if not await self.reservations.move(changed, from_queue=contact.queue):
                 return
-        await self.notifier.routed(changed)
+        await self._routed(changed)
         self.kick()
 
     # ----------------------------------------------------------------------- loops

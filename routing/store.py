@@ -23,7 +23,7 @@ from contact_center.org.hours import Hours, parse_hours
 from contact_center.store.session import Database
 from contact_center.store.tables import Call, Conversation, Customer, Department, Message, Queue, User
 from routing.config import DepartmentWrapUp, StoreQueue
-from routing.model import AgentState
+from routing.model import AgentState, ContactState
 
 log = logging.getLogger(__name__)
 TOTAL = "total"  # the key of a user's capacity that is their total across channels, not a channel
@@ -146,6 +146,17 @@ class ConversationStatus:
 
     def __init__(self, inbox: InboxService) -> None:
         self._inbox = inbox
+
+    async def record_routing(self, contact: ContactState) -> bool:
+        """Record where *contact* was routed (department, queue, priority, reason) on its conversation;
+        False when it is gone or the store failed (logged: routing's own state still decides offers)."""
+        try:
+            return await self._inbox.record_routing(contact.conversation_id, department=contact.department,
+                                                    reason=contact.reason, priority=contact.priority,
+                                                    queue=contact.queue)
+        except Exception:
+            log.exception("conversation %s: routing to %s not recorded", contact.conversation_id, contact.department)
+            return False
 
     async def apply(self, conversation_id: int, action: Action, user_id: int | None = None) -> bool:
         """Apply *action*; False when the state machine refused it or the conversation is gone."""

@@ -1,7 +1,9 @@
 """Routing's events applied to conversation rows, so the inbox stays the one writer of state.
 
-The router publishes what it decided (``ContactRouted``, ``OfferMade``, ``OfferAccepted``,
-``OfferDeclined``); these handlers record it on the conversation through the state machine.
+The router publishes what it decided (``OfferMade``, ``OfferAccepted``, ``OfferDeclined``); these
+handlers record it on the conversation through the state machine. (Where a contact was routed,
+its department, the router records itself before announcing ``ContactRouted``: the agent offered
+the contact must find it there.)
 Updates are conditional, so with the Redis bus (every instance handles every event) the row
 changes once and ``ConversationUpdated`` is published once. Events about conversations that do
 not exist, or that the state machine refuses (an offer on a closed conversation), are logged and
@@ -14,7 +16,7 @@ import logging
 
 from contact_center.bus.base import Bus
 from contact_center.errors import Conflict, NotFound
-from contact_center.events import ContactRouted, ConversationUpdated, OfferAccepted, OfferDeclined, OfferMade
+from contact_center.events import OfferAccepted, OfferDeclined, OfferMade
 from contact_center.inbox.conversations import Action
 from contact_center.inbox.service import InboxService
 
@@ -30,22 +32,7 @@ class RoutingListener:
 
     def subscribe(self) -> None:
         """Register the handlers on the bus (call before the bus starts)."""
-        self._bus.subscribe(self.on_routed, ContactRouted)
         self._bus.subscribe(self.on_offer, OfferMade, OfferAccepted, OfferDeclined)
-
-    async def on_routed(self, event: ContactRouted) -> None:
-        """Record department, queue, priority and the reason on the conversation."""
-        changed = await self._inbox.conversations.set_routing(
-            event.conversation_id, department=event.department, reason=event.reason,
-            priority=event.priority, queue=event.queue,
-        )
-        if changed:
-            try:
-                conv = await self._inbox.conversations.get(event.conversation_id)
-            except NotFound:
-                return
-            await self._bus.publish(ConversationUpdated(
-                conv["id"], conv["status"], conv["department"], conv["assigned_user_id"]))
 
     async def on_offer(self, event: OfferMade | OfferAccepted | OfferDeclined) -> None:
         """Offer → offered, accept → assigned, decline/timeout → queued."""

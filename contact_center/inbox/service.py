@@ -190,6 +190,20 @@ class InboxService:
             await self._bus.publish(ConversationUpdated(c["id"], c["status"], c["department"], c["assigned_user_id"]))
         return result
 
+    async def record_routing(self, conversation_id: int, *, department: str, reason: str, priority: int,
+                             queue: str | None = None) -> bool:
+        """Record routing's decision (department, queue, priority, reason) on the conversation and
+        publish ``ConversationUpdated``; False when the conversation is gone."""
+        if not await self.conversations.set_routing(conversation_id, department=department, reason=reason,
+                                                    priority=priority, queue=queue):
+            return False
+        try:
+            c = await self.conversations.get(conversation_id)
+        except NotFound:
+            return False
+        await self._bus.publish(ConversationUpdated(c["id"], c["status"], c["department"], c["assigned_user_id"]))
+        return True
+
     async def delivered(self, message_id: int, *, channel: str, ok: bool, error: str | None = None) -> None:
         """Tell the author (and the owner) of a reply whether it left; used by channel senders."""
         try:

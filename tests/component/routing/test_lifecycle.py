@@ -47,6 +47,30 @@ async def test_contact_overflows_to_another_queue_after_its_wait(start_routed):
         assert row.department_id is not None
 
 
+async def test_the_department_is_on_the_conversation_before_it_is_offered(start_routed):
+    """Routing records where a contact goes before offering it: the agent who opens the offered
+    conversation (or wraps it up: the outcomes are the department's) finds its department. The
+    update naming the department is published before the offer, and the row has it when the offer
+    is made (a clean-clone browser run found a wrap-up panel without the department's outcomes)."""
+    ra = await start_routed()
+    rec = recorder(ra)
+    seen_at_offer: list[int | None] = []
+
+    async def on_offer(event: OfferMade) -> None:
+        seen_at_offer.append((await conversation_row(ra.db, event.conversation_id)).department_id)
+
+    ra.app[keys.BUS].subscribe(on_offer, OfferMade)
+    async with agent_socket(ra, "agent_sales_1") as agent:
+        await agent.next("presence", presence="available")
+        cid = await send_email(ra, "I want to buy a router")
+        await agent.next("offer", conversation_id=cid)
+        kinds = [(type(e).__name__, getattr(e, "department", None)) for e in rec.events
+                 if getattr(e, "conversation_id", None) == cid and isinstance(e, ConversationUpdated | OfferMade)]
+        assert kinds.index(("ConversationUpdated", "sales")) < kinds.index(("OfferMade", None))
+        await eventually(lambda: seen_at_offer)
+        assert None not in seen_at_offer
+
+
 async def test_skills_are_widened_after_a_wait(start_routed):
     """A contact needing lang:de 5 waits (no agent has it) until widen_after_seconds, then goes to a sales agent."""
     rules = [{"field": "text", "operator": "contains_any", "value": ["hallo"], "department": "sales",
