@@ -91,11 +91,12 @@ class RoutingConsumer:
     # ----------------------------------------------------------------------- routing new contacts
 
     async def _route(self, info: ConversationInfo, facts: Facts, *, suggested: str | None,
-                     since: float) -> ContactState:
+                     since: float, fixed: str | None = None) -> ContactState:
         # *since*: the event's time; a contact that ended after it is not brought back (see enqueue).
         config = self._router.config
         decision = decide(config.rules, facts, default=config.default_department,
-                          suggested=suggested if suggested in config.departments else None)
+                          suggested=suggested if suggested in config.departments else None,
+                          fixed=fixed if fixed in config.departments else None)
         contact = self._router.contact_for(info, decision, now=self._router.clock())
         return await self._router.enqueue(contact, not_before=since)
 
@@ -116,9 +117,11 @@ class RoutingConsumer:
         if info is None:
             return None
         facts = await self._facts.call(event, info)
-        # The number dialled names its department (DNIS); else the PBX's own suggestion.
-        suggested = department_for_number(event.to_number, self._router.org.departments) or event.queue
-        return await self._route(info, facts, suggested=suggested, since=event.at)
+        # A PBX queue naming a department holds the call there already (its agents' phones ring):
+        # the rules set its priority and skills but do not move it. Else the number dialled
+        # suggests its department (DNIS), which the rules may overrule.
+        suggested = department_for_number(event.to_number, self._router.org.departments)
+        return await self._route(info, facts, suggested=suggested, since=event.at, fixed=event.queue)
 
     async def on_call_rang(self, event: CallRang) -> None:
         await self.route_call(event)
@@ -162,10 +165,12 @@ class RoutingConsumer:
         suggested the department of the number it dialled, as when it rang (:meth:`route_call`)."""
         facts = await self._facts.stored(info, dtmf=dtmf)
         config = self._router.config
+        fixed = facts.values.get("queue")  # a call's PBX queue (see route_call)
         if suggested is None and info.channel == "call":
             suggested = department_for_number(facts.values.get("to"), self._router.org.departments)
         return decide(config.rules, facts, default=config.default_department,
-                      suggested=suggested if suggested in config.departments else None)
+                      suggested=suggested if suggested in config.departments else None,
+                      fixed=fixed if fixed in config.departments else None)
 
     async def on_dtmf(self, event: DtmfReceived) -> None:
         """IVR digits: route the waiting call again with the digits known."""

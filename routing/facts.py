@@ -61,7 +61,7 @@ class FactsBuilder:
         if info.channel == "call":
             call = await self._repository.call_info(info.id)
             values.update({"to": call.get("to"), "from": call.get("from") or info.contact_address,
-                           "dtmf": dtmf or call.get("dtmf")})
+                           "dtmf": dtmf or call.get("dtmf"), "queue": call.get("queue")})
         else:
             first = await self._repository.first_message(info.id)
             values.update({"subject": first.get("subject") or info.subject,

@@ -198,7 +198,7 @@ class Decision:
 
 
 def decide(rules: Sequence[Rule], facts: Facts, *, default: str, suggested: str | None = None,
-           base_priority: int = 0) -> Decision:
+           base_priority: int = 0, fixed: str | None = None) -> Decision:
     """Apply the table to *facts*: the first department rule that matches wins; modifiers add up.
 
     Every rule in table order (one implementation: a compiled plan of the table decided about twice
@@ -207,9 +207,11 @@ def decide(rules: Sequence[Rule], facts: Facts, *, default: str, suggested: str 
 
     Args:
         default: the configured default department.
-        suggested: the channel's own idea (mailbox or PBX default department), used before *default*.
+        suggested: the channel's own idea (mailbox, number dialled), used before *default*.
+        fixed: the department the contact is in already (a PBX queue the call waits in): department
+            rules do not move it; priority and skill rules still apply.
     """
-    department: str | None = None
+    department: str | None = fixed
     priority, reasons, fired = base_priority, [], []
     skills: dict[str, int] = {}
     match = _matcher(rules, facts)
@@ -231,10 +233,11 @@ def decide(rules: Sequence[Rule], facts: Facts, *, default: str, suggested: str 
         priority += rule.priority
         for skill, level in rule.skills.items():
             skills[skill] = max(skills.get(skill, 0), level)
-    if department is None:
-        department = suggested or default
-        reasons.insert(0, f"no rule matched; {'channel default' if suggested else 'default'} -> {department}")
-    return Decision(department, priority, skills, "; ".join(reasons), tuple(fired))
+    if fixed is not None:
+        reasons.insert(0, f"the PBX queued it -> {fixed}")
+    elif department is None:
+        reasons.insert(0, f"no rule matched; {'channel default' if suggested else 'default'} -> {suggested or default}")
+    return Decision(department or suggested or default, priority, skills, "; ".join(reasons), tuple(fired))
 
 
 # --------------------------------------------------------------------------- loading

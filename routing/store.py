@@ -127,12 +127,13 @@ class RoutingRepository:
                 "meta": row.meta or {}}
 
     async def call_info(self, conversation_id: int) -> dict[str, Any]:
-        """The first call leg's numbers and IVR digits (empty if none)."""
-        q = (select(Call.to_number, Call.from_number, Call.dtmf, Call.ringing_at)
+        """The first call leg's numbers, IVR digits and PBX queue (empty if none)."""
+        q = (select(Call.to_number, Call.from_number, Call.dtmf, Call.queue)
              .where(Call.conversation_id == conversation_id).order_by(Call.id).limit(1))
         async with self._db.session() as s:
             row = (await s.execute(q)).one_or_none()
-        return {} if row is None else {"to": row.to_number, "from": row.from_number, "dtmf": row.dtmf}
+        return {} if row is None else {"to": row.to_number, "from": row.from_number, "dtmf": row.dtmf,
+                                       "queue": row.queue}
 
 
 class ConversationStatus:

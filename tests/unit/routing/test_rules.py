@@ -70,6 +70,17 @@ def test_channel_suggestion_comes_before_the_default():
     assert decision.reason.startswith("no rule matched; channel default -> sales")
 
 
+def test_a_pbx_queue_holds_the_call_and_the_rules_only_set_priority_and_skills():
+    """A call the PBX queued in sales stays in sales though its caller is overdue (the overdue rule
+    would send it to account changes); the valuable-customer rule still raises its priority."""
+    facts = Facts({"channel": "call", "customer.overdue": 120.5, "customer.lifetime_value": 25000})
+    decision = decide(RULES, facts, default="service", fixed="sales")
+    assert (decision.department, decision.priority) == ("sales", 2)
+    assert decision.reason.startswith("the PBX queued it -> sales; ")
+    assert "account_changes" not in decision.reason
+    assert decide(RULES, facts, default="service").department == "account_changes"  # without the queue
+
+
 @pytest.mark.parametrize(("rule", "operator", "value", "facts", "matches"), [
     ("to", "equals", "+49 30 1234-5", {"to": "+493012345"}, True),
     ("to", "in", ["+4930111", "+4930222"], {"to": "+4930222"}, True),
