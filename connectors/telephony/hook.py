@@ -120,7 +120,7 @@ class CtiHook:
         self._pops = pops
         self._max_memo = max_memo
         self._seen: OrderedDict[str, asyncio.Future[dict[str, Any]]] = OrderedDict()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Future[Any]] = set()
         self._calls: OrderedDict[str, _Memo] = OrderedDict()
 
     @property
@@ -305,12 +305,18 @@ class CtiHook:
         director = self._director()
         if director is None:
             return {}
+        # Routing the call goes on when the PBX cannot wait for it: cancelled half-way, the call
+        # could be tracked with no offer made (the bus's CallRang would then find it routed).
+        task = asyncio.ensure_future(director.direct_call(rang))
         try:
             async with asyncio.timeout(self._config.director_timeout):
-                decision = await director.direct_call(rang)
+                decision = await asyncio.shield(task)
         except TimeoutError:
             log.warning("call director gave no answer for %s within %.0f ms", rang.call_id,
                         self._config.director_timeout * 1000)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(_finished_late)
             return {}
         except Exception:
             log.exception("call director failed for %s", rang.call_id)
@@ -330,3 +336,9 @@ class CtiHook:
         store.move_to_end(key)
         while len(store) > limit:
             store.popitem(last=False)
+
+
+def _finished_late(task: asyncio.Future[Any]) -> None:
+    """A call director that answered after the PBX stopped waiting: log a failure (nothing else to do)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("call director failed late", exc_info=task.exception())

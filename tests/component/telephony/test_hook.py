@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -208,17 +209,18 @@ async def test_blocked_caller_is_rejected_and_rings_nobody(world: tuple[RunningA
 
 
 class _Director:
-    def __init__(self, decision: dict[str, str] | None, *, hang: bool = False) -> None:
+    def __init__(self, decision: dict[str, str] | None, *, delay: float = 0.0) -> None:
         self.decision = decision
-        self.hang = hang
+        self.delay = delay
         self.seen: list[CallRang] = []
+        self.finished: list[str] = []
+        self.done = asyncio.Event()
 
     async def direct_call(self, event: CallRang) -> dict[str, str] | None:
         self.seen.append(event)
-        if self.hang:
-            import asyncio
-
-            await asyncio.Event().wait()
+        await asyncio.sleep(self.delay)
+        self.finished.append(event.call_id)
+        self.done.set()
         return self.decision
 
 
@@ -257,12 +259,19 @@ async def test_call_director_decides_the_reply(start_app: Callable, settings_fac
 async def test_slow_call_director_falls_back_to_empty_reply(
     start_app: Callable, settings_factory: Callable[..., Settings], tmp_path: Path,
 ) -> None:
-    """A director that does not answer within its timeout leaves the PBX with {} (let it ring)."""
+    """A director that does not answer within its timeout leaves the PBX with {} (let it ring), and
+    is not cancelled: routing the call goes on (cut half-way, the call could be left tracked with
+    no offer made)."""
     settings = world_settings(settings_factory, tmp_path, sections={"telephony": {"director_timeout_ms": 50}},
                               main={"route_inbound": True})
-    app, _ = await _with_director(start_app, settings, _Director(None, hang=True))
+    director = _Director({"action": "dial", "number": "201"}, delay=0.5)
+    app, _ = await _with_director(start_app, settings, director)
     async with app.session() as http:
         assert await Pbx(app, http).call("dir-2", "+49301111111") == (200, {})
+        assert director.finished == []
+        async with asyncio.timeout(30):
+            await director.done.wait()
+    assert director.finished == ["dir-2"]
 
 
 async def test_inbound_new_call_answers_empty_unless_routing_by_the_pbx_is_on(
