@@ -413,11 +413,13 @@ def identify_sync(s: Session | Connection, kind: str, value: str) -> Match:
 
 async def known_phone_numbers(database_url: str, limit: int = 200) -> list[str]:
     """Up to *limit* phone numbers of existing customers, at random (the PBX simulator calls them);
-    empty when the store cannot be read."""
+    empty when the store cannot be read. Only numbers of one customer each: a number several
+    customers share (a company's switchboard) asks the agent who is calling instead of popping."""
     db = Database(database_url)
     try:
         async with db.session() as s:
-            rows = await s.execute(select(Identity.value).where(Identity.kind == "phone")
+            rows = await s.execute(select(Identity.value).where(Identity.kind == "phone").group_by(Identity.value)
+                                   .having(func.count(func.distinct(Identity.customer_id)) == 1)
                                    .order_by(func.random()).limit(limit))
             return [r[0] for r in rows]
     except Exception:  # a simulator against a store it cannot read still plays unknown callers

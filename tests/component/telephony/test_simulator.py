@@ -13,6 +13,7 @@ from sqlalchemy import select
 import routing
 from connectors.telephony.simulator import FORMATS, PbxClient, form_pairs, plan_calls, sipgate_reply
 from contact_center.cli import build_parser
+from contact_center.customers.repository import CustomerRepository, known_phone_numbers
 from contact_center.settings import Settings
 from contact_center.store.tables import Call
 from routing.services import ROUTING
@@ -147,3 +148,16 @@ def test_form_pairs_write_lists_as_brackets() -> None:
     """Lists become repeated name[] fields, as Zammad's form samples and sipgate.io post them."""
     assert form_pairs({"event": "newCall", "user": ["A", "B"]}) == [("event", "newCall"), ("user[]", "A"),
                                                                   ("user[]", "B")]
+
+
+async def test_the_simulator_calls_from_numbers_of_one_customer_each(sqlite_store, tmp_path: Path) -> None:
+    """A number two customers share (a company's switchboard) asks the agent who is calling: the
+    simulator's known callers leave it out, so its first call always pops a customer (a clean-clone
+    run of the newcomer test rang from a shared demo number and got "Who is this?")."""
+    customers = CustomerRepository(sqlite_store, default_region="DE")
+    await customers.create("Aisha Evans", identities=[("phone", "+4930111000", "work")])
+    await customers.create("Amelia Martinez", identities=[("phone", "+4930111000", "work")])
+    await customers.create("Maria Schneider", identities=[("phone", "+4930222000", "mobile"),
+                                                          ("email", "maria@example.org", None)])
+    url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+    assert await known_phone_numbers(url) == ["+4930222000"]
