@@ -70,12 +70,18 @@ class TaskService:
         try:
             if isinstance(event, CallRang):
                 await self._rang(event)
+            # An inbound leg seen ringing is never a callback attempt (those are outbound): its
+            # answer and hang-up need no look-up, the bulk of the traffic costs the store nothing.
             elif isinstance(event, CallAnswered):
-                await self._progress(event.call_id, "answered")
+                if event.call_id not in self._ringing:
+                    await self._progress(event.call_id, "answered")
             elif isinstance(event, CallEnded):
-                await self._progress(event.call_id, "ended")
+                if event.call_id not in self._ringing:
+                    await self._progress(event.call_id, "ended")
                 if event.missed:
                     await self._missed(event)
+                else:
+                    self._ringing.pop(event.call_id, None)
         except Exception:
             log.exception("tasks: %s of call %s not handled", type(event).__name__, getattr(event, "call_id", "?"))
 
