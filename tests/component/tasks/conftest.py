@@ -15,7 +15,10 @@ from tests.conftest import AppStarter, RunningApp, seed_org
 
 TOKEN = "tasks-test-pbx-token"
 SALES_LINE = "+493012345000"  # seed_org: sales is +4930123450<0>
-ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+# The default install, PostgreSQL alone, and the production set-up: PostgreSQL with the Redis bus
+# and routing state in Redis.
+ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres),
+           pytest.param("postgresql+redis", marks=[pytest.mark.postgres, pytest.mark.redis])]
 
 
 @pytest.fixture(params=ENGINES)
@@ -31,8 +34,10 @@ def start_tasks(start_app: AppStarter, settings_factory: Callable[..., Settings]
 
     async def start(**tasks: Any) -> RunningApp:
         overrides: dict[str, Any] = {}
-        if engine == "postgresql":
+        if engine.startswith("postgresql"):
             overrides["database_url"] = request.getfixturevalue("postgres_migrated_url")
+        if engine.endswith("+redis"):
+            overrides["redis_url"] = request.getfixturevalue("redis_url")
         settings = settings_factory(
             **overrides, pbx=(PbxSettings(name="pbx", token=Secret(TOKEN)),),
             sections=MappingProxyType({
