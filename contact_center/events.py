@@ -201,7 +201,8 @@ class TaskQueued:
 
 @dataclass(frozen=True)
 class ContactRouted:
-    """Rules chose a department and queue for a contact, and said why."""
+    """Rules chose a department and queue for a contact, and said why (recorded on the conversation
+    by the router before this is published)."""
 
     conversation_id: int
     channel: str
