@@ -162,10 +162,12 @@ class RoutingConsumer:
     async def _decide_stored(self, info: ConversationInfo, *, dtmf: str | None = None,
                              suggested: str | None = None) -> Decision:
         """The rules' decision for *info* from the store alone; a call without *suggested* is
-        suggested the department of the number it dialled, as when it rang (:meth:`route_call`)."""
+        suggested the department of the number it dialled, as when it rang (:meth:`route_call`).
+        A call's PBX queue holds it there, as at ring, unless *dtmf*: digits the caller pressed
+        since are their own later choice and move it."""
         facts = await self._facts.stored(info, dtmf=dtmf)
         config = self._router.config
-        fixed = facts.values.get("queue")  # a call's PBX queue (see route_call)
+        fixed = facts.values.get("queue") if dtmf is None else None
         if suggested is None and info.channel == "call":
             suggested = department_for_number(facts.values.get("to"), self._router.org.departments)
         return decide(config.rules, facts, default=config.default_department,

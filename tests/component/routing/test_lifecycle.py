@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import update
 
 from contact_center import keys
-from contact_center.events import CallEnded, CallRang, ContactRouted, ConversationUpdated, OfferMade
+from contact_center.events import CallEnded, CallRang, ContactRouted, ConversationUpdated, DtmfReceived, OfferMade
 from contact_center.settings import PbxSettings, Secret
-from contact_center.store.tables import Conversation
+from contact_center.store.tables import Call, Conversation
 from tests.component.routing.conftest import (
     BOTH,
     add_conversation,
@@ -85,6 +85,26 @@ async def test_skills_are_widened_after_a_wait(start_routed):
         kinds = [type(e).__name__ for e in rec.events if getattr(e, "conversation_id", None) == cid
                  and isinstance(e, ContactRouted | OfferMade)]
         assert kinds[:3] == ["ContactRouted", "ContactRouted", "OfferMade"]  # no offer before widening
+
+
+async def test_a_pbx_queue_holds_the_call_until_the_caller_presses_ivr_digits(start_routed):
+    """The PBX queued the call in sales: there it waits (no rule moves it), until the caller presses 2,
+    the shipped table's digit for technical support, which moves it."""
+    ra = await start_routed()
+    cid = await add_conversation(ra.db, channel="call", contact_address="+4917012345")
+    async with ra.db.session() as s:
+        s.add(Call(call_id="q-1", pbx="pbx", conversation_id=cid, direction="in", from_number="+4917012345",
+                   to_number="+4930123", queue="sales"))
+    bus = ra.app[keys.BUS]
+    rec = recorder(ra)
+    await bus.publish(CallRang(call_id="q-1", pbx="pbx", direction="in", from_number="+4917012345",
+                               to_number="+4930123", conversation_id=cid, queue="sales"))
+    first = (await rec.wait(ContactRouted, conversation_id=cid))[0]
+    assert (first.department, first.reason) == ("sales", "the PBX queued it -> sales")
+    await bus.publish(DtmfReceived(call_id="q-1", conversation_id=cid, digits="2"))
+    moved = (await rec.wait(ContactRouted, count=2, conversation_id=cid))[1]
+    assert moved.department == "technical_support"
+    assert "IVR digits 2" in moved.reason
 
 
 async def test_caller_hanging_up_while_queued_is_abandoned(start_routed):
