@@ -10,6 +10,7 @@ the agents a call rings (or is offered to) are read ahead, at ring and offer.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections import OrderedDict
@@ -72,13 +73,11 @@ class Viewers:
             return None
         if age > self._ttl and user_id not in self._reading:
             self._reading[user_id] = task = asyncio.get_running_loop().create_task(self._read(user_id))
-            task.add_done_callback(self._read_done)
+            task.add_done_callback(functools.partial(self._read_done, user_id))
         return hit[1]
 
-    def _read_done(self, task: asyncio.Task[Viewer]) -> None:
-        for user_id, running in list(self._reading.items()):
-            if running is task:
-                del self._reading[user_id]
+    def _read_done(self, user_id: int, task: asyncio.Task[Viewer]) -> None:
+        self._reading.pop(user_id, None)
         if not task.cancelled() and task.exception() is not None:  # the store is down: read again next time
             log.warning("reading a pop viewer's departments failed: %s", task.exception())
 
