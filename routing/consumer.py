@@ -115,6 +115,7 @@ class RoutingConsumer:
             return tracked
         info = await self._routable(event.conversation_id, "call")
         if info is None:
+            await self._answered_unrouted(event)
             return None
         facts = await self._facts.call(event, info)
         # A PBX queue naming a department holds the call there already (its agents' phones ring):
@@ -122,6 +123,23 @@ class RoutingConsumer:
         # suggests its department (DNIS), which the rules may overrule.
         suggested = department_for_number(event.to_number, self._router.org.departments)
         return await self._route(info, facts, suggested=suggested, since=event.at, fixed=event.queue)
+
+    async def _answered_unrouted(self, event: CallRang) -> None:
+        """A call answered before routing read it (the answer's write came first) is not queued, but
+        its conversation still gets the department it would have: the wrap-up offers that
+        department's outcomes, and it is listed under it."""
+        if await self._router.reservations.contact(event.conversation_id) is not None:
+            return
+        info = await self._router.repository.conversation(event.conversation_id)
+        if info is None or info.channel != "call" or info.department is not None or info.status == "closed":
+            return
+        config = self._router.config
+        suggested = department_for_number(event.to_number, self._router.org.departments)
+        decision = decide(config.rules, await self._facts.call(event, info), default=config.default_department,
+                          suggested=suggested if suggested in config.departments else None,
+                          fixed=event.queue if event.queue in config.departments else None)
+        await self._router.conversations.record_routing(
+            self._router.contact_for(info, decision, now=self._router.clock()))
 
     async def on_call_rang(self, event: CallRang) -> None:
         await self.route_call(event)

@@ -107,6 +107,27 @@ async def test_a_pbx_queue_holds_the_call_until_the_caller_presses_ivr_digits(st
     assert "IVR digits 2" in moved.reason
 
 
+async def test_a_call_answered_before_routing_read_it_still_gets_its_department(start_routed):
+    """The answer's write came before routing handled the ring (a clean-clone browser run): the call is
+    not queued, but its conversation gets the department its queue names, so its wrap-up offers that
+    department's outcomes."""
+    ra = await start_routed()
+    uid = users(ra)["agent_sales_1"]
+    cid = await add_conversation(ra.db, channel="call", contact_address="+4917012345", status="assigned")
+    async with ra.db.session() as s:
+        await s.execute(update(Conversation).where(Conversation.id == cid).values(assigned_user_id=uid))
+    await ra.app[keys.BUS].publish(CallRang(call_id="a-1", pbx="pbx", direction="in", from_number="+4917012345",
+                                            to_number="+4930123", conversation_id=cid, queue="sales"))
+    row = await eventually(lambda: _with_department(ra, cid))
+    assert (row.status, row.assigned_user_id) == ("assigned", uid)
+    assert await services(ra).router.reservations.contact(cid) is None  # answered: nothing to queue
+
+
+async def _with_department(ra, cid):
+    row = await conversation_row(ra.db, cid)
+    return row if row.department_id is not None else None
+
+
 async def test_caller_hanging_up_while_queued_is_abandoned(start_routed):
     """CallEnded before anyone answered: the waiting call is closed and counted abandoned in the stats."""
     ra = await start_routed()
